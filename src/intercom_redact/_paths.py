@@ -1,0 +1,244 @@
+"""Field-path selectors: parsing, and compilation into a lazily built automaton.
+
+A path is a dot-separated list of segments, each optionally followed by list
+selectors::
+
+    contact.email            a key, then a key
+    *.email                  any one level, then ``email``
+    **.email                 ``email`` at any depth (``**`` is zero or more levels)
+    conversation_parts[*].body   any list element of ``conversation_parts``
+    [0].email                the first element of a top-level list
+    contact."first.name"     a quoted key (may contain dots, brackets, spaces)
+
+Keys match case-insensitively.  All rules of a policy compile into one
+non-deterministic automaton; its deterministic states are built on first use and
+memoised, and each state caches its transitions per key.  Walking a value
+therefore costs one dict lookup per key once the shapes of the events have been
+seen: no path is ever parsed or matched per event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar, Union
+
+__all__ = ["PathSyntaxError", "Segment", "parse_path", "PathMatcher", "MatchState"]
+
+T = TypeVar("T")
+
+# Transition caches stop growing past this many keys per state, so that events
+# with unbounded key sets (ids used as keys) cannot grow memory without bound.
+_MAX_CACHED_TRANSITIONS = 4096
+
+
+class PathSyntaxError(ValueError):
+    """A field path could not be parsed; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One step of a path.
+
+    ``kind`` is one of ``"key"`` (``value`` is the lower-cased key),
+    ``"index"`` (``value`` is the int), ``"any"`` (``*``: one key or index),
+    ``"any_index"`` (``[*]``) or ``"deep"`` (``**``: zero or more steps).
+    """
+
+    kind: str
+    value: Union[str, int, None] = None
+
+    def matches(self, token: Union[str, int]) -> bool:
+        kind = self.kind
+        if kind == "key":
+            return type(token) is str and token == self.value
+        if kind == "any":
+            return True
+        if kind == "any_index":
+            return type(token) is int
+        if kind == "index":
+            return type(token) is int and token == self.value
+        return False  # "deep" is handled by the automaton's closure
+
+    @property
+    def weight(self) -> int:
+        """How much this segment adds to a rule's specificity."""
+        return {"key": 3, "index": 3, "any": 1, "any_index": 1, "deep": 0}[self.kind]
+
+
+_BARE_KEY = re.compile(r"[^.\[\]\"'\s*]+")
+_INDEX = re.compile(r"\[(\*|-?\d+)\]")
+
+
+def parse_path(path: str) -> tuple[Segment, ...]:
+    """Parse a selector into segments, raising :class:`PathSyntaxError` on bad syntax."""
+    if not isinstance(path, str):
+        raise PathSyntaxError(f"a path must be a string, got {type(path).__name__}")
+    segments: list[Segment] = []
+    pos, n = 0, len(path)
+    if n == 0:
+        raise PathSyntaxError("a path must not be empty")
+    expect_key = path[0] != "["  # a path may start with a list selector: "[0].email"
+    while pos < n:
+        if expect_key:
+            if path.startswith("**", pos):
+                segments.append(Segment("deep"))
+                pos += 2
+            elif path[pos] == "*":
+                segments.append(Segment("any"))
+                pos += 1
+            elif path[pos] in "\"'":
+                key, pos = _parse_quoted(path, pos)
+                segments.append(Segment("key", key.lower()))
+            else:
+                m = _BARE_KEY.match(path, pos)
+                if m is None:
+                    raise PathSyntaxError(f"expected a key at position {pos} of {path!r}")
+                segments.append(Segment("key", m.group().lower()))
+                pos = m.end()
+        while pos < n and path[pos] == "[":
+            m = _INDEX.match(path, pos)
+            if m is None:
+                raise PathSyntaxError(
+                    f"bad list selector at position {pos} of {path!r}: use [*] or [N]"
+                )
+            sel = m.group(1)
+            segments.append(Segment("any_index") if sel == "*" else Segment("index", int(sel)))
+            pos = m.end()
+        if pos < n:
+            if path[pos] != ".":
+                raise PathSyntaxError(f"unexpected {path[pos]!r} at position {pos} of {path!r}")
+            pos += 1
+            if pos == n:
+                raise PathSyntaxError(f"{path!r} ends with '.'")
+        expect_key = True
+    if segments and segments[-1].kind == "deep":
+        raise PathSyntaxError(f"{path!r} ends with '**': name what it selects, e.g. '**.email'")
+    return tuple(segments)
+
+
+def _parse_quoted(path: str, pos: int) -> tuple[str, int]:
+    quote = path[pos]
+    out: list[str] = []
+    i = pos + 1
+    while i < len(path):
+        c = path[i]
+        if c == "\\" and i + 1 < len(path):
+            out.append(path[i + 1])
+            i += 2
+        elif c == quote:
+            return "".join(out), i + 1
+        else:
+            out.append(c)
+            i += 1
+    raise PathSyntaxError(f"unterminated quoted key starting at position {pos} of {path!r}")
+
+
+class MatchState(Generic[T]):
+    """A deterministic state of the automaton: where a walk is in every path at once.
+
+    ``match`` is the payload of the best rule ending here (or ``None``).
+    ``next_key`` caches transitions by the key exactly as it appears in the data.
+    """
+
+    __slots__ = ("_matcher", "_positions", "match", "next_key", "_next_index", "_uniform_index", "_any_index")
+
+    def __init__(self, matcher: PathMatcher[T], positions: frozenset[tuple[int, int]]):
+        self._matcher = matcher
+        self._positions = positions
+        self.match: T | None = matcher._best(positions)
+        self.next_key: dict[str, MatchState[T]] = {}
+        self._next_index: dict[int, MatchState[T]] = {}
+        self._any_index: MatchState[T] | None = None
+        # When no pending segment names a specific index, every element of a list
+        # goes to the same state: compute it once, whatever the list's length.
+        self._uniform_index = not any(
+            matcher._segments[r][p].kind == "index"
+            for r, p in positions
+            if p < len(matcher._segments[r])
+        )
+
+    @property
+    def is_dead(self) -> bool:
+        """True when no rule can match at or below this state."""
+        return not self._positions
+
+    def step_key(self, key: str) -> MatchState[T]:
+        """The state after descending into ``key`` (a string as found in the data)."""
+        state = self.next_key.get(key)
+        if state is None:
+            state = self._matcher._advance(self._positions, key.lower())
+            if len(self.next_key) < _MAX_CACHED_TRANSITIONS:
+                self.next_key[key] = state
+        return state
+
+    def step_index(self, index: int) -> MatchState[T]:
+        """The state after descending into list element ``index``."""
+        if self._uniform_index:
+            state = self._any_index
+            if state is None:
+                state = self._any_index = self._matcher._advance(self._positions, index)
+            return state
+        state = self._next_index.get(index)
+        if state is None:
+            state = self._matcher._advance(self._positions, index)
+            if len(self._next_index) < _MAX_CACHED_TRANSITIONS:
+                self._next_index[index] = state
+        return state
+
+
+class PathMatcher(Generic[T]):
+    """All paths of a policy, compiled once.
+
+    ``paths`` pairs each parsed path with a payload; ``rank`` orders payloads so
+    that the best of several matching rules is chosen once per state, not per
+    event.
+    """
+
+    def __init__(self, paths: Sequence[tuple[tuple[Segment, ...], T]], rank):
+        self._segments = [segs for segs, _ in paths]
+        self._payloads = [payload for _, payload in paths]
+        self._rank = rank
+        self._states: dict[frozenset[tuple[int, int]], MatchState[T]] = {}
+        self.root: MatchState[T] = self._state(
+            self._closure((r, 0) for r in range(len(self._segments)))
+        )
+
+    def _closure(self, positions) -> frozenset[tuple[int, int]]:
+        out: set[tuple[int, int]] = set()
+        stack = list(positions)
+        while stack:
+            r, p = stack.pop()
+            if (r, p) in out:
+                continue
+            out.add((r, p))
+            segs = self._segments[r]
+            if p < len(segs) and segs[p].kind == "deep":
+                stack.append((r, p + 1))  # "**" may match zero levels
+        return frozenset(out)
+
+    def _advance(self, positions: frozenset[tuple[int, int]], token: Union[str, int]) -> MatchState[T]:
+        nxt: list[tuple[int, int]] = []
+        for r, p in positions:
+            segs = self._segments[r]
+            if p >= len(segs):
+                continue
+            seg = segs[p]
+            if seg.kind == "deep":
+                nxt.append((r, p))  # "**" consumes this step and stays
+            elif seg.matches(token):
+                nxt.append((r, p + 1))
+        return self._state(self._closure(nxt))
+
+    def _state(self, positions: frozenset[tuple[int, int]]) -> MatchState[T]:
+        state = self._states.get(positions)
+        if state is None:
+            state = self._states[positions] = MatchState(self, positions)
+        return state
+
+    def _best(self, positions: frozenset[tuple[int, int]]) -> T | None:
+        ended = [r for r, p in positions if p == len(self._segments[r])]
+        if not ended:
+            return None
+        return self._payloads[max(ended, key=lambda r: self._rank(r, self._payloads[r]))]

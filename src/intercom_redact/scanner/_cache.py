@@ -1,0 +1,66 @@
+"""A bounded LRU of scan results, keyed by a keyed digest of the input.
+
+The key is a BLAKE2b MAC under a random per-process key, so the cache holds
+neither the text nor a digest anyone could test a guess against; the values
+are findings (offsets and types), never text.  At most ``size`` entries are
+kept; ``size=0`` disables the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from hashlib import blake2b
+
+__all__ = ["ResultCache"]
+
+_PROCESS_KEY = os.urandom(32)
+
+
+class ResultCache:
+    """A thread-safe LRU mapping input digests to tuples of findings."""
+
+    __slots__ = ("_entries", "_lock", "_size")
+
+    def __init__(self, size: int) -> None:
+        self._size = max(0, int(size))
+        self._entries: OrderedDict[bytes, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(text: str, html: bool, known: tuple[tuple[str, str], ...]) -> bytes:
+        """The keyed digest of one scan request."""
+        mac = blake2b(key=_PROCESS_KEY, digest_size=16)
+        mac.update(b"h" if html else b"t")
+        for entity_type, value in known:
+            for part in (entity_type, value):
+                data = part.encode("utf-8", "surrogatepass")
+                mac.update(len(data).to_bytes(8, "little"))
+                mac.update(data)
+        mac.update(b"\x00text")
+        mac.update(text.encode("utf-8", "surrogatepass"))
+        return mac.digest()
+
+    def get(self, key: bytes) -> tuple | None:
+        """The cached findings for ``key``, or ``None``."""
+        if not self._size:
+            return None
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, findings: tuple) -> None:
+        """Remember ``findings`` for ``key``, evicting the least recently used entry."""
+        if not self._size:
+            return
+        with self._lock:
+            self._entries[key] = findings
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)

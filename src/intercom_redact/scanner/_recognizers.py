@@ -1,0 +1,262 @@
+"""The recognizers the scanner runs: chosen one by one, not Presidio's default set.
+
+Presidio's default registry is made for generic documents: it tags
+``212-555-0199`` as ``UK_NHS`` with score 1.0, order numbers as
+``US_BANK_NUMBER`` and runs thirty recognizers per text.  Support text needs
+fewer, sharper ones, plus what Presidio lacks: international phones checked
+by python-phonenumbers, street addresses and postcodes (US, UK, EU),
+credentials in URLs, bearer tokens, and names where support text puts them
+(greetings, sign-offs, introductions).
+
+Every pattern here is matched by the gate (:mod:`._gate`); a pattern added
+here without a gate branch would never run on text the gate shuts out.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import regex
+import tldextract
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    UsSsnRecognizer,
+)
+
+__all__ = ["PHONE_REGIONS", "pattern_recognizers"]
+
+# Case matters for names and postcodes: these patterns run without IGNORECASE.
+_CASED = regex.MULTILINE | regex.DOTALL
+
+# The bundled public-suffix snapshot, never a download (tldextract's default
+# fetches the list from publicsuffix.org on first use).
+_OFFLINE_TLDS = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's email recognizer, validating domains against the bundled suffix list."""
+
+    def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
+        return _OFFLINE_TLDS(pattern_text).fqdn != ""
+
+
+PHONE_REGIONS = (
+    "US", "GB", "DE", "FR", "NL", "BE", "ES", "IT", "IE", "PT", "AT", "CH", "SE", "DK", "NO",
+    "FI", "PL", "CA", "AU", "NZ", "IN", "BR", "MX", "IL", "ZA", "SG",
+)
+"""Regions tried, in order, for numbers written without a country code."""
+
+
+class PhoneNumberRecognizer(PatternRecognizer):
+    """Phone numbers in any common notation, kept only when python-phonenumbers calls them valid.
+
+    A loose candidate pattern finds digit runs with separators; a candidate
+    with a ``+``/``00`` prefix must be valid in its country, one without must
+    be valid in one of :data:`PHONE_REGIONS`.  Validation, not the pattern, is
+    what keeps dates, amounts and order numbers out.
+    """
+
+    CANDIDATE = (
+        r"(?<![\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{5,22}\d"
+        r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?![\w-])"
+    )
+    CONTEXT = ["phone", "tel", "telephone", "mobile", "cell", "call", "whatsapp", "number", "reach"]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PHONE_NUMBER",
+            name="PhoneNumberRecognizer",
+            patterns=[Pattern("phone candidate", self.CANDIDATE, 0.4)],
+            context=self.CONTEXT,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
+        digits = sum(ch.isdigit() for ch in pattern_text)
+        if not 7 <= digits <= 17:
+            return False
+        if pattern_text.startswith("00"):
+            pattern_text = "+" + pattern_text[2:]
+        regions = (None,) if pattern_text.startswith("+") else PHONE_REGIONS
+        for region in regions:
+            try:
+                number = phonenumbers.parse(pattern_text, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return True
+        return False
+
+
+def _url_credentials() -> PatternRecognizer:
+    return PatternRecognizer(
+        supported_entity="URL_CREDENTIALS",
+        name="UrlCredentialsRecognizer",
+        patterns=[Pattern(
+            "user:password in a URL",
+            r"(?<=\b[a-z][a-z0-9+.\-]{0,15}://)[^\s/?#@:\"'<>]+:[^\s/?#@\"'<>]+(?=@)",
+            0.9,
+        )],
+    )
+
+def _bearer_token() -> PatternRecognizer:
+    return PatternRecognizer(
+        supported_entity="BEARER_TOKEN",
+        name="BearerTokenRecognizer",
+        patterns=[
+            Pattern("bearer token", r"(?<=\bbearer[ \t]{1,5})[A-Za-z0-9\-._~+/]{12,}=*", 0.9),
+            Pattern("basic credentials", r"(?<=\bbasic[ \t]{1,5})[A-Za-z0-9+/]{12,}={0,2}", 0.8),
+            Pattern("JWT", r"\beyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]{5,}", 0.95),
+        ],
+    )
+
+# USPS Publication 28 street suffixes (the common ones and their abbreviations);
+# UK streets use the same words.
+_SUFFIXES = (
+    "Alley Aly Avenue Ave Av Boulevard Blvd Bend Branch Bridge Brg Brook Brooks Burg Burgs Bypass "
+    "Byp Camp Canyon Cape Causeway Center Ctr Centers Circle Cir Circles Cliff Cliffs Close Club "
+    "Common Corner Corners Course Court Ct Courts Cove Coves Creek Crescent Cres Crest Crossing "
+    "Xing Crossroad Curve Dale Dam Divide Drive Dr Drives Estate Estates Expressway Expy "
+    "Extension Ext Extensions Fall Falls Ferry Field Fields Flat Flats Ford Fords Forest Forge "
+    "Forges Fork Forks Fort Freeway Fwy Garden Gardens Gdns Gateway Glen Glens Green Greens Grove "
+    "Grv Groves Harbor Harbors Haven Heights Hts Highway Hwy Hill Hills Hollow Inlet Island "
+    "Islands Isle Junction Jct Junctions Key Keys Knoll Knolls Lake Lakes Land Landing Lane Ln "
+    "Light Lights Loaf Lock Locks Lodge Loop Mall Manor Manors Meadow Meadows Mews Mill Mills "
+    "Mission Motorway Mount Mountain Mountains Neck Orchard Oval Overpass Park Parks Parkway Pkwy "
+    "Parkways Pass Passage Path Pike Pine Pines Place Pl Plain Plains Plaza Plz Point Points Port "
+    "Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge Ridges River Road Rd Roads Route Rte "
+    "Row Rue Run Shoal Shoals Shore Shores Skyway Spring Springs Spur Spurs Square Sq Squares "
+    "Station Stravenue Stream Street St Streets Summit Terrace Ter Throughway Trace Track "
+    "Trafficway Trail Trl Trailer Tunnel Turnpike Underpass Union Unions Valley Valleys Via "
+    "Viaduct View Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Wharf Yard"
+).split()
+_SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIXES), key=len, reverse=True)) + r")\b\.?"
+_CAP_WORD = r"\p{Lu}[\p{L}'’.\-]*"
+_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|#)\.?[ \t]*#?[\w\-]+"
+# Dutch and German streets end in a suffix glued to the name, the number comes after.
+_EU_SUFFIX = (
+    "(?i:straße|strasse|str\\.|straat|laan|gracht|singel|steeg|dreef|gasse|allee|platz|weg|hof|pad"
+    "|ring|baan|kade|dijk|plein|boulevard|damm|ufer|markt|chaussee)"
+)
+
+def _street_address() -> PatternRecognizer:
+    return PatternRecognizer(
+        supported_entity="STREET_ADDRESS",
+        name="StreetAddressRecognizer",
+        global_regex_flags=_CASED,
+        patterns=[
+            Pattern(  # 221B Baker Street, 1777 Kramer Court Apt. 533
+                "number first",
+                rf"\b\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{_CAP_WORD}[ \t]+){{1,4}}{_SUFFIX}"
+                rf"(?:,?[ \t]+{_UNIT})?",
+                0.7,
+            ),
+            Pattern(  # Flat 5 / Francesca Plains (UK: the unit on the line above the street)
+                "unit first",
+                rf"\b(?:Flat|Studio|Apartment|Apt|Unit|Suite)\.?[ \t]+\d{{1,5}}[A-Za-z]?,?[ \t]*\n?[ \t]*"
+                rf"(?:\d{{1,5}}[A-Za-z]?[ \t]+)?(?:{_CAP_WORD}[ \t]+){{1,4}}{_SUFFIX}",
+                0.7,
+            ),
+            Pattern(  # Kerkstraat 12, Beckergasse 8, Murat-Heinrich-Allee 7740, Drubinstraße 47-26
+                "suffix glued, number after",
+                rf"\b\p{{Lu}}[\p{{L}}'’\-]*{_EU_SUFFIX}[ \t]+\d{{1,5}}[a-zA-Z]?(?:[-/]\d{{1,5}}[a-zA-Z]?)?\b",
+                0.7,
+            ),
+            Pattern(  # 5, avenue Samson / rue de la Paix
+                "french voie",
+                r"(?:\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+)?\b(?i:rue|avenue|boulevard|chemin|impasse"
+                r"|allée|quai|route)[ \t]+(?:(?:de[ \t]+la|de|du|des|d'|l')[ \t]*)?"
+                rf"{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}",
+                0.6,
+            ),
+        ],
+        context=["address", "street", "live", "lives", "living", "ship", "shipping", "deliver",
+                 "delivery", "moved"],
+    )
+
+def _postcode() -> PatternRecognizer:
+    return PatternRecognizer(
+        supported_entity="POSTCODE",
+        name="PostcodeRecognizer",
+        global_regex_flags=_CASED,
+        patterns=[
+            Pattern("UK postcode", r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)[ \t]?\d[ABD-HJLNP-UW-Z]{2}\b", 0.6),
+            Pattern("US ZIP after state", r"(?<=\b[A-Z]{2}[ \t]{1,3})\d{5}(?:-\d{4})?\b", 0.6),
+            Pattern("NL postcode", r"\b[1-9]\d{3}[ \t]?(?!SA|SD|SS)[A-Z]{2}\b", 0.5),
+            Pattern(  # 10115 Berlin, 75001 Paris: postcode then city, at the start of a line
+                "EU postcode before city",
+                r"(?:^|(?<=,[ \t]))[ \t]*\K\d{4,5}(?=[ \t]+\p{Lu}[\p{L}'’\-]+)",
+                0.5,
+            ),
+        ],
+        context=["zip", "postcode", "postal", "post code", "plz"],
+    )
+
+# Names where support text puts them.  A name: 1-4 capitalised words, with
+# an optional title and the particles of European surnames.
+_NAME_WORD = r"(?:\p{Lu}['’])?\p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
+_PARTICLE = r"(?:van|von|der|den|de|du|da|di|del|della|la|le|ten|ter|zu|y|dos|das)"
+_NAME = (
+    r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Herr|Frau|Mme|Mlle)\.?[ \t]+)?"
+    rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME_WORD}){{0,3}}"
+)
+_GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
+_SIGN_OFFS = (
+    r"(?i:thanks|thank[ \t]+you|many[ \t]+thanks|thanks[ \t]+again|cheers|best|best[ \t]+regards"
+    r"|kind[ \t]+regards|regards|warm[ \t]+regards|sincerely|yours[ \t]+(?:sincerely|truly)"
+    r"|cordialement|groeten|met[ \t]+vriendelijke[ \t]+groet|mit[ \t]+freundlichen[ \t]+grüßen"
+    r"|viele[ \t]+grüße|liebe[ \t]+grüße|saludos)"
+)
+_INTRODUCTIONS = r"(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|this[ \t]+is|name:|ich[ \t]+bin|je[ \t]+m'appelle|mijn[ \t]+naam[ \t]+is)"
+
+
+class ContextNameRecognizer(PatternRecognizer):
+    """Names after greetings (``Hi Jane,``), in sign-offs (``Thanks,\\nJane Doe``), in introductions."""
+
+    NOT_NAMES = frozenset(
+        "team there all everyone everybody support sir madam guys folks friend friends customer "
+        "sales billing again the this that these we you it welcome please thanks thank regards "
+        "best cheers hello hi good morning afternoon evening dear sorry yes no ok okay happy "
+        "great just also here my our your".split()
+    )
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="ContextNameRecognizer",
+            global_regex_flags=_CASED,
+            patterns=[
+                Pattern("greeting", rf"(?<=\b{_GREETINGS}[ \t]+){_NAME}(?=[ \t]*(?:[,!:;.\n]|$))", 0.7),
+                Pattern(
+                    "sign-off",
+                    rf"(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—][ \t]*)?){_NAME}"
+                    r"(?=[ \t]*(?:[,.\n]|$))",
+                    0.7,
+                ),
+                Pattern("sign-off, same line", rf"(?<=\b{_SIGN_OFFS}[ \t]*[,\-–—][ \t]*){_NAME}(?=[ \t]*(?:[.!\n]|$))", 0.6),
+                Pattern("introduction", rf"(?<=\b{_INTRODUCTIONS}[ \t]+){_NAME}", 0.7),
+            ],
+        )
+
+    def invalidate_result(self, pattern_text: str) -> bool:  # noqa: D102
+        first = pattern_text.split()[0].rstrip(".").lower()
+        return first in self.NOT_NAMES
+
+
+def pattern_recognizers() -> list[EntityRecognizer]:
+    """Fresh instances of every pattern recognizer the scanner runs."""
+    return [
+        OfflineEmailRecognizer(),
+        PhoneNumberRecognizer(),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        UsSsnRecognizer(),
+        _url_credentials(),
+        _bearer_token(),
+        _street_address(),
+        _postcode(),
+        ContextNameRecognizer(),
+    ]

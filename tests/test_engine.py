@@ -1,0 +1,233 @@
+import copy
+import dataclasses
+import datetime as dt
+import pickle
+import threading
+import uuid
+from collections import OrderedDict, namedtuple
+
+import pydantic
+import pytest
+
+from intercom_redact import Policy, Redactor
+
+EMAIL = "jane.doe@example.com"
+
+
+@pytest.fixture(scope="module")
+def redactor():
+    return Redactor()
+
+
+def contact():
+    return {
+        "type": "contact",
+        "id": "6762f0a91bb69f9f2193bb1a",
+        "external_id": "cus_1",
+        "email": EMAIL,
+        "name": "Jane Doe",
+        "phone": "+31 20 123 4567",
+        "location": {"type": "location", "city": "Amsterdam", "country": "Netherlands"},
+        "custom_attributes": {"plan": "pro", "address": "Keizersgracht 1", "favourite": "tea"},
+        "tags": {"type": "list", "data": [{"type": "tag", "id": "1", "name": "vip"}]},
+        "created_at": 1734537000,
+    }
+
+
+def test_field_rules_on_an_intercom_contact(redactor):
+    out = redactor.redact(contact())
+    assert out["email"] == "[REDACTED:EMAIL_ADDRESS]"
+    assert out["name"] == "[REDACTED:PERSON]"
+    assert out["phone"] == "[REDACTED:PHONE_NUMBER]"
+    assert out["location"] == "[REDACTED:LOCATION]"
+    assert out["custom_attributes"] == {"plan": "pro", "address": "[REDACTED:STREET_ADDRESS]", "favourite": "tea"}
+    assert out["id"] == "6762f0a91bb69f9f2193bb1a"
+    assert out["tags"]["data"][0]["name"] == "vip"
+    assert out["created_at"] == 1734537000
+
+
+def test_input_is_never_mutated(redactor):
+    value = {"contact": contact(), "parts": [{"body": f"<p>mail {EMAIL}</p>"}], "t": (1, [EMAIL])}
+    before = copy.deepcopy(value)
+    redactor.redact(value)
+    assert value == before
+
+
+def test_known_values_leave_free_text_in_any_case(redactor):
+    event = {"event": f"Contact JANE DOE <{EMAIL.upper()}> moved to amsterdam", "contact": contact()}
+    out = redactor.redact(event)
+    assert "jane" not in out["event"].lower()
+    assert "amsterdam" not in out["event"].lower()
+    assert out["event"].startswith("Contact ")
+
+
+def test_phone_known_value_in_another_notation(redactor):
+    event = {"phone": "+31 20 123 4567", "event": "call back on 020-1234567 or +31201234567"}
+    out = redactor.redact(event)
+    assert "1234567" not in out["event"]
+
+
+def test_summary_counts_types_and_rules_never_values(redactor):
+    out, summary = redactor.redact_with_summary({"event": f"from {EMAIL}", "email": EMAIL})
+    assert summary.types["EMAIL_ADDRESS"] == 2
+    assert summary.rules == {"**.email": 1, "scanner": 1}
+    assert summary.count == 2
+    assert EMAIL not in repr(summary)
+
+
+@dataclasses.dataclass
+class Ticket:
+    id: str
+    email: str
+    notes: list
+
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    email: str
+
+
+class Model(pydantic.BaseModel):
+    id: str
+    email: str
+    body: str
+
+
+class Plain:
+    def __init__(self):
+        self.id = "1"
+        self.email = EMAIL
+
+
+Point = namedtuple("Point", "email n")
+
+
+@pytest.mark.parametrize(
+    ("value", "check"),
+    [
+        ((EMAIL, 1), lambda o: o == ("[REDACTED:EMAIL_ADDRESS]", 1)),
+        ([EMAIL], lambda o: o == ["[REDACTED:EMAIL_ADDRESS]"]),
+        ({EMAIL}, lambda o: o == {"[REDACTED:EMAIL_ADDRESS]"}),
+        (frozenset({EMAIL}), lambda o: o == frozenset({"[REDACTED:EMAIL_ADDRESS]"})),
+        (EMAIL.encode(), lambda o: o == b"[REDACTED:EMAIL_ADDRESS]"),
+        (bytearray(EMAIL.encode()), lambda o: o == bytearray(b"[REDACTED:EMAIL_ADDRESS]")),
+        (b"\xff\xfe " + EMAIL.encode(), lambda o: o == b"\xff\xfe [REDACTED:EMAIL_ADDRESS]"),
+        (OrderedDict(email=EMAIL), lambda o: type(o) is OrderedDict and o["email"] != EMAIL),
+        (Ticket("1", EMAIL, [EMAIL]), lambda o: type(o) is Ticket and o.email != EMAIL and o.notes[0] != EMAIL),
+        (Frozen(EMAIL), lambda o: type(o) is Frozen and o.email == "[REDACTED:EMAIL_ADDRESS]"),
+        (Model(id="1", email=EMAIL, body=f"hi {EMAIL}"),
+         lambda o: type(o) is Model and o.email != EMAIL and EMAIL not in o.body and o.id == "1"),
+        (Plain(), lambda o: type(o) is Plain and o.email != EMAIL and o.id == "1"),
+        (Point(EMAIL, 2), lambda o: type(o) is Point and o.n == 2 and o.email != EMAIL),
+        (None, lambda o: o is None),
+        (3.5, lambda o: o == 3.5),
+        (dt.datetime(2026, 1, 1), lambda o: o == dt.datetime(2026, 1, 1)),
+        (uuid.UUID(int=5), lambda o: o == uuid.UUID(int=5)),
+    ],
+)
+def test_types_are_kept(redactor, value, check):
+    out = redactor.redact(value)
+    assert check(out), out
+
+
+def test_exceptions_keep_their_type_and_lose_the_pii(redactor):
+    try:
+        try:
+            raise KeyError(EMAIL)
+        except KeyError as inner:
+            raise ValueError(f"lookup failed for {EMAIL}") from inner
+    except ValueError as exc:
+        err = exc
+    out = redactor.redact({"error": err})["error"]
+    assert type(out) is ValueError
+    assert EMAIL not in str(out)
+    assert EMAIL not in str(out.__cause__)
+    assert out.__traceback__ is None
+    assert err.__traceback__ is not None and EMAIL in str(err)
+
+
+def test_bounds_fail_closed_and_are_counted(redactor):
+    cyclic = {"a": {}}
+    cyclic["a"]["loop"] = cyclic
+    deep = leaf = {}
+    for _ in range(10_000):
+        leaf["k"] = {}
+        leaf = leaf["k"]
+    wide = {"items": list(range(100_000))}
+    for value, reason in [(cyclic, "depth"), (deep, "depth"), (wide, "size")]:
+        out, summary = redactor.redact_with_summary(value)
+        assert summary.fail_closed, (reason, summary)
+        assert "[REDACTED:UNSCANNED]" in repr(out)
+
+
+def test_cycles_are_named_when_deep_enough():
+    r = Redactor(Policy(max_depth=200))
+    a: list = []
+    a.append(a)
+    out, summary = r.redact_with_summary(a)
+    assert summary.fail_closed == {"cycle": 1}
+
+
+def test_time_budget_fails_closed():
+    r = Redactor(Policy(time_budget=1e-9))
+    out, summary = r.redact_with_summary({"a": {"b": {"email": EMAIL}}})
+    assert summary.fail_closed.get("time")
+    assert EMAIL not in repr(out)
+
+
+class Exploding:
+    def __str__(self):
+        raise RuntimeError("boom")
+
+    __repr__ = __str__
+
+
+def test_objects_that_cannot_be_read_are_redacted_not_raised(redactor):
+    out, summary = redactor.redact_with_summary({"x": Exploding(), "email": EMAIL})
+    assert out["x"] == "[REDACTED:UNSCANNED]"
+    assert summary.fail_closed == {"error": 1}
+
+
+def test_non_string_keys(redactor):
+    out = redactor.redact({1: EMAIL, (2, 3): "x", None: "y", "email": EMAIL})
+    assert out[1] == "[REDACTED:EMAIL_ADDRESS]" and out[(2, 3)] == "x" and out[None] == "y"
+
+
+def test_redact_text_and_html(redactor):
+    assert redactor.redact_text(f"mail {EMAIL}") == "mail [REDACTED:EMAIL_ADDRESS]"
+    html = f'<p>Hi, write to <a href="mailto:{EMAIL}">{EMAIL}</a></p>'
+    out = redactor.redact_text(html, html=True)
+    assert EMAIL not in out and out.startswith("<p>") and out.endswith("</a></p>")
+    assert redactor.redact_text(None) == "[REDACTED:UNSCANNED]"
+
+
+def test_scan_false_still_removes_known_values(redactor):
+    out = redactor.redact({"email": EMAIL, "event": f"for {EMAIL}, also x@y.org"}, scan=False)
+    assert EMAIL not in out["event"]
+    assert "x@y.org" in out["event"]  # left for the deferred scan
+
+
+def test_pickle_round_trip_keeps_behaviour():
+    policy = Policy.from_dict({"rules": [{"path": "**.nickname", "type": "PERSON"}]})
+    r = Redactor(policy, hmac_key="k")
+    clone = pickle.loads(pickle.dumps(r))
+    value = {"nickname": "JJ", "email": EMAIL}
+    assert clone.redact(value) == r.redact(value)
+
+
+def test_thread_safe_under_concurrent_use(redactor):
+    errors = []
+
+    def work(i):
+        email = f"user{i}@example.com"
+        for _ in range(200):
+            out = redactor.redact({"email": email, "event": f"user{i}@example.com did {i}"})
+            if out["event"] != f"[REDACTED:EMAIL_ADDRESS] did {i}":
+                errors.append(out)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
