@@ -4,10 +4,20 @@
 #   eval "$(.ci/postgres.sh start)"   # exports INTERCOM_REDACT_TEST_PG_URL
 #   .ci/postgres.sh stop              # stops the server, removes its files
 #
+#   source .ci/postgres.sh            # the same, from a script: exports the URL into
+#                                     # that shell and stops the server when it exits
+#
 # Installs the Debian `postgresql` package when no server binaries are found,
 # runs the cluster as the `postgres` user when started as root (initdb refuses
 # root), listens on 127.0.0.1 only, on a free port, with a random password.
 # Progress goes to stderr; stdout carries only the `export` line.
+if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
+  _intercom_redact_pg_exports=$(bash "${BASH_SOURCE[0]}" start) || return 1
+  eval "$_intercom_redact_pg_exports"
+  unset _intercom_redact_pg_exports
+  trap "bash '${BASH_SOURCE[0]}' stop" EXIT
+  return 0
+fi
 set -euo pipefail
 
 state_dir="${INTERCOM_REDACT_PG_DIR:-/tmp/intercom-redact-pg}"
@@ -36,9 +46,13 @@ as_owner() {
 
 start() {
   if [ -f "$state_dir/env" ]; then
-    log "already running (state in $state_dir)"
-    cat "$state_dir/env"
-    return
+    if as_owner "$(cat "$state_dir/bindir")/pg_ctl" -D "$state_dir/data" status >/dev/null 2>&1; then
+      log "already running (state in $state_dir)"
+      cat "$state_dir/env"
+      return
+    fi
+    log "removing the state of a server that is no longer running"
+    rm -rf "$state_dir"
   fi
   local bindir
   bindir=$(find_bindir || true)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import stat
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from intercom_redact.compliance.audit import GENESIS, AuditLog, default_audit_url
+from intercom_redact.compliance.audit import GENESIS, AuditLog, _digest, _timestamp, default_audit_url
 from intercom_redact.compliance._sql import DatabaseError
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
@@ -98,9 +101,13 @@ def test_verify_names_a_modified_record(db_url: str) -> None:
 def test_verify_names_a_modified_record_whose_digest_was_recomputed(db_url: str) -> None:
     with AuditLog(db_url) as log:
         _fill(log, 5)
-        _tamper(db_url, f"UPDATE intercom_redact_audit SET kind = 'forged', digest = '{'a' * 64}' WHERE seq = 2")
-        # The forged digest no longer matches the content, and record 3 no longer chains to it.
-        assert (2, "modified") in _problems(log)
+        second = list(log.records())[1]
+        # A careful attacker recomputes the digest, so record 2 is self-consistent again...
+        forged = _digest(_timestamp(second.recorded_at), "forged", second.subject,
+                         '{"i":1,"nested":{"a":null,"b":[1,2]}}', second.prev_digest)
+        _tamper(db_url, f"UPDATE intercom_redact_audit SET kind = 'forged', digest = '{forged}' WHERE seq = 2")
+        # ...but record 3 still chains to the original digest.
+        assert _problems(log) == [(2, "modified")]
 
 
 def test_verify_names_a_removed_record(db_url: str) -> None:
@@ -170,6 +177,13 @@ def test_unreachable_database_names_url_without_password() -> None:
     assert "s3cret-pw" not in repr(info.value.__cause__) and info.value.__cause__ is None
 
 
+def test_uncreatable_sqlite_file_is_a_database_error(tmp_path: os.PathLike[str]) -> None:
+    blocker = os.path.join(tmp_path, "a-file")
+    open(blocker, "w").close()
+    with pytest.raises(DatabaseError, match=re.escape(f"database sqlite:///{blocker}/audit.db: ")):
+        AuditLog(f"sqlite:///{blocker}/audit.db")
+
+
 def test_bad_url_is_a_clear_error_without_the_password() -> None:
     with pytest.raises(ValueError, match="not a database URL") as info:
         AuditLog("user:pw@host/db")
@@ -193,3 +207,33 @@ def test_default_url(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]
     assert default_audit_url() == f"sqlite:///{tmp_path}/intercom-redact/audit.sqlite3"
     monkeypatch.setenv("INTERCOM_REDACT_AUDIT_URL", "postgresql://x@h/db")
     assert default_audit_url() == "postgresql://x@h/db"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_verify_names_any_single_tampered_record(tmp_path_factory: pytest.TempPathFactory,
+                                                data: st.DataObject) -> None:
+    n = data.draw(st.integers(2, 6), label="records")
+    k = data.draw(st.integers(1, n), label="target")
+    actions = ["modify", "forge", "remove", "swap"] if k < n else ["modify", "forge", "remove"]
+    action = data.draw(st.sampled_from(actions), label="action")
+    url = f"sqlite:///{tmp_path_factory.mktemp('audit')}/audit.sqlite3"
+    with AuditLog(url) as log:
+        _fill(log, n)
+        target = list(log.records())[k - 1]
+        if action == "modify":
+            _tamper(url, f"UPDATE intercom_redact_audit SET kind = 'forged' WHERE seq = {k}")
+        elif action == "forge":
+            forged = _digest(_timestamp(target.recorded_at), "forged", target.subject,
+                             f'{{"i":{k - 1},"nested":{{"a":null,"b":[1,2]}}}}', target.prev_digest)
+            _tamper(url, f"UPDATE intercom_redact_audit SET kind = 'forged', digest = '{forged}' WHERE seq = {k}")
+        elif action == "remove":
+            _tamper(url, f"DELETE FROM intercom_redact_audit WHERE seq = {k}")
+        else:
+            _tamper(url, f"UPDATE intercom_redact_audit SET seq = 0 WHERE seq = {k}",
+                    f"UPDATE intercom_redact_audit SET seq = {k} WHERE seq = {k + 1}",
+                    f"UPDATE intercom_redact_audit SET seq = {k + 1} WHERE seq = 0")
+        problems = _problems(log)
+    expected = {"modify": (k, "modified"), "forge": (k, "modified"), "remove": (k, "removed"),
+                "swap": (k, "reordered")}[action]
+    assert expected in problems

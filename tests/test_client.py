@@ -8,6 +8,7 @@ import pickle
 import socket
 import time
 import traceback
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ def waits() -> Waits:
 
 
 @pytest.fixture
-def client(fake_intercom: FakeIntercom, waits: Waits) -> IntercomClient:
+def client(fake_intercom: FakeIntercom, waits: Waits) -> Iterator[IntercomClient]:
     with fake_intercom.client(sleep=waits, backoff_base=0.2) as client:
         yield client
 
@@ -173,13 +174,21 @@ def test_merged_contact_is_not_found(fake_intercom, client):
 
 
 @pytest.mark.parametrize(
-    ("status", "cls"), [(400, BadRequest), (403, Forbidden), (409, Conflict), (422, Unprocessable), (418, IntercomError)]
+    ("status", "cls"),
+    [(400, BadRequest), (403, Forbidden), (409, Conflict), (422, Unprocessable), (418, IntercomError)],
 )
 def test_error_classes_by_status(fake_intercom, client, waits, cid, status, cls):
     fake_intercom.faults.add("/contacts/*", status=status, times=1)
     with pytest.raises(cls) as info:
         client.get_contact(cid)
     assert info.value.status == status and waits == []
+
+
+def test_lookups_keep_identifiers_out_of_urls(fake_intercom, client):
+    # External ids are often emails; URLs end up in access logs and in httpx's INFO log line.
+    client.find_contact_by_external_id("jane.doe@example.com")
+    client.find_contact_by_email("jane.doe@example.com")
+    assert [(r.method, r.path, r.query) for r in fake_intercom.requests] == [("POST", "/contacts/search", {})] * 2
 
 
 def test_error_message_leaves_out_server_text(fake_intercom, client, cid):

@@ -17,9 +17,9 @@ from intercom_redact.actions import HmacKey, MissingKeyError, pseudonymize
 from intercom_redact.compliance.audit import AuditLog
 from intercom_redact.compliance.client import IntercomClient
 from intercom_redact.compliance.deletion import delete_contact_data, pending_deletions, resume_pending
-from intercom_redact.compliance.dsar import export_contact_data
+from intercom_redact.compliance.dsar import export_contact_data, write_export
 from intercom_redact.compliance.errors import ServerError
-from intercom_redact.compliance.stores import SQLStore
+from intercom_redact.compliance.stores import ExportDirectory, SQLStore
 from intercom_redact.testing import FakeIntercom
 
 KEY = "test-hmac-key-0123456789abcdef"
@@ -77,14 +77,18 @@ def test_deletion_deletes_purges_and_proves(fake: FakeIntercom, client: Intercom
     stores = _stores(db_url, tmp_path)
     _seed(stores, fake, cid)
     stores[0].put_conversation(fake.workspace.conversations_of(cid)[0])
+    exports = ExportDirectory(os.path.join(tmp_path, "exports"))
+    os.makedirs(exports.path)
+    write_export(export_contact_data(client, cid), os.path.join(exports.path, "dsar.json"))
 
-    result = delete_contact_data(client, cid, audit=audit, stores=stores, actor="ops:ticket-7")
+    result = delete_contact_data(client, cid, audit=audit, stores=[*stores, exports], actor="ops:ticket-7")
 
     assert cid not in fake.workspace.contacts
     assert _delete_statuses(fake, cid) == [200]
     assert all(s.get_contact(cid) is None for s in stores)
+    assert os.listdir(exports.path) == []
     assert (result.intercom, result.resumed) == ("deleted", False)
-    assert result.sources_purged == {"intercom": 1, "cache_a": 2, "cache_b": 1}
+    assert result.sources_purged == {"intercom": 1, "cache_a": 2, "cache_b": 1, "export_directory": 1}
     assert result.conversations_affected == len(conversations)
     expected_hash = pseudonymize(HmacKey.resolve(KEY), "EMAIL_ADDRESS", email)
     assert result.email_hash == expected_hash
@@ -96,8 +100,8 @@ def test_deletion_deletes_purges_and_proves(fake: FakeIntercom, client: Intercom
     assert (done["request_type"], done["actor"], done["contact_found"]) == ("GDPR_ERASURE", "ops:ticket-7", True)
     assert done["export_summary"]["conversations"] == len(conversations)
     assert done["requested_at"] <= done["intercom_deleted_at"]
-    assert _steps(audit) == {"deletion.intent": 1, "deletion.step": 5, "deletion.completed": 1, "summary": 1,
-                             "intercom_delete_sent": 1, "intercom_deleted": 1, "store_purged": 2}
+    assert _steps(audit) == {"deletion.intent": 1, "deletion.step": 6, "deletion.completed": 1, "summary": 1,
+                             "intercom_delete_sent": 1, "intercom_deleted": 1, "store_purged": 3}
     assert audit.verify().ok
     everything = repr([(r.kind, r.payload) for r in audit.records()])
     leaked = [v for v in fake.workspace.pii_values(cid) if v in everything]
@@ -174,7 +178,7 @@ import os, signal, sys
 from intercom_redact.compliance.audit import AuditLog
 from intercom_redact.compliance.client import IntercomClient
 from intercom_redact.compliance.deletion import delete_contact_data
-from intercom_redact.compliance.stores import SQLStore
+from intercom_redact.compliance.stores import ExportDirectory, SQLStore
 
 when, _, nth = sys.argv[1].partition(":")
 base_url, token, audit_url, store_a, store_b, contact_id = sys.argv[2:]
@@ -201,11 +205,16 @@ delete_contact_data(client, contact_id, audit=CrashingAuditLog(audit_url), store
 
 # A full run appends 7 records: intent, summary, delete_sent, deleted, purged a, purged b, completed.
 _CRASH_POINTS = [f"{when}:{n}" for n in range(1, 8) for when in ("before", "after")]
+# Each point costs a Python start-up; SQLite takes them all, PostgreSQL one of each kind of gap:
+# after the intent, before the DELETE is sent, between its answer and its record, mid-purge.
+_PG_CRASH_POINTS = {"after:1", "after:3", "before:4", "after:5"}
 
 
 @pytest.mark.parametrize("crash", _CRASH_POINTS)
 def test_crash_at_every_step_then_resume(crash: str, fake: FakeIntercom, client: IntercomClient, db_url: str,
                                          tmp_path: os.PathLike[str]) -> None:
+    if db_url.startswith("postgresql") and crash not in _PG_CRASH_POINTS:
+        pytest.skip("every crash point runs on SQLite; PostgreSQL runs a subset")
     cid = fake.workspace.busiest_contact_id
     stores = _stores(db_url, tmp_path)
     _seed(stores, fake, cid)

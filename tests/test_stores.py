@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from intercom_redact.compliance.dsar import FORMAT, write_export
+
 from intercom_redact.compliance.minimize import MinimizationError
 from intercom_redact.compliance.stores import (
     CONTACT_CACHE,
@@ -66,8 +68,8 @@ def store(db_url: str) -> SQLStore:
 
 def test_protocols(store: SQLStore, tmp_path: os.PathLike[str]) -> None:
     assert isinstance(store, LocalStore)
-    exports = ExportDirectory(tmp_path)
-    assert isinstance(exports, RetentionStore) and not isinstance(exports, ContactStore)
+    assert isinstance(ExportDirectory(tmp_path), LocalStore)
+    assert not isinstance(object(), (ContactStore, RetentionStore))
 
 
 def test_contacts_are_cached_minimized(store: SQLStore, db_url: str) -> None:
@@ -94,8 +96,9 @@ def test_conversations_and_events_are_redacted_before_storage(store: SQLStore, d
     store.put_conversation(_conversation("v1", "c1"), now=NOW)
     assert store.record_webhook_event(_event("n1", _contact("c1")), now=NOW) is True
     assert store.record_webhook_event(_event("n1", _contact("c1")), now=NOW) is False  # duplicate delivery
-    assert store.get_conversation("v1") is not None
-    assert store.get_webhook_event("n1") is not None
+    conversation = store.get_conversation("v1")
+    assert (conversation["id"], conversation["source"]["author"]["id"]) == ("v1", "c1")  # identifiers kept
+    assert store.get_webhook_event("n1")["data"]["item"]["custom_attributes"]["plan"] == "pro"
     raw = _raw_rows(db_url)
     assert EMAIL not in raw and "Jane Roe" not in raw
 
@@ -178,3 +181,20 @@ def test_export_directory_expires_old_files(tmp_path: os.PathLike[str]) -> None:
     assert ExportDirectory(os.path.join(tmp_path, "missing")).expire(EXPORT_FILES, cutoff) == 0
     with pytest.raises(ValueError, match="holds no 'contact_cache'"):
         exports.expire(CONTACT_CACHE, cutoff)
+
+
+def test_export_directory_purges_the_contacts_dsar_documents(tmp_path: os.PathLike[str]) -> None:
+    root = os.path.join(tmp_path, "exports")
+    os.makedirs(os.path.join(root, "2026"))
+    write_export({"format": FORMAT, "contact": {"id": "c1", "email": EMAIL}}, os.path.join(root, "c1.json"))
+    write_export({"format": FORMAT, "contact": {"id": "c1"}}, os.path.join(root, "2026", "again.json"))
+    write_export({"format": FORMAT, "contact": {"id": "c2"}}, os.path.join(root, "c2.json"))
+    write_export({"contact": {"id": "c1"}}, os.path.join(root, "not-a-dsar.json"))
+    with open(os.path.join(root, "broken.json"), "w") as f:
+        f.write("{not json")
+    exports = ExportDirectory(root)
+
+    assert exports.purge_contact("c1") == 2
+    assert exports.purge_contact("c1") == 0
+    assert sorted(os.listdir(root)) == ["2026", "broken.json", "c2.json", "not-a-dsar.json"]
+    assert ExportDirectory(os.path.join(tmp_path, "missing")).purge_contact("c1") == 0

@@ -73,7 +73,7 @@ def _structlog_section(redactor: Redactor, out: TextIO) -> Summary:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
             structlog.processors.JSONRenderer(serializer=lambda v, **_: orjson.dumps(v).decode()),
-        ], RedactProcessor(redactor, add_summary=True)),
+        ], RedactProcessor(redactor, summary=True)),
     )
     for message, fields in sample_events():
         log.info(message, **fields)
@@ -81,8 +81,7 @@ def _structlog_section(redactor: Redactor, out: TextIO) -> Summary:
     out.write(sink.getvalue())
     total = Summary()
     for line in sink.getvalue().splitlines():
-        redaction = orjson.loads(line).get("redaction", {})
-        total.count += redaction.get("count", 0)
+        total.count += orjson.loads(line).get("redaction.count", 0)
     return total
 
 

@@ -46,7 +46,13 @@ _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.E
 _MIN_KNOWN_LENGTH = 3
 _FAIL_TYPE = "UNSCANNED"
 _TRACK_CYCLES_FROM = 8
-_LOOKS_LIKE_HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^<>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>").search
+# Intercom bodies are HTML fragments; other text is read as plain text, so that
+# "<jane@example.com>" in a log message is never mistaken for a tag.
+_LOOKS_LIKE_HTML = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|u|em|strong|ul|ol|li|img|h[1-6]|blockquote|pre|code|table|tr|td|th|hr)"
+    r"(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+).search
 
 
 @dataclass(slots=True)

@@ -41,9 +41,10 @@ FORMATS = ("auto", "jsonl", "text", "csv")
 
 _JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz")
 _CSV_SUFFIXES = (".csv",)
-_CHUNK_LINES = 2000
+_CHUNK_LINES = 500
 _CHUNK_BYTES = 1 << 20
 _READ_BUFFER = 1 << 20
+_SNIFF_LINES = 20
 
 # A CSV field can hold a whole conversation body; the stdlib default (128 KiB) is too small.
 csv.field_size_limit(1 << 26)
@@ -99,13 +100,16 @@ def detect_format(name: str | None, head: bytes) -> str:
         return "csv"
     if lowered.endswith(_JSON_SUFFIXES):
         return "jsonl"
-    first = head.lstrip().split(b"\n", 1)[0].strip()
-    if first[:1] in (b"{", b"["):
-        try:
-            orjson.loads(first)
-            return "jsonl"
-        except orjson.JSONDecodeError:
-            pass
+    # Any JSON object among the first lines makes it JSON lines: lines that are
+    # not JSON are still redacted there (as text), and counted.
+    for line in head.splitlines()[:_SNIFF_LINES]:
+        line = line.strip()
+        if line[:1] == b"{":
+            try:
+                orjson.loads(line)
+                return "jsonl"
+            except orjson.JSONDecodeError:
+                continue
     return "text"
 
 

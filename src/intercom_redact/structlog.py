@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
+from structlog.processors import format_exc_info
+
+from . import _sinks
 from .engine import Redactor
 
 __all__ = ["RedactProcessor", "insert_redactor"]
@@ -40,43 +43,63 @@ class RedactProcessor:
 
     :param redactor: the :class:`~intercom_redact.Redactor` to use; a default
         one (Intercom policy, pattern scanner) when omitted.
-    :param add_summary: add ``redaction = {"count": n, "types": [...]}`` to
-        events that had something redacted (counts and type names only).
+    :param summary: add ``redaction.count`` and ``redaction.types`` (counts and
+        type names, never values) to the event.
+
+    An ``exc_info`` still in the event is rendered to an ``exception`` string
+    first (as :func:`structlog.processors.format_exc_info` does) and redacted
+    with the rest: left for the renderer or an OpenTelemetry handler, it would
+    be formatted raw after this processor.  Put ``dict_tracebacks`` or your own
+    exception renderer before this processor to choose the format.
 
     The caller's nested objects are never modified (structlog's event dict is a
-    shallow copy of the bound context), and the processor never raises.
+    shallow copy of the bound context), and the processor never raises: an
+    event that cannot be redacted keeps its keys with every value replaced.
     """
 
-    __slots__ = ("redactor", "add_summary")
+    __slots__ = ("redactor", "summary")
 
-    def __init__(self, redactor: Redactor | None = None, *, add_summary: bool = False) -> None:
+    def __init__(self, redactor: Redactor | None = None, *, summary: bool = False) -> None:
         self.redactor = redactor if redactor is not None else Redactor()
-        self.add_summary = add_summary
+        self.summary = summary
 
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]):
         meta = None
         if "_record" in event_dict or "_from_structlog" in event_dict:
             meta = {k: event_dict[k] for k in _META_KEYS if k in event_dict}
             event_dict = {k: v for k, v in event_dict.items() if k not in meta}
-        if self.add_summary:
-            clean, summary = self.redactor.redact_with_summary(event_dict)
-            if summary.count:
-                clean["redaction"] = {"count": summary.count, "types": sorted(summary.types)}
+        if not _sinks.enter():
+            clean = _blank(event_dict, self.redactor)
         else:
-            clean = self.redactor.redact(event_dict)
+            try:
+                if "exc_info" in event_dict:
+                    event_dict = format_exc_info(logger, method_name, dict(event_dict))
+                clean, done = self.redactor.redact_with_summary(event_dict)
+                if self.summary:
+                    clean.update(_sinks.summary_attributes(done))
+            except Exception:
+                clean = _blank(event_dict, self.redactor)
+            finally:
+                _sinks.leave()
         if meta:
             clean.update(meta)
         return clean
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"redactor": self.redactor, "add_summary": self.add_summary}
+        return {"redactor": self.redactor, "summary": self.summary}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.redactor = state["redactor"]
-        self.add_summary = state.get("add_summary", False)
+        self.summary = state.get("summary", False)
 
     def __repr__(self) -> str:
         return f"RedactProcessor({self.redactor!r})"
+
+
+def _blank(event_dict: MutableMapping[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """Fail closed: the event's keys, none of its values."""
+    placeholder = _sinks.unscanned(redactor)
+    return {k: placeholder for k in event_dict if isinstance(k, str)}
 
 
 def _name(processor: Any) -> str:

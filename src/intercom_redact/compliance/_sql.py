@@ -51,7 +51,11 @@ class Database:
         #: The URL with its password hidden, for messages and logs.
         self.display_url = self.url.render_as_string(hide_password=True)
         if self.is_sqlite:
-            _create_sqlite_file(self.url)
+            try:
+                _create_sqlite_file(self.url)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise DatabaseError(f"database {self.display_url}: {reason}", url=self.display_url) from None
             self.engine = sa.create_engine(
                 self.url, hide_parameters=True, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT}
             )

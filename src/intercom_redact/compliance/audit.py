@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -150,7 +150,7 @@ class VerifyReport:
 
     records: int
     head_digest: str
-    problems: tuple[ChainProblem, ...] = field(default=())
+    problems: tuple[ChainProblem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -309,7 +309,8 @@ def _verify(rows: list[Any], head: Any) -> VerifyReport:
     if head is None:
         problems.append(ChainProblem(last_seq, "modified", "head row missing"))
     elif head.last_seq > last_seq:
-        problems.append(ChainProblem(last_seq + 1, "removed", f"records {last_seq + 1}-{head.last_seq} cut from the end"))
+        cut = f"records {last_seq + 1}-{head.last_seq} cut from the end"
+        problems.append(ChainProblem(last_seq + 1, "removed", cut))
     elif (head.last_seq, head.last_digest) != (last_seq, last_digest):
         problems.append(ChainProblem(last_seq, "modified", "last record does not match the head row"))
     return VerifyReport(records=len(rows), head_digest=last_digest, problems=tuple(problems))

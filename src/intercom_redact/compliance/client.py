@@ -25,7 +25,6 @@ from intercom_redact.compliance.errors import (
     IntercomConnectionError,
     IntercomError,
     MissingTokenError,
-    NotFound,
     RateLimited,
     error_for_status,
 )
@@ -97,7 +96,8 @@ class IntercomClient:
     :param region: ``"us"`` (default), ``"eu"`` or ``"au"``; ignored when *base_url* is given.
     :param base_url: API root, e.g. a :class:`~intercom_redact.testing.FakeIntercom`'s ``url``.
     :param version: ``Intercom-Version`` header sent with every request.
-    :param timeout: Seconds (or an :class:`httpx.Timeout`) for each attempt.
+    :param timeout: Seconds (or an :class:`httpx.Timeout`) for each attempt; default 30 s, or the
+        injected *http_client*'s own timeout.
     :param max_retries: Retries after the first attempt for 429, 5xx and connection errors.
     :param backoff_base: First backoff in seconds; doubles per retry, with jitter.
     :param backoff_max: Upper bound of a computed backoff.
@@ -117,7 +117,7 @@ class IntercomClient:
         region: str = "us",
         base_url: str | None = None,
         version: str = DEFAULT_VERSION,
-        timeout: float | httpx.Timeout = 30.0,
+        timeout: float | httpx.Timeout | None = None,
         max_retries: int = 4,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
@@ -150,8 +150,8 @@ class IntercomClient:
         self._clock = clock
         self._rng = rng or random.Random()
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
-        self._timeout = timeout
+        self._http = http_client or httpx.Client(transport=transport, timeout=30.0 if timeout is None else timeout)
+        self._timeout = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
 
     def __repr__(self) -> str:
         return f"IntercomClient(base_url={self.base_url!r}, version={self.version!r})"
@@ -334,11 +334,13 @@ class IntercomClient:
         return matches[0] if matches else None
 
     def find_contact_by_external_id(self, external_id: str) -> dict[str, Any] | None:
-        """``GET /contacts/find_by_external_id/{external_id}``; ``None`` when no contact has it."""
-        try:
-            return self.request("GET", f"/contacts/find_by_external_id/{external_id}")
-        except NotFound:
-            return None
+        """The contact with this external id, ``None`` if there is none.
+
+        Uses search rather than ``GET /contacts/find_by_external_id/{id}``: external ids are often
+        emails, and a URL path ends up in access logs (httpx's own INFO log line included).
+        """
+        query = {"field": "external_id", "operator": "=", "value": external_id}
+        return next(iter(self.search_contacts(query, per_page=1)), None)
 
     def delete_contact(self, contact_id: str) -> dict[str, Any]:
         """``DELETE /contacts/{id}``: permanent deletion (Intercom keeps a 7-day recovery grace period)."""
@@ -393,7 +395,9 @@ class IntercomClient:
 
     def redact_conversation_part(self, conversation_id: str, part_id: str) -> dict[str, Any]:
         """``POST /conversations/redact`` for one part; returns the updated conversation."""
-        body = {"type": "conversation_part", "conversation_id": str(conversation_id), "conversation_part_id": str(part_id)}
+        body = {
+            "type": "conversation_part", "conversation_id": str(conversation_id), "conversation_part_id": str(part_id),
+        }
         return self.request("POST", "/conversations/redact", json=body)
 
     def redact_conversation_source(self, conversation_id: str, source_id: str) -> dict[str, Any]:
@@ -413,7 +417,10 @@ class IntercomClient:
         return self.request("POST", "/export/content/data", json=body, retry_rate_limits=False)
 
     def find_content_export(self, job_identifier: str) -> dict[str, Any]:
-        """Status of an export job (``pending``, ``in_progress``, ``completed``, ``failed``, ``no_data``, ``canceled``)."""
+        """An export job and its ``status``.
+
+        ``pending``, ``in_progress``, ``completed``, ``failed``, ``no_data`` or ``canceled``.
+        """
         return self.request("GET", f"/export/content/data/{job_identifier}")
 
     def cancel_content_export(self, job_identifier: str) -> dict[str, Any]:

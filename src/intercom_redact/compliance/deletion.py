@@ -37,7 +37,7 @@ from ..actions import HmacKey, MissingKeyError, pseudonymize
 from .audit import AuditLog, AuditRecord
 from .client import IntercomClient
 from .dsar import export_contact_data
-from .errors import NotFound
+from .errors import ContactNotFound, NotFound
 from .stores import ContactStore
 
 __all__ = ["INTERCOM", "REQUEST_TYPES", "DeletionResult", "delete_contact_data", "pending_deletions", "resume_pending"]
@@ -251,7 +251,7 @@ def _run(
 def _summary(client: IntercomClient, contact_id: str, key: HmacKey) -> dict[str, Any]:
     try:
         export = export_contact_data(client, contact_id)
-    except NotFound:
+    except ContactNotFound:  # only the contact itself: a 404 on a conversation must not pass for "gone"
         log.warning("contact not found before deletion: deleted earlier or merged into another contact",
                     contact_id=contact_id)
         return {"found": False, "email_hash": None, "hmac_key_id": key.key_id, "counts": {}, "conversation_ids": []}

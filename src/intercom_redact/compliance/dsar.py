@@ -44,14 +44,15 @@ def _resolve_contact(
                 contact_id=contact_id, status=exc.status, errors=exc.errors, request_id=exc.request_id,
             ) from None
     if email is not None:
-        contact = client.find_contact_by_email(email)
-        if contact is None:
+        found = client.find_contact_by_email(email)
+        if found is None:
             raise ContactNotFound("no Intercom contact has the given email")
-        return contact
-    contact = client.find_contact_by_external_id(str(external_id))
-    if contact is None:
-        raise ContactNotFound(f"no Intercom contact with external id {external_id}")
-    return contact
+    else:
+        found = client.find_contact_by_external_id(str(external_id))
+        if found is None:
+            raise ContactNotFound(f"no Intercom contact with external id {external_id}")
+    # Fetch by id so the document has the same shape whatever the lookup was.
+    return client.get_contact(found["id"])
 
 
 def export_contact_data(

@@ -247,7 +247,9 @@ def download_redacted_export(client: IntercomClient, job_identifier: str, out: s
                 if member_file is not None:
                     # Only the base name: a member path never escapes the output directory.
                     name = os.path.basename(member.name) or "export.csv"
-                    _redact_csv_stream(member_file, os.path.join(out_path, name), redactor, stats)
+                    # A streamed member cannot answer seekable(), which TextIOWrapper asks.
+                    member_stream = io.BufferedReader(_ChunkStream(iter(lambda: member_file.read(1 << 16), b"")))
+                    _redact_csv_stream(member_stream, os.path.join(out_path, name), redactor, stats)
     return stats
 
 

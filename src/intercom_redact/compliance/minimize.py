@@ -81,7 +81,9 @@ def _compile(name: str, paths: Iterable[str]) -> tuple[tuple[str, ...], ...]:
     for path in paths:
         parts = tuple(path.split(".")) if isinstance(path, str) else ()
         if not parts or not all(parts):
-            raise MinimizationError(f"purpose {name!r}: {path!r} is not a dotted field path like 'custom_attributes.plan'")
+            raise MinimizationError(
+                f"purpose {name!r}: {path!r} is not a dotted field path like 'custom_attributes.plan'"
+            )
         compiled.append(parts)
     return tuple(compiled)
 

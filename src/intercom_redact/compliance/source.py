@@ -183,8 +183,7 @@ class _State:
         self.conversations: set[str] = set()
         header = {"selection": dict(selection)}
         if os.path.exists(path):
-            with open(path, "rb") as fh:
-                lines = [orjson.loads(line) for line in fh if line.strip()]
+            lines = _read_state(path)
             if lines and lines[0] != header:
                 raise StateMismatch(f"state file {path!r} belongs to another selection; "
                                     f"use another --state file or remove it")
@@ -217,6 +216,26 @@ class _State:
 
     def close(self) -> None:
         self._fh.close()
+
+
+def _read_state(path: str) -> list[dict[str, Any]]:
+    """The entries of a state file; a last line cut short by a crash is dropped (and truncated away)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    entries = []
+    good = 0
+    for line in data.splitlines(keepends=True):
+        try:
+            if line.strip():
+                entries.append(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            if good + len(line) < len(data):
+                raise StateMismatch(f"state file {path!r} is corrupt") from None
+            break  # that entry was never confirmed done
+        good += len(line)
+    if good < len(data):
+        os.truncate(path, good)
+    return entries
 
 
 def redact_at_source(client: IntercomClient, *, contact_id: str | None = None, since: int | None = None,

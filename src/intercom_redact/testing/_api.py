@@ -382,9 +382,11 @@ class IntercomApi:
         offset = _decode_cursor(before) if before else 0
         pages: dict[str, Any] = {}
         if offset + per_page < len(events):
-            query = urlencode({"type": "user", name: value, "per_page": per_page, "before": _encode_cursor(offset + per_page)})
+            cursor = _encode_cursor(offset + per_page)
+            query = urlencode({"type": "user", name: value, "per_page": per_page, "before": cursor})
             pages["next"] = f"{request.base_url}/events?{query}"
-        return FakeResponse.json(200, {"type": "event.list", "events": events[offset:offset + per_page], "pages": pages})
+        page = events[offset:offset + per_page]
+        return FakeResponse.json(200, {"type": "event.list", "events": page, "pages": pages})
 
     @staticmethod
     def _summaries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -406,6 +408,7 @@ class IntercomApi:
                 raise _ApiError(404, "not_found", "Resource Not Found")
             conversation = copy.deepcopy(conversation)
         parts = conversation["conversation_parts"]
+        parts["total_count"] = len(parts["conversation_parts"])
         parts["conversation_parts"] = parts["conversation_parts"][-_MAX_PARTS:]
         if request.param("display_as") == "plaintext":
             _plaintext(conversation)
@@ -460,7 +463,9 @@ class IntercomApi:
     def _download_export(self, request: FakeRequest, job: str) -> FakeResponse:
         if request.headers.get("accept") != "application/octet-stream":
             raise _ApiError(406, "not_acceptable", "Accept: application/octet-stream is required")
-        found = self.workspace.export_jobs.get(job)
-        if found is None or found.status != "completed":
-            raise _ApiError(404, "not_found", "The requested resource does not exist.")
-        return FakeResponse(200, self.workspace.export_gzip(found), {"Content-Type": "application/octet-stream"})
+        with self.workspace.lock:
+            found = self.workspace.export_jobs.get(job)
+            if found is None or found.status != "completed":
+                raise _ApiError(404, "not_found", "The requested resource does not exist.")
+            payload = self.workspace.export_gzip(found)
+        return FakeResponse(200, payload, {"Content-Type": "application/octet-stream"})

@@ -129,7 +129,9 @@ class FakeIntercom:
         conversations: int = 45,
     ) -> None:
         self.token = token or f"fake_{secrets.token_hex(16)}"
-        self.workspace = workspace or Workspace.generate(seed, contacts=contacts, conversations=conversations)
+        if workspace is None:
+            workspace = Workspace.generate(seed, contacts=contacts, conversations=conversations)
+        self.workspace = workspace
         self.faults = Faults()
         self.api = IntercomApi(self.workspace, self.token)
         self._requests: list[RecordedRequest] = []
@@ -185,6 +187,7 @@ class FakeIntercom:
 
     def client(self, **options: Any) -> IntercomClient:
         """An :class:`~intercom_redact.compliance.IntercomClient` for this server (options are passed on)."""
+        # Imported here: the fake itself must not pull in the compliance helpers and the engine.
         from intercom_redact.compliance import IntercomClient
 
         return IntercomClient(token=self.token, base_url=self.url, **options)

@@ -167,7 +167,6 @@ class ExportJob:
     created_at_before: int
     status: str = "pending"
     polls: int = 0
-    outcome: str | None = None
 
     @property
     def active(self) -> bool:
@@ -230,10 +229,11 @@ class Workspace:
         """Generate a workspace; the same *seed* and *now* always give the same data.
 
         Contact 0 is the busiest (*conversations* conversations, the first with 60 parts, 12 notes,
-        5 companies, 35 events of which 28 are listable) so that every
-        paginated endpoint has several pages at small page sizes; the last contact is a lead that was
-        merged into contact 1 (404 on 2.14). *now* (Unix seconds, default: the current time) anchors
-        all timestamps, because Intercom lists data events of the last 90 days only.
+        5 companies, 35 events of which 28 are listable) so that every paginated endpoint has several
+        pages at small page sizes; the last contact is a lead that was merged into contact 1 (404 on
+        2.14). *now* (Unix seconds, default: the current time) anchors all timestamps, because
+        Intercom lists data events of the last 90 days only. :attr:`people` keeps the planted PII of
+        deleted contacts too, so leak checks still cover them.
         """
         if contacts < 3:
             raise ValueError("a workspace needs at least 3 contacts")
@@ -274,7 +274,8 @@ class Workspace:
                 "industry": industry, "tags": {"type": "tag.list", "tags": []},
                 "segments": {"type": "segment.list", "segments": []}, "plan": {}, "custom_attributes": {},
             }
-        for sid, name, consent, content in (("91", "Newsletters", "opt_out", "email"), ("93", "Product SMS", "opt_in", "sms_message")):
+        subscriptions = (("91", "Newsletters", "opt_out", "email"), ("93", "Product SMS", "opt_in", "sms_message"))
+        for sid, name, consent, content in subscriptions:
             translation = {"name": name, "description": f"{name} from the fake workspace", "locale": "en"}
             self.subscription_types[sid] = {
                 "type": "subscription", "id": sid, "state": "live", "consent_type": consent,
@@ -316,7 +317,8 @@ class Workspace:
             for t in tag_ids
         ]
         self.contact_segments[cid] = rng.sample(sorted(self.segments), 2 if busiest else 1)
-        self.contact_companies[cid] = sorted(self.companies)[:5] if busiest else rng.sample(sorted(self.companies), rng.randint(1, 2))
+        companies = sorted(self.companies)
+        self.contact_companies[cid] = companies[:5] if busiest else rng.sample(companies, rng.randint(1, 2))
         self.contact_subscriptions[cid] = sorted(self.subscription_types) if busiest else ["91"]
         self.notes[cid] = [
             self._note(rng, cid, person, n, created) for n in range(12 if busiest else rng.randint(1, 3))
@@ -362,7 +364,9 @@ class Workspace:
                 "type": "location", "country": country, "region": person.region, "city": person.city,
                 "country_code": country_code, "continent_code": continent,
             },
-            "social_profiles": {"type": "list", "data": [{"type": "social_profile", "name": "Twitter", "url": person.social_url}]},
+            "social_profiles": {
+                "type": "list", "data": [{"type": "social_profile", "name": "Twitter", "url": person.social_url}],
+            },
             "utm_campaign": None, "utm_content": None, "utm_medium": None, "utm_source": None, "utm_term": None,
             "referrer": f"https://www.example.com/signup?ref={index}",
         }
@@ -426,6 +430,7 @@ class Workspace:
                 "assigned_to": {"type": "admin", "id": admin["id"]} if kind == "assignment" else None,
                 "author": user_author if from_user else admin_author, "attachments": [], "external_id": None,
                 "redacted": False, "state": "open", "tags": [], "event_details": None, "app_package_code": None,
+                "email_message_metadata": None, "metadata": None,
             })
         title = _TITLES[int(conv_id) % len(_TITLES)]
         state = ("open", "closed")[int(conv_id) % 2]
@@ -437,14 +442,21 @@ class Workspace:
             "tags": {"type": "tag.list", "tags": []}, "conversation_rating": None,
             "source": {
                 "type": "conversation", "id": str(rng.randint(10**8, 10**9)), "delivered_as": "customer_initiated",
-                "subject": "", "body": _USER_BODIES[index % len(_USER_BODIES)].format(**fields),
+                "subject": "",
+                "body": _USER_BODIES[(index + int(conv_id)) % len(_USER_BODIES)].format(**fields),
                 "author": user_author, "attachments": [], "url": None, "redacted": False,
             },
-            "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": cid, "external_id": f"usr_{1000 + index}"}]},
+            "contacts": {
+                "type": "contact.list",
+                "contacts": [{"type": "contact", "id": cid, "external_id": f"usr_{1000 + index}"}],
+            },
             "teammates": {"type": "admin.list", "teammates": [{"type": "admin", "id": admin["id"]}]},
-            "custom_attributes": {}, "first_contact_reply": {"created_at": created, "type": "conversation", "url": None},
+            "custom_attributes": {},
+            "first_contact_reply": {"created_at": created, "type": "conversation", "url": None},
             "sla_applied": None, "statistics": None,
-            "conversation_parts": {"type": "conversation_part.list", "conversation_parts": parts, "total_count": len(parts)},
+            "conversation_parts": {
+                "type": "conversation_part.list", "conversation_parts": parts, "total_count": len(parts),
+            },
             "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
             "ai_agent_participated": False, "ai_agent": None,
         }
@@ -465,8 +477,9 @@ class Workspace:
         contact["notes"] = stub("note", [n["id"] for n in self.notes.get(cid, [])], f"{base}/notes", "/notes")
         contact["companies"] = stub("company", self.contact_companies.get(cid, []), f"{base}/companies", "/companies")
         opted_in = [s for s in subs if self.subscription_types[s]["consent_type"] == "opt_in"]
-        contact["opted_in_subscription_types"] = stub("subscription", opted_in, f"{base}/subscriptions", "/subscriptions")
-        contact["opted_out_subscription_types"] = stub("subscription", [], f"{base}/subscriptions", "/subscriptions")
+        subs_url = f"{base}/subscriptions"
+        contact["opted_in_subscription_types"] = stub("subscription", opted_in, subs_url, "/subscriptions")
+        contact["opted_out_subscription_types"] = stub("subscription", [], subs_url, "/subscriptions")
 
     def merge_contact(self, from_id: str, into_id: str) -> None:
         """Merge contact *from_id* into *into_id*: the source disappears (404 on API 2.14), its conversations move."""

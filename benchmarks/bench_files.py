@@ -1,0 +1,201 @@
+"""``intercom-redact redact`` on a large JSON-lines log, against the orjson round-trip floor.
+
+One run, side by side:
+
+* **floor**: ``orjson.loads`` + ``orjson.dumps`` of every line of the same file
+  (in this process, one core): the least any JSON-lines redactor must do.
+* **field rules only** (``--no-scan``): the CLI as a subprocess, 1 job and all
+  cores, and the same code in-process (no interpreter start-up).
+* **with body scanning** (the default): the CLI at 1..all cores on a smaller file.
+* **peak memory**: ``ru_maxrss`` of the largest process of the CLI run (the
+  main process or a worker) for two file sizes.
+
+The log is synthetic but shaped like an Intercom integration's: webhook
+notifications carrying conversations with HTML bodies full of PII, contact
+updates, and plain request lines.
+
+    python benchmarks/bench_files.py [--mb 8] [--scan-mb 2]
+
+The default sizes keep the run under five minutes at today's engine speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import orjson
+
+from intercom_redact import Redactor
+from intercom_redact.files import default_workers, redact_stream
+
+FIRST = ("Marisol", "Thaddeus", "Ingrid", "Oluwaseun", "Leopold", "Annika", "Cornelius", "Seraphina")
+LAST = ("Quintero", "Abernathy", "Lindqvist", "Adebayo", "Whitcombe", "Brannigan", "Okonkwo", "Marchetti")
+CITIES = ("Tallahassee", "Poughkeepsie", "Kalamazoo", "Chattanooga")
+BODIES = (
+    '<p>Hi there, this is {name}. My email is <a href="mailto:{email}">{email}</a> and my phone is {phone}.</p>'
+    "<p>Please ship to {street}, {city}.</p>",
+    "<p>I was charged twice on card 4111 1111 1111 1111. Call me back on {phone}.</p>",
+    "<p>Thanks, the export finished and the dashboard looks right now.</p>",
+    "<p>Hello {first}, could you confirm the order number? We have {street} on file.</p>",
+)
+
+
+def _person(rng: random.Random) -> dict[str, str]:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    n = rng.randrange(10_000)
+    return {"first": first, "name": f"{first} {last}", "email": f"{first.lower()}.{last.lower()}{n}@example.com",
+            "phone": f"+1 415 555 {n:04d}", "street": f"{n % 900 + 10} Tamarack Lane", "city": rng.choice(CITIES)}
+
+
+def _event(rng: random.Random, n: int) -> dict:
+    ts = 1_734_537_000 + n
+    kind = rng.random()
+    p = _person(rng)
+    if kind < 0.2:  # a webhook with a conversation part: HTML body, author, ids
+        return {
+            "timestamp": ts, "level": "info", "logger": "webhooks", "event": "intercom webhook received",
+            "topic": "conversation.user.replied", "app_id": "abc123", "delivery_attempts": 1,
+            "data": {"item": {
+                "type": "conversation", "id": str(1000 + n), "state": "open", "created_at": ts - 600,
+                "source": {"type": "conversation", "id": str(4000 + n), "subject": "",
+                           "body": rng.choice(BODIES).format(**p),
+                           "author": {"type": "user", "id": f"{n:024x}", "name": p["name"], "email": p["email"]}},
+                "conversation_parts": {"type": "conversation_part.list", "total_count": 1, "conversation_parts": [{
+                    "type": "conversation_part", "id": str(9000 + n), "part_type": "comment",
+                    "body": rng.choice(BODIES).format(**p), "created_at": ts,
+                    "author": {"type": "admin", "id": "991200", "name": "Wilhelmina Strickland",
+                               "email": "wilhelmina@support.example.com"}}]},
+            }},
+        }
+    if kind < 0.5:  # a contact sync
+        return {
+            "timestamp": ts, "level": "info", "logger": "sync", "event": "contact updated",
+            "contact": {"type": "contact", "id": f"{n:024x}", "external_id": f"cus_{n}", "role": "user",
+                        "email": p["email"], "name": p["name"], "phone": p["phone"],
+                        "location": {"type": "location", "country": "United States", "city": p["city"]},
+                        "custom_attributes": {"plan": "pro", "seats": n % 50}, "created_at": ts - 86400,
+                        "updated_at": ts},
+            "duration_ms": round(rng.random() * 80, 2),
+        }
+    return {  # request logs: no PII
+        "timestamp": ts, "level": "info", "logger": "http", "event": "request finished",
+        "method": rng.choice(("GET", "POST")), "path": f"/api/v1/orders/{n}", "status": 200,
+        "duration_ms": round(rng.random() * 40, 2), "request_id": f"{rng.getrandbits(64):016x}",
+    }
+
+
+def write_log(path: str, megabytes: float, seed: int = 1) -> int:
+    rng = random.Random(seed)
+    target = int(megabytes * 1024 * 1024)
+    size = n = 0
+    with open(path, "wb") as fh:
+        while size < target:
+            line = orjson.dumps(_event(rng, n)) + b"\n"
+            fh.write(line)
+            size += len(line)
+            n += 1
+    return n
+
+
+def floor(path: str) -> float:
+    started = time.perf_counter()
+    with open(path, "rb") as fh, open(os.devnull, "wb") as out:
+        for line in fh:
+            out.write(orjson.dumps(orjson.loads(line)) + b"\n")
+    return time.perf_counter() - started
+
+
+def in_process(path: str, *, scan: bool) -> float:
+    redactor = Redactor()
+    redactor.redact({"warm": "up"})  # the scanner's start-up is not throughput
+    started = time.perf_counter()
+    with open(path, "rb") as fh, open(os.devnull, "wb") as out:
+        redact_stream(fh, out, redactor, fmt="jsonl", jobs=1, scan=scan)
+    return time.perf_counter() - started
+
+
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+    "elapsed = time.perf_counter() - t\n"
+    "print(rc, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def cli(path: str, *args: str) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of ``intercom-redact redact`` in a fresh process tree."""
+    exe = shutil.which("intercom-redact")
+    command = [exe] if exe else [sys.executable, "-m", "intercom_redact.cli"]
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *command, "-q", "redact", *args, path],
+                         capture_output=True, text=True, check=True).stdout.split()
+    if out[0] != "0":
+        raise SystemExit(f"intercom-redact failed with exit code {out[0]}")
+    return float(out[1]), int(out[2])
+
+
+def startup() -> float:
+    """Wall time of the CLI on an empty input: interpreter, imports, scanner build."""
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as empty:
+        return cli(empty.name, "--jobs", "1")[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mb", type=float, default=8, help="size of the large log (field rules, memory)")
+    parser.add_argument("--scan-mb", type=float, default=2, help="size of the log for body scanning")
+    args = parser.parse_args()
+    cores = default_workers()
+    with tempfile.TemporaryDirectory() as tmp:
+        large, quarter, small = (os.path.join(tmp, f"{n}.jsonl") for n in ("large", "quarter", "small"))
+        lines = write_log(large, args.mb)
+        write_log(quarter, args.mb / 4)
+        write_log(small, args.scan_mb)
+        mb = os.path.getsize(large) / 2**20
+        small_mb = os.path.getsize(small) / 2**20
+        print(f"# {lines} lines, {mb:.1f} MiB (large); {small_mb:.1f} MiB for scanning; {cores} cores; "
+              f"Python {sys.version.split()[0]}")
+        base = startup()
+        print(f"CLI start-up on an empty file: {base:.2f} s (included in the CLI rows)")
+
+        rows = []
+        t_floor = floor(large)
+        rows.append(("orjson loads+dumps floor, 1 core (in-process)", mb / t_floor, 1.0, "-"))
+        t = in_process(large, scan=False)
+        rows.append(("field rules only, 1 core (in-process)", mb / t, t_floor / t, "-"))
+        peaks = {}
+        for jobs in sorted({1, cores}):
+            t, rss = cli(large, "--no-scan", "--jobs", str(jobs))
+            peaks[jobs] = rss
+            rows.append((f"field rules only, CLI --jobs {jobs}", mb / t, t_floor / t, f"{rss / 1024:.0f}"))
+        t_floor_small = floor(small)
+        for jobs in range(1, cores + 1):
+            t, rss = cli(small, "--jobs", str(jobs))
+            rows.append((f"with body scanning, CLI --jobs {jobs}", small_mb / t, t_floor_small / t,
+                         f"{rss / 1024:.0f}"))
+        t = in_process(small, scan=True)
+        rows.append(("with body scanning, 1 core (in-process)", small_mb / t, t_floor_small / t, "-"))
+
+        print()
+        print("| run | MB/s | share of floor | peak RSS (MiB) |")
+        print("|---|---:|---:|---:|")
+        for name, rate, share, rss in rows:
+            print(f"| {name} | {rate:.2f} | {share:.1%} | {rss} |")
+
+        print()
+        print("| peak memory: field rules only, --jobs 1 | file | peak RSS (MiB) |")
+        print("|---|---:|---:|")
+        _, rss = cli(quarter, "--no-scan", "--jobs", "1")
+        print(f"| quarter size | {os.path.getsize(quarter) / 2**20:.1f} MiB | {rss / 1024:.0f} |")
+        print(f"| full size | {mb:.1f} MiB | {peaks[1] / 1024:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

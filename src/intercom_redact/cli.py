@@ -1,0 +1,626 @@
+"""The ``intercom-redact`` command line.
+
+Every subcommand is a thin layer over a library function; this module parses
+arguments, builds the client, redactor, audit log and stores from the options
+and the environment, shows progress on a terminal, and turns failures into one
+line on stderr and a non-zero exit code.  Error lines never carry personal
+data: they are built from the library's PII-free messages and redacted again
+on the way out.
+
+Exit codes: 0 success, 1 the check or job failed (broken audit chain, failed
+export), 2 usage, 3 configuration (policy file, token, HMAC key), 4 Intercom
+refused the token, 5 not found, 6 database unreachable, 7 other Intercom API
+failure, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as _dt
+import io
+import os
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
+
+import orjson
+
+__all__ = ["main"]
+
+PROG = "intercom-redact"
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+EXIT_AUTH, EXIT_NOT_FOUND, EXIT_DATABASE, EXIT_API, EXIT_INTERRUPTED = 4, 5, 6, 7, 130
+
+
+class CliError(Exception):
+    """A failure reported as one line with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.code = code
+
+
+# -- configuration from options and environment -------------------------------------------------
+
+
+def data_dir() -> str:
+    """Where the CLI keeps its files: ``$INTERCOM_REDACT_HOME``, else ``$XDG_DATA_HOME/intercom-redact``."""
+    home = os.environ.get("INTERCOM_REDACT_HOME")
+    if home:
+        return home
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "intercom-redact")
+
+
+def _sqlite_url(name: str) -> str:
+    return "sqlite:///" + os.path.join(data_dir(), name)
+
+
+def _audit_url(args: argparse.Namespace) -> str:
+    return args.audit_url or os.environ.get("INTERCOM_REDACT_AUDIT_URL") or _sqlite_url("audit.sqlite3")
+
+
+def _export_dir(args: argparse.Namespace) -> str:
+    return args.export_dir or os.path.join(data_dir(), "exports")
+
+
+def _policy(args: argparse.Namespace):
+    from .policy import Policy
+
+    return Policy.from_toml(args.policy) if args.policy else Policy.default()
+
+
+def _redactor(args: argparse.Namespace):
+    from .engine import Redactor
+
+    return Redactor(_policy(args), ner_model=args.ner_model)
+
+
+def _client(args: argparse.Namespace):
+    from .compliance.client import IntercomClient
+
+    return IntercomClient(region=args.region, base_url=args.base_url)
+
+
+def _audit(args: argparse.Namespace):
+    from .compliance.audit import AuditLog
+
+    url = _audit_url(args)
+    if url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(url[len("sqlite:///"):]) or ".", exist_ok=True)
+    return AuditLog(url)
+
+
+def _stores(args: argparse.Namespace) -> list[Any]:
+    """The library's cache store, when one is configured or already exists."""
+    from .compliance.stores import SQLStore
+
+    url = args.store_url or os.environ.get("INTERCOM_REDACT_STORE_URL")
+    if url is None:
+        default = os.path.join(data_dir(), "cache.sqlite3")
+        if not os.path.exists(default):
+            return []
+        url = "sqlite:///" + default
+    return [SQLStore(url, redactor=_redactor(args))]
+
+
+def parse_time(text: str, *, end_of_day: bool = False) -> int:
+    """Unix seconds from ``1735689600``, ``2025-01-01`` or an ISO 8601 date-time (UTC if no zone).
+
+    A bare date means the start of that day, or its last second with ``end_of_day``
+    (Intercom's ranges are inclusive by day).
+    """
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        if len(text) == 10:
+            day = _dt.date.fromisoformat(text)
+            moment = _dt.datetime.combine(day, _dt.time.max if end_of_day else _dt.time.min)
+        else:
+            moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date, ISO date-time or Unix time: {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    return int(moment.timestamp())
+
+
+def _until(text: str) -> int:
+    return parse_time(text, end_of_day=True)
+
+
+# -- output helpers --------------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line progress display on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool, stream: IO[str] | None = None, interval: float = 0.2):
+        self._stream = stream or sys.stderr
+        self._enabled = enabled and self._stream.isatty()
+        self._interval = interval
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, text: str, *, force: bool = False) -> None:
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        if force or now - self._last >= self._interval:
+            self._last = now
+            self._stream.write("\r\x1b[K" + text)
+            self._stream.flush()
+            self._shown = True
+
+    def done(self) -> None:
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+            self._shown = False
+
+
+def _note(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(f"{PROG}: {text}", file=sys.stderr)
+
+
+def _emit_json(data: Any, out: str | None) -> None:
+    payload = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    if out is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+    else:
+        with _atomic_output(out) as fh:
+            fh.write(payload)
+
+
+@contextlib.contextmanager
+def _atomic_output(path: str) -> Iterator[IO[bytes]]:
+    """Write to a temporary file next to ``path`` (mode 0600) and rename it at the end."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"  # pragma: no cover
+
+
+# -- subcommands -------------------------------------------------------------------------------------
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    from .files import FileStats, redact_stream
+
+    redactor = _redactor(args)
+    inputs = args.files or ["-"]
+    if inputs.count("-") > 1:
+        raise CliError("stdin ('-') can be read only once", EXIT_USAGE)
+    per_file_dir = args.out if args.out and os.path.isdir(args.out) else None
+    if per_file_dir is None and args.out and len(inputs) > 1 and args.format == "csv":
+        raise CliError("several CSV files cannot be joined into one --out file; give a directory", EXIT_USAGE)
+    progress = Progress(not args.quiet)
+    total = FileStats()
+    started = time.monotonic()
+
+    def run(path: str, sink: IO[bytes]) -> None:
+        label = "stdin" if path == "-" else os.path.basename(path)
+        done_before = total.bytes_in
+
+        with _open_input(path) as source:
+            size = _size(source)
+
+            def show(stats: FileStats) -> None:
+                rate = (done_before + stats.bytes_in) / max(time.monotonic() - started, 1e-6)
+                share = f" {100 * stats.bytes_in / size:5.1f}%" if size else ""
+                progress(f"{label}:{share} {stats.lines} lines, {_human_bytes(rate)}/s")
+
+            stats = redact_stream(source, sink, redactor, fmt=args.format, name=None if path == "-" else path,
+                                  jobs=args.jobs, scan=not args.no_scan, progress=show)
+        total.merge(stats)
+
+    try:
+        if per_file_dir is not None:
+            for path in inputs:
+                name = "stdin" if path == "-" else os.path.basename(path)
+                with _atomic_output(os.path.join(per_file_dir, name)) as sink:
+                    run(path, sink)
+        elif args.out:
+            with _atomic_output(args.out) as sink:
+                for path in inputs:
+                    run(path, sink)
+        else:
+            sink = sys.stdout.buffer
+            for path in inputs:
+                run(path, sink)
+            sink.flush()
+    finally:
+        progress.done()
+    elapsed = time.monotonic() - started
+    _note(args, f"redacted {total} in {elapsed:.1f} s")
+    if total.fail_closed:
+        _note(args, "redacted whole (fail closed): "
+              + ", ".join(f"{k} {v}" for k, v in sorted(total.fail_closed.items())))
+    return EXIT_OK
+
+
+def _size(stream: IO[bytes]) -> int:
+    """The size of a regular file, 0 for pipes and terminals (no percentage shown)."""
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+@contextlib.contextmanager
+def _open_input(path: str) -> Iterator[IO[bytes]]:
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise CliError(f"cannot read {path!r}: {exc.strerror}", EXIT_USAGE) from None
+    with fh:
+        yield fh
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .compliance.export import export_content
+
+    # Fail before the job runs, not after an hour of polling.
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    progress = Progress(not args.quiet)
+    with _client(args) as client:
+        try:
+            result = export_content(
+                client, args.since, args.until, args.out, redactor=_redactor(args),
+                poll_interval=args.poll_interval, timeout=args.timeout,
+                on_status=lambda status, elapsed: progress(f"export job {status} ({elapsed:.0f} s)", force=True),
+            )
+        finally:
+            progress.done()
+    if result.status == "no_data":
+        _note(args, f"export {result.job_identifier}: no data in the range; nothing written")
+        return EXIT_OK
+    redactions = sum(result.redactions.values())
+    _note(args, f"export {result.job_identifier}: {result.rows} rows, {redactions} redactions -> {result.path}")
+    return EXIT_OK
+
+
+def cmd_source(args: argparse.Namespace) -> int:
+    from .compliance.source import redact_at_source
+
+    if args.contact is None and args.since is None and args.until is None:
+        raise CliError("select conversations with --contact and/or --since/--until", EXIT_USAGE)
+    apply = args.source_command == "apply"
+    state = None
+    if apply:
+        state = args.state or os.path.join(
+            data_dir(), "source-state", f"{args.contact or 'all'}-{args.since or 0}-{args.until or 0}.jsonl")
+    progress = Progress(not args.quiet)
+    audit = _audit(args) if apply else None
+    try:
+        with _client(args) as client:
+            report = redact_at_source(
+                client, contact_id=args.contact, since=args.since, until=args.until, apply=apply,
+                redactor=_redactor(args), state_path=state, audit=audit,
+                on_progress=lambda r: progress(
+                    f"{r.conversations} conversations, {len(r.findings)} messages with PII, {r.redacted} redacted"),
+            )
+    except KeyboardInterrupt:
+        if apply:
+            _note(args, f"interrupted; progress is saved in {state}: run the same command to resume")
+        raise
+    except Exception as exc:
+        if apply and not isinstance(exc, CliError):
+            _note(args, f"stopped; progress is saved in {state}: run the same command to resume")
+        raise
+    finally:
+        progress.done()
+        if audit is not None:
+            audit.close()
+    _emit_json(report.to_dict(), args.report)
+    verb = "redacted" if apply else "would redact"
+    types = ", ".join(f"{k} {v}" for k, v in sorted(report.types.items())) or "none"
+    count = report.redacted if apply else len(report.findings)
+    _note(args, f"{report.conversations} conversations scanned; {verb} {count} messages (types: {types})")
+    if report.titles_with_pii:
+        _note(args, f"{len(report.titles_with_pii)} conversation titles carry PII and need a manual edit "
+                    f"(the API cannot redact titles)")
+    return EXIT_OK
+
+
+def cmd_dsar(args: argparse.Namespace) -> int:
+    from .compliance.dsar import export_contact_data, write_export
+
+    if (args.contact_id is None) == (args.email is None):
+        raise CliError("give a CONTACT_ID or --email", EXIT_USAGE)
+    with _client(args) as client:
+        data = export_contact_data(client, args.contact_id, email=args.email)
+    contact_id = str(data["contact"]["id"])
+    out = args.out or os.path.join(
+        _export_dir(args), f"dsar-{contact_id}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    path = write_export(data, out)
+    counts = ", ".join(f"{k} {v}" for k, v in data.get("summary", {}).items())
+    _note(args, f"DSAR export of contact {contact_id} written to {path} ({counts})")
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from .compliance.deletion import delete_contact_data
+    from .compliance.dsar import export_contact_data
+
+    if args.dry_run:
+        stores = _stores(args)
+        with _client(args) as client:
+            data = export_contact_data(client, args.contact_id)
+        counts = ", ".join(f"{k} {v}" for k, v in data.get("summary", {}).items())
+        names = ", ".join(["intercom", *(s.name for s in stores)])
+        _note(args, f"dry run: would delete contact {args.contact_id} ({counts}) from {names}; nothing changed")
+        return EXIT_OK
+    audit = _audit(args)
+    try:
+        stores = _stores(args)
+        with _client(args) as client:
+            result = delete_contact_data(client, args.contact_id, audit=audit, stores=stores,
+                                         request_type=args.request_type, actor=args.actor)
+    finally:
+        audit.close()
+    sources = ", ".join(f"{k} {v}" for k, v in result.sources_purged.items())
+    _note(args, f"deleted contact {result.contact_id}: intercom {result.intercom}; purged {sources}; "
+                f"{result.conversations_affected} conversations affected; request {result.request_id}")
+    return EXIT_OK
+
+
+def cmd_deletion(args: argparse.Namespace) -> int:
+    from .compliance.deletion import pending_deletions, resume_pending
+
+    audit = _audit(args)
+    try:
+        if args.deletion_command == "list":
+            _emit_json(pending_deletions(audit), None)
+            return EXIT_OK
+        stores = _stores(args)
+        with _client(args) as client:
+            results = resume_pending(client, audit=audit, stores=stores)
+    finally:
+        audit.close()
+    for result in results:
+        _note(args, f"completed deletion {result.request_id} of contact {result.contact_id} "
+                    f"(intercom {result.intercom})")
+    _note(args, f"{len(results)} pending deletion(s) completed")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    audit = _audit(args)
+    try:
+        report = audit.verify()
+    finally:
+        audit.close()
+    print(report)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from .compliance.retention import enforce_retention
+    from .compliance.stores import ExportDirectory
+
+    policy = _policy(args)
+    audit = _audit(args)
+    try:
+        stores = [*_stores(args), ExportDirectory(_export_dir(args))]
+        counts = enforce_retention(stores, dry_run=args.dry_run, audit=audit, periods=policy.retention)
+    finally:
+        audit.close()
+    verb = "would delete" if args.dry_run else "deleted"
+    _note(args, f"retention: {verb} " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing"))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    return int(run_demo(list(args.demo_args)) or 0)
+
+
+# -- parser ----------------------------------------------------------------------------------------
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Accepted before and after the subcommand; defaults are set once on the top parser.
+    default: Any = None if top else argparse.SUPPRESS
+    group = parser.add_argument_group("global options")
+    group.add_argument("--policy", metavar="FILE", default=default, help="policy file (TOML)")
+    group.add_argument("--audit-url", metavar="URL", default=default,
+                       help="audit log database (default: $INTERCOM_REDACT_AUDIT_URL or a SQLite file in the data dir)")
+    group.add_argument("--store-url", metavar="URL", default=default,
+                       help="the library's cache database to purge and expire (default: $INTERCOM_REDACT_STORE_URL, "
+                            "or cache.sqlite3 in the data dir if it exists)")
+    group.add_argument("--export-dir", metavar="DIR", default=default,
+                       help="where DSAR exports go and retention expires files (default: DATA_DIR/exports)")
+    group.add_argument("--base-url", metavar="URL", default=default, help="Intercom API base URL")
+    group.add_argument("--region", choices=("us", "eu", "au"), default="us" if top else argparse.SUPPRESS,
+                       help="Intercom region (default: us)")
+    group.add_argument("--ner-model", metavar="NAME", default=default,
+                       help="spaCy model for names and places in free text (e.g. en_core_web_sm)")
+    group.add_argument("-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
+                       help="no progress and no summary on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Keep Intercom customer data out of logs, exports and conversations. "
+                    "The access token is read from INTERCOM_ACCESS_TOKEN; the data dir is "
+                    "$INTERCOM_REDACT_HOME or ~/.local/share/intercom-redact.",
+    )
+    _global_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
+                parent: Any = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        _global_options(p, top=False)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("redact", cmd_redact, "redact log files or streams (JSON lines, text, CSV)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="input files; '-' or none for stdin")
+    p.add_argument("--out", metavar="F", help="output file, or a directory for one file per input (default: stdout)")
+    p.add_argument("--format", choices=("auto", "jsonl", "text", "csv"), default="auto")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all CPUs for large inputs)")
+    p.add_argument("--no-scan", action="store_true",
+                   help="field rules only for JSON and CSV records (text lines are still scanned)")
+
+    p = command("export", cmd_export, "run a content data export and write it redacted")
+    p.add_argument("--since", type=parse_time, required=True, help="start (date, ISO date-time or Unix time)")
+    p.add_argument("--until", type=_until, required=True, help="end, inclusive (a date means its whole day)")
+    p.add_argument("--out", required=True, metavar="FILE", help="redacted CSV to write")
+    p.add_argument("--poll-interval", type=float, default=30.0, metavar="S", help="first poll wait (default 30)")
+    p.add_argument("--timeout", type=float, default=3600.0, metavar="S",
+                   help="cancel the job after this long (default 3600)")
+
+    source = sub.add_parser("source", help="find and redact PII in Intercom conversations (redaction at source)",
+                            description="Scan conversations for PII (dry run) or redact it in Intercom (apply).")
+    source_sub = source.add_subparsers(dest="source_command", metavar="ACTION", required=True)
+    for name, text in (("scan", "report what would be redacted (changes nothing)"),
+                       ("apply", "redact the reported parts in Intercom (resumable)")):
+        p = command(name, cmd_source, text, source_sub)
+        p.add_argument("--contact", metavar="ID", help="a contact's conversations")
+        p.add_argument("--since", type=parse_time, help="conversations created from (date or time)")
+        p.add_argument("--until", type=_until, help="conversations created until, inclusive")
+        p.add_argument("--report", metavar="FILE", help="write the JSON report here (default: stdout)")
+        if name == "apply":
+            p.add_argument("--state", metavar="FILE", help="progress file for resuming (default: in the data dir)")
+
+    p = command("dsar", cmd_dsar, "export everything Intercom holds on a contact (DSAR)")
+    p.add_argument("contact_id", nargs="?", metavar="CONTACT_ID")
+    p.add_argument("--email", metavar="E", help="find the contact by email instead")
+    p.add_argument("--out", metavar="FILE", help="JSON file to write (default: the export dir)")
+
+    p = command("delete", cmd_delete, "delete a contact in Intercom and local stores, with an audit record")
+    p.add_argument("contact_id", metavar="CONTACT_ID")
+    p.add_argument("--dry-run", action="store_true", help="show what would be deleted; change nothing")
+    p.add_argument("--request-type", default="GDPR_ERASURE", choices=("GDPR_ERASURE", "CCPA_DELETE", "OTHER"))
+    p.add_argument("--actor", help="who asked for it (operator id or ticket; not the subject's email)")
+
+    deletion = sub.add_parser("deletion", help="interrupted deletions")
+    deletion_sub = deletion.add_subparsers(dest="deletion_command", metavar="ACTION", required=True)
+    command("resume", cmd_deletion, "complete every interrupted deletion", deletion_sub)
+    command("list", cmd_deletion, "list interrupted deletions (JSON)", deletion_sub)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    command("verify", cmd_audit, "check the audit log's hash chain", audit_sub)
+
+    retention = sub.add_parser("retention", help="retention periods")
+    retention_sub = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    p = command("enforce", cmd_retention, "delete cached data and export files past their period", retention_sub)
+    p.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+
+    p = command("demo", cmd_demo, "run the demo against an embedded fake workspace")
+    p.add_argument("demo_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+# -- errors ------------------------------------------------------------------------------------------
+
+
+def _classify(exc: BaseException) -> tuple[int, str]:
+    """Exit code and message for an exception the CLI reports as one line."""
+    from .actions import MissingKeyError
+    from .compliance._sql import DatabaseError
+    from .compliance.errors import (
+        AmbiguousContactError,
+        Forbidden,
+        IntercomError,
+        MissingTokenError,
+        NotFound,
+        Unauthorized,
+    )
+    from .compliance.export import ExportError
+    from .compliance.source import StateMismatch
+    from .policy import PolicyError
+
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, CliError):
+        return exc.code, message
+    if isinstance(exc, (PolicyError, MissingKeyError, MissingTokenError, StateMismatch)):
+        return EXIT_CONFIG, message
+    if isinstance(exc, (Unauthorized, Forbidden)):
+        return EXIT_AUTH, f"Intercom refused the access token (check INTERCOM_ACCESS_TOKEN): {message}"
+    if isinstance(exc, NotFound):
+        return EXIT_NOT_FOUND, message
+    if isinstance(exc, AmbiguousContactError):
+        return EXIT_USAGE, message
+    if isinstance(exc, IntercomError):
+        return EXIT_API, message
+    if isinstance(exc, DatabaseError):
+        return EXIT_DATABASE, message
+    if isinstance(exc, ExportError):
+        return EXIT_FAILED, message
+    if isinstance(exc, OSError):
+        return EXIT_FAILED, f"{exc.strerror or type(exc).__name__}: {exc.filename!r}" if exc.filename else message
+    return EXIT_FAILED, f"unexpected {type(exc).__name__} (set INTERCOM_REDACT_DEBUG=1 for a traceback)"
+
+
+def _safe(message: str) -> str:
+    """One line, redacted: a message may quote input the user typed (an email)."""
+    try:
+        from ._log import default_redactor
+
+        message = default_redactor().redact_text(message)
+    except Exception:
+        message = "error (details withheld: they could not be redacted)"
+    return " ".join(message.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error; keep Python from complaining at exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("INTERCOM_REDACT_DEBUG"):
+            raise
+        code, message = _classify(exc)
+        print(f"{PROG}: error: {_safe(message)}", file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""stdlib :mod:`logging` integration: a handler filter and a formatter wrapper.
+
+Both hand on a redacted *copy* of the record; the record the logger created is
+shared by every handler and is never modified, so a handler without the filter
+still sees the original.
+
+::
+
+    import logging
+    from intercom_redact.logging import RedactingFilter, RedactingFormatter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())                 # or:
+    handler.setFormatter(RedactingFormatter(fmt="%(levelname)s %(message)s"))
+
+What is redacted: the message (formatted with its ``args``, so an argument's
+value is redacted in context), the ``extra`` fields (never the record's own
+attributes: ``record.name`` is the logger's name, not a person's), the
+exception text (``exc_info`` is formatted, redacted and cleared) and
+``stack_info``.  The message, fields and exception go through the engine as
+one event, so a value a field rule catches (``extra={"contact": {"email":
+...}}``) is also removed from the message and traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import pkgutil
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from . import _sinks
+from .engine import Redactor
+
+__all__ = ["RedactingFilter", "RedactingFormatter"]
+
+# Attributes every LogRecord has (plus those formatters add): not user data.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "taskName",
+}
+# structlog.stdlib hands its own objects to logging under these keys.
+_STRUCTLOG_META = frozenset({"_logger", "_name", "_from_structlog", "_record"})
+_NOT_FIELDS = _STANDARD | _STRUCTLOG_META | _sinks.SUMMARY_KEYS
+
+_MESSAGE = _sinks.Part("<message>")
+_EXCEPTION = _sinks.Part("<exception>")
+_STACK = _sinks.Part("<stack>")
+
+_exception_formatter = logging.Formatter()
+
+# Python 3.12 lets a filter return the record the handler should use instead.
+_FILTER_REPLACES_RECORD = sys.version_info >= (3, 12)
+_FILTERER_CODE = logging.Filterer.filter.__code__
+
+
+def _redacted_copy(record: logging.LogRecord, redactor: Redactor, summary: bool) -> logging.LogRecord:
+    """A copy of ``record`` with message, fields, exception and stack redacted.
+
+    Never raises: when redaction cannot finish (or the call is nested inside a
+    redaction on this thread) the copy carries no user data at all.
+    """
+    clean = object.__new__(type(record))
+    clean.__dict__.update(record.__dict__)
+    if not _sinks.enter():
+        _blank(clean, redactor)
+        return clean
+    try:
+        _redact_into(clean, record, redactor, summary)
+    except Exception:
+        _blank(clean, redactor)
+    finally:
+        _sinks.leave()
+    return clean
+
+
+def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: Redactor,
+                 summary: bool) -> None:
+    attrs = record.__dict__
+    fields = [key for key in attrs if key not in _NOT_FIELDS]
+    event: dict[Any, Any] = {key: attrs[key] for key in fields}
+    msg = record.msg
+    # A non-str message without args (logger.info({...})) keeps its structure.
+    event[_MESSAGE] = record.getMessage() if record.args or isinstance(msg, str) else msg
+    exc_text = record.exc_text
+    if not exc_text and record.exc_info:
+        exc_text = _exception_formatter.formatException(record.exc_info)
+    if exc_text:
+        event[_EXCEPTION] = exc_text
+    if record.stack_info:
+        event[_STACK] = record.stack_info
+
+    out, done = redactor.redact_with_summary(event)
+
+    message = out.pop(_MESSAGE, None)
+    clean.msg = message
+    clean.args = ()
+    if "message" in attrs:  # cached by a formatter that ran earlier: raw text
+        clean.message = message if isinstance(message, str) else str(message)
+    clean.exc_info = None
+    clean.exc_text = out.pop(_EXCEPTION, None)
+    clean.stack_info = out.pop(_STACK, None)
+    cdict = clean.__dict__
+    for key in fields:
+        if key in out:
+            cdict[key] = out[key]
+        else:  # dropped by a rule
+            del cdict[key]
+    if summary:
+        cdict.update(_sinks.summary_attributes(done))
+
+
+def _blank(clean: logging.LogRecord, redactor: Redactor) -> None:
+    """Fail closed: keep the record's metadata, none of its content."""
+    placeholder = _sinks.unscanned(redactor)
+    cdict = clean.__dict__
+    for key in [k for k in cdict if k not in _NOT_FIELDS]:
+        cdict[key] = placeholder
+    clean.msg = placeholder
+    clean.args = ()
+    if "message" in cdict:
+        clean.message = placeholder
+    clean.exc_info = None
+    clean.exc_text = None
+    clean.stack_info = None
+
+
+class RedactingFilter(logging.Filter):
+    """A filter that makes the handler (or logger) it is attached to emit a
+    redacted copy of each record.
+
+    :param redactor: the :class:`~intercom_redact.Redactor`; a default one
+        (Intercom policy) when omitted.
+    :param summary: add ``redaction.count`` and ``redaction.types`` (counts
+        and type names, never values) to the redacted record.
+
+    On Python 3.12+ the filter returns the copy, which the handler uses instead
+    of the original.  Before 3.12 a filter cannot replace the record, so the
+    filter emits the copy through its handler itself (or, on a logger, through
+    the logger's handlers) and returns ``False`` for the original; either way
+    other handlers see the record unmodified.  Called outside a handler or
+    logger, it redacts the record in place.
+
+    Never raises: a record that cannot be redacted is emitted with every user
+    value replaced.  Usable from :func:`logging.config.dictConfig`::
+
+        "filters": {"redact": {"()": "intercom_redact.logging.RedactingFilter"}}
+    """
+
+    def __init__(self, redactor: Redactor | None = None, *, summary: bool = False) -> None:
+        super().__init__()
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.summary = summary
+
+    def filter(self, record: logging.LogRecord) -> bool | logging.LogRecord:  # type: ignore[override]
+        clean = _redacted_copy(record, self.redactor, self.summary)
+        if _FILTER_REPLACES_RECORD:
+            return clean
+        return self._emit_instead(record, clean)
+
+    def _emit_instead(self, record: logging.LogRecord, clean: logging.LogRecord) -> bool:
+        """Python < 3.12: send ``clean`` on in place of ``record``."""
+        owner = _filterer_calling()
+        if not isinstance(owner, (logging.Handler, logging.Logger)):
+            record.__dict__.clear()
+            record.__dict__.update(clean.__dict__)
+            return True
+        # The filters after this one run on the copy, as Filterer.filter would.
+        filters = owner.filters
+        for later in filters[filters.index(self) + 1:] if self in filters else ():
+            result = later.filter(clean) if hasattr(later, "filter") else later(clean)
+            if not result:
+                return False
+        if isinstance(owner, logging.Handler):
+            owner.acquire()
+            try:
+                owner.emit(clean)
+            finally:
+                owner.release()
+        else:
+            owner.callHandlers(clean)
+        return False
+
+    def __repr__(self) -> str:
+        return f"RedactingFilter({self.redactor!r}, summary={self.summary})"
+
+
+def _filterer_calling() -> logging.Filterer | None:
+    """The handler or logger whose ``Filterer.filter`` is running this filter."""
+    frame = sys._getframe(2)
+    for _ in range(4):  # a subclass's filter() may sit between us and Filterer.filter
+        if frame is None:
+            return None
+        if frame.f_code is _FILTERER_CODE:
+            return frame.f_locals.get("self")
+        frame = frame.f_back
+    return None
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter that formats a redacted copy of each record with ``wrapped``.
+
+    :param wrapped: the formatter to wrap: any :class:`logging.Formatter`
+        (plain, ``pythonjsonlogger.json.JsonFormatter``,
+        ``structlog.stdlib.ProcessorFormatter``), or a dictConfig-style mapping
+        ``{"()": "pythonjsonlogger.json.JsonFormatter", **kwargs}``.  A plain
+        :class:`logging.Formatter` built from ``options`` when omitted.
+    :param redactor: the :class:`~intercom_redact.Redactor`; a default one when
+        omitted.
+    :param summary: add ``redaction.count`` and ``redaction.types`` to the
+        record the wrapped formatter sees.
+    :param options: ``fmt``, ``datefmt``, ``style``… for the default formatter.
+
+    Usable from :func:`logging.config.dictConfig`::
+
+        "formatters": {"json": {
+            "()": "intercom_redact.logging.RedactingFormatter",
+            "wrapped": {"()": "pythonjsonlogger.json.JsonFormatter",
+                        "fmt": "%(asctime)s %(levelname)s %(message)s"},
+        }}
+    """
+
+    def __init__(self, wrapped: logging.Formatter | Mapping[str, Any] | None = None,
+                 redactor: Redactor | None = None, *, summary: bool = False, **options: Any) -> None:
+        super().__init__()
+        if wrapped is None:
+            wrapped = logging.Formatter(**options)
+        elif isinstance(wrapped, Mapping):
+            wrapped = _build(wrapped)
+        elif options:
+            raise TypeError("formatter options are for the default formatter; configure `wrapped` instead")
+        self.wrapped = wrapped
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.summary = summary
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.wrapped.format(_redacted_copy(record, self.redactor, self.summary))
+
+    def __repr__(self) -> str:
+        return f"RedactingFormatter({self.wrapped!r}, {self.redactor!r})"
+
+
+def _build(config: Mapping[str, Any]) -> logging.Formatter:
+    """Build a formatter from a dictConfig-style ``{"()": factory, **kwargs}``."""
+    # Item access (not dict(config)) lets dictConfig's ConvertingDict resolve ext:// values.
+    kwargs = {key: config[key] for key in config if key != "()"}
+    factory = config.get("()")
+    if factory is None:
+        raise ValueError('a formatter mapping needs a "()" factory, e.g. "pythonjsonlogger.json.JsonFormatter"')
+    if isinstance(factory, str):
+        factory = pkgutil.resolve_name(factory)
+    return factory(**kwargs)

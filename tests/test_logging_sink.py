@@ -1,0 +1,354 @@
+"""RedactingFilter and RedactingFormatter in real stdlib logging pipelines."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import logging.config
+import sys
+import uuid
+
+import pytest
+import structlog
+from pythonjsonlogger.json import JsonFormatter
+
+from intercom_redact import Policy, Redactor
+from intercom_redact.logging import RedactingFilter, RedactingFormatter
+
+EMAIL = "jane.doe@example.com"
+OTHER_EMAIL = "bob.stone@example.org"
+NAME = "Jane Doe"
+PHONE = "+31 20 123 4567"
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return Redactor()
+
+
+@pytest.fixture
+def make_logger():
+    """A fresh, non-propagating logger with the given handlers, removed afterwards."""
+    made = []
+
+    def make(*handlers: logging.Handler, name: str | None = None) -> logging.Logger:
+        logger = logging.getLogger(name or f"test.sink.{uuid.uuid4().hex[:8]}")
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+        for handler in handlers:
+            logger.addHandler(handler)
+        made.append(logger)
+        return logger
+
+    yield make
+    for logger in made:
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        for f in list(logger.filters):
+            logger.removeFilter(f)
+
+
+def stream_handler(formatter: logging.Formatter | None = None, *filters) -> tuple[logging.Handler, io.StringIO]:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter or logging.Formatter("%(name)s|%(levelname)s|%(message)s"))
+    for f in filters:
+        handler.addFilter(f)
+    return handler, out
+
+
+def json_lines(out: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
+
+
+# -- the filter ---------------------------------------------------------------------------------
+
+
+def test_filter_redacts_message_args_and_extra_fields(redactor, make_logger):
+    handler, out = stream_handler(JsonFormatter(), RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.info("updated %s <%s>", NAME, EMAIL, extra={"contact": {"email": EMAIL, "name": NAME, "id": "c1"}})
+
+    [line] = json_lines(out)
+    assert line["message"] == "updated [REDACTED:PERSON] <[REDACTED:EMAIL_ADDRESS]>"
+    assert line["contact"] == {"email": "[REDACTED:EMAIL_ADDRESS]", "name": "[REDACTED:PERSON]", "id": "c1"}
+
+
+def test_dict_args_are_redacted(redactor, make_logger):
+    handler, out = stream_handler(None, RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.warning("reply to %(email)s about %(topic)s", {"email": EMAIL, "topic": "billing"})
+
+    assert out.getvalue().rstrip().endswith("|reply to [REDACTED:EMAIL_ADDRESS] about billing")
+
+
+def test_other_handlers_see_the_original_record(redactor, make_logger):
+    redacting, redacted_out = stream_handler(None, RedactingFilter(redactor))
+    plain, plain_out = stream_handler(logging.Formatter("%(message)s %(contact)s"))
+    log = make_logger(redacting, plain)
+    seen = []
+    log.addFilter(lambda record: seen.append(record) or True)
+
+    log.info("mail %s", EMAIL, extra={"contact": {"email": EMAIL}})
+
+    assert EMAIL not in redacted_out.getvalue()
+    assert plain_out.getvalue() == f"mail {EMAIL} {{'email': '{EMAIL}'}}\n"
+    [record] = seen
+    assert record.msg == "mail %s" and record.args == (EMAIL,)
+    assert record.contact == {"email": EMAIL}
+
+
+def test_record_attributes_are_not_user_fields(redactor, make_logger):
+    """``record.name`` is the logger's name; ``name`` inside a field is a person's."""
+    handler, out = stream_handler(JsonFormatter("%(name)s %(funcName)s %(message)s"), RedactingFilter(redactor))
+    log = make_logger(handler, name="billing.name.jobs")
+
+    log.info("synced", extra={"user": {"name": NAME}, "name_hint": "hello"})
+
+    [line] = json_lines(out)
+    assert line["name"] == "billing.name.jobs"
+    assert line["funcName"] == "test_record_attributes_are_not_user_fields"
+    assert line["user"] == {"name": "[REDACTED:PERSON]"}
+    assert line["name_hint"] == "hello"
+
+
+def test_exception_text_is_formatted_redacted_and_exc_info_cleared(redactor, make_logger):
+    records = []
+    handler, out = stream_handler(None, RedactingFilter(redactor))
+    handler.addFilter(lambda record: records.append(record) or True)  # runs after, on the copy
+    raw, raw_out = stream_handler(logging.Formatter("%(message)s"))
+    log = make_logger(raw, handler)  # raw first: it caches the raw exc_text on the shared record
+
+    try:
+        raise LookupError(f"no contact for {EMAIL} ({PHONE})")
+    except LookupError:
+        log.exception("lookup failed", extra={"email": EMAIL})
+
+    text = out.getvalue()
+    assert "Traceback (most recent call last)" in text
+    assert "LookupError: no contact for [REDACTED:EMAIL_ADDRESS] ([REDACTED:PHONE_NUMBER])" in text
+    assert EMAIL not in text and PHONE not in text
+    assert EMAIL in raw_out.getvalue()
+    [copy] = records
+    assert copy.exc_info is None
+
+
+def test_stack_info_is_redacted(redactor, make_logger):
+    handler, out = stream_handler(None, RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.info("where", stack_info=True, extra={"to": OTHER_EMAIL})  # this source line carries the address
+
+    text = out.getvalue()
+    assert "Stack (most recent call last)" in text
+    assert OTHER_EMAIL not in text
+
+
+def test_non_string_message_keeps_its_structure(redactor, make_logger):
+    records = []
+    handler, _ = stream_handler(None, RedactingFilter(redactor))
+    handler.addFilter(lambda record: records.append(record) or True)
+    log = make_logger(handler)
+
+    log.info({"event": "contact.created", "email": EMAIL, "plan": "pro"})
+
+    [record] = records
+    assert record.msg == {"event": "contact.created", "email": "[REDACTED:EMAIL_ADDRESS]", "plan": "pro"}
+
+
+def test_dropped_field_is_removed_from_the_copy(make_logger):
+    redactor = Redactor(Policy.from_dict({"rules": [{"path": "debug_payload", "action": "drop"}]}))
+    handler, out = stream_handler(JsonFormatter(), RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.info("hook", extra={"debug_payload": {"email": EMAIL}, "topic": "contact.created"})
+
+    [line] = json_lines(out)
+    assert "debug_payload" not in line and line["topic"] == "contact.created"
+
+
+def test_summary_attributes_count_types_never_values(redactor, make_logger):
+    handler, out = stream_handler(JsonFormatter(), RedactingFilter(redactor, summary=True))
+    log = make_logger(handler)
+
+    log.info("mail %s", EMAIL, extra={"contact": {"email": EMAIL, "phone": PHONE}})
+
+    [line] = json_lines(out)
+    assert line["redaction.types"] == ["EMAIL_ADDRESS", "PHONE_NUMBER"]
+    assert line["redaction.count"] >= 3
+
+
+def test_filter_on_a_logger_redacts_for_all_its_handlers(redactor, make_logger):
+    first, first_out = stream_handler()
+    second, second_out = stream_handler(JsonFormatter())
+    log = make_logger(first, second)
+    log.addFilter(RedactingFilter(redactor))
+    record = log.makeRecord(log.name, logging.INFO, __file__, 1, "to %s", (EMAIL,), None)
+
+    log.handle(record)
+
+    assert first_out.getvalue().endswith("|to [REDACTED:EMAIL_ADDRESS]\n")
+    assert json_lines(second_out)[0]["message"] == "to [REDACTED:EMAIL_ADDRESS]"
+    assert record.args == (EMAIL,)
+
+
+def test_filters_after_the_redacting_one_see_the_copy(redactor, make_logger):
+    handler, out = stream_handler(None, RedactingFilter(redactor))
+    handler.addFilter(lambda record: "REDACTED" not in record.getMessage())
+    log = make_logger(handler)
+
+    log.info("to %s", EMAIL)
+    log.info("nothing personal")
+
+    assert out.getvalue().splitlines() == [f"{log.name}|INFO|nothing personal"]
+
+
+def test_filter_called_directly(redactor):
+    record = logging.makeLogRecord({"msg": "to %s", "args": (EMAIL,), "contact": {"email": EMAIL}})
+
+    result = RedactingFilter(redactor).filter(record)
+
+    if sys.version_info >= (3, 12):
+        assert isinstance(result, logging.LogRecord) and result is not record
+        assert record.args == (EMAIL,)
+        record = result
+    else:  # no handler or logger to send a copy through: redacted in place
+        assert result is True
+    assert record.getMessage() == "to [REDACTED:EMAIL_ADDRESS]"
+    assert record.contact == {"email": "[REDACTED:EMAIL_ADDRESS]"}
+
+
+class _Chatty:
+    """A value whose text logs: the engine stringifies it inside the filter."""
+
+    def __init__(self, logger: logging.Logger):
+        self.logger = logger
+
+    def __str__(self) -> str:
+        self.logger.warning("nested call about %s", EMAIL)
+        return "chatty"
+
+
+def test_nested_log_call_is_emitted_fully_redacted_without_recursion(redactor, make_logger):
+    handler, out = stream_handler(None, RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.info("outer %s", EMAIL, extra={"thing": _Chatty(log)})
+
+    lines = out.getvalue().splitlines()
+    assert f"{log.name}|WARNING|[REDACTED:UNSCANNED]" in lines
+    assert f"{log.name}|INFO|outer [REDACTED:EMAIL_ADDRESS]" in lines
+    assert EMAIL not in out.getvalue()
+
+
+def test_a_record_that_cannot_be_formatted_is_emitted_redacted(redactor, make_logger, capsys):
+    handler, out = stream_handler(None, RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.info("count %d for %s", "not-a-number", EMAIL)
+
+    assert out.getvalue() == f"{log.name}|INFO|[REDACTED:UNSCANNED]\n"
+    assert EMAIL not in capsys.readouterr().err
+
+
+# -- the formatter ------------------------------------------------------------------------------
+
+
+def test_formatter_with_default_formatter_options(redactor, make_logger):
+    handler, out = stream_handler(RedactingFormatter(redactor=redactor, fmt="%(levelname)s %(message)s"))
+    log = make_logger(handler)
+
+    log.error("call %s", PHONE)
+
+    assert out.getvalue() == "ERROR call [REDACTED:PHONE_NUMBER]\n"
+
+
+def test_formatter_wraps_json_formatter(redactor, make_logger):
+    formatter = RedactingFormatter(JsonFormatter("%(levelname)s %(message)s"), redactor, summary=True)
+    handler, out = stream_handler(formatter)
+    log = make_logger(handler)
+
+    try:
+        raise ValueError(f"bad address {EMAIL}")
+    except ValueError:
+        log.exception("webhook failed", extra={"webhook": {"data": {"item": {"email": EMAIL}}}})
+
+    [line] = json_lines(out)
+    assert line["webhook"] == {"data": {"item": {"email": "[REDACTED:EMAIL_ADDRESS]"}}}
+    assert line["exc_info"].endswith("ValueError: bad address [REDACTED:EMAIL_ADDRESS]")
+    assert line["redaction.types"] == ["EMAIL_ADDRESS"]
+
+
+def test_formatter_wraps_structlog_processor_formatter(redactor, make_logger):
+    formatter = RedactingFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.JSONRenderer(sort_keys=True)],
+    ), redactor)
+    handler, out = stream_handler(formatter)
+    stdlib_logger = make_logger(handler)
+    struct_logger = structlog.wrap_logger(
+        stdlib_logger, processors=[structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        wrapper_class=structlog.stdlib.BoundLogger,
+    )
+
+    stdlib_logger.info("foreign %s", EMAIL)
+    struct_logger.info("native", contact={"email": EMAIL, "name": NAME})
+
+    foreign, native = json_lines(out)
+    assert foreign == {"event": "foreign [REDACTED:EMAIL_ADDRESS]"}
+    assert native == {"contact": {"email": "[REDACTED:EMAIL_ADDRESS]", "name": "[REDACTED:PERSON]"},
+                      "event": "native"}
+
+
+def test_formatter_rejects_options_for_a_wrapped_formatter(redactor):
+    with pytest.raises(TypeError):
+        RedactingFormatter(logging.Formatter(), redactor, fmt="%(message)s")
+
+
+# -- dictConfig ---------------------------------------------------------------------------------
+
+DICT_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "redact": {"()": "intercom_redact.logging.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s"},
+        "redacted_json": {
+            "()": "intercom_redact.logging.RedactingFormatter",
+            "wrapped": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(message)s"},
+            "summary": True,
+        },
+    },
+    "handlers": {
+        "filtered": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                     "formatter": "json", "filters": ["redact"]},
+        "formatted": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                      "formatter": "redacted_json"},
+    },
+    "loggers": {
+        "dictconfig.app": {"handlers": ["filtered", "formatted"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def test_dict_config_factories(capsys):
+    logging.config.dictConfig(DICT_CONFIG)
+    log = logging.getLogger("dictconfig.app")
+    try:
+        log.info("contact %s updated", EMAIL, extra={"contact": {"email": EMAIL, "name": NAME}})
+    finally:
+        for handler in list(log.handlers):
+            log.removeHandler(handler)
+
+    captured = capsys.readouterr()
+    for output in (captured.out, captured.err):
+        [line] = [json.loads(text) for text in output.splitlines()]
+        assert line["message"] == "contact [REDACTED:EMAIL_ADDRESS] updated"
+        assert line["contact"] == {"email": "[REDACTED:EMAIL_ADDRESS]", "name": "[REDACTED:PERSON]"}
+    assert json.loads(captured.out)["name"] == "dictconfig.app"
+    assert json.loads(captured.err)["redaction.types"] == ["EMAIL_ADDRESS", "PERSON"]

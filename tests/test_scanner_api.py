@@ -1,0 +1,155 @@
+"""The scanner's contract: findings, fail closed with counted reasons, cache, batch, threads, pickle."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import pickle
+import threading
+
+import pytest
+
+from intercom_redact.scanner import UNSCANNED, Finding, ModelNotInstalledError, Scanner
+
+TEXT = ("Hi Jane,\nplease call +44 20 7946 0958 or mail jane@example.com; "
+        "card 4111 1111 1111 1111.\nThanks,\nJane Doe")
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner()
+
+
+def test_finding_is_frozen_with_slots() -> None:
+    finding = Finding(1, 2, "PERSON", 0.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.start = 3  # type: ignore[misc]
+    assert not hasattr(finding, "__dict__")
+
+
+def test_findings_are_sorted_and_disjoint(scanner: Scanner) -> None:
+    findings = scanner.scan(TEXT)
+    assert [f.entity_type for f in findings] == [
+        "PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "PERSON"]
+    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+
+
+def test_clean_text_has_no_findings(scanner: Scanner) -> None:
+    assert scanner.scan("user logged in") == []
+    assert scanner.scan("") == []
+
+
+def test_size_cap_fails_closed_and_counts() -> None:
+    scanner = Scanner(max_chars=20)
+    text = "x" * 21
+    assert scanner.scan(text) == [Finding(0, 21, UNSCANNED, 1.0)]
+    assert scanner.find_known(text, [("PERSON", "xxx")]) == [Finding(0, 21, UNSCANNED, 1.0)]
+    assert scanner.stats == {"size": 2}
+    assert scanner.scan("x" * 20) == []
+
+
+def test_time_budget_fails_closed_and_counts() -> None:
+    scanner = Scanner(time_budget=0.0)
+    assert scanner.scan(TEXT) == [Finding(0, len(TEXT), UNSCANNED, 1.0)]
+    assert scanner.scan("nothing to see") == []  # the gate is not part of the budget
+    assert scanner.stats == {"timeout": 1}
+
+
+def test_batch_budget_fails_the_rest_closed() -> None:
+    scanner = Scanner(time_budget=0.0)
+    texts = [TEXT, "nothing to see", TEXT + "!"]
+    assert scanner.scan_batch(texts) == [
+        [Finding(0, len(TEXT), UNSCANNED, 1.0)], [], [Finding(0, len(TEXT) + 1, UNSCANNED, 1.0)]]
+    assert scanner.stats == {"timeout": 2}
+
+
+def test_internal_errors_fail_closed_and_count() -> None:
+    scanner = Scanner()
+    assert scanner.scan(None) == [Finding(0, 0, UNSCANNED, 1.0)]  # type: ignore[arg-type]
+    assert scanner.scan("mail a@b.io", known_values=[("PERSON",)]) == [  # type: ignore[list-item]
+        Finding(0, 11, UNSCANNED, 1.0)]
+    assert scanner.stats == {"error": 2}
+
+
+def test_stats_is_a_snapshot(scanner: Scanner) -> None:
+    snapshot = scanner.stats
+    snapshot["size"] = 99
+    assert scanner.stats.get("size") != 99
+
+
+def test_batch_equals_single_scans(scanner: Scanner) -> None:
+    texts = [TEXT, "user logged in", "<p>Hi <b>Jane</b>,</p>", TEXT.upper(), "ip 203.0.113.7"]
+    known = [("PERSON", "Jane Doe")]
+    assert scanner.scan_batch(texts, known_values=known) == [
+        scanner.scan(t, known_values=known) for t in texts]
+
+
+def test_cache_returns_the_same_and_keeps_no_text() -> None:
+    scanner = Scanner(cache_size=2)
+    first = scanner.scan(TEXT)
+    assert scanner.scan(TEXT) == first
+    assert scanner.scan(TEXT, known_values=[("PERSON", "Jane")]) != first  # part of the key
+    cache = scanner._cache
+    assert len(cache) == 2
+    for key, value in cache._entries.items():
+        assert isinstance(key, bytes) and len(key) == 16
+        assert all(isinstance(f, Finding) for f in value)
+    scanner.scan(TEXT + " ")
+    assert len(cache) == 2  # bounded
+
+
+def test_cache_digest_is_keyed() -> None:
+    from hashlib import blake2b
+
+    from intercom_redact.scanner._cache import ResultCache
+
+    key = ResultCache.key("jane@example.com", False, ())
+    assert key != blake2b(b"tjane@example.com", digest_size=16).digest()
+    assert key == ResultCache.key("jane@example.com", False, ())
+    assert key != ResultCache.key("jane@example.com", True, ())
+
+
+def test_thread_safe(scanner: Scanner) -> None:
+    texts = [f"{TEXT} #{i}" for i in range(40)]
+    expected = [scanner.scan(t) for t in texts]
+    fresh = Scanner(cache_size=8)
+    results: dict[int, list[Finding]] = {}
+
+    def work(offset: int) -> None:
+        for i in range(offset, len(texts), 4):
+            results[i] = fresh.scan(texts[i])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [results[i] for i in range(len(texts))] == expected
+
+
+def test_picklable_and_rebuilt_lazily(scanner: Scanner) -> None:
+    configured = Scanner(allow=["Jane Doe"], allow_domains=["example.com"], max_chars=500,
+                         time_budget=2.0, cache_size=3)
+    configured.scan(TEXT)
+    clone = pickle.loads(pickle.dumps(configured))
+    assert clone._analyzer is None
+    assert clone.scan(TEXT) == configured.scan(TEXT)
+    assert clone.stats == {}
+
+
+def test_missing_model_is_a_clear_error_at_construction() -> None:
+    with pytest.raises(ModelNotInstalledError) as info:
+        Scanner(ner_model="en_core_web_nonexistent_model")
+    message = str(info.value)
+    assert "en_core_web_nonexistent_model" in message and "pip install" in message
+
+
+def test_presidio_logs_nothing_during_a_scan(caplog: pytest.LogCaptureFixture) -> None:
+    scanner = Scanner()  # a fresh one: the analyzer is built inside the scan
+    presidio = logging.getLogger("presidio-analyzer")
+    with caplog.at_level(logging.DEBUG, logger="presidio-analyzer"):
+        scanner.scan(TEXT)
+        scanner.scan_batch([TEXT, TEXT.lower()])
+        assert [r for r in caplog.records if r.name == "presidio-analyzer"] == []
+        presidio.debug("outside a scan")  # the filter is scoped to scans
+        assert [r.getMessage() for r in caplog.records] == ["outside a scan"]

@@ -1,0 +1,76 @@
+"""Known values: PII from the structured part of an event, found in its free text."""
+
+from __future__ import annotations
+
+import pytest
+
+from intercom_redact.scanner import Scanner
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner()
+
+
+def _found(scanner: Scanner, text: str, known, **kwargs) -> list[tuple[str, str]]:
+    return [(text[f.start:f.end], f.entity_type)
+            for f in scanner.scan(text, known_values=known, **kwargs)]
+
+
+def test_found_whatever_the_case(scanner: Scanner) -> None:
+    text = "contact jane WALKER about zoe's export"
+    known = [("PERSON", "Jane Walker"), ("PERSON", "Zoe")]
+    assert _found(scanner, text, known) == [("jane WALKER", "PERSON"), ("zoe", "PERSON")]
+
+
+def test_found_where_the_gate_sees_nothing(scanner: Scanner) -> None:
+    # all lower case, no digits, no lead-in: the gate stays shut, known values still apply
+    text = "deleted contact walker-co for zoe"
+    assert _found(scanner, text, [("PERSON", "zoe")]) == [("zoe", "PERSON")]
+    assert scanner.scan(text) == []
+
+
+@pytest.mark.parametrize("written", [
+    "+44 20 7946 0958", "+442079460958", "0044 20 7946 0958", "020 7946 0958", "020-7946-0958",
+    "(020) 7946 0958", "+44 (0)20 7946 0958", "2079460958",
+])
+def test_phones_in_any_notation(scanner: Scanner, written: str) -> None:
+    text = f"he said to call {written} tomorrow"
+    assert _found(scanner, text, [("PHONE_NUMBER", "+44 20 7946 0958")]) == [(written, "PHONE_NUMBER")]
+
+
+def test_phone_digits_are_not_found_inside_longer_numbers(scanner: Scanner) -> None:
+    text = "account 120794609581 and 02079460958123"
+    assert _found(scanner, text, [("PHONE_NUMBER", "+44 20 7946 0958")]) == []
+
+
+@pytest.mark.parametrize("written", [
+    "Jane.Doe+x@Example.com", "jane.doe%2Bx%40example.com", "jane.doe+x%40EXAMPLE.com",
+])
+def test_emails_plain_and_url_encoded(scanner: Scanner, written: str) -> None:
+    text = f"GET /unsubscribe?email={written}&x=1"
+    assert _found(scanner, text, [("EMAIL_ADDRESS", "jane.doe+x@example.com")]) == \
+        [(written, "EMAIL_ADDRESS")]
+
+
+def test_words_match_whole_words_and_any_whitespace(scanner: Scanner) -> None:
+    text = "annual report for ann by Ann\n  Lee"
+    assert _found(scanner, text, [("PERSON", "Ann Lee"), ("PERSON", "ann")]) == \
+        [("ann", "PERSON"), ("Ann\n  Lee", "PERSON")]
+
+
+def test_short_values_are_ignored(scanner: Scanner) -> None:
+    assert _found(scanner, "a bc d", [("PERSON", "a"), ("PERSON", "  "), ("PERSON", "bc ")]) == []
+
+
+def test_known_values_in_html(scanner: Scanner) -> None:
+    body = "<p>ask <b>Jane</b>&nbsp;Walker, <a href=\"mailto:jane%40example.com\">mail</a></p>"
+    known = [("PERSON", "jane walker"), ("EMAIL_ADDRESS", "jane@example.com")]
+    assert _found(scanner, body, known, html=True) == [
+        ("Jane</b>&nbsp;Walker", "PERSON"), ("jane%40example.com", "EMAIL_ADDRESS")]
+
+
+def test_find_known_alone_runs_no_recognizer(scanner: Scanner) -> None:
+    text = "mail bob@example.com about zoe"
+    findings = scanner.find_known(text, [("PERSON", "Zoe")])
+    assert [(text[f.start:f.end], f.entity_type) for f in findings] == [("zoe", "PERSON")]

