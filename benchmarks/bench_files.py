@@ -10,6 +10,9 @@ One run, side by side:
 * **peak memory**: ``ru_maxrss`` of the largest process of the CLI run (the
   main process or a worker) for two file sizes.
 
+"CPU s / wall s" is the CPU time of the CLI's process tree over its wall time:
+how many cores the run kept busy.
+
 The log is synthetic but shaped like an Intercom integration's: webhook
 notifications carrying conversations with HTML bodies full of PII, contact
 updates, and plain request lines.
@@ -22,6 +25,7 @@ The default sizes keep the run under five minutes at today's engine speed.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import shutil
@@ -126,19 +130,33 @@ _MEASURE = (
     "t = time.perf_counter()\n"
     "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
     "elapsed = time.perf_counter() - t\n"
-    "print(rc, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(rc, elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)\n"
 )
 
 
-def cli(path: str, *args: str) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of ``intercom-redact redact`` in a fresh process tree."""
+def cli(path: str, *args: str) -> tuple[float, int, float]:
+    """Wall time, peak RSS (KiB) and CPU seconds of ``intercom-redact redact`` in a fresh process tree."""
     exe = shutil.which("intercom-redact")
     command = [exe] if exe else [sys.executable, "-m", "intercom_redact.cli"]
     out = subprocess.run([sys.executable, "-c", _MEASURE, *command, "-q", "redact", *args, path],
                          capture_output=True, text=True, check=True).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"intercom-redact failed with exit code {out[0]}")
-    return float(out[1]), int(out[2])
+    return float(out[1]), int(out[2]), float(out[3])
+
+
+def _burn(seconds: float) -> float:
+    started, cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - started < seconds:
+        pass
+    return time.process_time() - cpu
+
+
+def available_cores(cores: int, seconds: float = 1.0) -> float:
+    """How many cores a CPU-bound process per core actually gets right now (a shared machine gets less)."""
+    with multiprocessing.Pool(cores) as pool:
+        return sum(pool.map(_burn, [seconds] * cores)) / seconds
 
 
 def startup() -> float:
@@ -162,37 +180,39 @@ def main() -> None:
         small_mb = os.path.getsize(small) / 2**20
         print(f"# {lines} lines, {mb:.1f} MiB (large); {small_mb:.1f} MiB for scanning; {cores} cores; "
               f"Python {sys.version.split()[0]}")
+        print(f"CPU available: {available_cores(cores):.2f} of {cores} cores (busy-loop probe before the run)")
         base = startup()
         print(f"CLI start-up on an empty file: {base:.2f} s (included in the CLI rows)")
 
         rows = []
         t_floor = floor(large)
-        rows.append(("orjson loads+dumps floor, 1 core (in-process)", mb / t_floor, 1.0, "-"))
+        rows.append(("orjson loads+dumps floor, 1 core (in-process)", mb / t_floor, 1.0, "-", "-"))
         t = in_process(large, scan=False)
-        rows.append(("field rules only, 1 core (in-process)", mb / t, t_floor / t, "-"))
+        rows.append(("field rules only, 1 core (in-process)", mb / t, t_floor / t, "-", "-"))
         peaks = {}
         for jobs in sorted({1, cores}):
-            t, rss = cli(large, "--no-scan", "--jobs", str(jobs))
+            t, rss, cpu = cli(large, "--no-scan", "--jobs", str(jobs))
             peaks[jobs] = rss
-            rows.append((f"field rules only, CLI --jobs {jobs}", mb / t, t_floor / t, f"{rss / 1024:.0f}"))
+            rows.append((f"field rules only, CLI --jobs {jobs}", mb / t, t_floor / t, f"{cpu / t:.2f}",
+                         f"{rss / 1024:.0f}"))
         t_floor_small = floor(small)
         for jobs in range(1, cores + 1):
-            t, rss = cli(small, "--jobs", str(jobs))
+            t, rss, cpu = cli(small, "--jobs", str(jobs))
             rows.append((f"with body scanning, CLI --jobs {jobs}", small_mb / t, t_floor_small / t,
-                         f"{rss / 1024:.0f}"))
+                         f"{cpu / t:.2f}", f"{rss / 1024:.0f}"))
         t = in_process(small, scan=True)
-        rows.append(("with body scanning, 1 core (in-process)", small_mb / t, t_floor_small / t, "-"))
+        rows.append(("with body scanning, 1 core (in-process)", small_mb / t, t_floor_small / t, "-", "-"))
 
         print()
-        print("| run | MB/s | share of floor | peak RSS (MiB) |")
-        print("|---|---:|---:|---:|")
-        for name, rate, share, rss in rows:
-            print(f"| {name} | {rate:.2f} | {share:.1%} | {rss} |")
+        print("| run | MB/s | share of floor | CPU s / wall s | peak RSS (MiB) |")
+        print("|---|---:|---:|---:|---:|")
+        for name, rate, share, busy, rss in rows:
+            print(f"| {name} | {rate:.2f} | {share:.1%} | {busy} | {rss} |")
 
         print()
         print("| peak memory: field rules only, --jobs 1 | file | peak RSS (MiB) |")
         print("|---|---:|---:|")
-        _, rss = cli(quarter, "--no-scan", "--jobs", "1")
+        _, rss, _ = cli(quarter, "--no-scan", "--jobs", "1")
         print(f"| quarter size | {os.path.getsize(quarter) / 2**20:.1f} MiB | {rss / 1024:.0f} |")
         print(f"| full size | {mb:.1f} MiB | {peaks[1] / 1024:.0f} |")
 

@@ -31,6 +31,7 @@ import re
 import statistics
 import sys
 import time
+import timeit
 from collections import Counter
 from pathlib import Path
 
@@ -109,24 +110,15 @@ def _pct(pair: tuple[int, int]) -> str:
     return f"{100 * hit / n:.1f}% ({hit}/{n})" if n else "-"
 
 
-def _median_us(fn, items) -> float:
-    times = []
-    for item in items:
-        t0 = time.perf_counter()
-        fn(item)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e6
-
-
 def _clean_body() -> str:
+    """200 words of support prose without personal data (capitalised sentences, some numbers)."""
     sentences = [
         "The export finished but the file was empty.", "We restarted the worker and it went through.",
-        "the settings page loads slowly after the last update,", "and the dashboard shows the old plan.",
-        "We cleared the cache which fixed it for now.", "Let us know if the problem comes back.",
-        "the billing page now shows the right number of seats.",
+        "The settings page loads slowly after the last update.", "The dashboard still shows the old plan.",
+        "We cleared the cache, which fixed it for now.", "Let us know if the problem comes back.",
+        "The billing page now shows the right number of seats.", "It took about 3 minutes.",
     ]
-    words = " ".join(sentences * 10).split()[:200]
-    return " ".join(words)
+    return " ".join(" ".join(sentences * 10).split()[:200])
 
 
 def run(n: int, seed: int) -> str:
@@ -182,8 +174,9 @@ def run(n: int, seed: int) -> str:
 
     clean = _clean_body()
     gate_only = Scanner()
-    gate_times = [_median_us(lambda t: gate_only.scan(t), [clean] * 2000)]
-    return render(n, seed, corpus, modes, speed, gate_times[0], clean, patterns, ner)
+    # timeit's way for a microsecond path: the best of 5 runs of 2000 calls.
+    gate_us = min(timeit.repeat(lambda: gate_only.scan(clean), number=2000, repeat=5)) / 2000 * 1e6
+    return render(n, seed, corpus, modes, speed, gate_us, clean, patterns, ner)
 
 
 def render(n, seed, corpus, modes, speed, gate_us, clean, patterns, ner) -> str:
@@ -192,7 +185,8 @@ def render(n, seed, corpus, modes, speed, gate_us, clean, patterns, ner) -> str:
         "## Scanner",
         "",
         f"Command: `python benchmarks/bench_scanner.py --write` ({datetime.date.today().isoformat()}, "
-        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs). Corpus: {n} Intercom-like HTML "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end). Corpus: {n} Intercom-like HTML "
         f"bodies (seed {seed}, locales {', '.join(LOCALES)}), "
         f"{sum(len(b.pii) for b in corpus)} labeled values, {sum(len(b.safe) for b in corpus)} "
         f"look-alikes; median body {statistics.median(len(b.html) for b in corpus):.0f} chars. "
@@ -236,10 +230,57 @@ def render(n, seed, corpus, modes, speed, gate_us, clean, patterns, ner) -> str:
     lines += [
         "",
         f"Clean 200-word body ({len(clean)} chars, no PII) through `Scanner().scan()` "
-        f"(size check, cache key, gate): median **{gate_us:.1f} µs**.",
+        f"(size check, cache key, gate; best of 5 x 2000 calls): **{gate_us:.1f} µs**.",
+        "",
+    ]
+    lines += _targets(modes, speed, gate_us)
+    lines += [
+        "",
+        "Notes: the recognizers were written knowing Faker's formats (USPS street suffixes, the "
+        "locales' postcode and street layouts, greeting and sign-off phrases), so these recalls are "
+        "an upper bound for real mail; LOCATION (city names) is NER-only and weak with the small "
+        "model.  Findings of the NER mode that miss a label are mostly spaCy calling product names "
+        "(\"Chrome\", \"Safari\") persons: add them to `Scanner(allow=...)`.  The plain analyzer "
+        "is asked only for the types it shares with us; with its default (all types) it also "
+        "reports order numbers as bank accounts and US phones as UK NHS numbers.  Timings are "
+        "interleaved body by body on a shared machine; ratios move by about ±30% between runs.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _targets(modes: dict, speed: dict, gate_us: float) -> list[str]:
+    def recall(mode: str, entity_type: str) -> float:
+        hit, n = modes[mode]["recall"].get(entity_type, (0, 0))
+        return 100 * hit / n if n else 0.0
+
+    def precision(mode: str) -> float:
+        hit, n = modes[mode]["overall"]
+        return 100 * hit / n if n else 0.0
+
+    rows = []
+    for mode in [m for m in ("ours, patterns", "ours, NER") if m in modes]:
+        worst = min(TARGET_RECALL, key=lambda t: recall(mode, t))
+        rows.append((f"{mode}: recall ≥ 99% for {', '.join(TARGET_RECALL)}",
+                     f"lowest {worst} {recall(mode, worst):.1f}%", recall(mode, worst) >= 99))
+        rows.append((f"{mode}: precision over all findings ≥ 90%", f"{precision(mode):.1f}%",
+                     precision(mode) >= 90))
+        rows.append((f"{mode}: no id, UUID, timestamp flagged", str(modes[mode]["lookalikes"]),
+                     modes[mode]["lookalikes"] == 0))
+    if "ours, NER" in modes:
+        rows.append(("NER: PERSON recall ≥ 90%", f"{recall('ours, NER', 'PERSON'):.1f}%",
+                     recall("ours, NER", "PERSON") >= 90))
+        rows.append(("NER: STREET_ADDRESS recall ≥ 80%", f"{recall('ours, NER', 'STREET_ADDRESS'):.1f}%",
+                     recall("ours, NER", "STREET_ADDRESS") >= 80))
+        ratio = speed["plain Presidio (analyze, mean, same chunks)"] / speed[
+            "ours, NER (scan_batch of 25, mean)"]
+        rows.append(("NER mode with scan_batch ≥ 4x faster", f"{ratio:.1f}x", ratio >= 4))
+    ratio = speed["plain Presidio (analyze)"] / speed["ours, patterns (scan)"]
+    rows.append(("gate + patterns ≥ 20x faster", f"{ratio:.1f}x", ratio >= 20))
+    rows.append(("clean 200-word body ≤ 60 µs", f"{gate_us:.1f} µs", gate_us <= 60))
+    lines = ["### Targets (issue 3)", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in rows]
+    return lines
 
 
 def write(section: str) -> None:

@@ -60,3 +60,69 @@ def fake_intercom() -> Iterator[FakeIntercom]:
 
     with FakeIntercom(seed=0) as fake:
         yield fake
+
+
+# -- reliability figures (issue 7): printed in the terminal summary, merged across xdist workers --
+
+
+class Figures:
+    """Figures the reliability suites measure: summed counts, and maxima with what produced them."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, float] = {}
+        self.maxima: dict[str, tuple[float, str]] = {}
+
+    def count(self, name: str, n: float = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def maximum(self, name: str, value: float, label: str = "") -> None:
+        if name not in self.maxima or value > self.maxima[name][0]:
+            self.maxima[name] = (value, label)
+
+    def merge(self, data: dict) -> None:
+        for name, n in data.get("counts", {}).items():
+            self.count(name, n)
+        for name, (value, label) in data.get("maxima", {}).items():
+            self.maximum(name, value, label)
+
+
+_FIGURES = pytest.StashKey[Figures]()
+
+
+def _figures(config: pytest.Config) -> Figures:
+    if _FIGURES not in config.stash:
+        config.stash[_FIGURES] = Figures()
+    return config.stash[_FIGURES]
+
+
+@pytest.fixture(scope="session")
+def figures(pytestconfig: pytest.Config) -> Figures:
+    """Record a figure for the end-of-run reliability summary."""
+    return _figures(pytestconfig)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import strategies  # planted values counted by the hypothesis strategies
+
+    found = _figures(session.config)
+    for name, n in strategies.TRIED.items():
+        found.count(name, n)
+    strategies.TRIED.clear()
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: hand the figures to the controller
+        session.config.workeroutput["reliability_figures"] = {"counts": found.counts, "maxima": found.maxima}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    _figures(node.config).merge(getattr(node, "workeroutput", {}).get("reliability_figures", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    found = _figures(config)
+    if not (found.counts or found.maxima):
+        return
+    terminalreporter.section("reliability figures")
+    for name, n in sorted(found.counts.items()):
+        terminalreporter.write_line(f"{name}: {n:,.0f}")
+    for name, (value, label) in sorted(found.maxima.items()):
+        terminalreporter.write_line(f"{name}: {value:,.4g}" + (f"  ({label})" if label else ""))

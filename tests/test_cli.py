@@ -107,21 +107,20 @@ def test_redact_missing_input_file(tmp_path, env, capsys) -> None:
 
 
 def test_redact_as_a_real_subprocess_keeps_order_with_two_jobs(tmp_path, env) -> None:
-    lines = [orjson.dumps({"seq": n, "email": f"user{n}@example.com"}) if n % 5 else
-             f"not json user{n}@example.com".encode() for n in range(5000)]
+    # Field rules only and no malformed lines: no worker needs to build the Presidio scanner,
+    # which keeps this fast (malformed lines across workers: tests/test_files.py).
+    lines = [orjson.dumps({"seq": n, "email": f"user{n}@example.com", "msg": f"to user{n}@example.com"})
+             for n in range(3000)]
     exe = shutil.which("intercom-redact")
     command = [exe] if exe else [sys.executable, "-m", "intercom_redact.cli"]
-    proc = subprocess.run([*command, "redact", "--jobs", "2", "-"], input=b"\n".join(lines) + b"\n",
+    proc = subprocess.run([*command, "redact", "--jobs", "2", "--no-scan", "-"], input=b"\n".join(lines) + b"\n",
                           capture_output=True, env={**os.environ, **env}, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.splitlines()
-    assert len(out) == 5000 and b"@example.com" not in proc.stdout
+    assert len(out) == 3000 and b"@example.com" not in proc.stdout
     for n, line in enumerate(out):
-        if n % 5:
-            assert orjson.loads(line) == {"seq": n, "email": "[REDACTED:EMAIL_ADDRESS]"}
-        else:
-            assert line == b"not json [REDACTED:EMAIL_ADDRESS]"
-    assert b"5000 lines, 1000 malformed, 5000 redactions" in proc.stderr
+        assert orjson.loads(line) == {"seq": n, "email": "[REDACTED:EMAIL_ADDRESS]", "msg": "to [REDACTED:EMAIL_ADDRESS]"}
+    assert b"3000 lines, 0 malformed, 6000 redactions" in proc.stderr
 
 
 def test_progress_only_on_a_terminal() -> None:
@@ -186,6 +185,23 @@ def test_source_scan_then_apply(fake_intercom: FakeIntercom, env, tmp_path, caps
     assert applied["redacted"] == report["messages_with_pii"]
     assert fake_intercom.count("/conversations/redact") == report["messages_with_pii"]
     assert [r.kind for r in _audit(env).records()] == ["source_redaction.applied"]
+
+
+def test_source_apply_stopped_by_rate_limits_resumes(fake_intercom: FakeIntercom, env, tmp_path, capsys) -> None:
+    ws = fake_intercom.workspace
+    cid = next(c for c in ws.contacts if 2 <= len(ws.conversations_of(c)) <= 6)
+    state = tmp_path / "state.jsonl"
+    fake_intercom.faults.add("/conversations/redact", status=429, retry_after=0, times=None)
+    args = [*_api(fake_intercom), "source", "apply", "--contact", cid, "--state", str(state)]
+    assert main(args) == 7
+    line = _one_line_error(capsys.readouterr().err)
+    assert "429" in line and f"progress is saved in {state}" in line
+
+    fake_intercom.faults.clear()
+    assert main(args) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    done = [r for r in fake_intercom.requests if r.path == "/conversations/redact" and r.status == 200]
+    assert len(done) == report["redacted"] == report["messages_with_pii"] > 0
 
 
 def test_source_needs_a_selection(fake_intercom: FakeIntercom, env, capsys) -> None:

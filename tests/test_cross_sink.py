@@ -11,12 +11,13 @@ exported.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,13 +121,16 @@ def redactor() -> Redactor:
     return Redactor()
 
 
-@pytest.fixture
-def stdlib_logger() -> Iterator[logging.Logger]:
+@contextlib.contextmanager
+def fresh_logger() -> Iterator[logging.Logger]:
+    """A stdlib logger of its own, disconnected from its handlers afterwards."""
     logger = logging.getLogger(f"test.cross.{uuid.uuid4().hex[:8]}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    yield logger
-    logger.handlers.clear()
+    try:
+        yield logger
+    finally:
+        logger.handlers.clear()
 
 
 def through_structlog(redactor: Redactor, exception_renderer=structlog.processors.format_exc_info) -> list[Seen]:
@@ -161,9 +165,10 @@ def _log_cases(logger: logging.Logger) -> None:
             logger.info(case.message, extra=case.fields)
 
 
-def through_stdlib(logger: logging.Logger, handler: logging.Handler, out: io.StringIO) -> list[Seen]:
-    logger.addHandler(handler)
-    _log_cases(logger)
+def through_stdlib(handler: logging.Handler, out: io.StringIO) -> list[Seen]:
+    with fresh_logger() as logger:
+        logger.addHandler(handler)
+        _log_cases(logger)
     seen = []
     for case, line in zip(CASES, out.getvalue().splitlines()):
         record = json.loads(line)
@@ -173,7 +178,7 @@ def through_stdlib(logger: logging.Logger, handler: logging.Handler, out: io.Str
     return seen
 
 
-def through_otel_logs(logger: logging.Logger, redactor: Redactor, *, deferred: bool) -> list[Seen]:
+def through_otel_logs(redactor: Redactor, *, deferred: bool) -> list[Seen]:
     provider = LoggerProvider()
     exported = InMemoryLogRecordExporter()
     if deferred:
@@ -182,10 +187,12 @@ def through_otel_logs(logger: logging.Logger, redactor: Redactor, *, deferred: b
     else:
         provider.add_log_record_processor(RedactingLogRecordProcessor(redactor))
         provider.add_log_record_processor(SimpleLogRecordProcessor(exported))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # the SDK's handler is deprecated in favour of a contrib package
         warnings.simplefilter("ignore", DeprecationWarning)
-        logger.addHandler(LoggingHandler(logger_provider=provider))
-    _log_cases(logger)
+        handler = LoggingHandler(logger_provider=provider)
+    with fresh_logger() as logger:
+        logger.addHandler(handler)
+        _log_cases(logger)
     provider.force_flush()
     seen = []
     for case, record in zip(CASES, exported.get_finished_logs()):
@@ -236,36 +243,25 @@ def through_spans(redactor: Redactor) -> list[Seen]:
     return seen
 
 
-@pytest.fixture
-def all_sinks(redactor, stdlib_logger) -> dict[str, list[Seen]]:
-    def stdlib(handler_setup) -> list[Seen]:
-        out = io.StringIO()
-        handler = logging.StreamHandler(out)
-        handler_setup(handler)
-        logger = logging.getLogger(f"{stdlib_logger.name}.{len(results)}")
-        logger.propagate = False
-        logger.setLevel(logging.INFO)
-        try:
-            return through_stdlib(logger, handler, out)
-        finally:
-            logger.handlers.clear()
+def stdlib_with(configure: Callable[[logging.Handler], object]) -> list[Seen]:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    configure(handler)
+    return through_stdlib(handler, out)
 
-    results: dict[str, list[Seen]] = {}
-    results["structlog"] = through_structlog(redactor)
-    results["stdlib filter"] = stdlib(lambda h: (h.setFormatter(JsonFormatter()),
-                                                 h.addFilter(RedactingFilter(redactor))))
-    results["stdlib formatter"] = stdlib(lambda h: h.setFormatter(RedactingFormatter(JsonFormatter(), redactor)))
-    for deferred in (False, True):
-        logger = logging.getLogger(f"{stdlib_logger.name}.otel{deferred}")
-        logger.propagate = False
-        logger.setLevel(logging.INFO)
-        try:
-            results[f"otel logs{' deferred' if deferred else ''}"] = through_otel_logs(
-                logger, redactor, deferred=deferred)
-        finally:
-            logger.handlers.clear()
-    results["otel spans"] = through_spans(redactor)
-    return results
+
+@pytest.fixture(scope="module")
+def all_sinks(redactor) -> dict[str, list[Seen]]:
+    return {
+        "structlog": through_structlog(redactor),
+        "stdlib filter": stdlib_with(lambda handler: handler.addFilter(RedactingFilter(redactor))),
+        "stdlib formatter": stdlib_with(
+            lambda handler: handler.setFormatter(RedactingFormatter(JsonFormatter(), redactor))),
+        "otel logs": through_otel_logs(redactor, deferred=False),
+        "otel logs deferred": through_otel_logs(redactor, deferred=True),
+        "otel spans": through_spans(redactor),
+    }
 
 
 def test_every_sink_gives_the_same_redacted_values(all_sinks):

@@ -183,3 +183,12 @@ def test_download_is_decompressed_as_it_streams(fake_intercom: FakeIntercom, red
     got = _rows(str(out))
     assert [r["receipt_id"] for r in got] == [str(n) for n in range(3000)]
     assert "@example.com" not in out.read_text()
+
+
+def test_truncated_download_fails_and_leaves_nothing(fake_intercom: FakeIntercom, redactor: Redactor, tmp_path,
+                                                     monkeypatch) -> None:
+    blob = gzip.compress(b"receipt_id,email\n" + b"".join(f"{n},u{n}@example.com\n".encode() for n in range(5000)))
+    monkeypatch.setattr(fake_intercom.workspace, "export_gzip", lambda job: blob[: len(blob) // 2])
+    with fake_intercom.client() as client, pytest.raises(ExportFailed, match="corrupt or truncated"):
+        export_content(client, *_everything(fake_intercom), tmp_path / "x.csv", redactor=redactor, **FAST)
+    assert not list(tmp_path.iterdir())

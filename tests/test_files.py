@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 
 import orjson
@@ -154,6 +155,27 @@ def test_csv_across_worker_processes_keeps_order(redactor: Redactor) -> None:
     assert stats.lines == 300 and stats.malformed == 0
 
 
+def test_gzip_input_is_read_through(redactor: Redactor) -> None:
+    data = gzip.compress(b"".join(orjson.dumps({"n": n, "email": EMAIL}) + b"\n" for n in range(50)))
+    out, stats = _run(redactor, data, name="app.jsonl.gz")
+    assert out.splitlines()[7] == b'{"n":7,"email":"[REDACTED:EMAIL_ADDRESS]"}'
+    assert stats.lines == 50 and stats.bytes_in == len(data)
+
+
+def test_small_input_never_starts_workers_by_default(redactor: Redactor, monkeypatch) -> None:
+    import intercom_redact.files as files
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker pool was started")
+
+    monkeypatch.setattr(files, "ProcessPoolExecutor", no_pool)
+    data = b"".join(orjson.dumps({"n": n, "email": EMAIL}) + b"\n" for n in range(200))
+    out, stats = _run(redactor, data, chunk_lines=10)  # 20 chunks, well under the inline budget
+    assert stats.lines == 200 and EMAIL.encode() not in out
+    with pytest.raises(AssertionError, match="pool"):
+        _run(redactor, data, chunk_lines=10, jobs=2)
+
+
 def test_empty_input(redactor: Redactor) -> None:
     assert _run(redactor, b"", fmt="jsonl") == (b"", FileStats())
     assert _run(redactor, b"", fmt="csv")[0] == b""
@@ -162,3 +184,23 @@ def test_empty_input(redactor: Redactor) -> None:
 def test_unknown_format_is_refused(redactor: Redactor) -> None:
     with pytest.raises(ValueError, match="unknown format"):
         _run(redactor, b"", fmt="xml")
+
+
+def test_open_output_is_atomic_for_files_and_direct_for_links(tmp_path) -> None:
+    from intercom_redact.files import open_output
+
+    target = tmp_path / "out.log"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), open_output(target) as fh:
+        fh.write(b"partial")
+        raise RuntimeError
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.log"]
+    with open_output(target) as fh:
+        fh.write(b"new")
+    assert target.read_bytes() == b"new"
+
+    link = tmp_path / "link.log"
+    link.symlink_to(target)
+    with open_output(link) as fh:
+        fh.write(b"through the link")
+    assert link.is_symlink() and target.read_bytes() == b"through the link"

@@ -254,6 +254,18 @@ def test_a_record_that_cannot_be_formatted_is_emitted_redacted(redactor, make_lo
     assert EMAIL not in capsys.readouterr().err
 
 
+def test_an_event_redacted_whole_is_emitted_without_content(make_logger):
+    redactor = Redactor(Policy(max_nodes=2))  # past the size limit: the engine replaces the event whole
+    handler, out = stream_handler(JsonFormatter(), RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.info("to %s", EMAIL, extra={"a": EMAIL, "b": NAME, "c": PHONE})
+
+    [line] = json_lines(out)
+    assert line == {"message": "[REDACTED:UNSCANNED]", "a": "[REDACTED:UNSCANNED]",
+                    "b": "[REDACTED:UNSCANNED]", "c": "[REDACTED:UNSCANNED]"}
+
+
 # -- the formatter ------------------------------------------------------------------------------
 
 
@@ -301,6 +313,17 @@ def test_formatter_wraps_structlog_processor_formatter(redactor, make_logger):
     assert foreign == {"event": "foreign [REDACTED:EMAIL_ADDRESS]"}
     assert native == {"contact": {"email": "[REDACTED:EMAIL_ADDRESS]", "name": "[REDACTED:PERSON]"},
                       "event": "native"}
+
+
+def test_a_failing_wrapped_formatter_never_shows_the_original_record(redactor, make_logger, capsys):
+    handler, out = stream_handler(RedactingFormatter(redactor=redactor, fmt="%(message)s %(missing)s"))
+    log = make_logger(handler)
+
+    log.warning("to %s", EMAIL)
+
+    assert out.getvalue() == f"WARNING:{log.name}:to [REDACTED:EMAIL_ADDRESS]\n"
+    err = capsys.readouterr().err
+    assert "KeyError: 'missing'" in err and EMAIL not in err
 
 
 def test_formatter_rejects_options_for_a_wrapped_formatter(redactor):

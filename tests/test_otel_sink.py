@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, StatusCode
 
-from intercom_redact import Redactor
+from intercom_redact import Policy, Redactor
 from intercom_redact.otel import (
     RedactingLogExporter,
     RedactingLogRecordProcessor,
@@ -173,21 +173,84 @@ def test_deferred_scan_runs_in_the_exporter(redactor, meter_provider, metrics_re
     assert counted(metrics_reader) == {"EMAIL_ADDRESS": 3, "PERSON": 2}
 
 
-def test_dropped_attribute_count_and_limits_are_kept(redactor, monkeypatch):
+def test_deferred_scan_gives_what_one_pass_gives_with_pseudonyms():
+    policy = Policy.from_dict({"types": {"EMAIL_ADDRESS": {"action": "pseudonymize"},
+                                         "PERSON": {"action": "pseudonymize"}}})
+    redactor = Redactor(policy, hmac_key="test-key")
+    body = f"{NAME} asked to move {EMAIL} to {OTHER_EMAIL}"
+    attributes = {"author": {"email": EMAIL, "name": NAME}}
+    provider = LoggerProvider()
+    exported = InMemoryLogRecordExporter()
+    provider.add_log_record_processor(RedactingLogRecordProcessor(redactor, scan=False))
+    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor)))
+
+    provider.get_logger("app").emit(body=body, attributes=attributes)
+    provider.force_flush()
+
+    [record] = exported.get_finished_logs()
+    one_pass = redactor.redact({"body": body, **attributes})
+    assert record.log_record.body == one_pass["body"]
+    assert dict(record.log_record.attributes) == {"author": one_pass["author"]}
+    assert EMAIL not in record.log_record.body and OTHER_EMAIL not in record.log_record.body
+
+
+@pytest.mark.parametrize("where", ["processor", "exporter alone"])
+def test_dropped_attribute_count_is_kept(redactor, monkeypatch, where):
     monkeypatch.setenv("OTEL_ATTRIBUTE_COUNT_LIMIT", "2")  # LoggerProvider(log_record_limits=) is 1.40+
     provider = LoggerProvider()
     exported = InMemoryLogRecordExporter()
-    provider.add_log_record_processor(RedactingLogRecordProcessor(redactor))
-    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor)))
+    if where == "processor":
+        provider.add_log_record_processor(RedactingLogRecordProcessor(redactor))
+        provider.add_log_record_processor(SimpleLogRecordProcessor(exported))
+    else:
+        provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor)))
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        provider.get_logger("app").emit(body="x", attributes={"a": 1, "b": 2, "email": EMAIL})
+        warnings.simplefilter("ignore")  # the SDK warns about the dropped attribute
+        provider.get_logger("app").emit(body=f"to {EMAIL}", attributes={"a": 1, "b": 2, "email": EMAIL})
     provider.force_flush()
 
     [record] = exported.get_finished_logs()
     assert record.dropped_attributes == 1
-    assert EMAIL not in str(dict(record.log_record.attributes))
+    assert dict(record.log_record.attributes) == {"b": 2, "email": "[REDACTED:EMAIL_ADDRESS]"}
+    assert record.log_record.body == "to [REDACTED:EMAIL_ADDRESS]"
+
+
+def test_the_exporter_does_not_modify_the_records_it_is_given(redactor):
+    provider = LoggerProvider()
+    exported, raw = InMemoryLogRecordExporter(), InMemoryLogRecordExporter()
+    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor)))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(raw))  # sees what the SDK made
+
+    provider.get_logger("app").emit(body=f"to {EMAIL}", attributes={"email": EMAIL})
+    provider.force_flush()
+
+    [redacted], [original] = exported.get_finished_logs(), raw.get_finished_logs()
+    assert redacted.log_record.body == "to [REDACTED:EMAIL_ADDRESS]"
+    assert original.log_record.body == f"to {EMAIL}"
+    assert dict(original.log_record.attributes) == {"email": EMAIL}
+
+
+def test_an_event_redacted_whole_is_exported_without_content():
+    redactor = Redactor(Policy(max_nodes=2))  # past the size limit: the engine replaces the event whole
+    logs, spans = InMemoryLogRecordExporter(), InMemorySpanExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(RedactingLogRecordProcessor(redactor))
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(spans, redactor)))
+
+    logger_provider.get_logger("app").emit(body=f"to {EMAIL}", attributes={"a": EMAIL, "b": NAME, "c": PHONE})
+    with tracer_provider.get_tracer("test").start_as_current_span(f"to {EMAIL}", attributes={"a": EMAIL}) as span:
+        span.add_event("sent", {"b": NAME})
+
+    [record], [span] = logs.get_finished_logs(), spans.get_finished_spans()
+    assert record.log_record.body == "[REDACTED:UNSCANNED]"
+    assert dict(record.log_record.attributes) == dict.fromkeys("abc", "[REDACTED:UNSCANNED]")
+    assert span.name == "[REDACTED:UNSCANNED]"
+    assert dict(span.attributes) == {"a": "[REDACTED:UNSCANNED]"}
+    assert [(e.name, dict(e.attributes)) for e in span.events] == [
+        ("[REDACTED:UNSCANNED]", {"b": "[REDACTED:UNSCANNED]"})]
 
 
 class _Chatty:

@@ -30,7 +30,6 @@ def ner() -> Scanner:
     return Scanner(ner_model=MODEL)
 
 
-@pytest.mark.usefixtures("ner")
 class TestNer:
     pytestmark = needs_model
 

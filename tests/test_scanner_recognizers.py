@@ -43,12 +43,20 @@ FOUND = [
     ("Springfield, IL 62704", "POSTCODE", "62704"),
     ("1017 AB Amsterdam", "POSTCODE", "1017 AB"),
     ("Kerkstraat 1\n10115 Berlin", "POSTCODE", "10115"),
+    ("Bolzmannstraße 2-6\n04104 Wunsiedel", "STREET_ADDRESS", "Bolzmannstraße 2-6"),
+    ("Bolzmannstraße 2-6\n04104 Wunsiedel", "POSTCODE", "04104"),
     ("Hi Jane,\nthe export is empty", "PERSON", "Jane"),
     ("Hello Maria van der Berg!", "PERSON", "Maria van der Berg"),
     ("it broke again.\n\nThanks,\nJane Doe", "PERSON", "Jane Doe"),
     ("Kind regards,\nMarie-Claire Dubois\nAcme", "PERSON", "Marie-Claire Dubois"),
     ("Thanks, Jane Doe", "PERSON", "Jane Doe"),
     ("my name is Owen O'Brien and I", "PERSON", "Owen O'Brien"),
+    ("my name's Jane Doe", "PERSON", "Jane Doe"),
+    ("Thanks again,\n\u2014 Jane Doe", "PERSON", "Jane Doe"),
+    ("Mit freundlichen Grüßen\nHans Müller", "PERSON", "Hans Müller"),
+    ("Yours truly,\nAnn Lee", "PERSON", "Ann Lee"),
+    ("envoyez-le rue de Rivoli", "STREET_ADDRESS", "rue de Rivoli"),
+    ("authorization: basic dXNlcjpwYXNzd29yZDEy", "BEARER_TOKEN", "dXNlcjpwYXNzd29yZDEy"),
 ]
 
 

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import structlog
 
-from intercom_redact import Redactor
+from intercom_redact import Policy, Redactor
 from intercom_redact.structlog import RedactProcessor, insert_redactor
 
 EMAIL = "jane.doe@example.com"
@@ -145,6 +145,16 @@ def test_a_nested_log_call_is_fully_redacted(redactor):
     nested, outer = lines(out)
     assert nested == {"email": "[REDACTED:UNSCANNED]", "event": "[REDACTED:UNSCANNED]"}
     assert outer == {"thing": "chatty", "email": "[REDACTED:EMAIL_ADDRESS]", "event": "outer"}
+
+
+def test_an_event_redacted_whole_keeps_its_keys_only():
+    out = io.StringIO()
+    redactor = Redactor(Policy(max_nodes=2))  # past the size limit: the engine replaces the event whole
+    log = json_logger([RedactProcessor(redactor), structlog.processors.JSONRenderer()], out)
+
+    log.info("hello", email=EMAIL, contact={"name": NAME})
+
+    assert lines(out) == [dict.fromkeys(["email", "contact", "event"], "[REDACTED:UNSCANNED]")]
 
 
 def test_processor_pickles(redactor):

@@ -19,10 +19,10 @@ import argparse
 import contextlib
 import datetime as _dt
 import io
+import logging
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
@@ -171,54 +171,41 @@ def _note(args: argparse.Namespace, text: str) -> None:
 
 
 def _emit_json(data: Any, out: str | None) -> None:
+    from .files import open_output
+
     payload = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     if out is None:
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
     else:
-        with _atomic_output(out) as fh:
+        with open_output(out) as fh:
             fh.write(payload)
 
 
-@contextlib.contextmanager
-def _atomic_output(path: str) -> Iterator[IO[bytes]]:
-    """Write to a temporary file next to ``path`` (mode 0600) and rename it at the end."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB"):
         n /= 1024
-    return f"{n:.1f} GiB"  # pragma: no cover
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n / 1024:.1f} GiB"
 
 
 # -- subcommands -------------------------------------------------------------------------------------
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
-    from .files import FileStats, redact_stream
+    from .files import FileStats, open_output, redact_stream
 
     redactor = _redactor(args)
     inputs = args.files or ["-"]
     if inputs.count("-") > 1:
         raise CliError("stdin ('-') can be read only once", EXIT_USAGE)
     per_file_dir = args.out if args.out and os.path.isdir(args.out) else None
-    if per_file_dir is None and args.out and len(inputs) > 1 and args.format == "csv":
-        raise CliError("several CSV files cannot be joined into one --out file; give a directory", EXIT_USAGE)
+    csv_input = args.format == "csv" or any(path.lower().endswith(".csv") for path in inputs)
+    if per_file_dir is None and len(inputs) > 1 and csv_input:
+        raise CliError("several CSV files cannot be joined into one output; give --out a directory", EXIT_USAGE)
     progress = Progress(not args.quiet)
     total = FileStats()
     started = time.monotonic()
@@ -243,10 +230,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
         if per_file_dir is not None:
             for path in inputs:
                 name = "stdin" if path == "-" else os.path.basename(path)
-                with _atomic_output(os.path.join(per_file_dir, name)) as sink:
+                with open_output(os.path.join(per_file_dir, name)) as sink:
                     run(path, sink)
         elif args.out:
-            with _atomic_output(args.out) as sink:
+            with open_output(args.out) as sink:
                 for path in inputs:
                     run(path, sink)
         else:
@@ -319,6 +306,8 @@ def cmd_source(args: argparse.Namespace) -> int:
     if apply:
         state = args.state or os.path.join(
             data_dir(), "source-state", f"{args.contact or 'all'}-{args.since or 0}-{args.until or 0}.jsonl")
+        # Appended to the error line if the run stops half-way.
+        args.resume_hint = f"progress is saved in {state}; run the same command to resume"
     progress = Progress(not args.quiet)
     audit = _audit(args) if apply else None
     try:
@@ -329,14 +318,6 @@ def cmd_source(args: argparse.Namespace) -> int:
                 on_progress=lambda r: progress(
                     f"{r.conversations} conversations, {len(r.findings)} messages with PII, {r.redacted} redacted"),
             )
-    except KeyboardInterrupt:
-        if apply:
-            _note(args, f"interrupted; progress is saved in {state}: run the same command to resume")
-        raise
-    except Exception as exc:
-        if apply and not isinstance(exc, CliError):
-            _note(args, f"stopped; progress is saved in {state}: run the same command to resume")
-        raise
     finally:
         progress.done()
         if audit is not None:
@@ -467,6 +448,8 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                        help="Intercom region (default: us)")
     group.add_argument("--ner-model", metavar="NAME", default=default,
                        help="spaCy model for names and places in free text (e.g. en_core_web_sm)")
+    group.add_argument("-v", "--verbose", action="store_true", default=False if top else argparse.SUPPRESS,
+                       help="also show the library's progress log (redacted) on stderr")
     group.add_argument("-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
                        help="no progress and no summary on stderr")
 
@@ -551,8 +534,13 @@ def build_parser() -> argparse.ArgumentParser:
 # -- errors ------------------------------------------------------------------------------------------
 
 
-def _classify(exc: BaseException) -> tuple[int, str]:
-    """Exit code and message for an exception the CLI reports as one line."""
+def _classify(exc: BaseException) -> tuple[int, str, bool]:
+    """Exit code and message for an exception the CLI reports as one line.
+
+    The third value says whether the message must be redacted: the library's own
+    errors are written without personal data (ids, statuses, hosts), while
+    messages that quote the user's input (paths, values) are not trusted.
+    """
     from .actions import MissingKeyError
     from .compliance._sql import DatabaseError
     from .compliance.errors import (
@@ -569,24 +557,25 @@ def _classify(exc: BaseException) -> tuple[int, str]:
 
     message = str(exc) or type(exc).__name__
     if isinstance(exc, CliError):
-        return exc.code, message
+        return exc.code, message, True
     if isinstance(exc, (PolicyError, MissingKeyError, MissingTokenError, StateMismatch)):
-        return EXIT_CONFIG, message
+        return EXIT_CONFIG, message, True
     if isinstance(exc, (Unauthorized, Forbidden)):
-        return EXIT_AUTH, f"Intercom refused the access token (check INTERCOM_ACCESS_TOKEN): {message}"
+        return EXIT_AUTH, f"Intercom refused the access token (check INTERCOM_ACCESS_TOKEN): {message}", False
     if isinstance(exc, NotFound):
-        return EXIT_NOT_FOUND, message
+        return EXIT_NOT_FOUND, message, False
     if isinstance(exc, AmbiguousContactError):
-        return EXIT_USAGE, message
+        return EXIT_USAGE, message, False
     if isinstance(exc, IntercomError):
-        return EXIT_API, message
+        return EXIT_API, message, False
     if isinstance(exc, DatabaseError):
-        return EXIT_DATABASE, message
+        return EXIT_DATABASE, message, False
     if isinstance(exc, ExportError):
-        return EXIT_FAILED, message
+        return EXIT_FAILED, message, False
     if isinstance(exc, OSError):
-        return EXIT_FAILED, f"{exc.strerror or type(exc).__name__}: {exc.filename!r}" if exc.filename else message
-    return EXIT_FAILED, f"unexpected {type(exc).__name__} (set INTERCOM_REDACT_DEBUG=1 for a traceback)"
+        return EXIT_FAILED, (f"{exc.strerror or type(exc).__name__}: {exc.filename!r}"
+                             if exc.filename else message), True
+    return EXIT_FAILED, f"unexpected {type(exc).__name__} (set INTERCOM_REDACT_DEBUG=1 for a traceback)", False
 
 
 def _safe(message: str) -> str:
@@ -600,14 +589,31 @@ def _safe(message: str) -> str:
     return " ".join(message.split())
 
 
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Show the library's warnings (already redacted at the source) as ``intercom-redact: warning: …``.
+
+    Left alone when the host process configured logging itself (``main`` called in-process).
+    """
+    logger = logging.getLogger("intercom_redact")
+    if logging.getLogger().handlers or logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING)
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _configure_logging(args)
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        hint = getattr(args, "resume_hint", None)
+        print(f"{PROG}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``| head``): not an error; keep Python from complaining at exit.
@@ -617,8 +623,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("INTERCOM_REDACT_DEBUG"):
             raise
-        code, message = _classify(exc)
-        print(f"{PROG}: error: {_safe(message)}", file=sys.stderr)
+        code, message, untrusted = _classify(exc)
+        line = _safe(message) if untrusted else " ".join(message.split())
+        hint = getattr(args, "resume_hint", None)
+        print(f"{PROG}: error: {line}" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return code
 
 

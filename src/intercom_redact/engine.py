@@ -264,18 +264,20 @@ class Redactor:
 
     def _redact_texts(self, texts: list[str], html: bool | None, known: list[tuple[str, str]],
                       summary: Summary, scan: bool, overrides: list[tuple[str, str, _Op]] = ()) -> list[str]:
-        scanner = self.scanner
-        out = []
-        for text in texts:
-            is_html = html if html is not None else _LOOKS_LIKE_HTML(text) is not None
-            if scan:
-                findings = scanner.scan(text, html=is_html, known_values=known)
-            elif known:
-                findings = scanner.find_known(text, known, html=is_html)
-            else:
-                findings = ()
-            out.append(self._apply(text, findings, is_html, summary, overrides) if findings else text)
-        return out
+        if not scan and not known:
+            return texts
+        # One scanner call per kind of text, so the event's known values are prepared once.
+        flags = [html if html is not None else _LOOKS_LIKE_HTML(text) is not None for text in texts]
+        findings: list = [None] * len(texts)
+        for flag in (False, True):
+            indexes = [i for i, f in enumerate(flags) if f is flag]
+            if indexes:
+                batch = self.scanner.scan_batch([texts[i] for i in indexes], html=flag,
+                                                known_values=known, known_only=not scan)
+                for i, found in zip(indexes, batch):
+                    findings[i] = found
+        return [self._apply(text, found, flag, summary, overrides) if found else text
+                for text, found, flag in zip(texts, findings, flags)]
 
     def _apply(self, text: str, findings, html: bool, summary: Summary,
                overrides: list[tuple[str, str, _Op]]) -> str:
@@ -350,6 +352,8 @@ class _Walk:
     def run(self, value: Any) -> Any:
         box = [None]
         self.put(box, 0, value, self.r._root, self.r._default, 0)
+        if box[0] is self.r._unscanned and isinstance(value, Mapping):
+            return self.r._fail_whole(value)  # an event stays a dict, with none of its content
         if self.texts:
             containers = [(c, k) for c, k, _ in self.texts]
             redacted = self.r._redact_texts([t for _, _, t in self.texts], None, self.known,
@@ -372,7 +376,13 @@ class _Walk:
 
     def replace(self, op: _Op, value: Any) -> str:
         """Apply a redact/mask/pseudonymize op to a scalar and remember the value."""
-        text = value if type(value) is str else str(value)
+        if type(value) is str:
+            text = value
+        else:
+            try:
+                text = str(value)
+            except Exception:  # e.g. an int past sys.get_int_max_str_digits()
+                return self.fail("error")
         if len(text) >= _MIN_KNOWN_LENGTH:
             self.known.append((op.type, text))
             if op.own_action:
@@ -552,16 +562,26 @@ class _Walk:
 
     def exception(self, out: Any, key: Any, exc: BaseException, state: MatchState[_Op],
                   op: _Op, depth: int) -> None:
-        parts: dict[str, Any] = {}
-        self.put(parts, "args", tuple(exc.args), state, op, depth)
-        self.put(parts, "message", _safe_str(exc), state, op, depth)
-        attrs = getattr(exc, "__dict__", None)
-        if attrs:
-            self.put(parts, "attrs", dict(attrs), state, op, depth)
-        for name in ("__cause__", "__context__"):
-            linked = getattr(exc, name)
-            if linked is not None:
-                self.put(parts, name, linked, state, op, depth + 1)
+        ident = id(exc)
+        if ident in self.active:  # a chain that loops back (e.__context__.__context__ is e)
+            raise _Abort("cycle")
+        self.active.add(ident)
+        try:
+            parts: dict[str, Any] = {}
+            self.put(parts, "args", tuple(exc.args), state, op, depth)
+            self.put(parts, "message", _safe_str(exc), state, op, depth)
+            attrs = getattr(exc, "__dict__", None)
+            if attrs:
+                self.put(parts, "attrs", dict(attrs), state, op, depth)
+            # Follow the chain as a traceback shows it: the cause, else the context
+            # unless suppressed.  ``raise … from`` sets both to the same exception,
+            # and walking both would double the work at every link.
+            if exc.__cause__ is not None:
+                self.put(parts, "__cause__", exc.__cause__, state, op, depth + 1)
+            elif exc.__context__ is not None and not exc.__suppress_context__:
+                self.put(parts, "__context__", exc.__context__, state, op, depth + 1)
+        finally:
+            self.active.discard(ident)
         self.later(out, key, _rebuild_exception(exc), parts)
 
     def later(self, out: Any, key: Any, rebuild: Callable[[Any], Any], parts: Any) -> None:
@@ -645,6 +665,10 @@ def _rebuild_model(original: Any) -> Callable[[dict], Any]:
     return rebuild
 
 
+def _exception_or_none(value: Any) -> BaseException | None:
+    return value if isinstance(value, BaseException) else None
+
+
 def _rebuild_exception(original: BaseException) -> Callable[[dict], Any]:
     def rebuild(parts: dict) -> Any:
         try:
@@ -652,8 +676,9 @@ def _rebuild_exception(original: BaseException) -> Callable[[dict], Any]:
             clone.args = parts["args"]
             if "attrs" in parts:
                 clone.__dict__.update(parts["attrs"])
-            clone.__cause__ = parts.get("__cause__")
-            clone.__context__ = parts.get("__context__")
+            # A link that failed closed is a placeholder string, not an exception: drop it.
+            clone.__cause__ = _exception_or_none(parts.get("__cause__"))
+            clone.__context__ = _exception_or_none(parts.get("__context__"))
             clone.__traceback__ = None  # frames hold locals we cannot redact in place
             if str(clone) == str(original) and parts["message"] != str(original):
                 raise ValueError("str() does not follow args")

@@ -14,6 +14,7 @@ starts, and builds its own scanner.
   by the ``**.email`` rule; dotted column names (``contact.email``) are read as
   nested paths.  Cells of a row longer than the header are scanned as free text.
 
+Gzip-compressed input (rotated logs) is read through; the output is plain.
 Plain-text lines and malformed lines are always scanned: with ``scan=False``
 only structured records skip the scanner, since field rules alone cannot clean
 text.
@@ -21,9 +22,14 @@ text.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gzip
 import io
 import os
+import stat
+import tempfile
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -34,17 +40,21 @@ import orjson
 
 from .engine import Redactor, Summary
 
-__all__ = ["FORMATS", "FileStats", "default_workers", "detect_format", "redact_csv_rows", "redact_stream"]
+__all__ = ["FORMATS", "FileStats", "default_workers", "detect_format", "open_output", "redact_csv_rows",
+           "redact_stream"]
 
 #: Input formats :func:`redact_stream` understands (``auto`` picks one).
 FORMATS = ("auto", "jsonl", "text", "csv")
 
-_JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz")
+_JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _CSV_SUFFIXES = (".csv",)
+_GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK_LINES = 500
 _CHUNK_BYTES = 1 << 20
-_READ_BUFFER = 1 << 20
+_READ_BUFFER = 1 << 16
 _SNIFF_LINES = 20
+# With jobs=None, work done in this process before workers start (see _run_chunks).
+_AUTO_INLINE_SECONDS = 5.0
 
 # A CSV field can hold a whole conversation body; the stdlib default (128 KiB) is too small.
 csv.field_size_limit(1 << 26)
@@ -95,7 +105,7 @@ class FileStats:
 
 def detect_format(name: str | None, head: bytes) -> str:
     """Pick ``jsonl``, ``csv`` or ``text`` from a file name and its first bytes."""
-    lowered = (name or "").lower()
+    lowered = (name or "").lower().removesuffix(".gz")
     if lowered.endswith(_CSV_SUFFIXES):
         return "csv"
     if lowered.endswith(_JSON_SUFFIXES):
@@ -134,12 +144,6 @@ class _Job:
         self.fmt = fmt
         self.scan = scan
         self.plan = plan
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return (self.redactor, self.fmt, self.scan, self.plan)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.redactor, self.fmt, self.scan, self.plan = state
 
     def run(self, chunk: list[Any]) -> tuple[bytes, FileStats]:
         stats = FileStats(lines=len(chunk))
@@ -331,6 +335,9 @@ _worker_job: _Job | None = None
 def _init_worker(job: _Job) -> None:
     global _worker_job
     _worker_job = job
+    if job.scan or job.fmt == "text":
+        # Build the scanner before the first chunk arrives, in every worker at once.
+        job.redactor.redact_text("warm-up: nobody@example.com")
 
 
 def _run_in_worker(chunk: list[Any]) -> tuple[bytes, FileStats]:
@@ -338,26 +345,37 @@ def _run_in_worker(chunk: list[Any]) -> tuple[bytes, FileStats]:
     return _worker_job.run(chunk)
 
 
-def _run_chunks(job: _Job, chunks: Iterator[list[Any]], workers: int) -> Iterator[tuple[bytes, FileStats]]:
-    """Redact chunks in order.
+def _run_chunks(job: _Job, chunks: Iterator[list[Any]], workers: int,
+                inline_seconds: float) -> Iterator[tuple[bytes, FileStats]]:
+    """Redact chunks in order: in this process first, then across ``workers`` processes.
 
-    The first chunk runs here, so small inputs never start a pool.  After that,
-    up to ``2 * workers`` chunks are in flight: enough to keep every worker busy,
-    few enough that memory does not grow with the input.
+    Chunks run here until ``inline_seconds`` of work are done, so a small input
+    never pays for starting workers (each builds its own scanner).  An input of
+    one chunk always runs here.  In the pool, up to ``2 * workers`` chunks are in
+    flight: enough to keep every worker busy, few enough that memory does not
+    grow with the input.
     """
-    first = next(chunks, None)
-    if first is None:
+    chunk = next(chunks, None)
+    if chunk is None:
         return
-    yield job.run(first)
     if workers <= 1:
+        yield job.run(chunk)
         for chunk in chunks:
             yield job.run(chunk)
         return
-    second = next(chunks, None)
-    if second is None:
+    if inline_seconds > 0:
+        started = time.monotonic()
+        while time.monotonic() - started < inline_seconds:
+            yield job.run(chunk)
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+    following = next(chunks, None)
+    if following is None:
+        yield job.run(chunk)
         return
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(job,)) as pool:
-        pending = deque([pool.submit(_run_in_worker, second)])
+        pending = deque([pool.submit(_run_in_worker, chunk), pool.submit(_run_in_worker, following)])
         for chunk in chunks:
             pending.append(pool.submit(_run_in_worker, chunk))
             if len(pending) >= 2 * workers:
@@ -382,8 +400,10 @@ def redact_stream(source: IO[bytes], sink: IO[bytes], redactor: Redactor, *, fmt
 
     :param fmt: one of :data:`FORMATS`; ``auto`` looks at ``name`` and the first line.
     :param name: the file name, for format detection.
-    :param jobs: worker processes; ``None`` means every available CPU.  Inputs of
-        a single chunk are always redacted in this process.
+    :param jobs: worker processes.  ``None`` uses every available CPU once the
+        input has kept this process busy for five seconds (small inputs never
+        start workers); a number starts that many workers at once for any input
+        of more than one chunk.
     :param scan: scan free text in structured records (JSON, CSV); ``False`` applies
         field rules and known values only.
     :param progress: called with the running :class:`FileStats` after each chunk.
@@ -394,6 +414,8 @@ def redact_stream(source: IO[bytes], sink: IO[bytes], redactor: Redactor, *, fmt
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     counting = _Counting(source)
     reader = io.BufferedReader(counting, _READ_BUFFER)
+    if reader.peek(2)[:2] == _GZIP_MAGIC:  # rotated logs: read through, write plain
+        reader = io.BufferedReader(gzip.GzipFile(fileobj=reader, mode="rb"), _READ_BUFFER)  # type: ignore[arg-type]
     if fmt == "auto":
         fmt = detect_format(name, reader.peek(64 * 1024)[:64 * 1024])
     workers = default_workers() if jobs is None else max(1, jobs)
@@ -410,7 +432,8 @@ def redact_stream(source: IO[bytes], sink: IO[bytes], redactor: Redactor, *, fmt
     else:
         job = _Job(redactor, fmt, scan)
         chunks = _line_chunks(reader, chunk_lines)
-    for data, chunk_stats in _run_chunks(job, chunks, workers):
+    inline_seconds = _AUTO_INLINE_SECONDS if jobs is None else 0.0
+    for data, chunk_stats in _run_chunks(job, chunks, workers, inline_seconds):
         sink.write(data)
         stats.merge(chunk_stats)
         stats.bytes_in = counting.count
@@ -418,6 +441,39 @@ def redact_stream(source: IO[bytes], sink: IO[bytes], redactor: Redactor, *, fmt
             progress(stats)
     stats.bytes_in = counting.count
     return stats
+
+
+@contextlib.contextmanager
+def open_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """Open ``path`` for writing so that readers never see a partial file.
+
+    A regular file (or a new one) is written to a temporary file in the same
+    directory (mode 0600), synced and renamed over ``path`` when the block ends
+    without error; on error it is removed.  Anything else (a symbolic link such
+    as ``/dev/stdout``, a device, a FIFO) is opened and written directly: renaming
+    over it would replace the link instead of writing where it points.
+    """
+    path = os.fspath(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "wb") as fh:
+            yield fh
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def _csv_line(row: Sequence[str]) -> bytes:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import pkgutil
 import sys
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +49,7 @@ _EXCEPTION = _sinks.Part("<exception>")
 _STACK = _sinks.Part("<stack>")
 
 _exception_formatter = logging.Formatter()
+_fallback_formatter = logging.Formatter(logging.BASIC_FORMAT)
 
 # Python 3.12 lets a filter return the record the handler should use instead.
 _FILTER_REPLACES_RECORD = sys.version_info >= (3, 12)
@@ -77,8 +79,8 @@ def _redacted_copy(record: logging.LogRecord, redactor: Redactor, summary: bool)
 def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: Redactor,
                  summary: bool) -> None:
     attrs = record.__dict__
-    fields = [key for key in attrs if key not in _NOT_FIELDS]
-    event: dict[Any, Any] = {key: attrs[key] for key in fields}
+    event: dict[Any, Any] = {key: value for key, value in attrs.items() if key not in _NOT_FIELDS}
+    n_fields = len(event)
     msg = record.msg
     # A non-str message without args (logger.info({...})) keeps its structure.
     event[_MESSAGE] = record.getMessage() if record.args or isinstance(msg, str) else msg
@@ -91,21 +93,23 @@ def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: 
         event[_STACK] = record.stack_info
 
     out, done = redactor.redact_with_summary(event)
+    if _MESSAGE not in out:  # the event was redacted whole: nothing of it can be placed back
+        _blank(clean, redactor)
+        return
 
-    message = out.pop(_MESSAGE, None)
-    clean.msg = message
-    clean.args = ()
-    if "message" in attrs:  # cached by a formatter that ran earlier: raw text
-        clean.message = message if isinstance(message, str) else str(message)
-    clean.exc_info = None
-    clean.exc_text = out.pop(_EXCEPTION, None)
-    clean.stack_info = out.pop(_STACK, None)
     cdict = clean.__dict__
-    for key in fields:
-        if key in out:
-            cdict[key] = out[key]
-        else:  # dropped by a rule
+    message = out.pop(_MESSAGE)
+    cdict["msg"] = message
+    cdict["args"] = ()
+    if "message" in attrs:  # cached by a formatter that ran earlier: raw text
+        cdict["message"] = message if isinstance(message, str) else str(message)
+    cdict["exc_info"] = None
+    cdict["exc_text"] = out.pop(_EXCEPTION, None)
+    cdict["stack_info"] = out.pop(_STACK, None)
+    if len(out) < n_fields:  # a rule dropped fields
+        for key in attrs.keys() - _NOT_FIELDS - out.keys():
             del cdict[key]
+    cdict.update(out)
     if summary:
         cdict.update(_sinks.summary_attributes(done))
 
@@ -234,7 +238,18 @@ class RedactingFormatter(logging.Formatter):
         self.summary = summary
 
     def format(self, record: logging.LogRecord) -> str:
-        return self.wrapped.format(_redacted_copy(record, self.redactor, self.summary))
+        clean = _redacted_copy(record, self.redactor, self.summary)
+        try:
+            return self.wrapped.format(clean)
+        except Exception:
+            # Raised, the error would reach Handler.handleError with the *original*
+            # record, whose message and args it prints: report it here without them.
+            if logging.raiseExceptions and sys.stderr:
+                traceback.print_exc(file=sys.stderr)
+            try:
+                return _fallback_formatter.format(clean)
+            except Exception:
+                return _sinks.unscanned(self.redactor)
 
     def __repr__(self) -> str:
         return f"RedactingFormatter({self.wrapped!r}, {self.redactor!r})"

@@ -13,7 +13,8 @@ Which piece to use when:
   guarantee, with the heavy part deferred: the application thread applies the
   field rules and removes the personal values they caught from the body (cheap);
   the pattern/NER scan of free text runs on the batch processor's export thread.
-  Use this in services that log conversation bodies on a hot path.
+  Use this in services that log conversation bodies on a hot path, and wrap
+  *every* exporter: one that is not wrapped gets free text not yet scanned.
 * :class:`RedactingSpanExporter` — wrap the span exporter of a
   ``BatchSpanProcessor`` (or ``SimpleSpanProcessor``).  The SDK freezes a span
   before processors see it, so spans are redacted by exporting redacted copies.
@@ -22,11 +23,14 @@ Which piece to use when:
 
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+    from intercom_redact import Redactor
     from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 
+    redactor = Redactor()
     provider = LoggerProvider()
-    provider.add_log_record_processor(RedactingLogRecordProcessor(scan=False))
-    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(OTLPLogExporter())))
+    provider.add_log_record_processor(RedactingLogRecordProcessor(redactor, scan=False))
+    provider.add_log_record_processor(
+        BatchLogRecordProcessor(RedactingLogExporter(OTLPLogExporter(), redactor)))  # any exporter
 
 Every piece counts what it redacts on the ``intercom_redact.redactions``
 counter (attribute ``redaction.type``) of the global or a given
@@ -142,10 +146,13 @@ class _Sink:
         self.summary = summary
         self._counter = RedactionCounter(meter_provider) if record_metrics else None
 
-    def _redact(self, event: dict[Any, Any], scan: bool, counter: RedactionCounter | None = None) -> dict[Any, Any]:
+    def _redact(self, event: dict[Any, Any], anchor: _sinks.Part, scan: bool,
+                counter: RedactionCounter | None = None) -> dict[Any, Any]:
         """Redact ``event`` (never raises; fails closed) and count what was done.
 
-        ``redaction.*`` attributes of an earlier pass are carried over, not redacted.
+        ``anchor`` is a part every event has (the body, the span name): missing
+        from the result, the engine replaced the event whole.  ``redaction.*``
+        attributes of an earlier pass are carried over, not redacted.
         """
         previous = {k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
         if not _sinks.enter():
@@ -156,6 +163,8 @@ class _Sink:
             return _blank(event, self.redactor)
         finally:
             _sinks.leave()
+        if anchor not in clean:  # redacted whole: its parts cannot be told apart any more
+            return _blank(event, self.redactor)
         counter = counter if counter is not None else self._counter
         if counter is not None and done.count:
             try:
@@ -165,17 +174,16 @@ class _Sink:
         clean.update(_sinks.summary_attributes(done, previous) if self.summary else previous)
         return clean
 
-    def _redact_log(self, record: Any, scan: bool, counter: RedactionCounter | None = None) -> tuple[Any, Any]:
-        """The redacted body and attributes of an API ``LogRecord``."""
-        attributes = record.attributes
-        event, plan = _nest(attributes or {})
+    def _redact_log(self, record: Any, scan: bool, counter: RedactionCounter | None = None,
+                    ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        """The redacted body and attributes of an API ``LogRecord``, and the
+        attributes as they were (a plain dict: the SDK's mapping is slow to read)."""
+        original = dict(record.attributes) if record.attributes else {}
+        event, plan = _nest(original)
         event[_BODY] = record.body
-        clean = self._redact(event, scan, counter)
+        clean = self._redact(event, _BODY, scan, counter)
         body = clean.pop(_BODY, None)
-        try:
-            return body, _bounded(_flatten(clean, plan), attributes)
-        except Exception:
-            return _sinks.unscanned(self.redactor), {}
+        return body, _flatten(clean, plan), original
 
 
 class RedactingLogRecordProcessor(_Sink, LogRecordProcessor):
@@ -203,7 +211,12 @@ class RedactingLogRecordProcessor(_Sink, LogRecordProcessor):
 
     def on_emit(self, log_record: ReadWriteLogRecord) -> None:
         record = log_record.log_record
-        record.body, record.attributes = self._redact_log(record, self.scan)
+        body, attributes, original = self._redact_log(record, self.scan)
+        try:
+            _assign(record, attributes, original)
+        except Exception:  # a value the SDK refuses: fail closed
+            body, record.attributes = _sinks.unscanned(self.redactor), {}
+        record.body = body
         if getattr(record, "exception", None) is not None:
             record.exception = None
         try:
@@ -244,7 +257,9 @@ class RedactingLogExporter(_Sink, LogRecordExporter):
     @functools.cached_property
     def _scan_only(self) -> _Sink:
         """The second pass of a deferred scan: only the free text is left to do."""
-        redactor = Redactor(_scan_only(self.redactor.policy), scanner=self.redactor.scanner)
+        config = self.redactor.__getstate__()  # policy, key and model: the configuration only
+        redactor = Redactor(_scan_only(config["policy"]), hmac_key=config["key"],
+                            ner_model=config["ner_model"], scanner=self.redactor.scanner)
         return _Sink(redactor, self.summary, None, False)
 
     def _redacted(self, readable: ReadableLogRecord) -> ReadableLogRecord:
@@ -253,10 +268,13 @@ class RedactingLogExporter(_Sink, LogRecordExporter):
         if done == _FULL:
             return readable
         record = copy.copy(original)
-        if done == _FIELDS:
-            record.body, record.attributes = self._scan_only._redact_log(original, True, self._counter)
-        else:
-            record.body, record.attributes = self._redact_log(original, True)
+        sink = self._scan_only if done == _FIELDS else self
+        body, attributes, _ = sink._redact_log(original, True, self._counter)
+        try:
+            record.attributes = _bounded(attributes, original.attributes)
+        except Exception:  # a value the SDK refuses: fail closed
+            body, record.attributes = _sinks.unscanned(self.redactor), {}
+        record.body = body
         if getattr(record, "exception", None) is not None:
             record.exception = None
         return dataclasses.replace(readable, log_record=record)
@@ -310,7 +328,7 @@ class RedactingSpanExporter(_Sink, SpanExporter):
             parts, part_plan = _nest(link.attributes or {})
             event[_LINKS].append(parts)
             link_plans.append(part_plan)
-        clean = self._redact(event, True)
+        clean = self._redact(event, _NAME, True)
 
         name = clean.pop(_NAME)
         description = clean.pop(_STATUS, None)
@@ -423,6 +441,24 @@ def _blank(value: Any, redactor: Redactor) -> Any:
     if isinstance(value, list):
         return [_blank(v, redactor) for v in value]
     return _sinks.unscanned(redactor)
+
+
+def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -> None:
+    """Give ``record`` the redacted ``attributes`` (``original``: what it had).
+
+    The SDK's attributes of a record being emitted are mutable: they are
+    updated where they changed, so values the redaction kept are not cleaned and
+    validated again (half the cost of a processor that does no other work).
+    """
+    current = record.attributes
+    if not isinstance(current, BoundedAttributes) or getattr(current, "_immutable", True):
+        record.attributes = _bounded(attributes, current)
+        return
+    for key in original.keys() - attributes.keys():
+        del current[key]  # dropped by a rule
+    for key, value in attributes.items():
+        if original.get(key, _DROPPED) != value:
+            current[key] = value
 
 
 def _bounded(values: dict[str, Any], like: Any) -> Any:

@@ -48,9 +48,10 @@ class RedactProcessor:
 
     An ``exc_info`` still in the event is rendered to an ``exception`` string
     first (as :func:`structlog.processors.format_exc_info` does) and redacted
-    with the rest: left for the renderer or an OpenTelemetry handler, it would
-    be formatted raw after this processor.  Put ``dict_tracebacks`` or your own
-    exception renderer before this processor to choose the format.
+    with the rest: left for the renderer or OpenTelemetry's structlog
+    processor, both of which format it themselves, it would leave raw.  Put
+    ``dict_tracebacks`` or your own exception renderer before this processor to
+    choose the format.
 
     The caller's nested objects are never modified (structlog's event dict is a
     shallow copy of the bound context), and the processor never raises: an
@@ -63,7 +64,8 @@ class RedactProcessor:
         self.redactor = redactor if redactor is not None else Redactor()
         self.summary = summary
 
-    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]):
+    def __call__(self, logger: Any, method_name: str,
+                 event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         meta = None
         if "_record" in event_dict or "_from_structlog" in event_dict:
             meta = {k: event_dict[k] for k in _META_KEYS if k in event_dict}
@@ -115,9 +117,13 @@ def insert_redactor(processors: Sequence[Any], processor: RedactProcessor | None
     """Return ``processors`` with a :class:`RedactProcessor` where it belongs.
 
     That is after every processor that adds data to the event
-    (``merge_contextvars``, ``format_exc_info``, ``dict_tracebacks``, …) and
+    (``merge_contextvars``, ``format_exc_info``, ``dict_tracebacks``, …), and
     before the renderer (the last processor) and before any OpenTelemetry
-    handler, which sends the event on as it is.  A chain that already holds a
+    processor, which sends the event on as it is.  ``StructlogInstrumentor``
+    (``opentelemetry-instrumentation-structlog``) puts its ``StructlogProcessor``
+    just before the last processor, whether ``structlog.configure`` runs before
+    or after ``instrument()``: that is after this processor, as long as the
+    chain has a renderer to end it.  A chain that already holds a
     ``RedactProcessor`` is returned as a copy, unchanged.
     """
     chain = list(processors)

@@ -19,21 +19,20 @@ download is a tar archive, ``out`` is a directory and each CSV is redacted into 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import io
 import os
 import tarfile
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .._log import get_logger
 from ..engine import Redactor
-from ..files import FileStats, redact_csv_rows
+from ..files import FileStats, open_output, redact_csv_rows
 from .client import IntercomClient
 from .errors import IntercomError, NotFound, RateLimited
 
@@ -80,7 +79,7 @@ class ExportJobActive(ExportError):
 
 
 class ExportFailed(ExportError):
-    """Intercom reports the job as ``failed`` (or the job disappeared)."""
+    """Intercom reports the job as ``failed``, the job disappeared, or its download is corrupt."""
 
 
 class ExportCanceled(ExportError):
@@ -197,28 +196,13 @@ def _is_tar(stream: io.BufferedReader) -> bool:
     return len(head) >= 262 and head[257:262] == b"ustar"
 
 
-@contextlib.contextmanager
-def _atomic_text(path: str) -> Iterator[IO[str]]:
-    """Write a text file atomically (temporary file + rename), mode 0600."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".intercom-export-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _redact_csv_stream(stream: IO[bytes], out_path: str, redactor: Redactor, stats: FileStats) -> None:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    with _atomic_text(out_path) as out:
+    with open_output(out_path) as raw:
+        out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         stats.merge(redact_csv_rows(csv.reader(text), out, redactor, keep_columns=_ID_COLUMNS))
+        out.flush()
+        out.detach()
     text.detach()
 
 
@@ -230,7 +214,15 @@ def download_redacted_export(client: IntercomClient, job_identifier: str, out: s
     download and one CSV row are in memory at a time, and nothing unredacted
     touches the disk.
     """
-    out_path = os.fspath(out)
+    try:
+        return _download(client, job_identifier, os.fspath(out), redactor)
+    except (gzip.BadGzipFile, EOFError, zlib.error, tarfile.TarError) as exc:
+        # Nothing is left behind: each output file appears only once complete.
+        raise ExportFailed(f"the download of content export {job_identifier} is corrupt or truncated "
+                           f"({type(exc).__name__})", job_identifier=job_identifier, status="completed") from None
+
+
+def _download(client: IntercomClient, job_identifier: str, out_path: str, redactor: Redactor) -> FileStats:
     stats = FileStats()
     with client.download_content_export(job_identifier) as chunks:
         raw = io.BufferedReader(_ChunkStream(chunks), 64 * 1024)

@@ -154,6 +154,13 @@ _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]")
 _SENTENCE_START = re.compile(r"[.!?:]\s*\Z")
 
 
+def _worth_reading(text: str, start: int, end: int) -> bool:
+    for capital in _CAPITAL.finditer(text, start + 1, end):
+        if not _SENTENCE_START.search(text, start, capital.start()):
+            return True
+    return False
+
+
 def ner_text(text: str, found: list[Any]) -> str:
     """``text`` with what the NER model need not read blanked out, offsets kept.
 
@@ -163,10 +170,8 @@ def ner_text(text: str, found: list[Any]) -> str:
     as one token, so NER costs what the remaining text costs.
     """
     blank = [(f.start, f.end) for f in found]
-    for line in _LINE.finditer(text):
-        if not any(cap.start() > line.start() and not _SENTENCE_START.search(
-                text, line.start(), cap.start()) for cap in _CAPITAL.finditer(text, line.start(), line.end())):
-            blank.append(line.span())
+    blank += [line.span() for line in _LINE.finditer(text)
+              if not _worth_reading(text, line.start(), line.end())]
     if not blank:
         return text
     out = []

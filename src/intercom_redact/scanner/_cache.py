@@ -29,16 +29,10 @@ class ResultCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(text: str, html: bool, known: tuple[tuple[str, str], ...]) -> bytes:
-        """The keyed digest of one scan request."""
+    def key(text: str, html: bool) -> bytes:
+        """The keyed digest of one text (the text itself is never kept)."""
         mac = blake2b(key=_PROCESS_KEY, digest_size=16)
         mac.update(b"h" if html else b"t")
-        for entity_type, value in known:
-            for part in (entity_type, value):
-                data = part.encode("utf-8", "surrogatepass")
-                mac.update(len(data).to_bytes(8, "little"))
-                mac.update(data)
-        mac.update(b"\x00text")
         mac.update(text.encode("utf-8", "surrogatepass"))
         return mac.digest()
 

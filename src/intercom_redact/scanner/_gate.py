@@ -2,9 +2,11 @@
 
 Most log text carries no personal data.  The gate is a cheap, deliberately
 loose superset of what the recognizers can find: when it stays shut, no
-recognizer could have matched either, and a scan costs a few regex searches.
+recognizer could have matched either (the tests run every recognizer's
+examples through it), and a scan costs a few substring and regex searches.
 It errs on the side of opening: a false "maybe" costs a Presidio run, a false
-"clean" would leak.
+"clean" would leak.  It also says *which* entity types may be present, and
+only their recognizers run.
 
 Speed comes from CPython's regex engine skipping every position whose first
 character cannot start a match: each search below starts with a narrow
@@ -19,61 +21,86 @@ import re
 
 __all__ = ["entities"]
 
-# Literal signals: found with CPython's fast substring search.
-_LITERALS = ("@", "%40", "eyJ", "earer", "EARER")  # emails and user:pass@, JWTs, bearer tokens
 _DIGITS = "0123456789"
-# Only searched when the text has a digit: phones, cards, IBANs, SSNs, IPv4,
-# house numbers, postcodes.
-_NUMERIC = re.compile(
-    "|".join([
-        r"\d(?:[\s().\-/]{0,3}\d){6}",
-        r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d",
-        r"\d{1,5}[A-Za-z]?,?[ \t]+(?:[A-ZÀ-ÖØ-Þ]|rue|avenue|boulevard|chemin|impasse|allée)",
-        r"\d{4}[ \t]?[A-Z]{2}\b",                  # NL postcodes
-        r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}",   # UK postcodes
-        r"[A-Z]{2}[ \t]+\d{5}",                    # US state + ZIP
-    ])
-)
-_IPV6 = re.compile(r":[0-9A-Fa-f]{0,4}:")
-_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ][\w'-]*")
-_NUMBER_AFTER = re.compile(r"\.?[ \t]+#?\d")
 _STREET_SUFFIXES = (
     "straße", "strasse", "str.", "straat", "laan", "gracht", "singel", "steeg", "dreef", "gasse",
     "allee", "platz", "weg", "hof", "pad", "ring", "baan", "kade", "dijk", "plein",
 )
-_UNITS = frozenset({"Flat", "Apt", "Apartment", "Suite", "Unit", "Studio"})
-_AUTH_SCHEMES = frozenset({"Bearer", "Basic"})
-# Lead-ins before a name (greetings, sign-offs, introductions), read backwards
-# from the capital: the last word, or the last two.
-_LEAD_INS = frozenset({
+_UNITS = ("flat", "apt", "apt.", "apartment", "suite", "unit", "studio")
+# Fixed-width look-behinds, one per word: "Kerkstraat 12", "Flat 5".
+_STREET_WORDS = _STREET_SUFFIXES + _UNITS
+# Lead-ins read backwards from a capital (the last word, or the last two):
+# greetings, sign-offs and introductions before a name ...
+_NAME_LEAD_INS = frozenset({
     "hi", "hello", "hey", "dear", "hallo", "hoi", "bonjour", "hola", "ciao", "morning",
-    "afternoon", "evening", "thanks", "regards", "cheers", "best", "sincerely", "yours", "groet",
-    "groeten", "grüße", "grüsse", "gruß", "cordialement", "saludos", "name",
-    "thank you", "name is", "this is",
+    "afternoon", "evening", "thanks", "thanks again", "regards", "cheers", "best", "sincerely",
+    "yours truly", "groet", "groeten", "grüße", "grüsse", "gruß", "grüßen", "grüssen",
+    "cordialement", "saludos", "thank you", "name", "name is", "name's", "this is", "ich bin",
+    "m'appelle", "naam is",
 })
+# ... and the French words for a street before its name ("rue de Rivoli").
+_VOIES = ("rue", "avenue", "boulevard", "chemin", "impasse", "allée", "quai", "route")
+_STREET_LEAD_INS = frozenset(
+    [v for v in _VOIES] + [f"{v} {p}" for v in _VOIES for p in ("de", "du", "des", "la")])
+# Only searched when the text has a digit: one leading \d for all branches, so
+# the engine tries the alternation only at digits.  Each branch names the
+# recognizers it opens for.
+_NUMERIC = re.compile(
+    r"\d(?:"
+    r"(?P<long>(?:[\s().\-/]{0,3}\d){6})"            # 7+ digits: phones, cards, IBANs, SSNs
+    r"|(?P<ip>\d{0,2}\.\d{1,3}\.\d{1,3}\.\d)"
+    r"|(?P<house>\d{0,4}[A-Za-z]?,?[ \t]+(?:[A-ZÀ-ÖØ-Þ]|rue|avenue|boulevard|chemin|impasse|allée))"
+    r"|(?P<postcode>\d{3}[ \t]?[A-Z]{2}\b"             # NL
+    r"|[A-Z\d]?[ \t]?\d[A-Z]{2}\b"                     # UK, from the first digit
+    r"|\d{4}\b)"                                        # US ZIP
+    r"|(?P<street>" + "|".join(                          # a number after a street name or a unit
+        rf"(?<=(?i:{re.escape(word)})[ \t]\d)" for word in _STREET_WORDS) + ")"
+    r")"
+)
+# A match hides what it consumed from the other branches ("Kerkstraat 12\n1017 AB" reads
+# as 7 digits), so a run of digits opens for everything numeric.
+_DIGIT_RUNS = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
+                         "STREET_ADDRESS", "POSTCODE"})
+_FAMILIES = {
+    "long": _DIGIT_RUNS,
+    "ip": _DIGIT_RUNS,
+    "house": frozenset({"STREET_ADDRESS", "POSTCODE"}),
+    "postcode": frozenset({"POSTCODE"}),
+    "street": frozenset({"STREET_ADDRESS"}),
+}
+_IPV6 = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]")
 _SENTENCE_ENDS = frozenset({". ", "? "})
-_LAST_WORDS_REVERSED = re.compile(r"\s*[^\n\w]{0,3}(\w+)(?:[ \t]+(\w+))?")
+_LAST_WORDS_REVERSED = re.compile(r"\W{0,10}?([\w']+)(?:[ \t]+([\w']+))?")
 
 
-def _lead_in(text: str, at: int) -> bool:
-    words = _LAST_WORDS_REVERSED.match(text[max(0, at - 24):at][::-1])
+def _lead_in(text: str, at: int) -> tuple[str, str]:
+    """The word before ``at`` and the two words before it, lower-cased ("" if none)."""
+    words = _LAST_WORDS_REVERSED.match(text[max(0, at - 32):at][::-1])
     if words is None:
-        return False
+        return "", ""
     last = words.group(1)[::-1].lower()
-    if last in _LEAD_INS:
-        return True
     before = words.group(2)
-    return before is not None and f"{before[::-1].lower()} {last}" in _LEAD_INS
+    return last, f"{before[::-1].lower()} {last}" if before else ""
 
 
 _EMAILS = frozenset({"EMAIL_ADDRESS", "URL_CREDENTIALS"})
-_NUMBERS = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
-                      "STREET_ADDRESS", "POSTCODE"})
 _TOKENS = frozenset({"BEARER_TOKEN"})
 _STREETS = frozenset({"STREET_ADDRESS", "POSTCODE"})
 _NAMES = frozenset({"PERSON"})
 _NER = frozenset({"PERSON", "LOCATION"})
+_IPV6_ONLY = frozenset({"IP_ADDRESS"})
 _NOTHING: frozenset[str] = frozenset()
+
+
+def _first_digit(text: str) -> int:
+    """Index of the first digit, -1 if none (ten substring searches beat one regex scan)."""
+    first = -1
+    for digit in _DIGITS:
+        at = text.find(digit, 0, first if first >= 0 else len(text))
+        if at >= 0:
+            first = at
+    return first
 
 
 def entities(text: str, *, ner: bool = False) -> frozenset[str]:
@@ -88,24 +115,26 @@ def entities(text: str, *, ner: bool = False) -> frozenset[str]:
     found = _NOTHING
     if "@" in text or "%40" in text:
         found = found | _EMAILS
-    if "eyJ" in text or "earer" in text or "EARER" in text:
-        found = found | _TOKENS
-    if any(digit in text for digit in _DIGITS) and _NUMERIC.search(text):
-        found = found | _NUMBERS
-    elif ":" in text and _IPV6.search(text):
-        found = found | {"IP_ADDRESS"}
-    for word in _CAPITALISED.finditer(text):
-        at = word.start()
+    if "eyJ" in text or "earer" in text or "EARER" in text or "asic " in text or "ASIC " in text:
+        found = found | _TOKENS  # JWTs, Bearer and Basic credentials
+    # Every branch starts at a digit (look-behinds still see what precedes it); the
+    # substring search knows ASCII digits only, other scripts' digits scan it all.
+    first = _first_digit(text) if text.isascii() else 0
+    if first >= 0:
+        for number in _NUMERIC.finditer(text, first):
+            found = found | _FAMILIES[number.lastgroup]
+    if "IP_ADDRESS" not in found and ":" in text and _IPV6.search(text):
+        found = found | _IPV6_ONLY
+    for capital in _CAPITAL.finditer(text):
+        at = capital.start()
         if ner and at:
             found = found | _NER
-        token = word.group()
-        if token in _AUTH_SCHEMES:
-            found = found | _TOKENS
-        elif "STREET_ADDRESS" not in found and (
-                token in _UNITS or token.lower().endswith(_STREET_SUFFIXES)) and _NUMBER_AFTER.match(
-                text, word.end()):
-            found = found | _STREETS
-        elif ("PERSON" not in found and text[at - 2:at] not in _SENTENCE_ENDS
-              and _lead_in(text, at)):
+        # A sentence start (". The") follows no lead-in: most capitals of prose stop here.
+        if text[at - 2:at] in _SENTENCE_ENDS:
+            continue
+        last, pair = _lead_in(text, at)
+        if last in _NAME_LEAD_INS or pair in _NAME_LEAD_INS:
             found = found | _NAMES
+        elif last in _STREET_LEAD_INS or pair in _STREET_LEAD_INS:
+            found = found | _STREETS
     return found

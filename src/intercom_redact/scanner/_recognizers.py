@@ -48,8 +48,10 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
     PATTERNS = [Pattern(
         "Email",
-        r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w!#$%&'*+/=?^`{|}~-](?:[\w.!#$%&'*+/=?^`{|}~-]{0,62}"
-        r"[\w!#$%&'*+/=?^`{|}~-])?@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
+        # "/" is legal in a local part but in logs it is a path separator:
+        # "GET /contacts/jane@example.com" must yield "jane@example.com".
+        r"(?<![\w.!#$%&'*+=?^`{|}~-])[\w!#$%&'*+=?^`{|}~-](?:[\w.!#$%&'*+=?^`{|}~-]{0,62}"
+        r"[\w!#$%&'*+=?^`{|}~-])?@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
         0.5,
     )]
 
@@ -57,7 +59,7 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__(patterns=self.PATTERNS)
 
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
-        return _OFFLINE_TLDS(pattern_text).fqdn != ""
+        return _OFFLINE_TLDS(pattern_text.rpartition("@")[2]).fqdn != ""
 
 
 TRUNK_ZERO_REGIONS = (
@@ -65,8 +67,8 @@ TRUNK_ZERO_REGIONS = (
     "BR",
 )
 """Regions tried, in order, for a national number with a leading 0 (the trunk prefix)."""
-OTHER_REGIONS = ("US", "ES", "PT", "DK", "NO", "PL", "SG", "MX")
-"""Regions tried, in order, for a national number without one."""
+OTHER_REGIONS = {8: ("DK", "NO", "SG"), 9: ("ES", "PT", "PL"), 10: ("US", "CA", "MX"), 11: ("US", "CA")}
+"""Regions tried for a national number without one, by its count of digits (their plan's length)."""
 # Shapes python-phonenumbers may call valid somewhere but that are something else.
 _NOT_PHONES = re.compile(
     r"\d{3}([-. ])\d{2}\1\d{4}"                 # US SSN
@@ -80,8 +82,8 @@ class PhoneNumberRecognizer(PatternRecognizer):
 
     A loose candidate pattern finds digit runs with separators; a candidate
     with a ``+``/``00`` prefix must be valid in its country, one without must
-    be valid in one of :data:`TRUNK_ZERO_REGIONS` (leading 0) or
-    :data:`OTHER_REGIONS`.  Validation, not the pattern, is
+    be valid in one of :data:`TRUNK_ZERO_REGIONS` (leading 0) or of
+    :data:`OTHER_REGIONS` (by length).  Validation, not the pattern, is
     what keeps dates, amounts and order numbers out.
     """
 
@@ -110,7 +112,7 @@ class PhoneNumberRecognizer(PatternRecognizer):
         elif pattern_text.lstrip("(").startswith("0"):
             regions = TRUNK_ZERO_REGIONS
         else:
-            regions = OTHER_REGIONS
+            regions = OTHER_REGIONS.get(digits, ())
         for region in regions:
             try:
                 number = phonenumbers.parse(pattern_text, region)

@@ -14,7 +14,7 @@ from ._analyzer import NER_ENTITIES, build_analyzer, check_model, empty_artifact
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
-from ._known import compile_known, normalize
+from ._known import KnownValues, normalize
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -31,6 +31,8 @@ _SAFE = re.compile(
     r"|(?i:\b(?:order|ticket|invoice|case|ref|reference|tracking|conversation|request)"
     r"(?:[ \t]*(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*)[A-Z0-9][A-Z0-9-]{3,}"
     r"|\#\d{4,}"
+    # Our own pseudonyms ("PERSON:<key id>:<12 hex>"), so a second pass leaves them alone.
+    r"|\b[A-Z][A-Z_]+:[\w.-]{1,32}:[0-9a-f]{12}\b"
 )
 _NUMBERS_ONLY = frozenset({"PHONE_NUMBER", "US_SSN", "POSTCODE"})
 _NER_TYPES = frozenset(NER_ENTITIES)
@@ -46,7 +48,7 @@ class _Job:
     __slots__ = ("entities", "found", "index", "key", "known", "text", "view")
 
     def __init__(self, index: int, text: str, view: TextView | None, key: bytes | None,
-                 known: tuple[tuple[str, str], ...]) -> None:
+                 known: KnownValues | None) -> None:
         self.index = index
         self.text = text
         self.view = view
@@ -81,9 +83,11 @@ class Scanner:
     :param max_chars: longer texts are not scanned but reported whole (reason ``"size"``).
     :param time_budget: seconds one text may spend in the Presidio phase (NLP
         and recognizers).  Checked between stages and between texts of a
-        batch, so a stage that started in time runs to its end: ``max_chars``
-        bounds how long one stage can take.  Past it, the text is reported
-        whole (reason ``"timeout"``).
+        batch (spaCy's pipe reads 32 texts per step), so a stage that started
+        in time runs to its end: ``max_chars`` bounds how long one stage can
+        take.  Past it, the text is reported whole (reason ``"timeout"``).
+        The HTML view, gate and known values are linear in the text and
+        bounded by ``max_chars``, not by the budget.
     :param cache_size: results kept for repeated texts (0 disables the cache).
     :raises ModelNotInstalledError: ``ner_model`` is not installed.
     """
@@ -152,22 +156,28 @@ class Scanner:
         return self.scan_batch([text], html=html, known_values=known_values)[0]
 
     def scan_batch(self, texts: Sequence[str], *, html: bool = False,
-                   known_values: Iterable[tuple[str, str]] = ()) -> list[list[Finding]]:
+                   known_values: Iterable[tuple[str, str]] = (),
+                   known_only: bool = False) -> list[list[Finding]]:
         """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises.
+
+        With ``known_only`` only the known values are looked for (as
+        :meth:`find_known` does): no gate, no Presidio.
 
         The time budget of the batch is ``time_budget`` per text that reaches
         Presidio; texts still waiting when it is spent fail closed.
         """
+        texts = list(texts)
         results: list[list[Finding] | None] = [None] * len(texts)
         with quiet():
             try:
-                known = normalize(known_values)
+                # Prepared once for the whole batch: these are the same event's values.
+                known = KnownValues(normalize(known_values)) or None
             except Exception:
                 return [self._fail(text, "error") for text in texts]
             jobs = []
             for index, text in enumerate(texts):
                 try:
-                    job_or_result = self._prepare(index, text, html, known)
+                    job_or_result = self._prepare(index, text, html, known, known_only)
                 except Exception:
                     job_or_result = self._fail(text, "error")
                 if isinstance(job_or_result, _Job):
@@ -181,31 +191,27 @@ class Scanner:
     def find_known(self, text: str, known_values: Iterable[tuple[str, str]], *,
                    html: bool = False) -> list[Finding]:
         """Only the known values in ``text``: no gate, no Presidio (cheap).  Never raises."""
-        try:
-            if len(text) > self._max_chars:
-                return self._fail(text, "size")
-            view = extract(text) if html else None
-            job = _Job(0, text, view, None, normalize(known_values))
-            return self._finish(job, [])
-        except Exception:
-            return self._fail(text, "error")
+        return self.scan_batch([text], html=html, known_values=known_values, known_only=True)[0]
 
     # -- the stages ---------------------------------------------------------------------------
 
-    def _prepare(self, index: int, text: str, html: bool,
-                 known: tuple[tuple[str, str], ...]) -> _Job | list[Finding]:
+    def _prepare(self, index: int, text: str, html: bool, known: KnownValues | None,
+                 known_only: bool = False) -> _Job | list[Finding]:
         if len(text) > self._max_chars:
             return self._fail(text, "size")
-        key = ResultCache.key(text, html, known) if self._cache_size else None
-        if key is not None:
-            hit = self._cache.get(key)
+        job = _Job(index, text, extract(text) if html else None, None, known)
+        if not known_only:
+            job.entities = _gate.entities(job.plain, ner=self._ner_model is not None)
+        if not job.entities:  # the common case: no recognizer could match
+            return self._finish(job, []) if known else []
+        # The cache holds what Presidio found, so known values (different in
+        # every event) stay out of its key and a repeated body still hits.
+        if self._cache_size:
+            job.key = ResultCache.key(text, html)
+            hit = self._cache.get(job.key)
             if hit is not None:
-                return list(hit)
-        job = _Job(index, text, extract(text) if html else None, key, known)
-        job.entities = _gate.entities(job.plain, ner=self._ner_model is not None)
-        if job.entities:
-            return job
-        return self._finish(job, []) if known else []
+                return self._finish(job, list(hit))
+        return job
 
     def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
         try:
@@ -235,9 +241,9 @@ class Scanner:
             reason = "error"
         else:
             for job in pending:
-                results[job.index] = result = self._finish(job, job.found)
                 if job.key is not None:
-                    self._cache.put(job.key, tuple(result))
+                    self._cache.put(job.key, tuple(job.found))
+                results[job.index] = self._finish(job, job.found)
             return
         for job in jobs:
             if results[job.index] is None:
@@ -302,10 +308,9 @@ class Scanner:
         return any(domain == d or domain.endswith("." + d) for d in self._allow_domains)
 
     def _finish(self, job: _Job, found: list[Finding]) -> list[Finding]:
-        if job.known:
-            pattern, types = compile_known(job.known)
-            found = found + [Finding(m.start(), m.end(), types[m.lastindex - 1], 1.0)
-                             for m in pattern.finditer(job.plain)]
+        if job.known is not None:
+            found = found + [Finding(start, end, entity_type, 1.0)
+                             for start, end, entity_type in job.known.find(job.plain)]
         if job.view is None:
             return disjoint(found)
         return disjoint(Finding(start, end, f.entity_type, f.score)
@@ -328,5 +333,5 @@ class Scanner:
         return [Finding(0, len(text) if isinstance(text, str) else 0, UNSCANNED, 1.0)]
 
     def __repr__(self) -> str:
-        return f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, " \
-               f"time_budget={self._time_budget})"
+        return (f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, "
+                f"time_budget={self._time_budget})")
