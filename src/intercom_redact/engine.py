@@ -221,6 +221,10 @@ class Redactor:
         return Scanner(ner_model=self._ner_model, allow=self._policy.allow,
                        allow_domains=self._policy.allow_domains)
 
+    def with_policy(self, policy: Policy) -> Redactor:
+        """A redactor for ``policy`` that shares this one's HMAC key and scanner."""
+        return Redactor(policy, hmac_key=self._key, ner_model=self._ner_model, scanner=self.scanner)
+
     # -- public API -----------------------------------------------------------------------
 
     def redact(self, value: Any, *, scan: bool = True) -> Any:

@@ -257,9 +257,7 @@ class RedactingLogExporter(_Sink, LogRecordExporter):
     @functools.cached_property
     def _scan_only(self) -> _Sink:
         """The second pass of a deferred scan: only the free text is left to do."""
-        config = self.redactor.__getstate__()  # policy, key and model: the configuration only
-        redactor = Redactor(_scan_only(config["policy"]), hmac_key=config["key"],
-                            ner_model=config["ner_model"], scanner=self.redactor.scanner)
+        redactor = self.redactor.with_policy(_scan_only(self.redactor.policy))
         return _Sink(redactor, self.summary, None, False)
 
     def _redacted(self, readable: ReadableLogRecord) -> ReadableLogRecord:
