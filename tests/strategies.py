@@ -49,7 +49,7 @@ TRIED: Counter[str] = Counter()
 """Planted values drawn, per kind (``planted secrets``, ``planted survivors``, ``events``)."""
 
 settings.register_profile(
-    "leaks", max_examples=150, deadline=None, derandomize=False, print_blob=True,
+    "leaks", max_examples=250, deadline=None, derandomize=False, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 settings.register_profile("leaks-thorough", settings.get_profile("leaks"), max_examples=3000)

@@ -267,6 +267,16 @@ def test_delete_dry_run_then_delete_then_verify(fake_intercom: FakeIntercom, env
     assert "intact" in capsys.readouterr().out
 
 
+def test_delete_removes_the_contacts_dsar_files(fake_intercom: FakeIntercom, env, capsys) -> None:
+    cid = fake_intercom.workspace.busiest_contact_id
+    exports = os.path.join(env["INTERCOM_REDACT_HOME"], "exports")
+    assert main([*_api(fake_intercom), "dsar", cid]) == 0
+    assert len(os.listdir(exports)) == 1
+    assert main([*_api(fake_intercom), "delete", cid]) == 0
+    assert "export_directory 1" in capsys.readouterr().err
+    assert os.listdir(exports) == []
+
+
 def test_interrupted_deletion_is_resumed(fake_intercom: FakeIntercom, env, capsys) -> None:
     ws = fake_intercom.workspace
     cid = ws.busiest_contact_id
@@ -292,6 +302,7 @@ def test_delete_without_hmac_key(fake_intercom: FakeIntercom, env, monkeypatch, 
 
 
 def test_unreachable_database(env, capsys) -> None:
+    pytest.importorskip("psycopg", reason="the PostgreSQL driver (extra 'postgres') is not installed")
     assert main(["--audit-url", "postgresql://auditor:s3cret-pw@127.0.0.1:9/audit", "audit", "verify"]) == 6
     line = _one_line_error(capsys.readouterr().err)
     assert "s3cret-pw" not in line

@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -23,7 +25,8 @@ from typing import Any
 import orjson
 import pytest
 import structlog
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.trace import TracerProvider
@@ -87,8 +90,10 @@ def structlog_sink(request) -> Iterator[tuple[Any, io.StringIO]]:
     if request.param == "format_exc_info":
         exceptions = structlog.processors.format_exc_info
     else:
+        # Untruncated locals: structlog's default cut at 80 characters can end a repr
+        # inside an HTML tag, which test_text_inside_html_tags_is_scanned pins.
         exceptions = structlog.processors.ExceptionRenderer(
-            structlog.tracebacks.ExceptionDictTransformer(show_locals=True))
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=True, locals_max_string=100_000))
     out = io.StringIO()
     processors = insert_redactor([
         structlog.contextvars.merge_contextvars, structlog.processors.add_log_level, exceptions,
@@ -229,6 +234,25 @@ def test_file_redactor(planted):
     assert_clean(planted, out.getvalue().decode(), "file redactor")
 
 
+@settings(strategies.LEAKS, max_examples=max(5, strategies.LEAKS.max_examples // 25))
+@given(batch=st.lists(strategies.events(), min_size=25, max_size=25))
+def test_cli_redact_command(batch):
+    from intercom_redact.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = os.path.join(tmp, "app.jsonl"), os.path.join(tmp, "clean.jsonl")
+        with open(source, "wb") as fh:
+            for planted in batch:
+                record = {"message": _formatted_message(planted), **planted.value, "error": planted.error}
+                fh.write(orjson.dumps(record, default=repr) + b"\n")
+        assert main(["redact", source, "--out", target, "--jobs", "1"]) == 0
+        with open(target, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    assert len(lines) == len(batch)
+    for planted, line in zip(batch, lines):
+        assert_clean(planted, line, "intercom-redact redact")
+
+
 # -- what the library does not promise yet -----------------------------------------------------
 
 
@@ -260,3 +284,135 @@ def test_url_encoded_known_name_and_phone():
 def test_phone_followed_by_another_number():
     text = REDACTOR.redact_text("+1 201-555-0000 4000 0000 0000 0002")
     assert "201-555-0000" not in text
+
+
+@pytest.mark.xfail(strict=True, reason="the stdlib sinks format msg % args before redacting, so the keys of "
+                                       "dict args (and of dicts inside tuple args) are lost: a name under 'name' "
+                                       "is free text by then, and names are not found in free text without NER")
+@pytest.mark.parametrize("sink", ["filter", "formatter"])
+def test_stdlib_dict_args_keep_their_field_rules(sink):
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    if sink == "filter":
+        handler.addFilter(RedactingFilter(REDACTOR))
+    else:
+        handler.setFormatter(RedactingFormatter(logging.Formatter(), REDACTOR))
+    logger = _stdlib_logger(handler)
+    try:
+        contact = {"name": "Priya Patel", "email": "priya@example.com", "id": "6762f0a91bb69f9f2193bb1a"}
+        logger.info("contact %(id)s (%(name)s) signed up", contact)
+        logger.info("contact %s updated: %r", "6762f0a91bb69f9f2193bb1a", contact)
+    finally:
+        logger.handlers.clear()
+    assert "6762f0a91bb69f9f2193bb1a" in out.getvalue()
+    assert "Priya Patel" not in out.getvalue()
+
+
+@pytest.mark.xfail(strict=True, reason="the HTML view scans only href/title/alt attribute values, and "
+                                       "nothing inside what it takes for a tag: data-* and value attributes, "
+                                       "and text after a '<' that a truncated repr left open, are never scanned")
+@pytest.mark.parametrize("text", [
+    '<p>Hi</p><a data-email="jane@example.com" href="/x">x</a>',
+    "<p>hi</p><input value='jane@example.com'>",
+    # structlog's locals repr cut at 80 characters inside a body: "<br'+1" opens a "tag"
+    # that runs to the next '>', hiding the next field.
+    "note='<p>hi</p><br'+1, comment='mail jane@example.com now', x='<p>'",
+], ids=["data attribute", "value attribute", "truncated repr"])
+def test_text_inside_html_tags_is_scanned(text):
+    assert "jane@example.com" not in REDACTOR.redact({"event": text})["event"]
+
+
+# -- the library's own secrets (SECURITY.md) ---------------------------------------------------
+
+HMAC_SECRET = "hmac-secret-0123456789abcdef"
+TOKEN = "dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2Vu"
+
+
+def test_hmac_key_never_in_reprs_pseudonyms_errors_or_logs(tmp_path):
+    from intercom_redact import HmacKey, Policy, PolicyError
+
+    policy = Policy.from_dict({"types": {"EMAIL_ADDRESS": {"action": "pseudonymize"}}})
+    redactor = Redactor(policy, hmac_key=HMAC_SECRET)
+    out = io.StringIO()
+    log = structlog.wrap_logger(structlog.PrintLogger(out), processors=[
+        RedactProcessor(redactor), structlog.processors.JSONRenderer()])
+    log.info(f"key is {HMAC_SECRET}", hmac_key=HMAC_SECRET, contact={"email": "jane@example.com"},
+             redactor=redactor)
+    texts = [repr(redactor), str(redactor), repr(HmacKey.resolve(HMAC_SECRET)), out.getvalue(),
+             repr(redactor.redact({"email": "jane@example.com"}))]
+    try:
+        Redactor(Policy.from_dict({"types": {"PERSON": {"action": "pseudonymize"}}}))
+    except PolicyError as exc:
+        texts.append(str(exc))
+    for text in texts:
+        assert HMAC_SECRET not in text, text
+
+
+def test_access_token_never_leaves_a_sink():
+    headers = {"Authorization": f"Bearer {TOKEN}", "Intercom-Version": "2.14"}
+    event = {"request": {"headers": headers, "url": "https://api.intercom.io/contacts"},
+             "note": f"retrying with bearer {TOKEN}", "access_token": TOKEN}
+    out = repr(REDACTOR.redact(event)) + REDACTOR.redact_text(f"curl -H 'Authorization: Bearer {TOKEN}'")
+    assert TOKEN not in out
+    assert "2.14" in out
+
+
+def test_no_eval_exec_or_unsafe_deserialisation_in_the_package():
+    import ast
+    import pathlib
+
+    import intercom_redact
+
+    unsafe_calls = {"eval", "exec", "compile", "__import__"}
+    unsafe_attributes = {("pickle", "load"), ("pickle", "loads"), ("marshal", "loads"), ("yaml", "load"),
+                         ("shelve", "open"), ("os", "system")}
+    found = []
+    for path in pathlib.Path(intercom_redact.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in unsafe_calls:
+                found.append(f"{path.name}:{node.lineno} {func.id}()")
+            elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                  and (func.value.id, func.attr) in unsafe_attributes):
+                found.append(f"{path.name}:{node.lineno} {func.value.id}.{func.attr}()")
+            elif any(k.arg == "shell" and getattr(k.value, "value", False) is True for k in node.keywords):
+                found.append(f"{path.name}:{node.lineno} shell=True")
+    assert not found
+
+
+def test_every_dependency_has_a_lower_bound():
+    import pathlib
+    import re
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    pyproject = pathlib.Path(__file__).parent.parent / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    for requirement in requirements:
+        spec = requirement.split(";")[0]
+        assert re.search(r">=\s*\d", spec) or "==" in spec, f"no lower bound: {requirement}"
+
+
+def test_sqlite_audit_files_and_journals_are_owner_only(tmp_path):
+    import os
+    import stat
+
+    from intercom_redact.compliance.audit import AuditLog
+
+    path = tmp_path / "audit" / "audit.sqlite3"
+    with AuditLog(f"sqlite:///{path}") as audit:
+        for i in range(20):
+            audit.append("deletion", {"i": i})
+        files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+        modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in files}
+    assert modes and all(mode == 0o600 for mode in modes.values()), modes
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) & 0o077 == 0

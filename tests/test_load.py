@@ -60,8 +60,9 @@ def event_of(thread: int, i: int) -> tuple[str, dict]:
     return message, fields
 
 
-def check(outputs: list[str], events: int = EVENTS) -> None:
-    assert len(outputs) == THREADS * events, "records were lost"
+def check(outputs: list[str], events: int = EVENTS, *, complete: bool = True) -> None:
+    if complete:
+        assert len(outputs) == THREADS * events, "records were lost"
     seen = set()
     for text in outputs:
         ids = [token for token in text.replace('"', " ").split() if token.startswith("rec-")]
@@ -71,7 +72,9 @@ def check(outputs: list[str], events: int = EVENTS) -> None:
         assert name_of(thread, i) not in text, text
         assert f"user{thread}.{i}@example.com" not in text, text
         assert name_of((thread + 1) % THREADS, i) in text, f"cross-talk: {text}"
-    assert len(seen) == THREADS * events
+    assert len(seen) == len(outputs)  # no record twice
+    if complete:
+        assert len(seen) == THREADS * events
 
 
 def run_threads(log_one: Callable[[int, int], None], events: int = EVENTS) -> float:
@@ -149,11 +152,20 @@ def test_stdlib_under_load(redactor, figures):
     check(out.getvalue().splitlines())
 
 
-def test_otel_logs_deferred_under_load(redactor, figures):
+@pytest.mark.parametrize("queue", [2048, 4 * 2048], ids=["default queue", "queue sized for the burst"])
+def test_otel_logs_deferred_under_load(redactor, figures, queue):
+    """Sustained saturation: every thread logs as fast as it can, nothing else to do.
+
+    With the SDK's default queue the export thread (which runs the deferred
+    scan) may fall behind and the batch processor drops records rather than
+    block the application: the drops are counted, and what was exported is
+    still clean.  With a queue sized for the burst nothing is lost.
+    """
     provider = LoggerProvider()
     exported = InMemoryLogRecordExporter()
     provider.add_log_record_processor(RedactingLogRecordProcessor(redactor, scan=False))
-    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor)))
+    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor),
+                                                              max_queue_size=queue))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         handler = LoggingHandler(logger_provider=provider)
@@ -175,12 +187,12 @@ def test_otel_logs_deferred_under_load(redactor, figures):
         logger.handlers.clear()
         provider.shutdown()
     records = exported.get_finished_logs()
-    figures.maximum(f"load: otel logs emit records/s ({THREADS} threads, app side)",
-                    THREADS * OTEL_EVENTS / emitting)
-    figures.maximum(f"load: otel logs exported records/s ({THREADS} threads, end to end)",
-                    len(records) / exporting)
-    figures.count("load: otel logs queue drops", THREADS * OTEL_EVENTS - len(records))
-    check([r.to_json() for r in records], OTEL_EVENTS)
+    label = f"{THREADS} threads, queue {queue}"
+    figures.maximum(f"load: otel logs emit records/s ({label}, app side)", THREADS * OTEL_EVENTS / emitting)
+    figures.maximum(f"load: otel logs exported records/s ({label}, end to end)", len(records) / exporting)
+    figures.count(f"load: otel logs queue drops ({label}, of {THREADS * OTEL_EVENTS})",
+                  THREADS * OTEL_EVENTS - len(records))
+    check([r.to_json() for r in records], OTEL_EVENTS, complete=queue >= THREADS * OTEL_EVENTS)
 
 
 def test_otel_spans_under_load(redactor, figures):

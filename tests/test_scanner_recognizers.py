@@ -16,6 +16,8 @@ def scanner() -> Scanner:
 FOUND = [
     # (text, entity type, the exact value found)
     ("write to jane.doe+test@example.co.uk today", "EMAIL_ADDRESS", "jane.doe+test@example.co.uk"),
+    ("GET /contacts/jane@example.com?next=/a&email=bo@example.org", "EMAIL_ADDRESS", "jane@example.com"),
+    ("GET /contacts/jane@example.com?next=/a&email=bo@example.org", "EMAIL_ADDRESS", "bo@example.org"),
     ("call +31 20 123 4567 after five", "PHONE_NUMBER", "+31 20 123 4567"),
     ("my number is +44 20 7946 0958.", "PHONE_NUMBER", "+44 20 7946 0958"),
     ("call me at (415) 555-0132 please", "PHONE_NUMBER", "(415) 555-0132"),

@@ -90,10 +90,7 @@ def _client(args: argparse.Namespace):
 def _audit(args: argparse.Namespace):
     from .compliance.audit import AuditLog
 
-    url = _audit_url(args)
-    if url.startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(url[len("sqlite:///"):]) or ".", exist_ok=True)
-    return AuditLog(url)
+    return AuditLog(_audit_url(args))
 
 
 def _stores(args: argparse.Namespace) -> list[Any]:
@@ -107,6 +104,13 @@ def _stores(args: argparse.Namespace) -> list[Any]:
             return []
         url = "sqlite:///" + default
     return [SQLStore(url, redactor=_redactor(args))]
+
+
+def _local_stores(args: argparse.Namespace) -> list[Any]:
+    """Every local copy a deletion purges and retention expires: the cache and the export dir."""
+    from .compliance.stores import ExportDirectory
+
+    return [*_stores(args), ExportDirectory(_export_dir(args))]
 
 
 def parse_time(text: str, *, end_of_day: bool = False) -> int:
@@ -355,7 +359,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from .compliance.dsar import export_contact_data
 
     if args.dry_run:
-        stores = _stores(args)
+        stores = _local_stores(args)
         with _client(args) as client:
             data = export_contact_data(client, args.contact_id)
         counts = ", ".join(f"{k} {v}" for k, v in data.get("summary", {}).items())
@@ -364,7 +368,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         return EXIT_OK
     audit = _audit(args)
     try:
-        stores = _stores(args)
+        stores = _local_stores(args)
         with _client(args) as client:
             result = delete_contact_data(client, args.contact_id, audit=audit, stores=stores,
                                          request_type=args.request_type, actor=args.actor)
@@ -384,7 +388,7 @@ def cmd_deletion(args: argparse.Namespace) -> int:
         if args.deletion_command == "list":
             _emit_json(pending_deletions(audit), None)
             return EXIT_OK
-        stores = _stores(args)
+        stores = _local_stores(args)
         with _client(args) as client:
             results = resume_pending(client, audit=audit, stores=stores)
     finally:
@@ -408,12 +412,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_retention(args: argparse.Namespace) -> int:
     from .compliance.retention import enforce_retention
-    from .compliance.stores import ExportDirectory
 
     policy = _policy(args)
     audit = _audit(args)
     try:
-        stores = [*_stores(args), ExportDirectory(_export_dir(args))]
+        stores = _local_stores(args)
         counts = enforce_retention(stores, dry_run=args.dry_run, audit=audit, periods=policy.retention)
     finally:
         audit.close()
@@ -572,6 +575,9 @@ def _classify(exc: BaseException) -> tuple[int, str, bool]:
         return EXIT_DATABASE, message, False
     if isinstance(exc, ExportError):
         return EXIT_FAILED, message, False
+    if isinstance(exc, ImportError):
+        return EXIT_CONFIG, (f"missing optional dependency {exc.name!r} (for PostgreSQL: "
+                             f"pip install 'intercom-redact[postgres]')"), False
     if isinstance(exc, OSError):
         return EXIT_FAILED, (f"{exc.strerror or type(exc).__name__}: {exc.filename!r}"
                              if exc.filename else message), True

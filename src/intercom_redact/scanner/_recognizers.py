@@ -48,10 +48,11 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
     PATTERNS = [Pattern(
         "Email",
-        # "/" is legal in a local part but in logs it is a path separator:
-        # "GET /contacts/jane@example.com" must yield "jane@example.com".
-        r"(?<![\w.!#$%&'*+=?^`{|}~-])[\w!#$%&'*+=?^`{|}~-](?:[\w.!#$%&'*+=?^`{|}~-]{0,62}"
-        r"[\w!#$%&'*+=?^`{|}~-])?@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
+        # "/", "?", "=" and "&" are legal in a local part but in logs they are URL
+        # syntax: "GET /contacts/jane@example.com" and "?email=jane@example.com"
+        # must yield "jane@example.com".
+        r"(?<![\w.!#$%'*+^`{|}~-])[\w!#$%'*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
+        r"[\w!#$%'*+^`{|}~-])?@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
         0.5,
     )]
 
@@ -203,6 +204,10 @@ _SUFFIXES = (
 _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIXES), key=len, reverse=True)) + r")\b\.?"
 _CAP_WORD = r"\p{Lu}[\p{L}'’.\-]*"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|#)\.?[ \t]*#?[\w\-]+"
+_VOIE = (
+    r"(?i:rue|avenue|boulevard|chemin|impasse|allée|quai|route)[ \t]+"
+    rf"(?:(?:de[ \t]+la|de|du|des|d'|l')[ \t]*)?{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}"
+)
 # Dutch and German streets end in a suffix glued to the name, the number comes after.
 _EU_SUFFIX = (
     "(?i:straße|strasse|str\\.|straat|laan|gracht|singel|steeg|dreef|gasse|allee|platz|weg|hof|pad"
@@ -233,13 +238,12 @@ def _street_address() -> PatternRecognizer:
                 rf"\b\p{{Lu}}[\p{{L}}'’\-]*{_EU_SUFFIX}[ \t]+\d{{1,5}}[a-zA-Z]?(?:[-/]\d{{1,5}}[a-zA-Z]?)?\b",
                 0.7,
             ),
-            Pattern(  # 5, avenue Samson / rue de la Paix
-                "french voie",
-                r"(?:\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+)?\b(?i:rue|avenue|boulevard|chemin|impasse"
-                r"|allée|quai|route)[ \t]+(?:(?:de[ \t]+la|de|du|des|d'|l')[ \t]*)?"
-                rf"{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}",
+            Pattern(  # 5, avenue Samson (two patterns: an optional lead costs a third more)
+                "french voie, numbered",
+                rf"\b\d{{1,4}}(?:[ \t]?(?:bis|ter))?,?[ \t]+{_VOIE}",
                 0.6,
             ),
+            Pattern("french voie", rf"\b{_VOIE}", 0.6),  # rue de la Paix
         ],
         context=["address", "street", "live", "lives", "living", "ship", "shipping", "deliver",
                  "delivery", "moved"],

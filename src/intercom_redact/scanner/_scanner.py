@@ -34,8 +34,17 @@ _SAFE = re.compile(
     # Our own pseudonyms ("PERSON:<key id>:<12 hex>"), so a second pass leaves them alone.
     r"|\b[A-Z][A-Z_]+:[\w.-]{1,32}:[0-9a-f]{12}\b"
 )
+_SAFE_REACH = 64  # no look-alike is longer: only this far around a finding is searched
 _NUMBERS_ONLY = frozenset({"PHONE_NUMBER", "US_SSN", "POSTCODE"})
 _NER_TYPES = frozenset(NER_ENTITIES)
+
+
+def _look_alike(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` overlaps an id, UUID, timestamp or order number."""
+    for safe in _SAFE.finditer(text, max(0, start - _SAFE_REACH), end + _SAFE_REACH):
+        if safe.start() < end and start < safe.end():
+            return True
+    return False
 
 
 class _BudgetExceeded(Exception):
@@ -280,7 +289,6 @@ class Scanner:
             raise _BudgetExceeded
 
     def _keep(self, plain: str, found: list[RecognizerResult]) -> list[Finding]:
-        safe = None
         kept = []
         for result in found:
             value = plain[result.start:result.end]
@@ -291,11 +299,8 @@ class Scanner:
                 continue
             if entity_type in _NER_TYPES and not any(ch.isalpha() for ch in value):
                 continue
-            if entity_type in _NUMBERS_ONLY:
-                if safe is None:
-                    safe = [m.span() for m in _SAFE.finditer(plain)]
-                if any(s < result.end and result.start < e for s, e in safe):
-                    continue
+            if entity_type in _NUMBERS_ONLY and _look_alike(plain, result.start, result.end):
+                continue
             kept.append(Finding(result.start, result.end, entity_type, float(result.score)))
         credentials = [f for f in kept if f.entity_type == "URL_CREDENTIALS"]
         if credentials:  # "user:pw@host" also reads as an e-mail; the host is no PII
