@@ -308,9 +308,6 @@ def test_stdlib_dict_args_keep_their_field_rules(sink):
     assert "Priya Patel" not in out.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason="the HTML view scans only href/title/alt attribute values, and "
-                                       "nothing inside what it takes for a tag: data-* and value attributes, "
-                                       "and text after a '<' that a truncated repr left open, are never scanned")
 @pytest.mark.parametrize("text", [
     '<p>Hi</p><a data-email="jane@example.com" href="/x">x</a>',
     "<p>hi</p><input value='jane@example.com'>",

@@ -85,8 +85,10 @@ def test_data_attributes_are_scanned(scanner: Scanner) -> None:
             '<img alt="Photo of Jane" title="jane@example.com"> '
             '<a href="https://admin:hunter22@db.example.com/x" class="jane@example.com">db</a></p>')
     found = sorted((body[f.start:f.end], f.entity_type) for f in scanner.scan(body, html=True))
+    # Every attribute value is read, not only href/title/alt: class= may carry data too.
     assert found == [("+442079460958", "PHONE_NUMBER"), ("admin:hunter22", "URL_CREDENTIALS"),
-                     ("jane@example.com", "EMAIL_ADDRESS"), ("jane@example.com", "EMAIL_ADDRESS")]
+                     ("jane@example.com", "EMAIL_ADDRESS"), ("jane@example.com", "EMAIL_ADDRESS"),
+                     ("jane@example.com", "EMAIL_ADDRESS")]
 
 
 def test_findings_in_attributes_are_replaced_in_place(scanner: Scanner) -> None:

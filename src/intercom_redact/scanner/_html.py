@@ -9,8 +9,9 @@ data in attributes, so the scanner reads a *view* instead:
 * block tags (``<p>``, ``<br>``, ``<div>``, ``<li>`` ...) become a newline,
   inline tags (``<b>``, ``<i>``, ``<span>``, ``<a>``) vanish, so
   ``<b>Jane</b> Doe`` reads ``Jane Doe``;
-* the attributes that carry data (``href`` -- ``mailto:``/``tel:`` links --,
-  ``title``, ``alt``) are inserted at their tag's place between newlines.
+* attribute values (``href`` with ``mailto:``/``tel:`` links, ``title``,
+  ``alt``, and every other one: ``data-email="…"`` carries data too) are
+  inserted at their tag's place between newlines.
 
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string.
@@ -28,7 +29,8 @@ __all__ = ["TextView", "extract", "tag_spans"]
 # character references.  Anything else is text; a lone '<' that opens no tag is text too.
 _TOKEN = re.compile(
     r"""<!--.*?(?:-->|\Z)"""
-    r"""|<[A-Za-z/!?](?:"[^"]*"|'[^']*'|[^'">])*>"""
+    # A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.
+    r"""|<[A-Za-z/!?](?:"[^"<]*"|'[^'<]*'|[^'"<>])*>"""
     r"""|&(?:\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?""",
     re.S,
 )
@@ -41,7 +43,6 @@ _BLOCK_TAGS = frozenset(
     "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table "
     "tbody td tfoot th thead tr ul".split()
 )
-_DATA_ATTRS = frozenset({"href", "title", "alt"})
 
 
 class TextView:
@@ -135,8 +136,6 @@ def extract(markup: str) -> TextView:
         if name is None or token[1] == "/":
             continue
         for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
-            if attr.group(1).lower() not in _DATA_ATTRS:
-                continue
             group = next((g for g in (2, 3, 4) if attr.group(g)), None)
             if group is None:
                 continue

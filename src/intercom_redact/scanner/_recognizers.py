@@ -235,7 +235,7 @@ def _street_address() -> PatternRecognizer:
             ),
             Pattern(  # Kerkstraat 12, Beckergasse 8, Murat-Heinrich-Allee 7740, Drubinstraße 47-26
                 "suffix glued, number after",
-                rf"\b\p{{Lu}}[\p{{L}}'’\-]*{_EU_SUFFIX}[ \t]+\d{{1,5}}[a-zA-Z]?(?:[-/]\d{{1,5}}[a-zA-Z]?)?\b",
+                rf"\b\p{{Lu}}[\p{{L}}'’\-]{{0,40}}?{_EU_SUFFIX}[ \t]+\d{{1,5}}[a-zA-Z]?(?:[-/]\d{{1,5}}[a-zA-Z]?)?\b",
                 0.7,
             ),
             Pattern(  # 5, avenue Samson (two patterns: an optional lead costs a third more)

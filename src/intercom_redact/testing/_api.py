@@ -25,7 +25,7 @@ _VERSIONS = frozenset({"1.0", "1.1", "1.2", "1.3", "1.4", *(f"2.{n}" for n in ra
 _MAX_PER_PAGE = 150
 _MAX_PARTS = 500  # Intercom returns the 500 most recent parts of a conversation
 _RATE_WINDOW = 10  # seconds; Intercom spreads its per-minute limit over 10-second windows
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]+>")
 
 
 class _ApiError(Exception):
