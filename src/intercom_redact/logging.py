@@ -47,6 +47,7 @@ _NOT_FIELDS = _STANDARD | _STRUCTLOG_META | _sinks.SUMMARY_KEYS
 _MESSAGE = _sinks.Part("<message>")
 _EXCEPTION = _sinks.Part("<exception>")
 _STACK = _sinks.Part("<stack>")
+_ARGS = _sinks.Part("<args>")
 
 _exception_formatter = logging.Formatter()
 _fallback_formatter = logging.Formatter(logging.BASIC_FORMAT)
@@ -84,6 +85,11 @@ def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: 
     msg = record.msg
     # A non-str message without args (logger.info({...})) keeps its structure.
     event[_MESSAGE] = record.getMessage() if record.args or isinstance(msg, str) else msg
+    if record.args:
+        # The args keep their structure here, so field rules apply to them
+        # ("%(name)s" with a contact dict) and what they catch is removed from
+        # the formatted message as a known value.  Only the message is emitted.
+        event[_ARGS] = record.args
     exc_text = record.exc_text
     if not exc_text and record.exc_info:
         exc_text = _exception_formatter.formatException(record.exc_info)
@@ -99,6 +105,7 @@ def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: 
 
     cdict = clean.__dict__
     message = out.pop(_MESSAGE)
+    out.pop(_ARGS, None)
     cdict["msg"] = message
     cdict["args"] = ()
     if "message" in attrs:  # cached by a formatter that ran earlier: raw text

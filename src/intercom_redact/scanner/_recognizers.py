@@ -50,9 +50,9 @@ class OfflineEmailRecognizer(EmailRecognizer):
         "Email",
         # "/", "?", "=" and "&" are legal in a local part but in logs they are URL
         # syntax: "GET /contacts/jane@example.com" and "?email=jane@example.com"
-        # must yield "jane@example.com".
+        # must yield "jane@example.com".  Query strings encode "@" as "%40".
         r"(?<![\w.!#$%'*+^`{|}~-])[\w!#$%'*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
-        r"[\w!#$%'*+^`{|}~-])?@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
+        r"[\w!#$%'*+^`{|}~-])?(?:@|%40)\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
         0.5,
     )]
 
@@ -60,7 +60,8 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__(patterns=self.PATTERNS)
 
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
-        return _OFFLINE_TLDS(pattern_text.rpartition("@")[2]).fqdn != ""
+        domain = pattern_text.rpartition("@")[2] if "@" in pattern_text else pattern_text.rpartition("%40")[2]
+        return _OFFLINE_TLDS(domain).fqdn != ""
 
 
 TRUNK_ZERO_REGIONS = (
