@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["entities"]
+__all__ = ["entities", "scan_entities"]
 
 _DIGITS = "0123456789"
 _STREET_SUFFIXES = (
@@ -103,7 +103,30 @@ def _first_digit(text: str) -> int:
     return first
 
 
+# Log messages are templates and many field values repeat ("POST", "pro"): short
+# texts the gate shut are remembered (only those: a text that may hold personal
+# data is never kept).  Bounded, and cleared whole when full.
+_MEMO_MAX_CHARS = 256
+_MEMO_SIZE = 8192
+_shut: set[tuple[str, bool]] = set()
+
+
 def entities(text: str, *, ner: bool = False) -> frozenset[str]:
+    """:func:`scan_entities`, remembering short texts that hold nothing."""
+    if len(text) > _MEMO_MAX_CHARS:
+        return scan_entities(text, ner=ner)
+    key = (text, ner)
+    if key in _shut:
+        return _NOTHING
+    found = scan_entities(text, ner=ner)
+    if not found:
+        if len(_shut) >= _MEMO_SIZE:
+            _shut.clear()
+        _shut.add(key)
+    return found
+
+
+def scan_entities(text: str, *, ner: bool = False) -> frozenset[str]:
     """The entity types ``text`` may hold; empty when the gate stays shut.
 
     Only the recognizers of these types run, so a text with a name and no

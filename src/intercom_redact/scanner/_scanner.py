@@ -37,6 +37,7 @@ _SAFE = re.compile(
 _SAFE_REACH = 64  # no look-alike is longer: only this far around a finding is searched
 _NUMBERS_ONLY = frozenset({"PHONE_NUMBER", "US_SSN", "POSTCODE"})
 _NER_TYPES = frozenset(NER_ENTITIES)
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _look_alike(text: str, start: int, end: int) -> bool:
@@ -208,11 +209,17 @@ class Scanner:
                  known_only: bool = False) -> _Job | list[Finding]:
         if len(text) > self._max_chars:
             return self._fail(text, "size")
-        job = _Job(index, text, extract(text) if html else None, None, known)
-        if not known_only:
-            job.entities = _gate.entities(job.plain, ner=self._ner_model is not None)
-        if not job.entities:  # the common case: no recognizer could match
-            return self._finish(job, []) if known else []
+        view = extract(text) if html else None
+        plain = view.text if view is not None else text
+        entities = _NOTHING if known_only else _gate.entities(plain, ner=self._ner_model is not None)
+        if not entities:  # the common case: no recognizer could match
+            if known is None:
+                return []
+            if view is None:  # the hot path of log messages: no job to build
+                return disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
+            return self._finish(_Job(index, text, view, None, known), [])
+        job = _Job(index, text, view, None, known)
+        job.entities = entities
         # The cache holds what Presidio found, so known values (different in
         # every event) stay out of its key and a repeated body still hits.
         if self._cache_size:
