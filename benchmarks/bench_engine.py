@@ -115,8 +115,8 @@ def main(argv=None) -> int:
 
     base = statistics.median(samples["plain"])
     print(f"structlog pipeline, {args.rounds} rounds x {args.calls} calls, Python {sys.version.split()[0]}")
-    print(f"| pipeline | median µs/call | ratio to plain |")
-    print(f"|---|---:|---:|")
+    print("| pipeline | median µs/call | ratio to plain |")
+    print("|---|---:|---:|")
     for name, values in samples.items():
         med = statistics.median(values)
         print(f"| {name} | {med * 1e6:.2f} | {med / base:.2f}x |")

@@ -40,7 +40,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-import orjson
 import structlog
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter, LogRecordExportResult
@@ -51,23 +50,9 @@ from intercom_redact.logging import RedactingFilter
 from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 from intercom_redact.structlog import RedactProcessor
 
-FIELDS = {
-    "contact": {
-        "type": "contact",
-        "id": "6762f0a91bb69f9f2193bb1a",
-        "external_id": "cus_8812",
-        "role": "user",
-        "email": "jane.doe@example.com",
-        "name": "Jane Doe",
-        "phone": "+31 20 123 4567",
-        "location": {"type": "location", "country": "Netherlands", "region": "Noord-Holland",
-                     "city": "Amsterdam"},
-        "custom_attributes": {"plan": "pro", "seats": 12},
-        "created_at": 1734537000,
-    },
-    "tags": [{"type": "tag", "id": "81", "name": "vip"}, {"type": "tag", "id": "82", "name": "beta"}],
-    "request": {"method": "POST", "path": "/webhooks/intercom", "status": 200, "duration_ms": 41.2},
-}
+# The same event and structlog pipeline as the engine benchmark (this directory is on sys.path).
+from bench_engine import EVENT as FIELDS  # noqa: E402
+from bench_engine import make_logger  # noqa: E402
 
 PART_BODY = (
     "<p>Hi Sam,</p><p>I was charged twice for my subscription this month. Could you refund the "
@@ -99,13 +84,7 @@ class _CopyOnly:
 # -- structlog ----------------------------------------------------------------------------------
 
 def structlog_logger(extra: Sequence, sink) -> Callable[[], None]:
-    log = structlog.wrap_logger(
-        structlog.BytesLogger(sink),
-        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"),
-                    *extra, structlog.processors.JSONRenderer(serializer=orjson.dumps)],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        cache_logger_on_first_use=True,
-    )
+    log = make_logger(extra, sink)
     return lambda: log.info("contact updated", **FIELDS)
 
 

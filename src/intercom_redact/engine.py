@@ -415,21 +415,11 @@ class _Walk:
         """Store the redacted ``v`` at ``out[key]``; False when the op drops it."""
         t = type(v)
         kind = op.kind
-        if t is str:
-            if kind == _SCAN:
+        if t is str or t in _SCALARS:
+            if kind <= _SCAN or v is None or t is bool:  # numbers carry no free text
                 out[key] = v
-                self.texts.append((out, key, v))
-            elif kind == _KEEP:
-                out[key] = v
-            elif kind == _REPLACE:
-                out[key] = self.replace(op, v)
-            else:
-                self.drop(op, v)
-                return False
-            return True
-        if t in _SCALARS:
-            if kind <= _SCAN or v is None or t is bool:
-                out[key] = v
+                if kind == _SCAN and t is str:
+                    self.texts.append((out, key, v))
             elif kind == _REPLACE:
                 out[key] = self.replace(op, v)
             else:
