@@ -193,6 +193,15 @@ def test_non_string_keys(redactor):
     assert out[1] == "[REDACTED:EMAIL_ADDRESS]" and out[(2, 3)] == "x" and out[None] == "y"
 
 
+def test_personal_data_in_keys_is_redacted_and_never_cached(redactor):
+    value = {"opens": {EMAIL: 3, "x@example.org": 1, "plain": 2}}
+    out, summary = redactor.redact_with_summary(value)
+    assert out == {"opens": {"[REDACTED:EMAIL_ADDRESS]": 3, "[REDACTED:EMAIL_ADDRESS]#2": 1, "plain": 2}}
+    assert summary.types == {"EMAIL_ADDRESS": 2}
+    again = redactor.redact(value)  # a dirty key is checked every time, not remembered
+    assert EMAIL not in repr(again)
+
+
 def test_redact_text_and_html(redactor):
     assert redactor.redact_text(f"mail {EMAIL}") == "mail [REDACTED:EMAIL_ADDRESS]"
     html = f'<p>Hi, write to <a href="mailto:{EMAIL}">{EMAIL}</a></p>'

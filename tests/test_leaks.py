@@ -256,8 +256,6 @@ def test_cli_redact_command(batch):
 # -- what the library does not promise yet -----------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="dict keys are never redacted: {'jane@example.com': 3} leaks; "
-                                       "the engine walks values only (see the issue-7 report)")
 def test_personal_data_in_dict_keys():
     assert "jane@example.com" not in repr(REDACTOR.redact({"opens_by_email": {"jane@example.com": 3}}))
 

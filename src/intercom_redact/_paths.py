@@ -24,13 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar, Union
 
-__all__ = ["PathSyntaxError", "Segment", "parse_path", "PathMatcher", "MatchState"]
+__all__ = ["MAX_CACHED_TRANSITIONS", "PathSyntaxError", "Segment", "parse_path", "PathMatcher", "MatchState"]
 
 T = TypeVar("T")
 
 # Transition caches stop growing past this many keys per state, so that events
 # with unbounded key sets (ids used as keys) cannot grow memory without bound.
-_MAX_CACHED_TRANSITIONS = 4096
+MAX_CACHED_TRANSITIONS = 4096
 
 
 class PathSyntaxError(ValueError):
@@ -164,12 +164,16 @@ class MatchState(Generic[T]):
         """True when no rule can match at or below this state."""
         return not self._positions
 
-    def step_key(self, key: str) -> MatchState[T]:
-        """The state after descending into ``key`` (a string as found in the data)."""
+    def step_key(self, key: str, *, cache: bool = True) -> MatchState[T]:
+        """The state after descending into ``key`` (a string as found in the data).
+
+        ``cache=False`` keeps ``key`` out of the transition cache (a key that
+        holds personal data must not be remembered).
+        """
         state = self.next_key.get(key)
         if state is None:
             state = self._matcher._advance(self._positions, key.lower())
-            if len(self.next_key) < _MAX_CACHED_TRANSITIONS:
+            if cache and len(self.next_key) < MAX_CACHED_TRANSITIONS:
                 self.next_key[key] = state
         return state
 
@@ -183,7 +187,7 @@ class MatchState(Generic[T]):
         state = self._next_index.get(index)
         if state is None:
             state = self._matcher._advance(self._positions, index)
-            if len(self._next_index) < _MAX_CACHED_TRANSITIONS:
+            if len(self._next_index) < MAX_CACHED_TRANSITIONS:
                 self._next_index[index] = state
         return state
 

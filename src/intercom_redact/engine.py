@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._paths import MatchState, PathMatcher, parse_path
+from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 
@@ -483,9 +483,9 @@ class _Walk:
         # The common leaves (kept or free-text strings and numbers) are handled
         # inline: this loop runs for every key of every event.
         for k, v in d.items():
-            child = next_key.get(k) if type(k) is str else None
+            child = next_key.get(k)
             if child is None:
-                child = state.step_key(k if type(k) is str else _key_text(k))
+                child, k = self.new_key(state, k, out)
             m = child.match
             if m is not None:
                 op_v = m
@@ -508,6 +508,27 @@ class _Walk:
         if ident:
             self.active.discard(ident)
         return out
+
+    def new_key(self, state: MatchState[_Op], key: Any, out: dict) -> tuple[MatchState[_Op], Any]:
+        """A key not seen at this place before: scan it as free text before trusting it.
+
+        Clean keys enter the transition cache and are never scanned again; a key
+        holding personal data (``{"jane@example.com": 3}``) is replaced by its
+        redacted text and stays out of the cache, so it is checked every time.
+        """
+        text = key if type(key) is str else _key_text(key)
+        findings = self.r.scanner.scan(text)
+        if not findings:
+            child = state.step_key(text)
+            if type(key) is not str and len(state.next_key) < MAX_CACHED_TRANSITIONS:
+                state.next_key[key] = child  # e.g. the sinks' part markers: cached as themselves
+            return child, key
+        redacted = self.r._apply(text, findings, False, self.summary, ())
+        clean, n = redacted, 1
+        while clean in out:  # two keys redacted alike must not overwrite each other
+            n += 1
+            clean = f"{redacted}#{n}"
+        return state.step_key(text, cache=False), clean
 
     def sequence(self, items: Iterable[Any], state: MatchState[_Op], op: _Op, depth: int) -> list:
         items = items if isinstance(items, (list, tuple)) else list(items)
