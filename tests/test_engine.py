@@ -168,6 +168,13 @@ def test_cycles_are_named_when_deep_enough():
     assert summary.fail_closed == {"cycle": 1}
 
 
+def test_free_text_of_an_event_with_too_many_known_values_fails_closed(redactor):
+    contacts = [{"email": f"user{i}@example.com", "name": f"Person Number{i}"} for i in range(1500)]
+    out, summary = redactor.redact_with_summary({"event": "synced user7@example.com", "contacts": contacts})
+    assert out["event"] == "[REDACTED:UNSCANNED]"
+    assert summary.fail_closed == {"size": 1}
+
+
 def test_time_budget_fails_closed():
     r = Redactor(Policy(time_budget=1e-9))
     out, summary = r.redact_with_summary({"a": {"b": {"email": EMAIL}}})

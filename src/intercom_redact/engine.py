@@ -46,6 +46,9 @@ _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.E
 _MIN_KNOWN_LENGTH = 3
 _FAIL_TYPE = "UNSCANNED"
 _TRACK_CYCLES_FROM = 8
+# More known values than this in one event (a bulk payload of contacts) and its
+# free text is redacted whole rather than searched value by value.
+_MAX_KNOWN_VALUES = 2000
 # Intercom bodies are HTML fragments; other text is read as plain text, so that
 # "<jane@example.com>" in a log message is never mistaken for a tag.
 _LOOKS_LIKE_HTML = re.compile(
@@ -360,8 +363,15 @@ class _Walk:
             return self.r._fail_whole(value)  # an event stays a dict, with none of its content
         if self.texts:
             containers = [(c, k) for c, k, _ in self.texts]
-            redacted = self.r._redact_texts([t for _, _, t in self.texts], None, self.known,
-                                            self.summary, self.scan, self.overrides)
+            # Searching every text for every known value costs texts x values: an
+            # event past either bound has its free text redacted whole instead.
+            reason = ("time" if time.perf_counter() > self.deadline
+                      else "size" if len(self.known) > _MAX_KNOWN_VALUES else None)
+            if reason is not None:
+                redacted = [self.fail(reason) for _ in containers]
+            else:
+                redacted = self.r._redact_texts([t for _, _, t in self.texts], None, self.known,
+                                                self.summary, self.scan, self.overrides)
             for (container, key), text in zip(containers, redacted):
                 container[key] = text
         for container, key, rebuild, parts in self.finishers:
