@@ -265,8 +265,6 @@ def test_url_encoded_email_in_a_query_string():
     assert "jane.doe%40example.com" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="known names and phones are matched with whitespace or digit "
-                                       "separators only, not form-encoded (Jane+Doe, %2B44+20+7946+0958)")
 def test_url_encoded_known_name_and_phone():
     event = {"contact": {"name": "Jane Doe", "phone": "+44 20 7946 0958"},
              "url": "https://app.example.com/search?q=Jane+Doe&tel=%2B44+20+7946+0958"}

@@ -29,7 +29,7 @@ MIN_LENGTH = 3
 """Shorter values are ignored: a one- or two-letter value would cut up unrelated words."""
 
 # A run of digits with short separators between them: where a phone may be written.
-_DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()]{0,3}\d)+")
+_DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
 _PHONE_VALUE = re.compile(r"\+?[\d\s.\-()/]{7,}")
 _NON_DIGITS = re.compile(r"\D+")
 _HAS_DIGIT = re.compile(r"\d").search
@@ -66,7 +66,8 @@ def _phone_forms(value: str) -> tuple[str, frozenset[str]] | None:
 
 @functools.lru_cache(maxsize=4096)
 def _words(value: str) -> re.Pattern[str]:
-    body = r"\s+".join(re.escape(word) for word in value.split())
+    # Words may also be joined as a form encodes spaces: "Jane+Doe", "Jane%20Doe".
+    body = r"(?:\s+|\+|%20)".join(re.escape(word) for word in value.split())
     head = r"(?<!\w)" if value[0].isalnum() else ""
     tail = r"(?!\w)" if value[-1].isalnum() else ""
     return re.compile(head + body + tail, re.IGNORECASE)
