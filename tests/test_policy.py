@@ -125,3 +125,20 @@ def test_pseudonymize_without_a_key_is_a_configuration_error(monkeypatch):
 def test_rule_objects_are_validated():
     with pytest.raises(PolicyError, match="unknown action"):
         Policy(rules=(Rule("x", "nope"),))
+
+
+def test_the_readme_policy_example_loads(tmp_path):
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    block = re.search(r"```toml\n(# policy\.toml\n.*?)```", readme, re.S).group(1)
+    path = tmp_path / "policy.toml"
+    path.write_text(block)
+    policy = Policy.from_toml(path)
+    r = Redactor(policy, hmac_key="k", hmac_key_id="k1")
+    out = r.redact({"custom_attributes": {"nickname": "JJ"}, "email": "a@b.co", "note": "card 4111 1111 1111 1111"})
+    assert out["custom_attributes"]["nickname"] == "[REDACTED:PERSON]"
+    assert out["email"].startswith("EMAIL_ADDRESS:k1:")
+    assert out["note"] == "card **** 1111"
+    assert policy.retention["contact_cache"] == 14
