@@ -1,8 +1,11 @@
-"""GDPR/CCPA helpers around Intercom: API client, DSAR export, deletion, audit log."""
+"""GDPR/CCPA helpers around Intercom.
 
-from intercom_redact.compliance.client import DEFAULT_VERSION, REGIONS, IntercomClient
-from intercom_redact.compliance.dsar import EVENTS_NOTE, export_contact_data, write_export
-from intercom_redact.compliance.errors import (
+The API client and its errors, DSAR export, right to deletion with a tamper-evident audit log,
+local stores, retention, minimization, bulk content export and redaction at source.
+"""
+
+from .client import DEFAULT_VERSION, IntercomClient, REGIONS
+from .errors import (
     AmbiguousContactError,
     BadRequest,
     Conflict,
@@ -17,31 +20,14 @@ from intercom_redact.compliance.errors import (
     Unauthorized,
     Unprocessable,
 )
-
-__all__ = [
-    "DEFAULT_VERSION",
-    "EVENTS_NOTE",
-    "REGIONS",
-    "AmbiguousContactError",
-    "BadRequest",
-    "Conflict",
-    "ContactNotFound",
-    "Forbidden",
-    "IntercomClient",
-    "IntercomConnectionError",
-    "IntercomError",
-    "MissingTokenError",
-    "NotFound",
-    "RateLimited",
-    "ServerError",
-    "Unauthorized",
-    "Unprocessable",
-    "export_contact_data",
-    "write_export",
-]
-
-# Bulk content export and redaction at source.
-from intercom_redact.compliance.export import (  # noqa: E402
+from .dsar import EVENTS_NOTE, export_contact_data, write_export
+from ._sql import DatabaseError
+from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
+from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
+from .deletion import DeletionResult, delete_contact_data, pending_deletions, resume_pending
+from .retention import enforce_retention, retention_periods
+from .minimize import MinimizationError, Minimizer, minimize
+from .export import (
     ExportCanceled,
     ExportError,
     ExportFailed,
@@ -53,7 +39,7 @@ from intercom_redact.compliance.export import (  # noqa: E402
     start_content_export,
     wait_for_content_export,
 )
-from intercom_redact.compliance.source import (  # noqa: E402
+from .source import (
     PartFinding,
     SourceReport,
     StateMismatch,
@@ -62,69 +48,60 @@ from intercom_redact.compliance.source import (  # noqa: E402
     select_conversations,
 )
 
-__all__ += [
+__all__ = [
+    "DEFAULT_VERSION",
+    "EVENTS_NOTE",
+    "REGIONS",
+    "AmbiguousContactError",
+    "AuditLog",
+    "AuditRecord",
+    "BadRequest",
+    "ChainProblem",
+    "Conflict",
+    "ContactNotFound",
+    "ContactStore",
+    "DatabaseError",
+    "DeletionResult",
     "ExportCanceled",
+    "ExportDirectory",
     "ExportError",
     "ExportFailed",
     "ExportJobActive",
     "ExportResult",
     "ExportTimeout",
+    "Forbidden",
+    "IntercomClient",
+    "IntercomConnectionError",
+    "IntercomError",
+    "LocalStore",
+    "MinimizationError",
+    "Minimizer",
+    "MissingTokenError",
+    "NotFound",
     "PartFinding",
+    "RateLimited",
+    "RetentionStore",
+    "SQLStore",
+    "ServerError",
     "SourceReport",
     "StateMismatch",
+    "Unauthorized",
+    "Unprocessable",
+    "VerifyReport",
+    "default_audit_url",
+    "delete_contact_data",
     "download_redacted_export",
+    "enforce_retention",
+    "export_contact_data",
     "export_content",
+    "minimize",
+    "pending_deletions",
     "redact_at_source",
+    "resume_pending",
+    "retention_periods",
     "scan_conversation",
     "select_conversations",
     "start_content_export",
     "wait_for_content_export",
-]
-
-# Audit log, local stores, deletion, retention, minimization.
-from intercom_redact.compliance._sql import DatabaseError  # noqa: E402
-from intercom_redact.compliance.audit import (  # noqa: E402
-    AuditLog,
-    AuditRecord,
-    ChainProblem,
-    VerifyReport,
-    default_audit_url,
-)
-from intercom_redact.compliance.deletion import (  # noqa: E402
-    DeletionResult,
-    delete_contact_data,
-    pending_deletions,
-    resume_pending,
-)
-from intercom_redact.compliance.minimize import MinimizationError, Minimizer, minimize  # noqa: E402
-from intercom_redact.compliance.retention import enforce_retention, retention_periods  # noqa: E402
-from intercom_redact.compliance.stores import (  # noqa: E402
-    ContactStore,
-    ExportDirectory,
-    LocalStore,
-    RetentionStore,
-    SQLStore,
-)
-
-__all__ += [
-    "AuditLog",
-    "AuditRecord",
-    "ChainProblem",
-    "ContactStore",
-    "DatabaseError",
-    "DeletionResult",
-    "ExportDirectory",
-    "LocalStore",
-    "MinimizationError",
-    "Minimizer",
-    "RetentionStore",
-    "SQLStore",
-    "VerifyReport",
-    "default_audit_url",
-    "delete_contact_data",
-    "enforce_retention",
-    "minimize",
-    "pending_deletions",
-    "resume_pending",
-    "retention_periods",
+    "write_export",
 ]
