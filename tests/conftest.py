@@ -54,6 +54,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def redactor():
+    """One default :class:`~intercom_redact.Redactor` for the session, its scanner warmed up
+    (a Redactor is thread-safe and shared by design)."""
+    from intercom_redact import Redactor
+
+    shared = Redactor()
+    shared.redact_text("warm up the scanner: jane@example.com")
+    return shared
+
+
 @pytest.fixture
 def fake_intercom() -> Iterator[FakeIntercom]:
     """A :class:`~intercom_redact.testing.FakeIntercom` (seed 0) serving on 127.0.0.1 for one test."""

@@ -116,10 +116,6 @@ class Seen:
     text: str
 
 
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return Redactor()
-
 
 @contextlib.contextmanager
 def fresh_logger() -> Iterator[logging.Logger]:

@@ -14,10 +14,6 @@ from intercom_redact import Policy, Redactor
 EMAIL = "jane.doe@example.com"
 
 
-@pytest.fixture(scope="module")
-def redactor():
-    return Redactor()
-
 
 def contact():
     return {

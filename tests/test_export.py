@@ -25,10 +25,6 @@ from intercom_redact.testing import EXPORT_CSV_COLUMNS, FakeIntercom
 FAST = {"poll_interval": 0.001, "max_poll_interval": 0.005}
 
 
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return Redactor()
-
 
 def _everything(fake: FakeIntercom) -> tuple[int, int]:
     return 0, fake.workspace.now + 86400

@@ -16,10 +16,6 @@ EMAIL = "marisol.quintero@example.com"
 OTHER_EMAIL = "thaddeus.abernathy@example.org"
 
 
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return Redactor()
-
 
 def _run(redactor: Redactor, data: bytes, **kwargs) -> tuple[bytes, FileStats]:
     out = io.BytesIO()

@@ -35,7 +35,6 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pythonjsonlogger.json import JsonFormatter
 
-from intercom_redact import Redactor
 from intercom_redact.logging import RedactingFilter
 from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor, RedactingSpanExporter
 from intercom_redact.structlog import RedactProcessor
@@ -99,12 +98,6 @@ def run_threads(log_one: Callable[[int, int], None], events: int = EVENTS) -> fl
     assert not errors, errors[0]
     return elapsed
 
-
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    shared = Redactor()
-    shared.redact_text("warm up: jane@example.com")
-    return shared
 
 
 def _rate(figures, sink: str, elapsed: float) -> None:

@@ -22,10 +22,6 @@ NAME = "Jane Doe"
 PHONE = "+31 20 123 4567"
 
 
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return Redactor()
-
 
 @pytest.fixture
 def make_logger():

@@ -11,10 +11,6 @@ from intercom_redact.compliance.audit import AuditLog
 from intercom_redact.testing import FakeIntercom
 
 
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return Redactor()
-
 
 def _contact(fake: FakeIntercom) -> str:
     """A contact with a handful of conversations (the busiest one has 45)."""

@@ -19,10 +19,6 @@ NAME = "Jane Doe"
 PHONE = "+31 20 123 4567"
 
 
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return Redactor()
-
 
 def json_logger(processors: list, out: io.StringIO):
     return structlog.wrap_logger(structlog.PrintLogger(out), processors=processors)
