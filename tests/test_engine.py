@@ -142,6 +142,12 @@ def test_exceptions_keep_their_type_and_lose_the_pii(redactor):
     assert err.__traceback__ is not None and EMAIL in str(err)
 
 
+def test_supplied_ids_are_kept_unless_they_hold_personal_data(redactor):
+    out = redactor.redact({"external_id": "cus_8812", "user_id": EMAIL, "id": "6762f0a91bb69f9f2193bb1a"})
+    assert out == {"external_id": "cus_8812", "user_id": "[REDACTED:EMAIL_ADDRESS]",
+                   "id": "6762f0a91bb69f9f2193bb1a"}
+
+
 def test_bounds_fail_closed_and_are_counted(redactor):
     cyclic = {"a": {}}
     cyclic["a"]["loop"] = cyclic

@@ -114,8 +114,11 @@ def _classification() -> tuple[Rule, ...]:
         ("**.custom_attributes.address", "STREET_ADDRESS"),
         ("**.custom_attributes.ssn", "US_SSN"),
     ]
-    identifiers = ["**.id", "**.external_id", "**.user_id", "**.intercom_user_id", "**.contact_ids"]
-    content = ["**.body", "**.subject", "**.title", "**.custom_attributes"]
+    # Ids Intercom generates are kept; ids the workspace supplies (external_id,
+    # user_id) are often the customer's email, so they are scanned: an opaque id
+    # passes the scan unchanged, an email does not.
+    identifiers = ["**.id", "**.intercom_user_id", "**.contact_ids"]
+    content = ["**.body", "**.subject", "**.title", "**.custom_attributes", "**.external_id", "**.user_id"]
     metadata = [
         "**.created_at", "**.updated_at", "**.role", "**.type", "**.state",
         # Tags and segments are named by the workspace, not by the customer.
