@@ -18,6 +18,8 @@ FOUND = [
     ("write to jane.doe+test@example.co.uk today", "EMAIL_ADDRESS", "jane.doe+test@example.co.uk"),
     ("GET /contacts/jane@example.com?next=/a&email=bo@example.org", "EMAIL_ADDRESS", "jane@example.com"),
     ("GET /contacts/jane@example.com?next=/a&email=bo@example.org", "EMAIL_ADDRESS", "bo@example.org"),
+    ("{'email': 'jane@example.com'}", "EMAIL_ADDRESS", "jane@example.com"),  # not the repr's quote
+    ("GET /search?email=jane.doe%40example.com&page=2", "EMAIL_ADDRESS", "jane.doe%40example.com"),
     ("call +31 20 123 4567 after five", "PHONE_NUMBER", "+31 20 123 4567"),
     ("my number is +44 20 7946 0958.", "PHONE_NUMBER", "+44 20 7946 0958"),
     ("call me at (415) 555-0132 please", "PHONE_NUMBER", "(415) 555-0132"),

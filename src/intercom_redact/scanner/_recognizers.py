@@ -51,7 +51,8 @@ class OfflineEmailRecognizer(EmailRecognizer):
         # "/", "?", "=" and "&" are legal in a local part but in logs they are URL
         # syntax: "GET /contacts/jane@example.com" and "?email=jane@example.com"
         # must yield "jane@example.com".  Query strings encode "@" as "%40".
-        r"(?<![\w.!#$%'*+^`{|}~-])[\w!#$%'*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
+        # Nor does a local part start with "'": in a repr it is the string's quote.
+        r"(?<![\w.!#$%*+^`{|}~-])[\w!#$%*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
         r"[\w!#$%'*+^`{|}~-])?(?:@|%40)\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
         0.5,
     )]
