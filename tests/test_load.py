@@ -124,11 +124,8 @@ def test_structlog_under_load(redactor, figures):
     check(lines)
 
 
-def test_stdlib_under_load(redactor, figures):
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RedactingFilter(redactor))
+def _stdlib_logging(handler: logging.Handler):
+    """A fresh, non-propagating logger on ``handler`` and a per-thread log call for run_threads."""
     logger = logging.getLogger(f"tests.load.{uuid.uuid4().hex[:8]}")
     logger.propagate = False
     logger.setLevel(logging.INFO)
@@ -137,6 +134,16 @@ def test_stdlib_under_load(redactor, figures):
     def log_one(thread: int, i: int) -> None:
         message, fields = event_of(thread, i)
         logger.info(message, extra=fields)
+
+    return logger, log_one
+
+
+def test_stdlib_under_load(redactor, figures):
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter(redactor))
+    logger, log_one = _stdlib_logging(handler)
 
     try:
         _rate(figures, "stdlib filter", run_threads(log_one))
@@ -162,14 +169,7 @@ def test_otel_logs_deferred_under_load(redactor, figures, queue):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         handler = LoggingHandler(logger_provider=provider)
-    logger = logging.getLogger(f"tests.load.{uuid.uuid4().hex[:8]}")
-    logger.propagate = False
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-
-    def log_one(thread: int, i: int) -> None:
-        message, fields = event_of(thread, i)
-        logger.info(message, extra=fields)
+    logger, log_one = _stdlib_logging(handler)
 
     start = time.perf_counter()
     try:

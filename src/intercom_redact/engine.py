@@ -51,6 +51,7 @@ _TRACK_CYCLES_FROM = 8
 _MAX_KNOWN_VALUES = 2000
 # Intercom bodies are HTML fragments; other text is read as plain text, so that
 # "<jane@example.com>" in a log message is never mistaken for a tag.
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}").fullmatch
 _LOOKS_LIKE_HTML = re.compile(
     r"</?(?:p|br|div|span|a|b|i|u|em|strong|ul|ol|li|img|h[1-6]|blockquote|pre|code|table|tr|td|th|hr)"
     r"(?:\s[^<>]*)?/?>",
@@ -264,7 +265,13 @@ class Redactor:
         # Keep the shape a caller relies on (a log event stays a dict) but none of the content.
         if isinstance(value, Mapping):
             try:
-                return {k if isinstance(k, str) else repr(type(k)): self._unscanned for k in value}
+                out: dict[Any, str] = {}
+                for k in value:
+                    # Only identifier-like keys survive: no key scan ran, and a key
+                    # may itself be personal data ({"jane@example.com": 3}).
+                    name = k if isinstance(k, str) and _PLAIN_KEY(k) else repr(type(k))
+                    out[name if name not in out else f"{name}#{len(out)}"] = self._unscanned
+                return out
             except Exception:
                 return {"event": self._unscanned}
         return self._unscanned
