@@ -9,6 +9,7 @@
   let all parts of an event go through one ``redact`` call, so the personal
   values caught in fields are also removed from the message.
 * The ``redaction.count`` / ``redaction.types`` summary attributes.
+* :func:`blank`: the engine's one fail-closed rule, keeping the part markers.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ __all__ = [
     "SUMMARY_KEYS",
     "SUMMARY_TYPES",
     "Part",
+    "blank",
     "enter",
     "leave",
     "summary_attributes",
-    "unscanned",
 ]
 
 SUMMARY_COUNT = "redaction.count"
@@ -68,9 +69,9 @@ class Part:
         return f"Part({self.label!r})"
 
 
-def unscanned(redactor: Redactor) -> str:
-    """The placeholder for a value redacted whole."""
-    return redactor.policy.placeholder_for("UNSCANNED")
+def blank(value: Any, redactor: Redactor) -> Any:
+    """Fail closed on an event: identifier-like keys and part markers, no content."""
+    return redactor.fail_closed(value, marker=Part)
 
 
 def summary_attributes(summary: Summary, previous: Any = None) -> dict[str, Any]:

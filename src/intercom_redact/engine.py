@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._failclosed import UNSCANNED, blank
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
@@ -44,14 +45,12 @@ _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.E
 
 # Known values shorter than this would match inside ordinary words.
 _MIN_KNOWN_LENGTH = 3
-_FAIL_TYPE = "UNSCANNED"
 _TRACK_CYCLES_FROM = 8
 # More known values than this in one event (a bulk payload of contacts) and its
 # free text is redacted whole rather than searched value by value.
 _MAX_KNOWN_VALUES = 2000
 # Intercom bodies are HTML fragments; other text is read as plain text, so that
 # "<jane@example.com>" in a log message is never mistaken for a tag.
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}").fullmatch
 _LOOKS_LIKE_HTML = re.compile(
     r"</?(?:p|br|div|span|a|b|i|u|em|strong|ul|ol|li|img|h[1-6]|blockquote|pre|code|table|tr|td|th|hr)"
     r"(?:\s[^<>]*)?/?>",
@@ -81,7 +80,7 @@ class Summary:
 
     def failed(self, reason: str) -> None:
         self.fail_closed[reason] = self.fail_closed.get(reason, 0) + 1
-        self.add(_FAIL_TYPE, "fail_closed")
+        self.add(UNSCANNED, "fail_closed")
 
 
 class _Op:
@@ -154,7 +153,7 @@ class Redactor:
         for entity_type in policy.types:
             self._type_op(entity_type)  # a pseudonymize type without a key fails here, not per event
         self._default = _Op(_SCAN, None, "default")
-        self._unscanned = policy.placeholder_for(_FAIL_TYPE)
+        self._unscanned = policy.placeholder_for(UNSCANNED)
 
     def _rule_op(self, rule: Rule) -> _Op:
         spec = rule.specificity
@@ -248,7 +247,7 @@ class Redactor:
             return walk.run(value), summary
         except Exception:
             summary.failed("error")
-            return self._fail_whole(value), summary
+            return self.fail_closed(value), summary
 
     def redact_text(self, text: str, *, html: bool = False,
                     known_values: Iterable[tuple[str, str]] = ()) -> str:
@@ -261,20 +260,17 @@ class Redactor:
         except Exception:
             return self._unscanned
 
-    def _fail_whole(self, value: Any) -> Any:
-        # Keep the shape a caller relies on (a log event stays a dict) but none of the content.
-        if isinstance(value, Mapping):
-            try:
-                out: dict[Any, str] = {}
-                for k in value:
-                    # Only identifier-like keys survive: no key scan ran, and a key
-                    # may itself be personal data ({"jane@example.com": 3}).
-                    name = k if isinstance(k, str) and _PLAIN_KEY(k) else repr(type(k))
-                    out[name if name not in out else f"{name}#{len(out)}"] = self._unscanned
-                return out
-            except Exception:
-                return {"event": self._unscanned}
+    @property
+    def unscanned(self) -> str:
+        """The placeholder of a value redacted whole (``[REDACTED:UNSCANNED]`` by default)."""
         return self._unscanned
+
+    def fail_closed(self, value: Any, *, marker: type | None = None) -> Any:
+        """``value`` redacted whole: an event keeps its identifier-like keys, nothing else.
+
+        What every sink does when redaction cannot finish (see :mod:`._failclosed`).
+        """
+        return blank(value, self._unscanned, marker=marker)
 
     def _redact_texts(self, texts: list[str], html: bool | None, known: list[tuple[str, str]],
                       summary: Summary, scan: bool, overrides: list[tuple[str, str, _Op]] = ()) -> list[str]:
@@ -299,7 +295,7 @@ class Redactor:
 
         kept = []
         for finding in findings:
-            if finding.entity_type == _FAIL_TYPE:
+            if finding.entity_type == UNSCANNED:
                 summary.failed("unscanned")
                 return self._unscanned
             op = self._type_op(finding.entity_type)
@@ -367,7 +363,7 @@ class _Walk:
         box = [None]
         self.put(box, 0, value, self.r._root, self.r._default, 0)
         if box[0] is self.r._unscanned and isinstance(value, Mapping):
-            return self.r._fail_whole(value)  # an event stays a dict, with none of its content
+            return self.r.fail_closed(value)  # an event stays a dict, with none of its content
         if self.texts:
             containers = [(c, k) for c, k, _ in self.texts]
             # Searching every text for every known value costs texts x values: an

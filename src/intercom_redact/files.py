@@ -176,11 +176,11 @@ class _Job:
             return orjson.dumps(clean) + eol
         except TypeError:  # pragma: no cover - a JSON value redacts to JSON; fail closed regardless
             stats.fail_closed["error"] = stats.fail_closed.get("error", 0) + 1
-            return orjson.dumps(self.redactor.policy.placeholder_for("UNSCANNED")) + eol
+            return orjson.dumps(self.redactor.unscanned) + eol
 
 
 def _as_text(value: Any, redactor: Redactor) -> str:
-    return value if isinstance(value, str) else redactor.policy.placeholder_for("UNSCANNED")
+    return value if isinstance(value, str) else redactor.unscanned
 
 
 class _CsvPlan:
@@ -218,7 +218,7 @@ class _CsvPlan:
 
     def from_record(self, record: Any, row: Sequence[str], redactor: Redactor) -> list[str]:
         if not isinstance(record, dict):  # the engine failed closed on the whole row
-            return [redactor.policy.placeholder_for("UNSCANNED")] * len(row)
+            return [redactor.unscanned] * len(row)
         cells = []
         for path, kept, cell in zip(self.paths, self.kept, row):
             if kept:

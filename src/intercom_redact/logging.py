@@ -122,11 +122,14 @@ def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: 
 
 
 def _blank(clean: logging.LogRecord, redactor: Redactor) -> None:
-    """Fail closed: keep the record's metadata, none of its content."""
-    placeholder = _sinks.unscanned(redactor)
+    """Fail closed: keep the record's metadata, none of its content (extra
+    fields as the engine's fail-closed rule leaves an event)."""
+    placeholder = redactor.unscanned
     cdict = clean.__dict__
-    for key in [k for k in cdict if k not in _NOT_FIELDS]:
-        cdict[key] = placeholder
+    fields = [k for k in cdict if k not in _NOT_FIELDS]
+    for key in fields:
+        del cdict[key]
+    cdict.update(_sinks.blank(dict.fromkeys(fields), redactor))
     clean.msg = placeholder
     clean.args = ()
     if "message" in cdict:
@@ -256,7 +259,7 @@ class RedactingFormatter(logging.Formatter):
             try:
                 return _fallback_formatter.format(clean)
             except Exception:
-                return _sinks.unscanned(self.redactor)
+                return self.redactor.unscanned
 
     def __repr__(self) -> str:
         return f"RedactingFormatter({self.wrapped!r}, {self.redactor!r})"

@@ -147,8 +147,9 @@ class _Sink:
         self._counter = RedactionCounter(meter_provider) if record_metrics else None
 
     def _redact(self, event: dict[Any, Any], anchor: _sinks.Part, scan: bool,
-                counter: RedactionCounter | None = None) -> dict[Any, Any]:
-        """Redact ``event`` (never raises; fails closed) and count what was done.
+                counter: RedactionCounter | None = None) -> dict[Any, Any] | None:
+        """Redact ``event`` (never raises) and count what was done; ``None``
+        when it must fail closed (the caller blanks the record's own parts).
 
         ``anchor`` is a part every event has (the body, the span name): missing
         from the result, the engine replaced the event whole.  ``redaction.*``
@@ -156,15 +157,15 @@ class _Sink:
         """
         previous = {k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
         if not _sinks.enter():
-            return _blank(event, self.redactor)
+            return None
         try:
             clean, done = self.redactor.redact_with_summary(event, scan=scan)
         except Exception:
-            return _blank(event, self.redactor)
+            return None
         finally:
             _sinks.leave()
         if anchor not in clean:  # redacted whole: its parts cannot be told apart any more
-            return _blank(event, self.redactor)
+            return None
         counter = counter if counter is not None else self._counter
         if counter is not None and done.count:
             try:
@@ -182,6 +183,8 @@ class _Sink:
         event, plan = _nest(original)
         event[_BODY] = record.body
         clean = self._redact(event, _BODY, scan, counter)
+        if clean is None:
+            return self.redactor.unscanned, _sinks.blank(original, self.redactor), original
         body = clean.pop(_BODY, None)
         return body, _flatten(clean, plan), original
 
@@ -215,7 +218,7 @@ class RedactingLogRecordProcessor(_Sink, LogRecordProcessor):
         try:
             _assign(record, attributes, original)
         except Exception:  # a value the SDK refuses: fail closed
-            body, record.attributes = _sinks.unscanned(self.redactor), {}
+            body, record.attributes = self.redactor.unscanned, {}
         record.body = body
         if getattr(record, "exception", None) is not None:
             record.exception = None
@@ -271,7 +274,7 @@ class RedactingLogExporter(_Sink, LogRecordExporter):
         try:
             record.attributes = _bounded(attributes, original.attributes)
         except Exception:  # a value the SDK refuses: fail closed
-            body, record.attributes = _sinks.unscanned(self.redactor), {}
+            body, record.attributes = self.redactor.unscanned, {}
         record.body = body
         if getattr(record, "exception", None) is not None:
             record.exception = None
@@ -327,6 +330,16 @@ class RedactingSpanExporter(_Sink, SpanExporter):
             event[_LINKS].append(parts)
             link_plans.append(part_plan)
         clean = self._redact(event, _NAME, True)
+        if clean is None:
+            blank = self.redactor.unscanned
+            clean = {_NAME: blank, **({_STATUS: blank} if status.description else {}),
+                     _EVENTS: [{_NAME: blank, **_sinks.blank(dict(e.attributes or {}), self.redactor)}
+                               for e in span.events],
+                     _LINKS: [_sinks.blank(dict(link.attributes or {}), self.redactor) for link in span.links],
+                     **_sinks.blank(dict(span.attributes or {}), self.redactor)}
+            plan = _FLAT
+            event_plans = [_FLAT] * len(span.events)
+            link_plans = [_FLAT] * len(span.links)
 
         name = clean.pop(_NAME)
         description = clean.pop(_STATUS, None)
@@ -364,6 +377,9 @@ _Plan = tuple[frozenset[str], list[tuple[str, list[str]]]]
 _DROPPED = object()
 
 
+_FLAT: _Plan = (frozenset(), [])  # attributes that were never nested
+
+
 def _nest(attributes: Mapping[str, Any]) -> tuple[dict[Any, Any], _Plan]:
     """``attributes`` as an event for the engine, dotted keys read as paths.
 
@@ -379,7 +395,7 @@ def _nest(attributes: Mapping[str, Any]) -> tuple[dict[Any, Any], _Plan]:
         else:
             event[key] = value
     if not dotted:
-        return event, (frozenset(), [])
+        return event, _FLAT
     tree: dict[str, Any] = {}
     made: set[int] = set()  # maps built here; a user's map value is never entered
     paths = []
@@ -430,15 +446,6 @@ def _scan_only(policy: Policy) -> Policy:
     rules = tuple(rule if rule.action in ("keep", "scan") else dataclasses.replace(rule, action="keep")
                   for rule in policy.rules)
     return dataclasses.replace(policy, rules=rules, secret_keys=frozenset())
-
-
-def _blank(value: Any, redactor: Redactor) -> Any:
-    """Fail closed: the shape of ``value`` (maps and lists), no content."""
-    if isinstance(value, Mapping):
-        return {k: _blank(v, redactor) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blank(v, redactor) for v in value]
-    return _sinks.unscanned(redactor)
 
 
 def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -> None:

@@ -71,7 +71,7 @@ class RedactProcessor:
             meta = {k: event_dict[k] for k in _META_KEYS if k in event_dict}
             event_dict = {k: v for k, v in event_dict.items() if k not in meta}
         if not _sinks.enter():
-            clean = _blank(event_dict, self.redactor)
+            clean = _sinks.blank(event_dict, self.redactor)
         else:
             try:
                 if "exc_info" in event_dict:
@@ -80,7 +80,7 @@ class RedactProcessor:
                 if self.summary:
                     clean.update(_sinks.summary_attributes(done))
             except Exception:
-                clean = _blank(event_dict, self.redactor)
+                clean = _sinks.blank(event_dict, self.redactor)
             finally:
                 _sinks.leave()
         if meta:
@@ -96,12 +96,6 @@ class RedactProcessor:
 
     def __repr__(self) -> str:
         return f"RedactProcessor({self.redactor!r})"
-
-
-def _blank(event_dict: MutableMapping[str, Any], redactor: Redactor) -> dict[str, Any]:
-    """Fail closed: the event's keys, none of its values."""
-    placeholder = _sinks.unscanned(redactor)
-    return {k: placeholder for k in event_dict if isinstance(k, str)}
 
 
 def _name(processor: Any) -> str:

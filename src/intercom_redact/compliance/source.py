@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from .._failclosed import UNSCANNED
 from .._log import get_logger
 from ..engine import Redactor
 from .audit import AuditLog
@@ -151,7 +152,7 @@ def _types(redactor: Redactor, text: str, *, html: bool, known: list[tuple[str, 
     counts: dict[str, int] = {}
     policy = redactor.policy
     for finding in redactor.scanner.scan(text, html=html, known_values=known):
-        if finding.entity_type == "UNSCANNED" or policy.type_action(finding.entity_type) != "keep":
+        if finding.entity_type == UNSCANNED or policy.type_action(finding.entity_type) != "keep":
             counts[finding.entity_type] = counts.get(finding.entity_type, 0) + 1
     return counts
 

@@ -7,12 +7,10 @@ import html as html_lib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .._failclosed import UNSCANNED
 from ._html import tag_spans
 
 __all__ = ["UNSCANNED", "Finding", "apply_findings", "disjoint"]
-
-UNSCANNED = "UNSCANNED"
-"""Entity type of a fail-closed finding: the whole text, because it could not be scanned."""
 
 
 @dataclass(frozen=True, slots=True)
