@@ -9,10 +9,16 @@ temporary directory.  Nothing touches the network.
 from __future__ import annotations
 
 import io
+import logging
 import sys
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import orjson
+from opentelemetry.sdk._logs import ReadableLogRecord
+from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .engine import Redactor
 
@@ -82,8 +88,6 @@ def _structlog_section(redactor: Redactor, out: TextIO) -> int:
 
 
 def _stdlib_section(redactor: Redactor, out: TextIO) -> None:
-    import logging
-
     from .logging import RedactingFilter
 
     sink = io.StringIO()
@@ -106,12 +110,10 @@ def _stdlib_section(redactor: Redactor, out: TextIO) -> None:
     _section(out, "stdlib logging: RedactingFilter + a JSON formatter", sink.getvalue())
 
 
-class _JsonLines:
+class _JsonLines(logging.Formatter):
     """A minimal JSON-lines formatter (message, extra fields, exception text)."""
 
-    def format(self, record) -> str:
-        import logging
-
+    def format(self, record: logging.LogRecord) -> str:
         standard = set(vars(logging.makeLogRecord({})))
         fields = {k: v for k, v in vars(record).items() if k not in standard and k != "message"}
         line = {"level": record.levelname, "message": record.getMessage(), **fields}
@@ -153,15 +155,13 @@ def _otel_section(redactor: Redactor, out: TextIO) -> None:
     _section(out, "OpenTelemetry: a span and a log record (redacted copies, as exported)", sink.getvalue())
 
 
-class _ConsoleSpans:
+class _ConsoleSpans(SpanExporter):
     """A span exporter that writes one compact JSON line per span."""
 
     def __init__(self, sink: TextIO) -> None:
         self._sink = sink
 
-    def export(self, spans):
-        from opentelemetry.sdk.trace.export import SpanExportResult
-
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         for span in spans:
             self._sink.write(orjson.dumps({
                 "span": span.name,
@@ -179,15 +179,13 @@ class _ConsoleSpans:
         return True
 
 
-class _ConsoleLogs:
+class _ConsoleLogs(LogRecordExporter):
     """A log exporter that writes one compact JSON line per record."""
 
     def __init__(self, sink: TextIO) -> None:
         self._sink = sink
 
-    def export(self, batch):
-        from opentelemetry.sdk._logs.export import LogRecordExportResult
-
+    def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
         for readable in batch:
             record = readable.log_record
             self._sink.write(orjson.dumps({"body": record.body, "attributes": dict(record.attributes or {})},

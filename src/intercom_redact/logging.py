@@ -28,6 +28,7 @@ import logging
 import pkgutil
 import sys
 import traceback
+from types import FrameType
 from collections.abc import Mapping
 from typing import Any
 
@@ -180,7 +181,7 @@ class RedactingFilter(logging.Filter):
             record.__dict__.update(clean.__dict__)
             return True
         # The filters after this one run on the copy, as Filterer.filter would.
-        filters = owner.filters
+        filters: list[Any] = owner.filters
         for later in filters[filters.index(self) + 1:] if self in filters else ():
             result = later.filter(clean) if hasattr(later, "filter") else later(clean)
             if not result:
@@ -201,7 +202,7 @@ class RedactingFilter(logging.Filter):
 
 def _filterer_calling() -> logging.Filterer | None:
     """The handler or logger whose ``Filterer.filter`` is running this filter."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     for _ in range(4):  # a subclass's filter() may sit between us and Filterer.filter
         if frame is None:
             return None
@@ -274,4 +275,5 @@ def _build(config: Mapping[str, Any]) -> logging.Formatter:
         raise ValueError('a formatter mapping needs a "()" factory, e.g. "pythonjsonlogger.json.JsonFormatter"')
     if isinstance(factory, str):
         factory = pkgutil.resolve_name(factory)
-    return factory(**kwargs)
+    formatter: logging.Formatter = factory(**kwargs)
+    return formatter

@@ -158,6 +158,7 @@ class _Sink:
         previous = {k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
         if not _sinks.enter():
             return None
+        clean: dict[Any, Any]
         try:
             clean, done = self.redactor.redact_with_summary(event, scan=scan)
         except Exception:
@@ -281,7 +282,7 @@ class RedactingLogExporter(_Sink, LogRecordExporter):
         return dataclasses.replace(readable, log_record=record)
 
     def shutdown(self) -> None:
-        self.wrapped.shutdown()
+        self.wrapped.shutdown()  # type: ignore[no-untyped-call]  # unannotated in the SDK
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.wrapped.force_flush(timeout_millis)
@@ -488,7 +489,7 @@ def _frozen(values: dict[str, Any], dropped: int) -> BoundedAttributes:
     return out
 
 
-def _bounded_list(items: list[Any], dropped: int) -> BoundedList:
+def _bounded_list(items: list[Any], dropped: int) -> BoundedList[Any]:
     """Span events or links for export, keeping the dropped count."""
     out = BoundedList.from_seq(None, items)
     out.dropped = dropped

@@ -67,6 +67,7 @@ class RedactProcessor:
     def __call__(self, logger: Any, method_name: str,
                  event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         meta = None
+        clean: MutableMapping[str, Any]
         if "_record" in event_dict or "_from_structlog" in event_dict:
             meta = {k: event_dict[k] for k in _META_KEYS if k in event_dict}
             event_dict = {k: v for k, v in event_dict.items() if k not in meta}
