@@ -66,8 +66,14 @@ _ATTRIBUTE = re.compile(r'([a-z]+)="([^"]*)"')
 _PREFIXES = ("mailto:", "tel:")
 
 
+_LINK_TARGET = re.compile(r"(?:https?|mailto|tel):", re.IGNORECASE)
+
+
 def _keep_data_images(tag: str, attribute: str, value: str) -> str | None:
+    """Images only from data: raster URLs; link targets only web, mail and phone addresses."""
     if tag == "img" and attribute == "src" and not _DATA_IMAGE.match(value):
+        return None
+    if tag == "a" and attribute == "href" and not _LINK_TARGET.match(value):
         return None
     return value
 
