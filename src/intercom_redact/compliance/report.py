@@ -371,7 +371,7 @@ def _profile_categories(contact: Mapping[str, Any]) -> list[str]:
     found = [label for label, keys in groups if any(not _empty(contact.get(k)) for k in keys)]
     custom = contact.get("custom_attributes")
     if isinstance(custom, Mapping) and any(not _empty(v) for v in custom.values()):
-        names = ", ".join(_label(k).lower() for k, v in custom.items() if not _empty(v))
+        names = ", ".join(_label(k) for k, v in custom.items() if not _empty(v))
         found.append(f"other attributes recorded by the company ({names})")
     return found
 
@@ -519,7 +519,8 @@ h2{font-size:1.3rem;border-bottom:2px solid var(--line);padding-bottom:.2rem;mar
 h3{font-size:1.1rem;margin:1.5rem 0 .5rem}
 h4{font-size:1rem;margin:1rem 0 .25rem}
 a{color:var(--accent)}
-p,li,dd,td{overflow-wrap:anywhere}
+p,li,dd{overflow-wrap:anywhere}
+td,th{overflow-wrap:break-word}
 .lead,.facts,.meta,.iso,.role{color:var(--muted)}
 .iso{font-size:.8em;white-space:nowrap}
 .facts{font-size:.9rem}
@@ -555,6 +556,8 @@ ol.index li{break-inside:avoid}
  main{padding:.75rem}
  dl.fields,dl.fields dl.fields{grid-template-columns:1fr}
  dl.fields dd{margin-bottom:.4rem}
+ table{font-size:.85rem}
+ th,td{padding:.25rem .35rem}
  ol.index{columns:1}
 }
 @media print{
