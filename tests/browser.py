@@ -98,24 +98,23 @@ class Chromium:
         call_id = self._next_id
         self._socket.send(json.dumps({"id": call_id, "method": method, "params": params}))
         while True:
-            message = json.loads(self._socket.recv())
+            message: dict[str, Any] = json.loads(self._socket.recv())
             if message.get("id") == call_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
-                result: dict[str, Any] = message.get("result", {})
-                return result
+                return dict(message.get("result", {}))
             if "method" in message:
                 self.events.append(message)
 
     def wait_for(self, event: str, timeout: float = _CALL_TIMEOUT) -> dict[str, Any]:
         """The next event named *event* (or one already received)."""
         assert self._socket is not None
-        for message in self.events:
-            if message["method"] == event:
-                return message
+        for seen in self.events:
+            if seen["method"] == event:
+                return seen
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            message = json.loads(self._socket.recv())
+            message: dict[str, Any] = json.loads(self._socket.recv())
             if "method" in message:
                 self.events.append(message)
                 if message["method"] == event:

@@ -18,7 +18,12 @@ from typing import Any
 import pytest
 
 from intercom_redact.cli import main
-from intercom_redact.compliance import ExportDirectory, export_contact_data, render_report, write_report
+from intercom_redact.compliance import (
+    ExportDirectory,
+    export_contact_data,
+    render_report,
+    write_report,
+)
 from intercom_redact.compliance.report import (
     CONTENT_SECURITY_POLICY,
     is_report_of,

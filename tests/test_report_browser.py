@@ -19,12 +19,12 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
-
 from browser import Chromium, find_chromium
+
 from intercom_redact.cli import main
 from intercom_redact.compliance import render_report
 from intercom_redact.testing import FakeIntercom
@@ -40,7 +40,7 @@ TITLE = "Personal data held in Intercom"
 class _Counting(BaseHTTPRequestHandler):
     """Answers anything with a script and a tracking pixel's worth of content; counts every hit."""
 
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def _answer(self) -> None:
         type(self).hits.append(f"{self.command} {self.path}")
@@ -78,18 +78,18 @@ def _hostile(port: int) -> list[str]:
         f'<p>Broken image:</p><img src="{origin}/img-onerror" onerror="document.title=\'PWNED-onerror\'">',
         '<p>Link: <a href="javascript:document.title=\'PWNED-link\'">click me</a></p>',
         f'<p>Pixel:</p><img src="{origin}/remote-image.png" alt="tracking pixel">',
-        f'<iframe src="{origin}/iframe"></iframe>'
-        "<iframe srcdoc=\"<script>parent.document.title='PWNED-srcdoc'</script>\"></iframe><p>Frames</p>",
+        (f'<iframe src="{origin}/iframe"></iframe>'
+         "<iframe srcdoc=\"<script>parent.document.title='PWNED-srcdoc'</script>\"></iframe><p>Frames</p>"),
         f'<svg><image href="{origin}/svg-image"/><script>document.title="PWNED-svg"</script></svg><p>Vector</p>',
         f'<p style="background:url({origin}/style-attr)">Styled</p><style>@import "{origin}/import.css";</style>',
-        f'<link rel="stylesheet" href="{origin}/link.css"><meta http-equiv="refresh" content="0;url={origin}/refresh">'
-        "<p>Head things</p>",
-        f'<form action="{origin}/form"><input autofocus onfocus="document.title=\'PWNED-focus\'">'
-        "<button>Send</button></form>",
-        f'<video poster="{origin}/poster" src="{origin}/video"></video><object data="{origin}/object"></object>'
-        f'<script src="{origin}/remote.js"></script><p>Media</p>',
-        "<details open ontoggle=\"document.title='PWNED-toggle'\">Details</details>"
-        "<body onload=\"document.title='PWNED-body'\">",
+        (f'<link rel="stylesheet" href="{origin}/link.css"><meta http-equiv="refresh" content="0;url={origin}/refresh">'
+         "<p>Head things</p>"),
+        (f'<form action="{origin}/form"><input autofocus onfocus="document.title=\'PWNED-focus\'">'
+         "<button>Send</button></form>"),
+        (f'<video poster="{origin}/poster" src="{origin}/video"></video><object data="{origin}/object"></object>'
+         f'<script src="{origin}/remote.js"></script><p>Media</p>'),
+        ("<details open ontoggle=\"document.title='PWNED-toggle'\">Details</details>"
+         "<body onload=\"document.title='PWNED-body'\">"),
     ]
 
 

@@ -146,9 +146,12 @@ _WORDS = {"os": "Operating system", "ip": "IP", "url": "URL", "utm": "UTM", "ios
 
 def _hidden(key: str) -> bool:
     """Intercom's internal ids and object types: noise to a reader."""
-    return key in ("id", "type", "ids") or (
-        (key.endswith("_id") or key.endswith("_ids")) and key not in _MEANINGFUL_IDS
-    )
+    return key in ("id", "type", "ids") or (key.endswith(("_id", "_ids")) and key not in _MEANINGFUL_IDS)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """*value* if it is an object, else an empty one: the report renders odd documents too."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _empty(value: Any) -> bool:
@@ -200,7 +203,7 @@ def _day(moment: datetime.datetime) -> str:
 
 
 def _is_date_key(key: str) -> bool:
-    return key.endswith("_at") or key.endswith("_until") or key == "waiting_since"
+    return key.endswith(("_at", "_until")) or key == "waiting_since"
 
 
 def _scalar(key: str, value: Any) -> str:
@@ -265,7 +268,7 @@ def _author(author: Any) -> str:
 def _attachments(items: Any) -> str:
     if not isinstance(items, list) or not items:
         return ""
-    rows = []
+    rows: list[str] = []
     for item in items:
         if isinstance(item, Mapping):
             size = item.get("filesize")
@@ -292,7 +295,7 @@ def _parts(conversation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _conversation_title(n: int, conversation: Mapping[str, Any]) -> str:
-    title = conversation.get("title") or (conversation.get("source") or {}).get("subject")
+    title = conversation.get("title") or _mapping(conversation.get("source")).get("subject")
     return f"Conversation {n}: {title}" if title else f"Conversation {n}"
 
 
@@ -303,9 +306,9 @@ _CONVERSATION_SHOWN = frozenset({
 
 
 def _conversation(n: int, conversation: Mapping[str, Any]) -> str:
-    source = conversation.get("source") if isinstance(conversation.get("source"), Mapping) else {}
+    source = _mapping(conversation.get("source"))
     parts = _parts(conversation)
-    tags = [t.get("name") for t in (conversation.get("tags") or {}).get("tags", []) if isinstance(t, Mapping)]
+    tags = [t.get("name") for t in _mapping(conversation.get("tags")).get("tags") or [] if isinstance(t, Mapping)]
     facts = [
         f"Reference: {_e(str(conversation.get('id', '')))}",
         f"started {_date(conversation.get('created_at'))}",
@@ -331,8 +334,7 @@ def _conversation(n: int, conversation: Mapping[str, Any]) -> str:
 
 
 def _times(values: Iterable[Any]) -> list[datetime.datetime]:
-    return [m for m in (_moment(v) for v in values if isinstance(v, (int, float)) or isinstance(v, str))
-            if m is not None]
+    return [m for m in map(_moment, values) if m is not None]
 
 
 def _conversation_times(conversation: Mapping[str, Any]) -> list[datetime.datetime]:
@@ -377,7 +379,7 @@ def _profile_categories(contact: Mapping[str, Any]) -> list[str]:
 
 
 def _summary(data: Mapping[str, Any], retention: Mapping[str, int]) -> str:
-    contact = data.get("contact") if isinstance(data.get("contact"), Mapping) else {}
+    contact = _mapping(data.get("contact"))
     conversations = _items(data, "conversations")
     notes, events = _items(data, "notes"), _items(data, "events")
     messages = sum(len(_parts(c)) + 1 for c in conversations)
@@ -386,7 +388,7 @@ def _summary(data: Mapping[str, Any], retention: Mapping[str, int]) -> str:
     note_times = _times(n.get("created_at") for n in notes)
     event_times = _times(e.get("created_at") for e in events)
     tag_times = _times(t.get("applied_at") for t in _items(data, "tags"))
-    rows = (
+    rows: tuple[tuple[str, str, str, list[datetime.datetime]], ...] = (
         ("Profile", "#profile", "1 record", contact_times),
         ("Conversations", "#conversations", f"{len(conversations)} ({_plural(messages, 'entry', 'entries')})",
          conversation_times),
@@ -475,8 +477,7 @@ def _tag(tag: Mapping[str, Any]) -> str:
 
 
 def _subscription(subscription: Mapping[str, Any]) -> str:
-    translation = subscription.get("default_translation")
-    translation = translation if isinstance(translation, Mapping) else {}
+    translation = _mapping(subscription.get("default_translation"))
     name = translation.get("name") or subscription.get("name") or "Subscription"
     consent = {"opt_in": "sent only to people who opted in", "opt_out": "sent unless you opt out"}.get(
         str(subscription.get("consent_type")), "")
@@ -590,7 +591,7 @@ def render_report(data: Mapping[str, Any], *, retention: Mapping[str, int] | Non
         (default: the policy defaults); shown in the summary.
     """
     periods = retention_periods(retention)
-    contact = data.get("contact") if isinstance(data.get("contact"), Mapping) else {}
+    contact = _mapping(data.get("contact"))
     name = str(contact.get("name") or contact.get("email") or "this contact")
     conversations = _items(data, "conversations")
     sections = "".join((
