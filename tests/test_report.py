@@ -236,6 +236,26 @@ def test_internal_ids_are_left_out(document: dict[str, Any]) -> None:
     assert contact["external_id"] in text  # the company's own reference to the person stays
 
 
+def test_api_plumbing_is_left_out(document: dict[str, Any]) -> None:
+    page = render_report(document)
+    profile = _text(page[page.index('id="profile"'):page.index('id="conversations"')])
+    social = document["contact"]["social_profiles"]["data"][0]
+    assert f"Name Twitter URL {social['url']}" in profile and " Data " not in profile
+    assert "Linked objects" not in page and "Total count" not in page
+    assert "/contacts/" not in page  # the list stubs' API URLs
+
+
+def test_attachments_are_listed_as_text(document: dict[str, Any]) -> None:
+    changed = copy.deepcopy(document)
+    part = changed["conversations"][0]["conversation_parts"]["conversation_parts"][0]
+    part["attachments"] = [{"type": "upload", "name": "receipt.pdf", "url": "https://files.example/r.pdf",
+                            "content_type": "application/pdf", "filesize": 2048}]
+    article = render_report(changed).split('id="conversation-1"')[1].split("</article>")[0]
+    assert ("Attachments (not included in this page): receipt.pdf — application/pdf, 2048 bytes "
+            "(https://files.example/r.pdf)") in _text(article)
+    assert "<a " not in article and "<img" not in article
+
+
 def test_every_value_is_escaped(document: dict[str, Any]) -> None:
     hostile = copy.deepcopy(document)
     evil = '<script>steal()</script><img src=x onerror=steal()>"\'&'

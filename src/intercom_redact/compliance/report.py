@@ -138,6 +138,7 @@ _MEANINGFUL_IDS = frozenset({"external_id", "user_id", "company_id"})
 _PROFILE_SKIP = frozenset({
     "tags", "notes", "companies", "opted_in_subscription_types", "opted_out_subscription_types",
 })
+_LIST_WRAPPER = frozenset({"type", "data", "total_count", "has_more", "url", "pages"})
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 _WORDS = {"os": "Operating system", "ip": "IP", "url": "URL", "utm": "UTM", "ios": "iOS", "sdk": "SDK",
@@ -225,8 +226,8 @@ def _fields(mapping: Mapping[str, Any], skip: Iterable[str] = ()) -> str:
 
 def _value(key: str, value: Any) -> str:
     if isinstance(value, Mapping):
-        # Intercom's list wrapper ({"type": "list", "data": [...]}): show the items.
-        if "data" in value and all(_hidden(k) or _empty(v) for k, v in value.items() if k != "data"):
+        # Intercom's list wrapper ({"type": "list", "data": [...], "total_count": …}): show the items.
+        if "data" in value and value.keys() <= _LIST_WRAPPER:
             return _value(key, value["data"])
         return _fields(value)
     if isinstance(value, list):
