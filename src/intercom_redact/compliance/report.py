@@ -38,7 +38,8 @@ from intercom_redact._log import get_logger
 from intercom_redact.compliance.retention import retention_periods
 from intercom_redact.files import open_output
 
-__all__ = ["is_report_of", "render_report", "report_path", "sanitize_html", "write_report"]
+__all__ = ["CONTENT_SECURITY_POLICY", "is_report_of", "render_report", "report_path", "sanitize_html",
+           "write_report"]
 
 log = get_logger(__name__)
 
@@ -59,6 +60,7 @@ _DROP_WITH_CONTENT = frozenset({
 _ATTRIBUTES = {"*": {"title", "lang", "dir"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 # Raster images only: an SVG data URL is a document of its own.
 _DATA_IMAGE = re.compile(r"data:image/(?:png|gif|jpeg|webp)[;,]", re.IGNORECASE)
+_LINK_TARGET = re.compile(r"(?:https?|mailto|tel):", re.IGNORECASE)
 # nh3's output is canonical: attributes double-quoted, '"' and '>' escaped inside values.
 _LINK = re.compile(r'<a(?: href="([^"]*)")?(?: [a-z]+="[^"]*")*>(.*?)</a>', re.DOTALL)
 _IMAGE = re.compile(r'<img((?: [a-z]+="[^"]*")*)>')
@@ -66,16 +68,34 @@ _ATTRIBUTE = re.compile(r'([a-z]+)="([^"]*)"')
 _PREFIXES = ("mailto:", "tel:")
 
 
-_LINK_TARGET = re.compile(r"(?:https?|mailto|tel):", re.IGNORECASE)
-
-
-def _keep_data_images(tag: str, attribute: str, value: str) -> str | None:
+def _allowed_url(tag: str, attribute: str, value: str) -> str | None:
     """Images only from data: raster URLs; link targets only web, mail and phone addresses."""
     if tag == "img" and attribute == "src" and not _DATA_IMAGE.match(value):
         return None
     if tag == "a" and attribute == "href" and not _LINK_TARGET.match(value):
         return None
     return value
+
+
+# Built once (the allow-lists compile into ammonia's builder).  The first pass keeps links and
+# images so that they can be rewritten as text; the second knows no <a> and only data: URLs.
+_FIRST_PASS = nh3.Cleaner(
+    tags=set(_FORMATTING | {"a", "img"}),
+    clean_content_tags=set(_DROP_WITH_CONTENT),
+    attributes={**_ATTRIBUTES, "a": {"href"}, "img": {"src", "alt"}},
+    attribute_filter=_allowed_url,
+    url_schemes={"http", "https", "mailto", "tel", "data"},
+    link_rel=None,
+)
+_LAST_PASS = nh3.Cleaner(
+    tags=set(_FORMATTING | {"img"}),
+    clean_content_tags=set(_DROP_WITH_CONTENT),
+    attributes={**_ATTRIBUTES, "img": {"src", "alt"}},
+    allowed_classes={"span": {"link", "url", "image"}},
+    attribute_filter=_allowed_url,
+    url_schemes={"data"},
+    link_rel=None,
+)
 
 
 def _inert_link(match: re.Match[str]) -> str:
@@ -105,27 +125,9 @@ def sanitize_html(body: str) -> str:
     unless it is an inline ``data:`` raster image.  The result contains no ``<a>``, no URL an
     element would load, and no attribute that runs code.
     """
-    first = nh3.clean(
-        body,
-        tags=set(_FORMATTING | {"a", "img"}),
-        clean_content_tags=set(_DROP_WITH_CONTENT),
-        attributes={**_ATTRIBUTES, "a": {"href"}, "img": {"src", "alt"}},
-        attribute_filter=_keep_data_images,
-        url_schemes={"http", "https", "mailto", "tel", "data"},
-        link_rel=None,
-    )
-    inert = _IMAGE.sub(_image_text, _LINK.sub(_inert_link, first))
-    # The guarantee: whatever the rewriting above missed, this pass knows no <a> and keeps only
-    # data: images, so nothing in a body can be clicked away to or fetched.
-    return nh3.clean(
-        inert,
-        tags=set(_FORMATTING | {"img"}),
-        clean_content_tags=set(_DROP_WITH_CONTENT),
-        attributes={**_ATTRIBUTES, "span": {"class"}, "img": {"src", "alt"}},
-        attribute_filter=_keep_data_images,
-        url_schemes={"data"},
-        link_rel=None,
-    )
+    first = _FIRST_PASS.clean(body)
+    # The guarantee: whatever this rewriting missed, the last pass removes.
+    return _LAST_PASS.clean(_IMAGE.sub(_image_text, _LINK.sub(_inert_link, first)))
 
 
 # -- values --------------------------------------------------------------------------------------
@@ -549,6 +551,7 @@ ol.thread{list-style:none;padding:0;margin:.5rem 0}
 .body p{margin:.3rem 0}
 .body blockquote{margin:.3rem 0;padding-left:.75rem;border-left:3px solid var(--line);color:var(--muted)}
 .body pre{white-space:pre-wrap;background:var(--soft);padding:.5rem}
+.body img{max-width:100%;height:auto}
 .url,.image,.redacted,.attachments-label{color:var(--muted);font-size:.9em}
 #contents ol{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;list-style:none;padding:0}
 ol.index{columns:2 18rem;column-gap:3rem;font-size:.95rem}
