@@ -280,10 +280,17 @@ def test_every_value_is_escaped(document: dict[str, Any]) -> None:
 
 
 def test_odd_documents_still_render() -> None:
-    page = render_report({"contact": {"id": "c1"}, "conversations": [{"id": "9", "conversation_parts": None,
-                                                                       "created_at": "not a date"}],
-                          "events": {"data": [], "note": "n"}})
+    page = render_report({
+        "contact": {"id": "c1", "created_at": 1767225600, "last_seen_at": "2026-02-01T10:00:00",
+                    "updated_at": 10**20, "signed_up_at": True},
+        "conversations": [{"id": "9", "conversation_parts": None, "created_at": "not a date"}],
+        "events": {"data": [], "note": "n"},
+    })
     assert "Conversation 1" in page and "not a date" in page and "None." in page
+    # A zoneless ISO string counts as UTC, next to Unix seconds; an impossible date is shown as given.
+    assert '<time datetime="2026-02-01T10:00:00Z">1 February 2026, 10:00 UTC</time>' in page
+    assert "The data spans" in _text(page) and "1 January 2026 to 1 February 2026" in _text(page)
+    assert str(10**20) in page
 
 
 # -- the file --------------------------------------------------------------------------------------

@@ -177,14 +177,16 @@ def _moment(value: Any) -> datetime.datetime | None:
             return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
         if isinstance(value, str) and value:
             parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed.astimezone(datetime.timezone.utc) if parsed.tzinfo else parsed
+            # Without a zone, UTC (Intercom's own strings carry one): dates must stay comparable.
+            return parsed.astimezone(datetime.timezone.utc) if parsed.tzinfo else parsed.replace(
+                tzinfo=datetime.timezone.utc)
     except (ValueError, OverflowError, OSError):
         return None
     return None
 
 
 def _iso(moment: datetime.datetime) -> str:
-    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # always UTC here
 
 
 def _readable(moment: datetime.datetime) -> str:
