@@ -626,8 +626,9 @@ def render_report(data: Mapping[str, Any], *, retention: Mapping[str, int] | Non
         "<title>Personal data held in Intercom</title>"
         f"<style>{_CSS}</style></head><body><main>"
         f"<header><h1>Personal data held in Intercom about {_e(name)}</h1>"
-        f'<p class="lead">A readable copy of everything our Intercom workspace holds about this person, '
-        f"prepared in answer to a data access request{generated_text}.</p></header>"
+        f'<p class="lead">A readable copy of everything our Intercom workspace holds about you, '
+        f"prepared in answer to your data access request{generated_text}. Entries marked “internal note” "
+        "were written by our support team for internal use.</p></header>"
         f"{sections}</main></body></html>\n"
     )
 
