@@ -64,7 +64,7 @@ _LINK_TARGET = re.compile(r"(?:https?|mailto|tel):", re.IGNORECASE)
 # nh3's output is canonical: attributes double-quoted, '"' and '>' escaped inside values.
 _LINK = re.compile(r'<a(?: href="([^"]*)")?(?: [a-z]+="[^"]*")*>(.*?)</a>', re.DOTALL)
 _IMAGE = re.compile(r'<img((?: [a-z]+="[^"]*")*)>')
-_ATTRIBUTE = re.compile(r'([a-z]+)="([^"]*)"')
+_ATTRIBUTE = re.compile(r' ([a-z]+)="([^"]*)"')  # the leading space keeps it linear
 _PREFIXES = ("mailto:", "tel:")
 
 
