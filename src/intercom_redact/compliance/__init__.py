@@ -1,7 +1,8 @@
 """GDPR/CCPA helpers around Intercom.
 
-The API client and its errors, DSAR export (JSON and a readable HTML report), right to deletion with a tamper-evident audit log,
-local stores, retention, minimization, bulk content export and redaction at source.
+The API client and its errors, DSAR export (JSON and a readable HTML report), right to deletion
+with a tamper-evident audit log, local stores, retention, minimization, bulk content export and
+redaction at source.
 """
 
 from .client import DEFAULT_VERSION, IntercomClient, REGIONS
