@@ -16,9 +16,10 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import websocket
+if TYPE_CHECKING:
+    import websocket
 
 __all__ = ["Chromium", "find_chromium"]
 
@@ -34,7 +35,10 @@ _CALL_TIMEOUT = 60.0
 
 def find_chromium() -> str | None:
     """The Chromium executable (``$CHROMIUM`` or ``chromium`` on the PATH), or None."""
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    configured = os.environ.get("CHROMIUM")
+    if configured:
+        return shutil.which(configured)
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class Chromium:
@@ -60,6 +64,8 @@ class Chromium:
         with opener.open(f"http://127.0.0.1:{port}/json/list", timeout=_CALL_TIMEOUT) as response:
             targets = json.load(response)
         page = next(t for t in targets if t.get("type") == "page")
+        import websocket  # websocket-client, a test dependency: tests importorskip it
+
         self._socket = websocket.create_connection(
             page["webSocketDebuggerUrl"], timeout=_CALL_TIMEOUT, suppress_origin=True)
         return self
