@@ -217,6 +217,33 @@ def test_every_conversation_is_a_readable_thread(document: dict[str, Any]) -> No
                 assert _text(sanitize_html(part["body"])) in text
 
 
+def _section(page: str, anchor: str) -> str:
+    start = page.index(f'<section id="{anchor}">')
+    return _text(page[start:page.index("</section>", start)])
+
+
+def test_every_item_of_every_list_is_shown(document: dict[str, Any]) -> None:
+    page = render_report(document)
+    notes = _section(page, "notes")
+    for note in document["notes"]:
+        assert _text(sanitize_html(note["body"])) in notes and note["author"]["name"] in notes
+    events = _section(page, "events")
+    assert document["events"]["note"] in events
+    for event in document["events"]["data"]:
+        assert event["event_name"] in events and event["metadata"]["order_number"] in events
+    assert events.count(" UTC ") == len(document["events"]["data"])
+    companies = _section(page, "companies")
+    for company in document["companies"]:
+        assert company["name"] in companies and company["company_id"] in companies
+    for anchor, names in (("tags", [t["name"] for t in document["tags"]]),
+                          ("segments", [s["name"] for s in document["segments"]]),
+                          ("subscriptions", [s["default_translation"]["name"] for s in document["subscriptions"]])):
+        assert all(name in _section(page, anchor) for name in names) and names
+    about = _section(page, "about")
+    assert all(text in about for text in document["limitations"])
+    assert 'href="#limitations"' in page
+
+
 def test_dates_are_readable_and_iso(document: dict[str, Any]) -> None:
     page = render_report({**document, "conversations": [
         {**document["conversations"][0], "created_at": 1767225600}]})  # 2026-01-01T00:00:00Z

@@ -409,6 +409,9 @@ def _summary(data: Mapping[str, Any], retention: Mapping[str, int]) -> str:
     everything = contact_times + conversation_times + note_times + event_times + tag_times
     span = (f"<p>The data spans <strong>{_day(min(everything))}</strong> to "
             f"<strong>{_day(max(everything))}</strong>.</p>" if everything else "")
+    if data.get("limitations"):
+        span += ('<p>Some data could not be obtained from Intercom: see '
+                 '<a href="#limitations">what this report cannot include</a>.</p>')
     categories = "".join(f"<li>{_e(c)}</li>" for c in _profile_categories(contact))
     kept = "".join(
         f"<tr><th scope=\"row\">{_e(_RETENTION_LABELS.get(category, _label(category)))}</th>"
@@ -502,14 +505,15 @@ def _contents() -> str:
 
 
 def _about(data: Mapping[str, Any]) -> str:
-    limitations = "".join(f"<li>{_e(str(text))}</li>" for text in data.get("limitations") or [])
+    items = "".join(f"<li>{_e(str(text))}</li>" for text in data.get("limitations") or [])
+    limitations = (f'<h3 id="limitations">What this report cannot include</h3><ul>{items}</ul>' if items else "")
     return (
         '<section id="about"><h2>About this report</h2>'
         f"<p>Generated {_date(data.get('generated_at'))} from Intercom (API version "
         f"{_e(str(data.get('intercom_version', 'unknown')))}). The same data is provided as a machine-readable "
         "JSON file (document format "
         f"<code>{_e(str(data.get('format', 'unknown')))}</code>).</p>"
-        f"{f'<h3>What this report cannot include</h3><ul>{limitations}</ul>' if limitations else ''}"
+        f"{limitations}"
         "<p>This page is self-contained: it runs no scripts and loads nothing from the internet. "
         "Links and images in messages are shown as text.</p></section>"
     )
