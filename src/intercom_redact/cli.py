@@ -342,6 +342,7 @@ def cmd_dsar(args: argparse.Namespace) -> int:
 
     if (args.contact_id is None) == (args.email is None):
         raise CliError("give a CONTACT_ID or --email", EXIT_USAGE)
+    retention = _policy(args).retention if args.html else None  # a bad policy fails before the export
     with _client(args) as client:
         data = export_contact_data(client, args.contact_id, email=args.email)
     contact_id = str(data["contact"]["id"])
@@ -351,6 +352,11 @@ def cmd_dsar(args: argparse.Namespace) -> int:
     path = write_export(data, out)
     counts = ", ".join(f"{k} {v}" for k, v in data.get("summary", {}).items())
     _note(args, f"DSAR export of contact {contact_id} written to {path} ({counts})")
+    if args.html:
+        from .compliance.report import report_path, write_report
+
+        page = write_report(data, report_path(path), retention=retention)
+        _note(args, f"readable report written to {page}")
     return EXIT_OK
 
 
@@ -508,6 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("contact_id", nargs="?", metavar="CONTACT_ID")
     p.add_argument("--email", metavar="E", help="find the contact by email instead")
     p.add_argument("--out", metavar="FILE", help="JSON file to write (default: the export dir)")
+    p.add_argument("--html", action="store_true",
+                   help="also write a readable, self-contained HTML report beside the JSON (same name, .html)")
 
     p = command("delete", cmd_delete, "delete a contact in Intercom and local stores, with an audit record")
     p.add_argument("contact_id", metavar="CONTACT_ID")

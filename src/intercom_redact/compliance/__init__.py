@@ -1,7 +1,8 @@
 """GDPR/CCPA helpers around Intercom.
 
-The API client and its errors, DSAR export, right to deletion with a tamper-evident audit log,
-local stores, retention, minimization, bulk content export and redaction at source.
+The API client and its errors, DSAR export (JSON and a readable HTML report), right to deletion
+with a tamper-evident audit log, local stores, retention, minimization, bulk content export and
+redaction at source.
 """
 
 from .client import DEFAULT_VERSION, IntercomClient, REGIONS
@@ -21,6 +22,7 @@ from .errors import (
     Unprocessable,
 )
 from .dsar import EVENTS_NOTE, export_contact_data, write_export
+from .report import render_report, write_report
 from ._sql import DatabaseError
 from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
 from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
@@ -97,6 +99,7 @@ __all__ = [
     "minimize",
     "pending_deletions",
     "redact_at_source",
+    "render_report",
     "resume_pending",
     "retention_periods",
     "scan_conversation",
@@ -104,4 +107,5 @@ __all__ = [
     "start_content_export",
     "wait_for_content_export",
     "write_export",
+    "write_report",
 ]

@@ -299,6 +299,7 @@ class ExportDirectory:
 
     Retention removes files by modification time; deletion removes the DSAR
     documents (``*.json`` written by :func:`~intercom_redact.compliance.write_export`)
+    and their reports (``*.html`` written by :func:`~intercom_redact.compliance.write_report`)
     of the contact being deleted.  Subdirectories are searched too; symbolic
     links are removed, never followed.
 
@@ -316,12 +317,17 @@ class ExportDirectory:
         return f"ExportDirectory({self.path!r})"
 
     def purge_contact(self, contact_id: str) -> int:
-        """Delete the DSAR documents about *contact_id*; return how many."""
+        """Delete the DSAR documents and reports about *contact_id*; return how many."""
+        from .report import is_report_of  # imported here: the report module imports retention, which imports us
+
         if not os.path.isdir(self.path):
             return 0
         count = 0
         for entry in _walk_files(self.path):
-            if entry.name.endswith(".json") and not entry.is_symlink() and _is_dsar_of(entry.path, contact_id):
+            if entry.is_symlink():
+                continue
+            if ((entry.name.endswith(".json") and _is_dsar_of(entry.path, contact_id))
+                    or (entry.name.endswith(".html") and is_report_of(entry.path, contact_id))):
                 os.unlink(entry.path)
                 count += 1
         return count
