@@ -1,7 +1,7 @@
 """GDPR/CCPA helpers around Intercom.
 
 The API client and its errors, DSAR export, right to deletion with a tamper-evident audit log,
-local stores, retention, minimization, bulk content export and redaction at source.
+local stores encrypted at rest, retention, minimization, bulk content export and redaction at source.
 """
 
 from .client import DEFAULT_VERSION, IntercomClient, REGIONS
@@ -20,7 +20,9 @@ from .errors import (
     Unauthorized,
     Unprocessable,
 )
+from .crypto import DataKey, DataKeyError, DecryptionError, Keyring
 from .dsar import EVENTS_NOTE, export_contact_data, write_export
+from .envelope import decrypt_file, read_decrypted
 from ._sql import DatabaseError
 from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
 from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
@@ -60,7 +62,10 @@ __all__ = [
     "Conflict",
     "ContactNotFound",
     "ContactStore",
+    "DataKey",
+    "DataKeyError",
     "DatabaseError",
+    "DecryptionError",
     "DeletionResult",
     "ExportCanceled",
     "ExportDirectory",
@@ -73,6 +78,7 @@ __all__ = [
     "IntercomClient",
     "IntercomConnectionError",
     "IntercomError",
+    "Keyring",
     "LocalStore",
     "MinimizationError",
     "Minimizer",
@@ -88,6 +94,7 @@ __all__ = [
     "Unauthorized",
     "Unprocessable",
     "VerifyReport",
+    "decrypt_file",
     "default_audit_url",
     "delete_contact_data",
     "download_redacted_export",
@@ -96,6 +103,7 @@ __all__ = [
     "export_content",
     "minimize",
     "pending_deletions",
+    "read_decrypted",
     "redact_at_source",
     "resume_pending",
     "retention_periods",
