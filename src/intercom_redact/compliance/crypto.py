@@ -55,8 +55,8 @@ _KEY_BYTES = 32
 _NONCE_BYTES = 12
 _KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _FIELD_VERSION = "ir1"
-_HOW_TO = (f"make one with `intercom-redact keys new` and pass it as data_key= or in {DATA_KEY_ENV} "
-           f"(format: id:base64key, several separated by commas, the newest first)")
+_HOW_TO = (f"set {DATA_KEY_ENV} or pass data_key= (format: id:base64key, several separated by commas, "
+           f"the newest first; `intercom-redact keys new` prints a fresh key)")
 
 
 class DataKeyError(MissingKeyError):

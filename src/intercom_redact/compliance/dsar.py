@@ -181,6 +181,9 @@ def write_export(
 
 
 def _subject(data: Mapping[str, Any]) -> str | None:
-    """What an encrypted document's header says it is about: the contact id, so deletion finds it."""
+    """What an encrypted document's header says it is about: the contact id, so deletion finds it
+    (by the same rule as a plain document: our format, with a contact)."""
     contact = data.get("contact")
-    return f"contact:{contact['id']}" if isinstance(contact, Mapping) and "id" in contact else None
+    if data.get("format") != FORMAT or not isinstance(contact, Mapping) or "id" not in contact:
+        return None
+    return f"contact:{contact['id']}"
