@@ -13,7 +13,7 @@ keys are 32 random bytes (AES-256) in standard or URL-safe base64.  A key's byte
 but in :meth:`DataKey.export`: reprs, errors and logs name key ids only.
 
 A field is sealed with AES-256-GCM (``cryptography``'s ``AESGCM``, a fresh random 96-bit nonce each
-time) into the text ``ir1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>``.  The associated data
+time) into the text ``ir1:<key id>:<base64(nonce ‖ ciphertext ‖ tag)>``.  The associated data
 is the field's identity (:class:`FieldId`: store, table, row key, field) and the key id, so a
 ciphertext copied into another row, table or store fails authentication like an altered one.
 """
@@ -205,7 +205,7 @@ def seal_field(keyring: Keyring, plaintext: bytes, where: FieldId) -> str:
     key_id = keyring.primary.key_id
     nonce = os.urandom(_NONCE_BYTES)
     sealed = keyring.aead(key_id).encrypt(nonce, plaintext, _aad(key_id, where))
-    return sealed_prefix(key_id) + base64.urlsafe_b64encode(nonce + sealed).decode()
+    return sealed_prefix(key_id) + base64.b64encode(nonce + sealed).decode()
 
 
 def open_field(keyring: Keyring, text: str, where: FieldId) -> bytes:
@@ -220,7 +220,7 @@ def open_field(keyring: Keyring, text: str, where: FieldId) -> bytes:
         raise DecryptionError(f"{where} is not an encrypted value (written without a data key?)")
     aead = keyring.aead(key_id)
     try:
-        blob = base64.urlsafe_b64decode(encoded)
+        blob = base64.b64decode(encoded, validate=True)
         return aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _aad(key_id, where))
     except (InvalidTag, binascii.Error, ValueError):
         raise DecryptionError(
