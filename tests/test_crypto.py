@@ -67,6 +67,14 @@ def test_malformed_keyrings_are_refused_without_quoting_the_key(text: str, probl
     assert not secret_part or secret_part not in str(caught.value)
 
 
+def test_a_key_written_the_wrong_way_round_is_not_quoted() -> None:
+    secret = base64.urlsafe_b64encode(OLD.secret).decode().rstrip("=")
+    for text in (f"{secret}:k1!", f"{secret}:k1"):
+        with pytest.raises(DataKeyError) as caught:
+            Keyring.parse(text)
+        assert secret not in str(caught.value)
+
+
 def test_resolve_and_require(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Keyring.resolve() is None
     with pytest.raises(DataKeyError, match="keys new"):

@@ -178,7 +178,8 @@ def _parse_entry(number: int, entry: str) -> DataKey:
         secret = base64.b64decode(encoded.replace("-", "+").replace("_", "/") + "=" * (-len(encoded) % 4),
                                   validate=True)
     except (binascii.Error, ValueError):
-        raise DataKeyError(f"{DATA_KEY_ENV} entry {number} (id {key_id.strip()!r}): the key is not base64") from None
+        # The id is not quoted: an entry written the wrong way round would put the key there.
+        raise DataKeyError(f"{DATA_KEY_ENV} entry {number}: the key is not base64") from None
     return DataKey(key_id.strip(), secret)
 
 
