@@ -326,6 +326,43 @@ def test_retention_and_deletion_treat_encrypted_and_plain_files_alike(data_key: 
     assert [p.name for p in root.iterdir()] == ["not-a-dsar.enc"]
 
 
+def test_export_files_are_reencrypted_in_place_keeping_their_age(tmp_path: Path) -> None:
+    root = tmp_path / "exports"
+    (root / "sub").mkdir(parents=True)
+    doc = {"format": "intercom-redact.dsar/1", "contact": {"id": "c1", "email": "jane.roe@example.com"}}
+    write_export(doc, root / "c1.json.enc", data_key=Keyring([OLD]))
+    write_export(doc, root / "sub" / "c1-again.json.enc", data_key=Keyring([OLD]))
+    write_export(doc, root / "plain.json", encrypt=False)
+    written = datetime(2026, 6, 1, tzinfo=timezone.utc).timestamp()
+    for path in root.rglob("*.json*"):
+        os.utime(path, (written, written))
+    plain_before = (root / "plain.json").read_bytes()
+    audit = AuditLog(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    exports = ExportDirectory(root)
+
+    assert exports.rotate_keys(Keyring([NEW, OLD]), audit=audit) == {"export_files": 2}
+    assert exports.rotate_keys(Keyring([NEW, OLD])) == {"export_files": 0}
+    assert (root / "plain.json").read_bytes() == plain_before
+    for path in (root / "c1.json.enc", root / "sub" / "c1-again.json.enc"):
+        assert orjson.loads(read_decrypted(path, Keyring([NEW]))) == doc
+        assert os.stat(path).st_mtime == written  # retention still counts from the export
+    assert exports.purge_contact("c1") == 3  # the header still says whose it is
+    (record,) = audit.records(kind="keys.rotated")
+    assert record.payload == {"store": "export_directory", "key_id": "new", "key_ids": ["new", "old"],
+                              "reencrypted": {"export_files": 2}}
+    audit.close()
+
+    # A file that fails authentication stops the rotation and is left exactly as it was.
+    write_export(doc, root / "bad.json.enc", data_key=Keyring([OLD]))
+    blob = bytearray((root / "bad.json.enc").read_bytes())
+    blob[-3] ^= 1
+    (root / "bad.json.enc").write_bytes(bytes(blob))
+    with pytest.raises(DecryptionError, match="failed authentication"):
+        exports.rotate_keys(Keyring([NEW, OLD]))
+    assert (root / "bad.json.enc").read_bytes() == bytes(blob)
+    assert sorted(os.listdir(root)) == ["bad.json.enc", "sub"]  # no temporary file left
+
+
 def test_source_state_files_hold_ids_only(fake: FakeIntercom, redactor: Redactor, tmp_path: Path) -> None:
     cid = next(c for c in fake.workspace.contacts if 2 <= len(fake.workspace.conversations_of(c)) <= 6)
     state = tmp_path / "state.jsonl"
@@ -393,11 +430,15 @@ def test_cli_keys_dsar_decrypt_and_rotate_never_show_a_key(
     monkeypatch.setenv("INTERCOM_REDACT_DATA_KEY", f"{second},{first}")
     assert main(["-v", "--store-url", store_url, "keys", "rotate", "--batch-size", "1"]) == 0
     out, err = capsys.readouterr()
-    assert orjson.loads(out) == {"contact_cache": 1, "conversation_cache": 0, "webhook_events": 0}
+    assert orjson.loads(out) == {"sql_cache": {"contact_cache": 1, "conversation_cache": 0, "webhook_events": 0},
+                                 "export_directory": {"export_files": 1}}  # the DSAR; the plain copy stays plain
     shown += [out, err]
     with AuditLog(f"sqlite:///{cli_env / 'audit.sqlite3'}") as audit:
         records = list(audit.records())
-    assert [r.kind for r in records] == ["keys.rotated"]
+    assert [(r.kind, r.payload["store"]) for r in records] == [("keys.rotated", "sql_cache"),
+                                                               ("keys.rotated", "export_directory")]
+    monkeypatch.setenv("INTERCOM_REDACT_DATA_KEY", second)  # the old key is no longer needed
+    assert main(["decrypt", str(sealed), "--out", str(tmp_path / "again.json")]) == 0
     shown += [repr(records), caplog.text]
 
     everything = "\n".join(shown)

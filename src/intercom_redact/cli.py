@@ -441,20 +441,25 @@ def cmd_keys(args: argparse.Namespace) -> int:
         _note(args, f"new data key {key.key_id}: put it first in {DATA_KEY_ENV} (comma-separated, the old keys "
                     f"after it until `{PROG} keys rotate` has run)")
         return EXIT_OK
-    stores = _stores(args)
-    if not stores:
-        raise CliError("no cache store to rotate: give --store-url or set INTERCOM_REDACT_STORE_URL", EXIT_USAGE)
+    from .compliance.stores import ExportDirectory
+
     progress = Progress(not args.quiet)
     audit = _audit(args)
+    counts: dict[str, dict[str, int]] = {}
     try:
-        counts = stores[0].rotate_keys(batch_size=args.batch_size, audit=audit,
-                                       on_batch=lambda category, n: progress(f"{category}: {n} re-encrypted"))
+        for store in _stores(args):
+            with contextlib.closing(store):
+                counts[store.name] = store.rotate_keys(
+                    batch_size=args.batch_size, audit=audit,
+                    on_batch=lambda category, n: progress(f"{category}: {n} re-encrypted"))
+        exports = ExportDirectory(_export_dir(args))
+        counts[exports.name] = exports.rotate_keys(audit=audit)
     finally:
         progress.done()
         audit.close()
-        stores[0].close()
     _emit_json(counts, None)
-    _note(args, "re-encrypted " + ", ".join(f"{k} {v}" for k, v in counts.items()) + " under the newest key")
+    done = [f"{k} {v}" for c in counts.values() for k, v in c.items()]
+    _note(args, "re-encrypted under the newest key: " + ", ".join(done))
     return EXIT_OK
 
 
@@ -475,7 +480,8 @@ def _at_rest_commands(sub: Any, command: Callable[..., argparse.ArgumentParser])
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     p = command("new", cmd_keys, "print a fresh data key (id:base64key) for INTERCOM_REDACT_DATA_KEY", keys_sub)
     p.add_argument("--id", metavar="ID", help="key id (default: k + date + 4 hex digits)")
-    p = command("rotate", cmd_keys, "re-encrypt the cache under the newest key (resumable; audited)", keys_sub)
+    p = command("rotate", cmd_keys, "re-encrypt the cache and the export files under the newest key "
+                                    "(resumable; audited)", keys_sub)
     p.add_argument("--batch-size", type=int, default=500, metavar="N", help="rows per transaction (default 500)")
     p = command("decrypt", cmd_decrypt, "decrypt an encrypted export file (DSAR, content export) for delivery")
     p.add_argument("file", metavar="FILE")

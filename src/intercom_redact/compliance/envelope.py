@@ -44,7 +44,7 @@ from ..files import open_output
 from .crypto import DecryptionError, Keyring
 
 __all__ = ["CHUNK_SIZE", "MAGIC", "decrypt_file", "decrypt_stream", "encrypting", "read_decrypted",
-           "read_header", "sealed_output"]
+           "read_header", "reencrypt_file", "sealed_output"]
 
 MAGIC = b"intercom-redact encrypted file v1\n"
 #: Plaintext bytes per chunk.
@@ -155,8 +155,9 @@ def read_header(source: IO[bytes]) -> tuple[dict[str, Any], bytes] | None:
 
 def _valid_header(header: Mapping[str, Any]) -> bool:
     size = header.get("chunk_size")
-    return (isinstance(size, int) and 0 < size <= _MAX_CHUNK and isinstance(header.get("key_id"), str)
-            and isinstance(header.get("salt"), str) and isinstance(header.get("purpose"), str))
+    texts = all(isinstance(header.get(name), str) for name in ("key_id", "name", "purpose", "salt"))
+    subject = header.get("subject")
+    return texts and isinstance(size, int) and 0 < size <= _MAX_CHUNK and (subject is None or isinstance(subject, str))
 
 
 def decrypt_stream(source: IO[bytes], sink: IO[bytes], keyring: Keyring) -> dict[str, Any]:
@@ -206,6 +207,27 @@ def read_decrypted(path: str | os.PathLike[str], keyring: Keyring) -> bytes:
     with open(path, "rb") as source:
         decrypt_stream(source, out, keyring)
     return out.getvalue()
+
+
+def reencrypt_file(path: str | os.PathLike[str], keyring: Keyring) -> bool:
+    """Re-encrypt an encrypted file under the keyring's newest key, in place.
+
+    The new file replaces the old one atomically and keeps its modification time, so retention
+    still counts from when it was written; name, purpose and subject are kept.  Returns ``False``
+    for a file that is not encrypted or already is under the newest key.
+    """
+    with open(path, "rb") as source:
+        found = read_header(source)
+        if found is None or found[0]["key_id"] == keyring.primary.key_id:
+            return False
+        header = found[0]
+        written = os.stat(source.fileno())
+        source.seek(0)
+        with open_output(path) as raw, encrypting(raw, keyring, name=header["name"], purpose=header["purpose"],
+                                                  subject=header["subject"], chunk_size=header["chunk_size"]) as sink:
+            decrypt_stream(source, sink, keyring)
+    os.utime(path, ns=(written.st_atime_ns, written.st_mtime_ns))
+    return True
 
 
 def decrypt_file(path: str | os.PathLike[str], out: str | os.PathLike[str], keyring: Keyring) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from ._sql import Database
 from .crypto import DecryptionError, FieldId, Keyring, open_field, seal_field, sealed_prefix
 from .dsar import DSAR_PURPOSE
 from .dsar import FORMAT as DSAR_FORMAT
-from .envelope import read_header
+from .envelope import read_header, reencrypt_file
 from .minimize import Minimizer
 
 if TYPE_CHECKING:
@@ -354,12 +354,7 @@ class SQLStore:
                 if done < batch_size:
                     break
         if audit is not None:
-            audit.append("keys.rotated", {
-                "store": self.name,
-                "key_id": self._keyring.primary.key_id,
-                "key_ids": list(self._keyring.key_ids),
-                "reencrypted": counts,
-            })
+            _audit_rotation(audit, self.name, self._keyring, counts)
         return counts
 
     def _rotate_batch(self, table: sa.Table, key: sa.Column[Any], prefix: str, batch_size: int) -> int:
@@ -447,6 +442,25 @@ class ExportDirectory:
                 count += 1
         return count
 
+    def rotate_keys(self, data_key: str | Keyring | None = None, *, audit: AuditLog | None = None) -> dict[str, int]:
+        """Re-encrypt every encrypted file not yet under the keyring's newest key (plain files stay plain).
+
+        Each file is replaced atomically, keeping its modification time, so an interrupted run
+        is finished by running it again.
+
+        :param data_key: The keyring; default ``INTERCOM_REDACT_DATA_KEY``.
+        :param audit: When given, a ``keys.rotated`` record with the count is appended.
+        :returns: ``{"export_files": files re-encrypted}``.
+        """
+        keyring = Keyring.require(data_key, problem=f"rotating the keys of {self.name} needs the data keys")
+        count = 0
+        if os.path.isdir(self.path):
+            count = sum(reencrypt_file(e.path, keyring) for e in _walk_files(self.path) if not e.is_symlink())
+        counts = {EXPORT_FILES: count}
+        if audit is not None:
+            _audit_rotation(audit, self.name, keyring, counts)
+        return counts
+
     def expire(self, category: str, before: datetime, *, batch_size: int = 500, dry_run: bool = False) -> int:
         """Delete files last modified before *before* (*batch_size* is accepted for the protocol)."""
         if category != EXPORT_FILES:
@@ -465,6 +479,15 @@ class ExportDirectory:
                     continue
             count += 1
         return count
+
+
+def _audit_rotation(audit: AuditLog, store: str, keyring: Keyring, counts: dict[str, int]) -> None:
+    audit.append("keys.rotated", {
+        "store": store,
+        "key_id": keyring.primary.key_id,
+        "key_ids": list(keyring.key_ids),
+        "reencrypted": counts,
+    })
 
 
 def _walk_files(path: str) -> Iterator[os.DirEntry[str]]:
