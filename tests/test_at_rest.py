@@ -34,6 +34,7 @@ from intercom_redact.compliance import (
     redact_at_source,
     write_export,
 )
+from intercom_redact.compliance.envelope import encrypting
 from intercom_redact.compliance.stores import EXPORT_FILES
 from intercom_redact.testing import FakeIntercom
 
@@ -313,9 +314,13 @@ def test_retention_and_deletion_treat_encrypted_and_plain_files_alike(data_key: 
     write_export(doc, root / "c1.json", encrypt=False)
     write_export({**doc, "contact": {"id": "c2"}}, root / "c2.json.enc")
     write_export({"contact": {"id": "c1"}}, root / "not-a-dsar.enc")  # no DSAR format: not purged
+    for name, subject in (("report-c1.html.enc", "contact:c1"), ("content.csv.enc", None)):
+        with open(root / name, "wb") as fh, encrypting(fh, Keyring.parse(data_key), name=name, purpose="other",
+                                                       subject=subject) as sink:
+            sink.write(b"<p>Jane Roe</p>")
     exports = ExportDirectory(root)
-    assert exports.purge_contact("c1") == 2  # the key is not needed: the header says whose it is
-    assert sorted(p.name for p in root.iterdir()) == ["c2.json.enc", "not-a-dsar.enc"]
+    assert exports.purge_contact("c1") == 3  # the key is not needed: the header says whose it is
+    assert sorted(p.name for p in root.iterdir()) == ["c2.json.enc", "content.csv.enc", "not-a-dsar.enc"]
 
     now = datetime.now(timezone.utc)
     old = (now - timedelta(days=8)).timestamp()
@@ -323,7 +328,7 @@ def test_retention_and_deletion_treat_encrypted_and_plain_files_alike(data_key: 
     for name in ("c2.json.enc", "old.json"):
         os.utime(root / name, (old, old))
     assert exports.expire(EXPORT_FILES, now - timedelta(days=7)) == 2
-    assert [p.name for p in root.iterdir()] == ["not-a-dsar.enc"]
+    assert sorted(p.name for p in root.iterdir()) == ["content.csv.enc", "not-a-dsar.enc"]
 
 
 def test_export_files_are_reencrypted_in_place_keeping_their_age(tmp_path: Path) -> None:

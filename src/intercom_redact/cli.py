@@ -443,6 +443,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return EXIT_OK
     from .compliance.stores import ExportDirectory
 
+    if args.batch_size < 1:
+        raise CliError("--batch-size must be at least 1", EXIT_USAGE)
     progress = Progress(not args.quiet)
     audit = _audit(args)
     counts: dict[str, dict[str, int]] = {}

@@ -108,7 +108,8 @@ def encrypting(sink: IO[bytes], keyring: Keyring, *, name: str, purpose: str, su
 
     :param name: The file's name, recorded in the (authenticated) header.
     :param purpose: What the file is, e.g. ``"dsar"`` or ``"content_export"``.
-    :param subject: What it is about, e.g. ``"contact:<id>"``; never a personal value.
+    :param subject: What it is about, e.g. ``"contact:<id>"``; never a personal value.  Deletion
+        removes the files whose subject is the contact being deleted.
     """
     if not 0 < chunk_size <= _MAX_CHUNK:
         raise ValueError(f"chunk_size must be between 1 and {_MAX_CHUNK}")

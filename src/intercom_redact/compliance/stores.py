@@ -40,7 +40,6 @@ from sqlalchemy.engine import Connection
 from ..actions import HmacKey, MissingKeyError, pseudonymize
 from ._sql import Database
 from .crypto import DecryptionError, FieldId, Keyring, open_field, seal_field, sealed_prefix
-from .dsar import DSAR_PURPOSE
 from .dsar import FORMAT as DSAR_FORMAT
 from .envelope import read_header, reencrypt_file
 from .minimize import Minimizer
@@ -414,8 +413,8 @@ class ExportDirectory:
 
     Retention removes files by modification time; deletion removes the DSAR
     documents written by :func:`~intercom_redact.compliance.write_export` of the
-    contact being deleted: plain ``*.json`` ones by their content, encrypted ones
-    (any name) by their header, without the key.  Subdirectories are searched too;
+    contact being deleted: plain ``*.json`` ones by their content, encrypted files
+    (any name) whose header's subject is the contact, without the key.  Subdirectories are searched too;
     symbolic links are removed, never followed.
 
     :param path: The export directory.
@@ -503,9 +502,8 @@ def _is_dsar_of(path: str, contact_id: str) -> bool:
     try:
         with open(path, "rb") as f:
             found = read_header(f)
-            if found is not None:
-                header = found[0]
-                return header["purpose"] == DSAR_PURPOSE and header.get("subject") == f"contact:{contact_id}"
+            if found is not None:  # any purpose: a file whose header names the contact is about the contact
+                return found[0]["subject"] == f"contact:{contact_id}"
             if not path.endswith(".json"):
                 return False
             f.seek(0)
