@@ -19,8 +19,9 @@ What remains is still encrypted at rest, field by field
 AES-256-GCM ciphertext bound to its store, table, row key and field, so a
 database file, dump or backup shows ids and timestamps only.  The store refuses
 to start without a data key.  Looking a contact up by e-mail goes through a
-blind index, the keyed pseudonym of the normalized address
-(:func:`~intercom_redact.actions.pseudonymize`), never the address itself.
+blind index, the whole keyed HMAC of the normalized address
+(:func:`~intercom_redact.actions.keyed_digest`, whose prefix is the address's
+pseudonym in logs), never the address itself.
 Deletion and retention delete rows, ciphertexts with them.
 """
 
@@ -37,7 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from ..actions import HmacKey, MissingKeyError, pseudonymize
+from ..actions import HmacKey, MissingKeyError, keyed_digest
 from ._sql import Database
 from .crypto import DecryptionError, FieldId, Keyring, open_field, seal_field, sealed_prefix
 from .dsar import FORMAT as DSAR_FORMAT
@@ -108,8 +109,8 @@ _contacts = sa.Table(
     sa.Column("purpose", sa.String(64), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("stored_at", sa.Float, nullable=False, index=True),
-    # Blind index: the keyed pseudonym of the normalized e-mail, for equality lookups.
-    sa.Column("email_index", sa.String(128), nullable=True, index=True),
+    # Blind index: the HMAC key's id and the whole keyed digest of the normalized e-mail.
+    sa.Column("email_index", sa.Text, nullable=True, index=True),
 )
 _conversations = sa.Table(
     "intercom_redact_conversation_cache",
@@ -380,7 +381,7 @@ class SQLStore:
     def _email_index(self, email: object) -> str | None:
         if self._hmac_key is None or not isinstance(email, str) or not email.strip():
             return None
-        return pseudonymize(self._hmac_key, "EMAIL_ADDRESS", email)
+        return f"{self._hmac_key.key_id}:{keyed_digest(self._hmac_key, 'EMAIL_ADDRESS', email)}"
 
     def _redact(self, value: Mapping[str, Any]) -> Any:
         if self._redactor is None:
@@ -436,7 +437,7 @@ class ExportDirectory:
             return 0
         count = 0
         for entry in _walk_files(self.path):
-            if not entry.is_symlink() and _is_dsar_of(entry.path, contact_id):
+            if not entry.is_symlink() and _is_about(entry.path, contact_id):
                 os.unlink(entry.path)
                 count += 1
         return count
@@ -498,12 +499,12 @@ def _walk_files(path: str) -> Iterator[os.DirEntry[str]]:
                 yield entry
 
 
-def _is_dsar_of(path: str, contact_id: str) -> bool:
+def _is_about(path: str, contact_id: str) -> bool:
     try:
         with open(path, "rb") as f:
             found = read_header(f)
             if found is not None:  # any purpose: a file whose header names the contact is about the contact
-                return found[0]["subject"] == f"contact:{contact_id}"
+                return bool(found[0]["subject"] == f"contact:{contact_id}")
             if not path.endswith(".json"):
                 return False
             f.seek(0)
