@@ -54,6 +54,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _no_host_data_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether files are encrypted must not depend on the machine's environment."""
+    monkeypatch.delenv("INTERCOM_REDACT_DATA_KEY", raising=False)
+
+
+@pytest.fixture
+def data_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh data-encryption keyring, set in ``INTERCOM_REDACT_DATA_KEY`` (stores refuse to start
+    without one); returns its text."""
+    from intercom_redact.compliance import DataKey
+
+    text = DataKey.generate("test").export()
+    monkeypatch.setenv("INTERCOM_REDACT_DATA_KEY", text)
+    return text
+
+
 @pytest.fixture(scope="session")
 def redactor():
     """One default :class:`~intercom_redact.Redactor` for the session, its scanner warmed up

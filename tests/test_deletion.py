@@ -24,6 +24,9 @@ from intercom_redact.testing import FakeIntercom
 
 KEY = "test-hmac-key-0123456789abcdef"
 
+# Stores refuse to start without a data key.
+pytestmark = pytest.mark.usefixtures("data_key")
+
 
 @pytest.fixture
 def fake() -> Iterator[FakeIntercom]:

@@ -12,6 +12,9 @@ from intercom_redact.compliance.retention import enforce_retention, retention_pe
 from intercom_redact.compliance.stores import ExportDirectory, SQLStore
 from intercom_redact.policy import PolicyError
 
+# Stores refuse to start without a data key.
+pytestmark = pytest.mark.usefixtures("data_key")
+
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
 
 

@@ -24,6 +24,9 @@ from intercom_redact.compliance.stores import (
     SQLStore,
 )
 
+# Stores refuse to start without a data key.
+pytestmark = pytest.mark.usefixtures("data_key")
+
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 EMAIL = "jane.roe@example.com"
 

@@ -203,21 +203,22 @@ def _compliance_section(out: TextIO) -> None:
     import os
     import tempfile
 
-    from .compliance import AuditLog, SQLStore, delete_contact_data, export_contact_data, write_export
+    from .compliance import AuditLog, DataKey, Keyring, SQLStore, delete_contact_data, export_contact_data, write_export
     from .testing import FakeIntercom
 
     with tempfile.TemporaryDirectory(prefix="intercom-redact-demo-") as home, \
             FakeIntercom(seed=0) as fake, fake.client() as client:
         contact_id = fake.workspace.busiest_contact_id
+        keyring = Keyring([DataKey.generate("demo")])  # in production: INTERCOM_REDACT_DATA_KEY
         data = export_contact_data(client, contact_id)
-        path = os.path.join(home, f"dsar-{contact_id}.json")
-        write_export(data, path)
+        path = os.path.join(home, f"dsar-{contact_id}.json.enc")
+        write_export(data, path, data_key=keyring)
         mode = oct(os.stat(path).st_mode & 0o777)
         lines = [f"DSAR for contact {contact_id}: {orjson.dumps(data['summary']).decode()}",
-                 f"  written to {os.path.basename(path)} ({os.path.getsize(path)} bytes, mode {mode})"]
+                 f"  written encrypted to {os.path.basename(path)} ({os.path.getsize(path)} bytes, mode {mode})"]
 
         audit = AuditLog(f"sqlite:///{os.path.join(home, 'audit.sqlite3')}")
-        cache = SQLStore(f"sqlite:///{os.path.join(home, 'cache.sqlite3')}")
+        cache = SQLStore(f"sqlite:///{os.path.join(home, 'cache.sqlite3')}", data_key=keyring)
         cache.put_contact(data["contact"])  # minimized: no email, name, phone or location is cached
         result = delete_contact_data(client, contact_id, audit=audit, stores=[cache],
                                      hmac_key=b"demo key: use INTERCOM_REDACT_HMAC_KEY in production",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-__all__ = ["HmacKey", "MissingKeyError", "mask", "normalize", "pseudonymize"]
+__all__ = ["HmacKey", "MissingKeyError", "keyed_digest", "mask", "normalize", "pseudonymize"]
 
 KEY_ENV = "INTERCOM_REDACT_HMAC_KEY"
 KEY_ID_ENV = "INTERCOM_REDACT_HMAC_KEY_ID"
@@ -85,14 +85,22 @@ def normalize(entity_type: str, value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+def keyed_digest(key: HmacKey, entity_type: str, value: str) -> str:
+    """The whole HMAC-SHA256 (hex) of a value's type and normalized form.
+
+    Pseudonyms are its prefix; whole, it is a blind index for equality lookups
+    (the stores' contact-by-e-mail), where a short digest could collide.
+    """
+    return key.digest(f"{entity_type}\x00{normalize(entity_type, value)}")
+
+
 def pseudonymize(key: HmacKey, entity_type: str, value: str) -> str:
     """A short, typed, keyed pseudonym: ``EMAIL_ADDRESS:<key id>:<12 hex>``.
 
     The HMAC covers the type and the normalized value, so ``Jane@X.com`` and
     ``jane@x.com`` share a pseudonym, and equal strings of different types do not.
     """
-    digest = key.digest(f"{entity_type}\x00{normalize(entity_type, value)}")
-    return f"{entity_type}:{key.key_id}:{digest[:_DIGEST_CHARS]}"
+    return f"{entity_type}:{key.key_id}:{keyed_digest(key, entity_type, value)[:_DIGEST_CHARS]}"
 
 
 def mask(entity_type: str, value: str, placeholder: str) -> str:

@@ -8,7 +8,8 @@ data: they are built from the library's PII-free messages and redacted again
 on the way out.
 
 Exit codes: 0 success, 1 the check or job failed (broken audit chain, failed
-export), 2 usage, 3 configuration (policy file, token, HMAC key), 4 Intercom
+export, a file or value that fails decryption), 2 usage, 3 configuration (policy
+file, token, HMAC or data key), 4 Intercom
 refused the token, 5 not found, 6 database unreachable, 7 other Intercom API
 failure, 130 interrupted.
 """
@@ -287,7 +288,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             result = export_content(
                 client, args.since, args.until, args.out, redactor=_redactor(args),
-                poll_interval=args.poll_interval, timeout=args.timeout,
+                poll_interval=args.poll_interval, timeout=args.timeout, encrypt=args.encrypt,
                 on_status=lambda status, elapsed: progress(f"export job {status} ({elapsed:.0f} s)", force=True),
             )
         finally:
@@ -338,18 +339,21 @@ def cmd_source(args: argparse.Namespace) -> int:
 
 
 def cmd_dsar(args: argparse.Namespace) -> int:
+    from .compliance.crypto import export_keyring
     from .compliance.dsar import export_contact_data, write_export
 
     if (args.contact_id is None) == (args.email is None):
         raise CliError("give a CONTACT_ID or --email", EXIT_USAGE)
     retention = _policy(args).retention if args.html else None  # a bad policy fails before the export
+    keyring = export_keyring(args.encrypt, None, what="--encrypt")  # before any API call
     with _client(args) as client:
         data = export_contact_data(client, args.contact_id, email=args.email)
     contact_id = str(data["contact"]["id"])
     out = args.out or os.path.join(
-        _export_dir(args), f"dsar-{contact_id}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json")
+        _export_dir(args), f"dsar-{contact_id}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+        + (".enc" if keyring else ""))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    path = write_export(data, out)
+    path = write_export(data, out, encrypt=keyring is not None, data_key=keyring)
     counts = ", ".join(f"{k} {v}" for k, v in data.get("summary", {}).items())
     _note(args, f"DSAR export of contact {contact_id} written to {path} ({counts})")
     if args.html:
@@ -431,6 +435,67 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- encryption at rest: keys and decrypt --
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from .compliance.crypto import DATA_KEY_ENV, DataKey
+
+    if args.keys_command == "new":
+        key = DataKey.generate(args.id)
+        print(key.export())
+        _note(args, f"new data key {key.key_id}: put it first in {DATA_KEY_ENV} (comma-separated, the old keys "
+                    f"after it until `{PROG} keys rotate` has run)")
+        return EXIT_OK
+    from .compliance.stores import ExportDirectory
+
+    if args.batch_size < 1:
+        raise CliError("--batch-size must be at least 1", EXIT_USAGE)
+    progress = Progress(not args.quiet)
+    audit = _audit(args)
+    counts: dict[str, dict[str, int]] = {}
+    try:
+        for store in _stores(args):
+            with contextlib.closing(store):
+                counts[store.name] = store.rotate_keys(
+                    batch_size=args.batch_size, audit=audit,
+                    on_batch=lambda category, n: progress(f"{category}: {n} re-encrypted"))
+        exports = ExportDirectory(_export_dir(args))
+        counts[exports.name] = exports.rotate_keys(audit=audit)
+    finally:
+        progress.done()
+        audit.close()
+    _emit_json(counts, None)
+    done = [f"{k} {v}" for c in counts.values() for k, v in c.items()]
+    _note(args, "re-encrypted under the newest key: " + ", ".join(done))
+    return EXIT_OK
+
+
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    from .compliance.crypto import Keyring
+    from .compliance.envelope import decrypt_file
+
+    if os.path.abspath(args.file) == os.path.abspath(args.out):
+        raise CliError("--out must not be the encrypted file itself", EXIT_USAGE)
+    keyring = Keyring.require(None, problem="decrypt needs the data key the file was encrypted with")
+    header = decrypt_file(args.file, args.out, keyring)
+    _note(args, f"decrypted {header['purpose']} file {header['name']!r} (key {header['key_id']}) to {args.out}")
+    return EXIT_OK
+
+
+def _at_rest_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    keys = sub.add_parser("keys", help="data-encryption keys for the cache and export files")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    p = command("new", cmd_keys, "print a fresh data key (id:base64key) for INTERCOM_REDACT_DATA_KEY", keys_sub)
+    p.add_argument("--id", metavar="ID", help="key id (default: k + date + 4 hex digits)")
+    p = command("rotate", cmd_keys, "re-encrypt the cache and the export files under the newest key "
+                                    "(resumable; audited)", keys_sub)
+    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="rows per transaction (default 500)")
+    p = command("decrypt", cmd_decrypt, "decrypt an encrypted export file (DSAR, content export) for delivery")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--out", required=True, metavar="FILE", help="plaintext file to write (mode 0600)")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
@@ -493,6 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=parse_time, required=True, help="start (date, ISO date-time or Unix time)")
     p.add_argument("--until", type=_until, required=True, help="end, inclusive (a date means its whole day)")
     p.add_argument("--out", required=True, metavar="FILE", help="redacted CSV to write")
+    p.add_argument("--encrypt", action=argparse.BooleanOptionalAction, default=None,
+                   help="write it encrypted (default: when INTERCOM_REDACT_DATA_KEY is set)")
     p.add_argument("--poll-interval", type=float, default=30.0, metavar="S", help="first poll wait (default 30)")
     p.add_argument("--timeout", type=float, default=3600.0, metavar="S",
                    help="cancel the job after this long (default 3600)")
@@ -516,6 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="JSON file to write (default: the export dir)")
     p.add_argument("--html", action="store_true",
                    help="also write a readable, self-contained HTML report beside the JSON (same name, .html)")
+    p.add_argument("--encrypt", action=argparse.BooleanOptionalAction, default=None,
+                   help="write it encrypted (default: when INTERCOM_REDACT_DATA_KEY is set)")
 
     p = command("delete", cmd_delete, "delete a contact in Intercom and local stores, with an audit record")
     p.add_argument("contact_id", metavar="CONTACT_ID")
@@ -537,6 +606,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("enforce", cmd_retention, "delete cached data and export files past their period", retention_sub)
     p.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
+    _at_rest_commands(sub, command)
+
     p = command("demo", cmd_demo, "run the demo against an embedded fake workspace")
     p.add_argument("demo_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -554,6 +625,7 @@ def _classify(exc: BaseException) -> tuple[int, str, bool]:
     """
     from .actions import MissingKeyError
     from .compliance._sql import DatabaseError
+    from .compliance.crypto import DecryptionError
     from .compliance.errors import (
         AmbiguousContactError,
         Forbidden,
@@ -581,7 +653,7 @@ def _classify(exc: BaseException) -> tuple[int, str, bool]:
         return EXIT_API, message, False
     if isinstance(exc, DatabaseError):
         return EXIT_DATABASE, message, False
-    if isinstance(exc, ExportError):
+    if isinstance(exc, (ExportError, DecryptionError)):
         return EXIT_FAILED, message, False
     if isinstance(exc, ImportError):
         return EXIT_CONFIG, (f"missing optional dependency {exc.name!r} (for PostgreSQL: "

@@ -1,8 +1,8 @@
 """GDPR/CCPA helpers around Intercom.
 
 The API client and its errors, DSAR export (JSON and a readable HTML report), right to deletion
-with a tamper-evident audit log, local stores, retention, minimization, bulk content export and
-redaction at source.
+with a tamper-evident audit log, local stores encrypted at rest, retention, minimization, bulk
+content export and redaction at source.
 """
 
 from .client import DEFAULT_VERSION, IntercomClient, REGIONS
@@ -21,8 +21,10 @@ from .errors import (
     Unauthorized,
     Unprocessable,
 )
+from .crypto import DataKey, DataKeyError, DecryptionError, Keyring
 from .dsar import EVENTS_NOTE, export_contact_data, write_export
 from .report import render_report, write_report
+from .envelope import decrypt_file, read_decrypted
 from ._sql import DatabaseError
 from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
 from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
@@ -62,7 +64,10 @@ __all__ = [
     "Conflict",
     "ContactNotFound",
     "ContactStore",
+    "DataKey",
+    "DataKeyError",
     "DatabaseError",
+    "DecryptionError",
     "DeletionResult",
     "ExportCanceled",
     "ExportDirectory",
@@ -75,6 +80,7 @@ __all__ = [
     "IntercomClient",
     "IntercomConnectionError",
     "IntercomError",
+    "Keyring",
     "LocalStore",
     "MinimizationError",
     "Minimizer",
@@ -90,6 +96,7 @@ __all__ = [
     "Unauthorized",
     "Unprocessable",
     "VerifyReport",
+    "decrypt_file",
     "default_audit_url",
     "delete_contact_data",
     "download_redacted_export",
@@ -98,6 +105,7 @@ __all__ = [
     "export_content",
     "minimize",
     "pending_deletions",
+    "read_decrypted",
     "redact_at_source",
     "render_report",
     "resume_pending",

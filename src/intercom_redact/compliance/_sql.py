@@ -8,6 +8,8 @@ personal data).
 SQLite files are created with mode 0600, and every SQLite transaction starts
 with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the database lock
 instead of failing half-way with ``database is locked`` on lock upgrade.
+SQLite connections run with ``secure_delete``: a deleted row's bytes are
+overwritten, not left in free pages, so erasure reaches the file itself.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ def _begin_immediate(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA secure_delete = ON")
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

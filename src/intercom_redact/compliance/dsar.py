@@ -13,14 +13,18 @@ import orjson
 
 from intercom_redact._log import get_logger
 from intercom_redact.compliance.client import IntercomClient
+from intercom_redact.compliance.crypto import Keyring, export_keyring
+from intercom_redact.compliance.envelope import sealed_output
 from intercom_redact.compliance.errors import ContactNotFound, NotFound
 
-__all__ = ["EVENTS_NOTE", "FORMAT", "export_contact_data", "write_export"]
+__all__ = ["DSAR_PURPOSE", "EVENTS_NOTE", "FORMAT", "export_contact_data", "write_export"]
 
 log = get_logger(__name__)
 
 #: Identifies the document layout; bumped when keys change meaning.
 FORMAT = "intercom-redact.dsar/1"
+#: The ``purpose`` in the header of an encrypted DSAR document.
+DSAR_PURPOSE = "dsar"
 
 #: Recorded in every export: the API cannot list older data events.
 EVENTS_NOTE = (
@@ -132,20 +136,34 @@ def _summary(data: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
-def write_export(data: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+def write_export(
+    data: Mapping[str, Any],
+    path: str | os.PathLike[str],
+    *,
+    encrypt: bool | None = None,
+    data_key: str | Keyring | None = None,
+) -> Path:
     """Write an export as JSON, atomically and readable by the owner only (mode 0600).
 
     The document goes to a temporary file in the target directory, is flushed to disk, then renamed
     over *path*: readers see the old file or the whole new one, never a part, and a crash leaves no
     partial export behind.
+
+    :param encrypt: Write the :mod:`encrypted envelope <intercom_redact.compliance.envelope>`
+        instead of plain JSON; the default is to encrypt when a data key is configured.
+    :param data_key: The keyring (text or :class:`~intercom_redact.compliance.Keyring`); default
+        ``INTERCOM_REDACT_DATA_KEY``.
+    :raises DataKeyError: ``encrypt=True`` and no data key.
     """
     target = Path(path)
+    keyring = export_keyring(encrypt, data_key, what="an encrypted DSAR export")
     payload = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     # mkstemp creates the file with mode 0600 whatever the umask is.
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            with sealed_output(fh, keyring, name=target.name, purpose=DSAR_PURPOSE, subject=_subject(data)) as sink:
+                sink.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -158,5 +176,14 @@ def write_export(data: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    log.info("dsar export written", bytes=len(payload))
+    log.info("dsar export written", bytes=len(payload), encrypted=keyring is not None)
     return target
+
+
+def _subject(data: Mapping[str, Any]) -> str | None:
+    """What an encrypted document's header says it is about: the contact id, so deletion finds it
+    (by the same rule as a plain document: our format, with a contact)."""
+    contact = data.get("contact")
+    if data.get("format") != FORMAT or not isinstance(contact, Mapping) or "id" not in contact:
+        return None
+    return f"contact:{contact['id']}"

@@ -11,7 +11,10 @@ Intercom's; this module adds what an operator needs around it:
 * the gzip download is decompressed, parsed and redacted as it streams in
   (recipients' ``email`` and ``name`` columns, free-text titles), so memory
   stays flat whatever the export's size, and only the redacted file is ever
-  written to disk (atomically, mode 0600).
+  written to disk (atomically, mode 0600);
+* with a data key configured (or ``encrypt=True``), that file is written in the
+  encrypted envelope (:mod:`~intercom_redact.compliance.envelope`), streamed
+  chunk by chunk; ``intercom-redact decrypt`` opens it at delivery.
 
 Older API versions describe the download as a gzipped folder of CSVs; when the
 download is a tar archive, ``out`` is a directory and each CSV is redacted into it.
@@ -34,6 +37,8 @@ from .._log import get_logger
 from ..engine import Redactor
 from ..files import FileStats, open_output, redact_csv_rows
 from .client import IntercomClient
+from .crypto import Keyring, export_keyring
+from .envelope import sealed_output
 from .errors import IntercomError, NotFound, RateLimited
 
 __all__ = [
@@ -43,6 +48,7 @@ __all__ = [
     "ExportJobActive",
     "ExportResult",
     "ExportTimeout",
+    "PURPOSE",
     "download_redacted_export",
     "export_content",
     "start_content_export",
@@ -50,6 +56,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+#: The ``purpose`` in the header of an encrypted export file.
+PURPOSE = "content_export"
 
 #: Statuses after which a job no longer changes.
 FINISHED = frozenset({"completed", "failed", "no_data", "canceled"})
@@ -196,10 +205,12 @@ def _is_tar(stream: io.BufferedReader) -> bool:
     return len(head) >= 262 and head[257:262] == b"ustar"
 
 
-def _redact_csv_stream(stream: IO[bytes], out_path: str, redactor: Redactor, stats: FileStats) -> None:
+def _redact_csv_stream(stream: IO[bytes], out_path: str, redactor: Redactor, stats: FileStats,
+                       keyring: Keyring | None) -> None:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    with open_output(out_path) as raw:
-        out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    name = os.path.basename(out_path)
+    with open_output(out_path) as raw, sealed_output(raw, keyring, name=name, purpose=PURPOSE) as sink:
+        out = io.TextIOWrapper(sink, encoding="utf-8", newline="")
         stats.merge(redact_csv_rows(csv.reader(text), out, redactor, keep_columns=_ID_COLUMNS))
         out.flush()
         out.detach()
@@ -207,28 +218,29 @@ def _redact_csv_stream(stream: IO[bytes], out_path: str, redactor: Redactor, sta
 
 
 def download_redacted_export(client: IntercomClient, job_identifier: str, out: str | os.PathLike[str],
-                             redactor: Redactor) -> FileStats:
+                             redactor: Redactor, *, keyring: Keyring | None = None) -> FileStats:
     """Stream a completed job's download through the redactor into ``out``.
 
     The gzip is decompressed and parsed as it arrives: only one chunk of the
     download and one CSV row are in memory at a time, and nothing unredacted
-    touches the disk.
+    touches the disk.  With a *keyring*, each output file is encrypted.
     """
     try:
-        return _download(client, job_identifier, os.fspath(out), redactor)
+        return _download(client, job_identifier, os.fspath(out), redactor, keyring)
     except (gzip.BadGzipFile, EOFError, zlib.error, tarfile.TarError) as exc:
         # Nothing is left behind: each output file appears only once complete.
         raise ExportFailed(f"the download of content export {job_identifier} is corrupt or truncated "
                            f"({type(exc).__name__})", job_identifier=job_identifier, status="completed") from None
 
 
-def _download(client: IntercomClient, job_identifier: str, out_path: str, redactor: Redactor) -> FileStats:
+def _download(client: IntercomClient, job_identifier: str, out_path: str, redactor: Redactor,
+              keyring: Keyring | None) -> FileStats:
     stats = FileStats()
     with client.download_content_export(job_identifier) as chunks:
         raw = io.BufferedReader(_ChunkStream(chunks), 64 * 1024)
         plain = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 64 * 1024)  # type: ignore[arg-type]
         if not _is_tar(plain):
-            _redact_csv_stream(plain, out_path, redactor, stats)
+            _redact_csv_stream(plain, out_path, redactor, stats, keyring)
             return stats
         os.makedirs(out_path, mode=0o700, exist_ok=True)
         with tarfile.open(fileobj=plain, mode="r|") as archive:
@@ -241,7 +253,7 @@ def _download(client: IntercomClient, job_identifier: str, out_path: str, redact
                     name = os.path.basename(member.name) or "export.csv"
                     # A streamed member cannot answer seekable(), which TextIOWrapper asks.
                     member_stream = io.BufferedReader(_ChunkStream(iter(lambda: member_file.read(1 << 16), b"")))
-                    _redact_csv_stream(member_stream, os.path.join(out_path, name), redactor, stats)
+                    _redact_csv_stream(member_stream, os.path.join(out_path, name), redactor, stats, keyring)
     return stats
 
 
@@ -250,15 +262,21 @@ def export_content(client: IntercomClient, since: int, until: int, out: str | os
                    max_poll_interval: float = 300.0, timeout: float = 3600.0,
                    sleep: Callable[[float], None] = time.sleep,
                    clock: Callable[[], float] = time.monotonic,
-                   on_status: Callable[[str, float], None] | None = None) -> ExportResult:
+                   on_status: Callable[[str, float], None] | None = None, encrypt: bool | None = None,
+                   data_key: str | Keyring | None = None) -> ExportResult:
     """Run a content export for ``[since, until]`` (Unix seconds) and write a redacted CSV to ``out``.
+
+    The CSV is encrypted when ``encrypt`` is true, or when it is ``None`` (the default) and a data
+    key is configured (*data_key*, else ``INTERCOM_REDACT_DATA_KEY``).
 
     :raises ExportJobActive: another export job is pending in the workspace.
     :raises ExportFailed: Intercom reports the job ``failed``.
     :raises ExportCanceled: the job was canceled while we waited.
     :raises ExportTimeout: the job did not finish within ``timeout`` seconds (it is canceled).
+    :raises DataKeyError: ``encrypt=True`` and no data key (checked before the job starts).
     :returns: an :class:`ExportResult`; ``status == "no_data"`` writes no file.
     """
+    keyring = export_keyring(encrypt, data_key, what="an encrypted content export")
     redactor = redactor if redactor is not None else Redactor()
     job_identifier = start_content_export(client, since, until)
     job = wait_for_content_export(client, job_identifier, poll_interval=poll_interval,
@@ -273,7 +291,7 @@ def export_content(client: IntercomClient, since: int, until: int, out: str | os
                              job_identifier=job_identifier, status=status)
     if status == "no_data":
         return ExportResult(job_identifier, status)
-    stats = download_redacted_export(client, job_identifier, out, redactor)
+    stats = download_redacted_export(client, job_identifier, out, redactor, keyring=keyring)
     log.info("content export written", job_identifier=job_identifier, rows=stats.lines,
              redactions=stats.total_redactions)
     return ExportResult(job_identifier, status, os.fspath(out), stats.lines, dict(stats.redactions))

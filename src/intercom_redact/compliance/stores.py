@@ -13,13 +13,23 @@ data-warehouse table, …) by implementing them; the library's own caches live i
 contacts are cached as :func:`~intercom_redact.compliance.minimize` output
 (the purpose decides the fields), conversations and webhook events are redacted
 through the engine before they are written.
+
+What remains is still encrypted at rest, field by field
+(:mod:`~intercom_redact.compliance.crypto`): every ``data`` column holds an
+AES-256-GCM ciphertext bound to its store, table, row key and field, so a
+database file, dump or backup shows ids and timestamps only.  The store refuses
+to start without a data key.  Looking a contact up by e-mail goes through a
+blind index, the whole keyed HMAC of the normalized address
+(:func:`~intercom_redact.actions.keyed_digest`, whose prefix is the address's
+pseudonym in logs), never the address itself.
+Deletion and retention delete rows, ciphertexts with them.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -28,12 +38,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from ..actions import HmacKey, MissingKeyError, keyed_digest
 from ._sql import Database
+from .crypto import DecryptionError, FieldId, Keyring, open_field, seal_field, sealed_prefix
 from .dsar import FORMAT as DSAR_FORMAT
+from .envelope import read_header, reencrypt_file
 from .minimize import Minimizer
 
 if TYPE_CHECKING:
     from ..engine import Redactor
+    from .audit import AuditLog
 
 __all__ = [
     "CONTACT_CACHE",
@@ -95,6 +109,8 @@ _contacts = sa.Table(
     sa.Column("purpose", sa.String(64), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("stored_at", sa.Float, nullable=False, index=True),
+    # Blind index: the HMAC key's id and the whole keyed digest of the normalized e-mail.
+    sa.Column("email_index", sa.Text, nullable=True, index=True),
 )
 _conversations = sa.Table(
     "intercom_redact_conversation_cache",
@@ -125,6 +141,8 @@ _TABLES: dict[str, tuple[sa.Table, sa.Column[Any]]] = {
     WEBHOOK_EVENTS: (_events, _events.c.event_id),
 }
 _PG_DDL_LOCK = 0x1C0_57E5
+# The one field of each table that is encrypted.
+_DATA = "data"
 
 
 class SQLStore:
@@ -135,7 +153,13 @@ class SQLStore:
     :param purposes: Extra purposes for :class:`~intercom_redact.compliance.Minimizer`.
     :param redactor: Redacts conversations and webhook events before they are
         stored; default: a :class:`~intercom_redact.Redactor` with the default policy.
-    :param name: Name recorded in the audit log.
+    :param name: Name recorded in the audit log; also bound to every ciphertext, so
+        renaming a store makes its data unreadable.
+    :param data_key: The data-encryption keyring (``id:base64key,…`` or a
+        :class:`~intercom_redact.compliance.Keyring`); default ``INTERCOM_REDACT_DATA_KEY``.
+    :param hmac_key: Key of the e-mail blind index (:meth:`find_contacts_by_email`);
+        default ``INTERCOM_REDACT_HMAC_KEY``; without one, no index is written.
+    :raises DataKeyError: no data key: the store refuses to start.
     """
 
     categories = (CONTACT_CACHE, CONVERSATION_CACHE, WEBHOOK_EVENTS)
@@ -148,8 +172,14 @@ class SQLStore:
         purposes: Mapping[str, Iterable[str]] | None = None,
         redactor: Redactor | None = None,
         name: str = "sql_cache",
+        data_key: str | Keyring | None = None,
+        hmac_key: str | bytes | HmacKey | None = None,
     ) -> None:
         self.name = name
+        self._keyring = Keyring.require(
+            data_key, problem=f"store {name!r} keeps personal data and refuses to start without a data-encryption key"
+        )
+        self._hmac_key = HmacKey.resolve(hmac_key)
         self._minimizer = Minimizer(purposes)
         self._minimizer({}, purpose)  # fail now, not at the first put, on an unknown purpose
         self._purpose = purpose
@@ -176,8 +206,9 @@ class SQLStore:
         row = {
             "contact_id": contact_id,
             "purpose": self._purpose,
-            "data": _json(self._minimizer(contact, self._purpose)),
+            "data": self._seal(_contacts, contact_id, _json(self._minimizer(contact, self._purpose))),
             "stored_at": _epoch(now),
+            "email_index": self._email_index(contact.get("email")),
         }
         with self._db.begin() as conn:
             self._upsert(conn, _contacts, row, "contact_id")
@@ -187,7 +218,7 @@ class SQLStore:
         conversation_id = str(conversation["id"])
         row = {
             "conversation_id": conversation_id,
-            "data": _json(self._redact(conversation)),
+            "data": self._seal(_conversations, conversation_id, _json(self._redact(conversation))),
             "stored_at": _epoch(now),
         }
         with self._db.begin() as conn:
@@ -203,7 +234,7 @@ class SQLStore:
         row = {
             "event_id": event_id,
             "topic": str(event.get("topic", "")),
-            "data": _json(self._redact(event)),
+            "data": self._seal(_events, event_id, _json(self._redact(event))),
             "stored_at": _epoch(now),
         }
         with self._db.begin() as conn:
@@ -218,6 +249,29 @@ class SQLStore:
     def get_contact(self, contact_id: str) -> dict[str, Any] | None:
         """The cached (minimized) contact, or ``None``."""
         return self._get(_contacts, _contacts.c.contact_id, contact_id)
+
+    def find_contacts_by_email(self, email: str) -> list[dict[str, Any]]:
+        """The cached contacts whose e-mail matches *email* (case and spacing aside).
+
+        Looked up through the blind index, so the address is never stored or compared in clear.
+        Intercom allows several contacts with one e-mail, hence a list.
+
+        :raises MissingKeyError: the store has no HMAC key, so it keeps no index.
+        """
+        if self._hmac_key is None:
+            raise MissingKeyError(
+                f"store {self.name!r} has no HMAC key, so it keeps no e-mail index: pass hmac_key= "
+                "or set INTERCOM_REDACT_HMAC_KEY"
+            )
+        index = self._email_index(email)
+        if index is None:
+            return []
+        query = sa.select(_contacts.c.contact_id, _contacts.c.data).where(
+            _contacts.c.email_index == index
+        ).order_by(_contacts.c.contact_id)
+        with self._db.begin() as conn:
+            rows = conn.execute(query).all()
+        return [orjson.loads(self._open(_contacts, row.contact_id, row.data)) for row in rows]
 
     def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
         """The cached (redacted) conversation, or ``None``."""
@@ -266,7 +320,68 @@ class SQLStore:
             if len(ids) < batch_size:
                 return total
 
+    # -- keys -------------------------------------------------------------------------
+
+    def rotate_keys(
+        self,
+        *,
+        batch_size: int = 500,
+        audit: AuditLog | None = None,
+        on_batch: Callable[[str, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Re-encrypt every value not yet under the keyring's newest key.
+
+        Resumable: each batch of *batch_size* rows is one transaction, and a rerun finds the
+        rows still to do by their key id, so an interrupted rotation (even ``kill -9``) loses
+        nothing and does nothing twice.  Every process writing to the store must already
+        have the new keyring, or it will keep writing under the old key.
+
+        :param audit: When given, a ``keys.rotated`` record with the counts is appended.
+        :param on_batch: Called with ``(category, rows re-encrypted so far)`` after each batch.
+        :returns: Rows re-encrypted by this run, per category.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        prefix = sealed_prefix(self._keyring.primary.key_id)
+        counts: dict[str, int] = {}
+        for category, (table, key) in _TABLES.items():
+            counts[category] = 0
+            while True:
+                done = self._rotate_batch(table, key, prefix, batch_size)
+                counts[category] += done
+                if on_batch is not None and done:
+                    on_batch(category, counts[category])
+                if done < batch_size:
+                    break
+        if audit is not None:
+            _audit_rotation(audit, self.name, self._keyring, counts)
+        return counts
+
+    def _rotate_batch(self, table: sa.Table, key: sa.Column[Any], prefix: str, batch_size: int) -> int:
+        query = sa.select(key, table.c.data).where(
+            sa.not_(table.c.data.startswith(prefix, autoescape=True))
+        ).order_by(key).limit(batch_size)
+        if not self._db.is_sqlite:  # a concurrent writer waits instead of being overwritten
+            query = query.with_for_update()
+        with self._db.begin() as conn:
+            rows = conn.execute(query).all()
+            for row_key, data in rows:
+                plaintext = self._open(table, row_key, data)
+                conn.execute(table.update().where(key == row_key).values(data=self._seal(table, row_key, plaintext)))
+        return len(rows)
+
     # -- internals ------------------------------------------------------------------
+
+    def _seal(self, table: sa.Table, row_key: str, plaintext: bytes) -> str:
+        return seal_field(self._keyring, plaintext, FieldId(self.name, table.name, row_key, _DATA))
+
+    def _open(self, table: sa.Table, row_key: str, sealed: str) -> bytes:
+        return open_field(self._keyring, sealed, FieldId(self.name, table.name, row_key, _DATA))
+
+    def _email_index(self, email: object) -> str | None:
+        if self._hmac_key is None or not isinstance(email, str) or not email.strip():
+            return None
+        return f"{self._hmac_key.key_id}:{keyed_digest(self._hmac_key, 'EMAIL_ADDRESS', email)}"
 
     def _redact(self, value: Mapping[str, Any]) -> Any:
         if self._redactor is None:
@@ -291,17 +406,18 @@ class SQLStore:
     def _get(self, table: sa.Table, key: sa.Column[Any], value: str) -> dict[str, Any] | None:
         with self._db.begin() as conn:
             data = conn.execute(sa.select(table.c.data).where(key == value)).scalar_one_or_none()
-        return None if data is None else orjson.loads(data)
+        return None if data is None else orjson.loads(self._open(table, value, data))
 
 
 class ExportDirectory:
     """Export files (DSAR documents, bulk exports) in a directory.
 
     Retention removes files by modification time; deletion removes the DSAR
-    documents (``*.json`` written by :func:`~intercom_redact.compliance.write_export`)
-    and their reports (``*.html`` written by :func:`~intercom_redact.compliance.write_report`)
-    of the contact being deleted.  Subdirectories are searched too; symbolic
-    links are removed, never followed.
+    documents written by :func:`~intercom_redact.compliance.write_export` of the
+    contact being deleted (plain ``*.json`` ones by their content, encrypted files
+    of any name whose header's subject is the contact, without the key) and their
+    readable reports (``*.html`` written by :func:`~intercom_redact.compliance.write_report`).
+    Subdirectories are searched too; symbolic links are removed, never followed.
 
     :param path: The export directory.
     :param name: Name recorded in the audit log.
@@ -326,11 +442,30 @@ class ExportDirectory:
         for entry in _walk_files(self.path):
             if entry.is_symlink():
                 continue
-            if ((entry.name.endswith(".json") and _is_dsar_of(entry.path, contact_id))
-                    or (entry.name.endswith(".html") and is_report_of(entry.path, contact_id))):
+            if _is_about(entry.path, contact_id) or (
+                    entry.name.endswith(".html") and is_report_of(entry.path, contact_id)):
                 os.unlink(entry.path)
                 count += 1
         return count
+
+    def rotate_keys(self, data_key: str | Keyring | None = None, *, audit: AuditLog | None = None) -> dict[str, int]:
+        """Re-encrypt every encrypted file not yet under the keyring's newest key (plain files stay plain).
+
+        Each file is replaced atomically, keeping its modification time, so an interrupted run
+        is finished by running it again.
+
+        :param data_key: The keyring; default ``INTERCOM_REDACT_DATA_KEY``.
+        :param audit: When given, a ``keys.rotated`` record with the count is appended.
+        :returns: ``{"export_files": files re-encrypted}``.
+        """
+        keyring = Keyring.require(data_key, problem=f"rotating the keys of {self.name} needs the data keys")
+        count = 0
+        if os.path.isdir(self.path):
+            count = sum(reencrypt_file(e.path, keyring) for e in _walk_files(self.path) if not e.is_symlink())
+        counts = {EXPORT_FILES: count}
+        if audit is not None:
+            _audit_rotation(audit, self.name, keyring, counts)
+        return counts
 
     def expire(self, category: str, before: datetime, *, batch_size: int = 500, dry_run: bool = False) -> int:
         """Delete files last modified before *before* (*batch_size* is accepted for the protocol)."""
@@ -352,6 +487,15 @@ class ExportDirectory:
         return count
 
 
+def _audit_rotation(audit: AuditLog, store: str, keyring: Keyring, counts: dict[str, int]) -> None:
+    audit.append("keys.rotated", {
+        "store": store,
+        "key_id": keyring.primary.key_id,
+        "key_ids": list(keyring.key_ids),
+        "reencrypted": counts,
+    })
+
+
 def _walk_files(path: str) -> Iterator[os.DirEntry[str]]:
     with os.scandir(path) as entries:
         for entry in entries:
@@ -361,12 +505,18 @@ def _walk_files(path: str) -> Iterator[os.DirEntry[str]]:
                 yield entry
 
 
-def _is_dsar_of(path: str, contact_id: str) -> bool:
+def _is_about(path: str, contact_id: str) -> bool:
     try:
         with open(path, "rb") as f:
+            found = read_header(f)
+            if found is not None:  # any purpose: a file whose header names the contact is about the contact
+                return bool(found[0]["subject"] == f"contact:{contact_id}")
+            if not path.endswith(".json"):
+                return False
+            f.seek(0)
             document = orjson.loads(f.read())
-    except (OSError, orjson.JSONDecodeError):
-        return False  # not ours to judge: unreadable or not JSON
+    except (OSError, orjson.JSONDecodeError, DecryptionError):
+        return False  # not ours to judge: unreadable, not JSON, or a corrupt header
     contact = document.get("contact") if isinstance(document, dict) else None
     return document.get("format") == DSAR_FORMAT and isinstance(contact, Mapping) and contact.get("id") == contact_id
 
@@ -397,8 +547,8 @@ def _event_contacts(event: Mapping[str, Any]) -> set[str]:
     return set()
 
 
-def _json(value: Any) -> str:
-    return orjson.dumps(value, default=str).decode()
+def _json(value: Any) -> bytes:
+    return orjson.dumps(value, default=str)
 
 
 def _epoch(now: datetime | None) -> float:
