@@ -24,14 +24,14 @@ import pytest
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
-import cloudpickle  # noqa: E402  (installed with distributed)
-import dask.bag as db  # noqa: E402
+import cloudpickle
+import dask.bag as db
 
-from intercom_redact import Policy, Redactor  # noqa: E402
-from intercom_redact.actions import KEY_ENV  # noqa: E402
-from intercom_redact.cli import main  # noqa: E402
-from intercom_redact.dask import DaskRunner, redact_bag, redact_dataframe  # noqa: E402
-from intercom_redact.files import (  # noqa: E402
+from intercom_redact import Policy, Redactor
+from intercom_redact.actions import KEY_ENV
+from intercom_redact.cli import main
+from intercom_redact.dask import DaskRunner, redact_bag, redact_dataframe
+from intercom_redact.files import (
     FileJob,
     FileStats,
     RedactorConfig,

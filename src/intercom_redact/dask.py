@@ -27,7 +27,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .files import FileJob, FileStats, RedactorConfig, redact_frame, redact_partition
+from .files import (
+    FileJob,
+    FileStats,
+    RedactedPartition,
+    RedactorConfig,
+    redact_frame,
+    redact_partition,
+)
 
 if TYPE_CHECKING:
     import dask.bag
@@ -52,15 +59,15 @@ class RedactedBag(NamedTuple):
 
 
 def _partition(records: Iterable[Any], config: RedactorConfig, kind: str, scan: bool,
-               header: tuple[str, ...] | None) -> list[Any]:
+               header: tuple[str, ...] | None) -> list[RedactedPartition]:
     return [redact_partition(records, config, kind=kind, scan=scan, header=header)]
 
 
-def _records(parts: list[Any]) -> list[Any]:
+def _records(parts: list[RedactedPartition]) -> list[Any]:
     return parts[0].records
 
 
-def _stats(parts: list[Any]) -> list[FileStats]:
+def _stats(parts: list[RedactedPartition]) -> list[FileStats]:
     return [parts[0].stats]
 
 
@@ -78,10 +85,10 @@ def redact_bag(bag: dask.bag.Bag, config: RedactorConfig, *, kind: str = "values
     The records keep their order; ``stats`` is a delayed :class:`~intercom_redact.files.FileStats`
     for the whole bag.  Compute both with one ``dask.compute`` so the redaction runs once.
     """
-    import dask
+    from dask.delayed import delayed
 
-    parts = bag.map_partitions(_partition, config, kind, scan, header)
-    stats = dask.delayed(_merged)(parts.map_partitions(_stats))
+    parts = bag.map_partitions(_partition, config, kind, scan, header)  # type: ignore[no-untyped-call]
+    stats = delayed(_merged)(parts.map_partitions(_stats))
     return RedactedBag(parts.map_partitions(_records), stats)
 
 
@@ -93,7 +100,9 @@ def redact_dataframe(frame: dask.dataframe.DataFrame, config: RedactorConfig, *,
     """
     keep = tuple(keep_columns)
     meta = frame._meta.astype({name: object for name in frame.columns if name not in keep})
-    return frame.map_partitions(redact_frame, config, scan=scan, keep_columns=keep, meta=meta)
+    redacted: dask.dataframe.DataFrame = frame.map_partitions(  # type: ignore[no-untyped-call]
+        redact_frame, config, scan=scan, keep_columns=keep, meta=meta)
+    return redacted
 
 
 class DaskRunner:
@@ -109,7 +118,8 @@ class DaskRunner:
         self.in_flight = in_flight
 
     def __call__(self, job: FileJob, chunks: Iterator[list[Any]]) -> Iterator[tuple[bytes, FileStats]]:
-        limit = self.in_flight or max(2, 2 * sum(self.client.nthreads().values()))
+        threads = self.client.nthreads()  # type: ignore[no-untyped-call]
+        limit = self.in_flight or max(2, 2 * sum(threads.values()))
         run = uuid.uuid4().hex[:12]  # chunks are never hashed: a name per run and index
         pending: deque[Any] = deque()
         try:
@@ -135,12 +145,13 @@ def connect(address: str) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     if not address.startswith("local:"):
-        with Client(address) as client:
+        with Client(address) as client:  # type: ignore[no-untyped-call]
             yield client
         return
     count = address.removeprefix("local:")
     if not count.isdigit() or int(count) < 1:
         raise ValueError(f"local:N needs a positive number of workers, got {address!r}")
-    with LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1",
-                      **_NO_DASHBOARD) as cluster, Client(cluster) as client:
+    cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                           host="127.0.0.1", **_NO_DASHBOARD)
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client

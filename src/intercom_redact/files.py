@@ -35,6 +35,7 @@ import contextlib
 import csv
 import gzip
 import hashlib
+import importlib
 import io
 import os
 import pickle
@@ -305,7 +306,7 @@ def redact_frame(frame: Any, redactor: Redactor | RedactorConfig, *, scan: bool 
     values and dtype, every other column holds what the engine returned (dtype
     ``object``).  This is the function a Dask, Ray Data or Spark partition calls.
     """
-    import pandas
+    pandas = importlib.import_module("pandas")  # needed only here: not a dependency of the library
 
     header = [str(name) for name in frame.columns]
     plan = _CsvPlan(header, frozenset(keep_columns))
@@ -378,7 +379,7 @@ class _CsvPlan:
     Columns named in ``keep`` (ids and timestamps of a known schema) bypass the engine.
     """
 
-    __slots__ = ("header", "paths", "kept")
+    __slots__ = ("header", "kept", "paths")
 
     def __init__(self, header: Sequence[str], keep: frozenset[str] = frozenset()):
         self.header = list(header)
