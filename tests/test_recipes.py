@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-_BLOCK = re.compile(r"^```python requires=(\w+)\n(.*?)^```", re.S | re.M)
+_BLOCK = re.compile(r"^```python requires=(\w+)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def _recipes() -> list[tuple[str, str]]:
@@ -36,7 +36,7 @@ def test_recipe_runs_as_written(module: str, code: str, tmp_path: Path) -> None:
     script.write_text(code, encoding="utf-8")
     paths = [str(README.parent / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, timeout=900)
+    proc = subprocess.run([sys.executable, str(script)], check=False, cwd=tmp_path, env=env, capture_output=True, timeout=900)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     printed = proc.stdout.decode().splitlines()
     expected = [line.removeprefix("# ") for line in code.splitlines() if line.startswith("# [")]
