@@ -157,7 +157,8 @@ class RedactorConfig:
     and a digest of the key, never the key: a worker reads the secret from its
     own ``INTERCOM_REDACT_HMAC_KEY`` (as a service reads any secret), or from
     the local process pool that started it, and refuses one whose digest
-    differs, so every worker pseudonymizes alike.  ``fingerprint`` names the
+    differs, so every worker pseudonymizes alike (a worker without a key
+    builds its redactor without one: the engine refuses a policy that needs it).  ``fingerprint`` names the
     configuration in each worker's cache (:meth:`redactor`).
     """
 
@@ -183,15 +184,18 @@ class RedactorConfig:
     def redactor(self) -> Redactor:
         """This process's redactor for the configuration: built on first use, then reused."""
         with _cache_lock:
-            entry = _cache.get(self.fingerprint)
-            if entry is None:
-                entry = _cache[self.fingerprint] = _CacheEntry(self.build())
-            entry.uses += 1
-            return entry.redactor
+            redactor = _cache.get(self.fingerprint)
+            if redactor is None:
+                redactor = _cache[self.fingerprint] = self.build()
+            _uses[self.fingerprint] = _uses.get(self.fingerprint, 0) + 1
+            return redactor
 
     def build(self) -> Redactor:
         """A new redactor (use :meth:`redactor` in workers: building one costs seconds with NER)."""
-        return Redactor(self.policy, hmac_key=self._worker_key(), ner_model=self.ner_model)
+        redactor = Redactor(self.policy, hmac_key=self._worker_key(), ner_model=self.ner_model)
+        with _count_lock:
+            _builds[self.fingerprint] = _builds.get(self.fingerprint, 0) + 1
+        return redactor
 
     def _worker_key(self) -> HmacKey | None:
         if self.key_check is None:
@@ -201,8 +205,7 @@ class RedactorConfig:
             return key
         secret = os.environ.get(KEY_ENV)
         if not secret:
-            raise MissingKeyError(f"the job pseudonymizes with key {self.key_id!r} but this worker has no "
-                                  f"HMAC key: set {KEY_ENV} in every worker's environment")
+            return None  # enough unless the policy pseudonymizes, and then the engine says what is missing
         key = HmacKey(secret.encode(), self.key_id or "")
         if _key_check(key) != self.key_check:
             raise MissingKeyError(f"this worker's {KEY_ENV} is not the key the job was started with "
@@ -214,30 +217,28 @@ class RedactorConfig:
                 f"key_id={self.key_id!r}, fingerprint={self.fingerprint!r})")
 
 
-@dataclass
-class _CacheEntry:
-    redactor: Redactor
-    uses: int = 0
-
-
 class CacheInfo(NamedTuple):
-    """How often a worker process built (always once) and reused the redactor of one configuration."""
+    """How many redactors a process built for one configuration, and how many partitions took one from the cache."""
 
     builds: int
     uses: int
 
 
-# The per-process redactor cache: one Redactor per configuration, for every task
-# the process runs.  Keys handed over by a local process pool (never by a task).
-_cache: dict[str, _CacheEntry] = {}
+# The per-process redactor cache: one Redactor per configuration (a worker sees
+# few), for every task the process runs, with counts for tests and benchmarks.
+# Keys handed over by a local process pool (never by a task).
+_cache: dict[str, Redactor] = {}
 _cache_lock = threading.Lock()
+_builds: dict[str, int] = {}
+_uses: dict[str, int] = {}
+_count_lock = threading.Lock()
 _pool_keys: dict[str, HmacKey] = {}
 
 
 def redactor_cache_info() -> dict[str, CacheInfo]:
-    """Per configuration fingerprint, the redactors this process built and how often it used them."""
-    with _cache_lock:
-        return {name: CacheInfo(1, entry.uses) for name, entry in _cache.items()}
+    """Per configuration fingerprint, the redactors this process built and the partitions that used the cache."""
+    with _cache_lock, _count_lock:
+        return {name: CacheInfo(_builds.get(name, 0), _uses.get(name, 0)) for name in _builds.keys() | _uses.keys()}
 
 
 def _as_redactor(redactor: Redactor | RedactorConfig) -> Redactor:
