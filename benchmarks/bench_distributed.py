@@ -15,7 +15,9 @@ One run, side by side, on the synthetic integration log of ``bench_files.py``:
   the time one fresh worker takes to build (and warm) a redactor per mode, in
   order: the first scanner a process builds pays for Presidio's imports.
 
-Every path writes the same bytes on the first log (checked).  Ratios are against ``--jobs 1``
+Every path writes the same bytes on the first log (checked and reported: on a
+starved machine an event past the engine's time bound fails closed, and that
+depends on the load).  Ratios are against ``--jobs 1``
 of the same run; the machine may be shared, so a busy-loop probe reports the
 cores actually free before the run.
 
@@ -107,12 +109,13 @@ def main() -> None:
               f"CPU free: {available_cores(2):.2f} of 2 cores (busy-loop probe before the run)")
         results: dict[str, dict[str, tuple[str, float]]] = {name: {} for name, *_ in modes}
         expected: dict[str, bytes] = {}
+        differs: list[str] = []  # runs whose bytes differ from --jobs 1 (an event past its time bound fails closed)
         for name, redactor, scan, _ in modes:
             for jobs in (1, 2):
                 elapsed, out = _redact(files[name][0], redactor, scan, args.chunk_lines, jobs=jobs)
                 results[name][f"--jobs {jobs} (pool start-up included)"] = (files[name][0], elapsed)
                 if expected.setdefault(name, out) != out:
-                    raise SystemExit(f"{name}: --jobs {jobs} wrote different bytes")
+                    differs.append(f"{name}, --jobs {jobs}")
         startup: dict[str, float] = {}
         for workers in (1, 2):
             started = time.perf_counter()
@@ -131,10 +134,11 @@ def main() -> None:
                     elapsed, out = _redact(first, redactor, scan, args.chunk_lines, runner=runner)
                     results[name][f"{label}, cold (redactor built during the run)"] = (first, elapsed)
                     if out != expected[name]:
-                        raise SystemExit(f"{name}: Dask wrote different bytes")
+                        differs.append(f"{name}, {label}")
                     elapsed, _ = _redact(second, redactor, scan, args.chunk_lines, runner=runner)
                     results[name][f"{label}, warm (cached redactor)"] = (second, elapsed)
         _report(results, startup)
+        print(f"\nOutput identical to --jobs 1: {'no: ' + '; '.join(differs) if differs else 'yes, every run'}")
 
 
 def _report(results: dict[str, dict[str, tuple[str, float]]], startup: dict[str, float]) -> None:
