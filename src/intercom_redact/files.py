@@ -157,9 +157,9 @@ class RedactorConfig:
     and a digest of the key, never the key: a worker reads the secret from its
     own ``INTERCOM_REDACT_HMAC_KEY`` (as a service reads any secret), or from
     the local process pool that started it, and refuses one whose digest
-    differs, so every worker pseudonymizes alike (a worker without a key
-    builds its redactor without one: the engine refuses a policy that needs it).  ``fingerprint`` names the
-    configuration in each worker's cache (:meth:`redactor`).
+    differs, so every worker pseudonymizes alike.  A worker without a key
+    builds its redactor without one: the engine refuses a policy that needs it.
+    ``fingerprint`` names the configuration in each worker's cache (:meth:`redactor`).
     """
 
     policy: Policy = field(default_factory=Policy.default)
