@@ -212,6 +212,8 @@ def cmd_redact(args: argparse.Namespace) -> int:
     if per_file_dir is None and len(inputs) > 1 and csv_input:
         raise CliError("several CSV files cannot be joined into one output; give --out a directory", EXIT_USAGE)
     progress = Progress(not args.quiet)
+    cluster = contextlib.ExitStack()
+    runner = _dask_runner(args, cluster)
     total = FileStats()
     started = time.monotonic()
 
@@ -228,7 +230,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
                 progress(f"{label}:{share} {stats.lines} lines, {_human_bytes(rate)}/s")
 
             stats = redact_stream(source, sink, redactor, fmt=args.format, name=None if path == "-" else path,
-                                  jobs=args.jobs, scan=not args.no_scan, progress=show)
+                                  jobs=args.jobs, scan=not args.no_scan, progress=show, runner=runner)
         total.merge(stats)
 
     try:
@@ -248,12 +250,33 @@ def cmd_redact(args: argparse.Namespace) -> int:
             sink.flush()
     finally:
         progress.done()
+        cluster.close()
     elapsed = time.monotonic() - started
     _note(args, f"redacted {total} in {elapsed:.1f} s")
     if total.fail_closed:
         _note(args, "redacted whole (fail closed): "
               + ", ".join(f"{k} {v}" for k, v in sorted(total.fail_closed.items())))
     return EXIT_OK
+
+
+def _dask_runner(args: argparse.Namespace, cluster: contextlib.ExitStack) -> Any:
+    """With ``--dask``, a runner sending the chunks to that scheduler (or a local cluster); else None."""
+    if args.dask is None:
+        return None
+    if args.jobs is not None:
+        raise CliError("give --jobs or --dask, not both", EXIT_USAGE)
+    try:
+        from .dask import DaskRunner, connect
+    except ImportError:
+        raise CliError("--dask needs Dask: pip install 'intercom-redact[dask]'", EXIT_CONFIG) from None
+    try:
+        client = cluster.enter_context(connect(args.dask))
+    except ValueError as exc:
+        raise CliError(f"--dask: {exc}", EXIT_USAGE) from None
+    except OSError as exc:
+        raise CliError(f"cannot reach the Dask scheduler at {args.dask!r}: {exc}", EXIT_FAILED) from None
+    _note(args, f"Dask: {len(client.nthreads())} workers via {client.scheduler.address}")
+    return DaskRunner(client)
 
 
 def _size(stream: IO[bytes]) -> int:
@@ -551,6 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="F", help="output file, or a directory for one file per input (default: stdout)")
     p.add_argument("--format", choices=("auto", "jsonl", "text", "csv"), default="auto")
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all CPUs for large inputs)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run the chunks on a Dask cluster: a scheduler address (tcp://host:8786), or local:N to "
+                        "start N worker processes here; workers read the HMAC key from their own environment")
     p.add_argument("--no-scan", action="store_true",
                    help="field rules only for JSON and CSV records (text lines are still scanned)")
 

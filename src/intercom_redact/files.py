@@ -1,10 +1,19 @@
-"""Redact log files and streams: JSON lines, plain-text lines and CSV.
+"""Redact log files and streams (JSON lines, plain-text lines, CSV) and batches of records.
 
-Input is read and written in chunks, so memory stays flat whatever the size of
-the file.  Chunks are redacted in worker processes when the input is large
-enough to be worth it; results are written in input order.  Each worker
-receives the (picklable) :class:`~intercom_redact.Redactor` once, when it
-starts, and builds its own scanner.
+Every bulk path goes through one partition API, :func:`redact_partition`: a
+batch of records in, the redacted batch (in order) and its counts out.  A file
+is read in chunks and each chunk is one partition, redacted in this process,
+in local worker processes (``jobs``) or on a cluster (a :data:`ChunkRunner`
+such as :class:`intercom_redact.dask.DaskRunner`); results are written in input
+order, so memory stays flat whatever the size of the file.  Dask, Ray Data and
+Spark call the same function on their partitions (:func:`redact_frame` for
+pandas batches).
+
+Workers never receive a :class:`~intercom_redact.Redactor` (its pickle holds
+the HMAC key) but a :class:`RedactorConfig`: policy, NER model and key id.  Each
+worker process builds the redactor once per configuration and reuses it for
+every partition (Presidio and spaCy take seconds to load); it reads the key
+from its own environment, or from the local pool that started it.
 
 * **JSON lines**: each line is parsed with orjson, redacted as a value (field
   rules apply by key) and dumped with orjson.  A line that is not JSON is
@@ -25,23 +34,30 @@ from __future__ import annotations
 import contextlib
 import csv
 import gzip
+import hashlib
+import importlib
 import io
 import os
+import pickle
 import stat
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
+from .actions import KEY_ENV, HmacKey, MissingKeyError
 from .engine import Redactor, Summary
+from .policy import Policy
 
-__all__ = ["FORMATS", "FileStats", "default_workers", "detect_format", "open_output", "redact_csv_rows",
-           "redact_stream"]
+__all__ = ["FORMATS", "RECORD_KINDS", "CacheInfo", "ChunkRunner", "FileJob", "FileStats", "LocalRunner",
+           "RedactedPartition", "RedactorConfig", "default_workers", "detect_format", "open_output",
+           "redact_csv_rows", "redact_frame", "redact_partition", "redact_stream", "redactor_cache_info"]
 
 #: Input formats :func:`redact_stream` understands (``auto`` picks one).
 FORMATS = ("auto", "jsonl", "text", "csv")
@@ -123,7 +139,191 @@ def detect_format(name: str | None, head: bytes) -> str:
     return "text"
 
 
-# -- per-record redaction (runs in workers) --------------------------------------------------
+# -- the configuration workers build their redactor from --------------------------------------
+
+_KEY_CHECK_DOMAIN = b"intercom-redact worker key check\x00"
+
+
+def _key_check(key: HmacKey) -> str:
+    """A digest that tells whether a worker holds the driver's key (and is not the key)."""
+    return hashlib.sha256(_KEY_CHECK_DOMAIN + key.secret).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RedactorConfig:
+    """What a worker needs to build the :class:`~intercom_redact.Redactor`: picklable, without the key.
+
+    Task graphs, logs and reprs see the policy, the NER model name, the key id
+    and a digest of the key, never the key: a worker reads the secret from its
+    own ``INTERCOM_REDACT_HMAC_KEY`` (as a service reads any secret), or from
+    the local process pool that started it, and refuses one whose digest
+    differs, so every worker pseudonymizes alike.  A worker without a key
+    builds its redactor without one: the engine refuses a policy that needs it.
+    ``fingerprint`` names the configuration in each worker's cache (:meth:`redactor`).
+    """
+
+    policy: Policy = field(default_factory=Policy.default)
+    ner_model: str | None = None
+    key_id: str | None = None
+    key_check: str | None = None
+    fingerprint: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Hashed once where the config is made; workers get it with the rest.
+        state = pickle.dumps((self.policy, self.ner_model, self.key_id, self.key_check), protocol=5)
+        object.__setattr__(self, "fingerprint", hashlib.sha256(state).hexdigest()[:16])
+
+    @classmethod
+    def from_redactor(cls, redactor: Redactor) -> RedactorConfig:
+        """The configuration of ``redactor`` (its policy, NER model and key id; not its key)."""
+        state = redactor.__getstate__()  # the engine's own pickled form: policy, key, ner_model
+        key: HmacKey | None = state["key"]
+        return cls(state["policy"], state["ner_model"], key.key_id if key else None,
+                   _key_check(key) if key else None)
+
+    def redactor(self) -> Redactor:
+        """This process's redactor for the configuration: built on first use, then reused."""
+        with _cache_lock:
+            redactor = _cache.get(self.fingerprint)
+            if redactor is None:
+                redactor = _cache[self.fingerprint] = self.build()
+            _uses[self.fingerprint] = _uses.get(self.fingerprint, 0) + 1
+            return redactor
+
+    def build(self) -> Redactor:
+        """A new redactor (use :meth:`redactor` in workers: building one costs seconds with NER)."""
+        redactor = Redactor(self.policy, hmac_key=self._worker_key(), ner_model=self.ner_model)
+        with _count_lock:
+            _builds[self.fingerprint] = _builds.get(self.fingerprint, 0) + 1
+        return redactor
+
+    def _worker_key(self) -> HmacKey | None:
+        if self.key_check is None:
+            return None
+        key = _pool_keys.get(self.key_check)
+        if key is not None:
+            return key
+        secret = os.environ.get(KEY_ENV)
+        if not secret:
+            return None  # enough unless the policy pseudonymizes, and then the engine says what is missing
+        key = HmacKey(secret.encode(), self.key_id or "")
+        if _key_check(key) != self.key_check:
+            raise MissingKeyError(f"this worker's {KEY_ENV} is not the key the job was started with "
+                                  f"(key id {self.key_id!r}): set the same key on every worker")
+        return key
+
+    def __repr__(self) -> str:
+        return (f"RedactorConfig(rules={len(self.policy.rules)}, ner_model={self.ner_model!r}, "
+                f"key_id={self.key_id!r}, fingerprint={self.fingerprint!r})")
+
+
+class CacheInfo(NamedTuple):
+    """How many redactors a process built for one configuration, and how many partitions took one from the cache."""
+
+    builds: int
+    uses: int
+
+
+# The per-process redactor cache: one Redactor per configuration (a worker sees
+# few), for every task the process runs, with counts for tests and benchmarks.
+# Keys handed over by a local process pool (never by a task).
+_cache: dict[str, Redactor] = {}
+_cache_lock = threading.Lock()
+_builds: dict[str, int] = {}
+_uses: dict[str, int] = {}
+_count_lock = threading.Lock()
+_pool_keys: dict[str, HmacKey] = {}
+
+
+def redactor_cache_info() -> dict[str, CacheInfo]:
+    """Per configuration fingerprint, the redactors this process built and the partitions that used the cache."""
+    with _cache_lock, _count_lock:
+        return {name: CacheInfo(_builds.get(name, 0), _uses.get(name, 0)) for name in _builds.keys() | _uses.keys()}
+
+
+def _as_redactor(redactor: Redactor | RedactorConfig) -> Redactor:
+    return redactor.redactor() if isinstance(redactor, RedactorConfig) else redactor
+
+
+# -- the partition API: a batch of records in, the redacted batch and its counts out ----------------
+
+#: Record kinds :func:`redact_partition` understands.
+RECORD_KINDS = ("values", "jsonl", "text", "csv")
+
+
+@dataclass
+class RedactedPartition:
+    """The redacted records of one partition, in input order, and what was done to them."""
+
+    records: list[Any]
+    stats: FileStats
+
+
+def redact_partition(records: Iterable[Any], redactor: Redactor | RedactorConfig, *, kind: str = "values",
+                     scan: bool = True, header: Sequence[str] | None = None,
+                     keep_columns: Iterable[str] = ()) -> RedactedPartition:
+    """Redact a batch of records in one call: the unit of work of every bulk path.
+
+    :param records: ``values`` are any values (dicts of a JSON record, a
+        DataFrame row); ``jsonl`` and ``text`` are lines (``bytes`` or ``str``,
+        line endings kept); ``csv`` rows are lists of cells named by ``header``.
+    :param redactor: a :class:`~intercom_redact.Redactor`, or in a worker the
+        :class:`RedactorConfig` whose cached redactor to use.
+    :param scan: scan free text in structured records; ``False`` applies field
+        rules and known values only (text lines are always scanned).
+    :param keep_columns: ``csv`` columns copied as they are (ids, timestamps).
+    :returns: the records in the type they came in, and the counts.
+    """
+    if kind not in RECORD_KINDS:
+        raise ValueError(f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_KINDS)}")
+    engine = _as_redactor(redactor)
+    batch = list(records)
+    stats = FileStats(lines=len(batch))
+    out: list[Any]
+    if kind == "csv":
+        if header is None:
+            raise ValueError("csv records need the header that names their columns")
+        plan = _CsvPlan(header, frozenset(keep_columns))
+        out = plan.redact_rows(engine, [list(row) for row in batch], scan, stats)
+    elif kind == "values":
+        out = []
+        for value in batch:
+            clean, summary = engine.redact_with_summary(value, scan=scan)
+            stats.add_summary(summary)
+            out.append(clean)
+    else:
+        lines = _Lines(engine, scan, stats)
+        line_fn = lines.json_line if kind == "jsonl" else lines.text_line
+        out = [line_fn(line) if isinstance(line, bytes) else line_fn(line.encode("utf-8")).decode("utf-8")
+               for line in batch]
+    return RedactedPartition(out, stats)
+
+
+def redact_frame(frame: Any, redactor: Redactor | RedactorConfig, *, scan: bool = True,
+                 keep_columns: Iterable[str] = ()) -> Any:
+    """Redact a pandas DataFrame: each row is a record named by the columns (dotted names nest).
+
+    The result has the same index and columns; ``keep_columns`` keep their
+    values and dtype, every other column holds what the engine returned (dtype
+    ``object``).  This is the function a Dask, Ray Data or Spark partition calls.
+    """
+    pandas = importlib.import_module("pandas")  # needed only here: not a dependency of the library
+
+    header = [str(name) for name in frame.columns]
+    plan = _CsvPlan(header, frozenset(keep_columns))
+    engine = _as_redactor(redactor)
+    # Missing cells (NaN, NaT, None) reach the engine as None.
+    rows = list(frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None))
+    cleaned = redact_partition([plan.to_record(row) for row in rows], engine, scan=scan).records
+    values = [plan.from_record(record, row, engine, missing=None) for record, row in zip(cleaned, rows)]
+    out = pandas.DataFrame(values, index=frame.index, columns=frame.columns, dtype=object)
+    for name, kept in zip(frame.columns, plan.kept):
+        if kept:
+            out[name] = frame[name]
+    return out
+
+
+# -- per-record redaction --------------------------------------------------------------------------
 
 
 def _split_eol(line: bytes) -> tuple[bytes, bytes]:
@@ -134,48 +334,39 @@ def _split_eol(line: bytes) -> tuple[bytes, bytes]:
     return line, b""
 
 
-class _Job:
-    """How to redact one chunk; pickled once per worker process."""
+class _Lines:
+    """Redacts JSON and text lines with one redactor, counting into ``stats``."""
 
-    __slots__ = ("redactor", "fmt", "scan", "plan")
+    __slots__ = ("redactor", "scan", "stats")
 
-    def __init__(self, redactor: Redactor, fmt: str, scan: bool, plan: _CsvPlan | None = None):
+    def __init__(self, redactor: Redactor, scan: bool, stats: FileStats):
         self.redactor = redactor
-        self.fmt = fmt
         self.scan = scan
-        self.plan = plan
+        self.stats = stats
 
-    def run(self, chunk: list[Any]) -> tuple[bytes, FileStats]:
-        stats = FileStats(lines=len(chunk))
-        if self.fmt == "csv":
-            assert self.plan is not None
-            return self.plan.redact_rows(self.redactor, chunk, self.scan, stats), stats
-        line_fn = self._json_line if self.fmt == "jsonl" else self._text_line
-        return b"".join([line_fn(line, stats) for line in chunk]), stats
-
-    def _text_line(self, line: bytes, stats: FileStats) -> bytes:
+    def text_line(self, line: bytes) -> bytes:
         body, eol = _split_eol(line)
         if not body.strip():
             return line
         clean, summary = self.redactor.redact_with_summary(body.decode("utf-8", "replace"))
-        stats.add_summary(summary)
+        self.stats.add_summary(summary)
         return _as_text(clean, self.redactor).encode("utf-8") + eol
 
-    def _json_line(self, line: bytes, stats: FileStats) -> bytes:
+    def json_line(self, line: bytes) -> bytes:
         body, eol = _split_eol(line)
         if not body.strip():
             return line
         try:
             value = orjson.loads(body)
         except orjson.JSONDecodeError:
-            stats.malformed += 1
-            return self._text_line(line, stats)
+            self.stats.malformed += 1
+            return self.text_line(line)
         clean, summary = self.redactor.redact_with_summary(value, scan=self.scan)
-        stats.add_summary(summary)
+        self.stats.add_summary(summary)
         try:
             return orjson.dumps(clean) + eol
         except TypeError:  # pragma: no cover - a JSON value redacts to JSON; fail closed regardless
-            stats.fail_closed["error"] = stats.fail_closed.get("error", 0) + 1
+            self.stats.fail_closed["error"] = self.stats.fail_closed.get("error", 0) + 1
             return orjson.dumps(self.redactor.unscanned) + eol
 
 
@@ -189,7 +380,7 @@ class _CsvPlan:
     Columns named in ``keep`` (ids and timestamps of a known schema) bypass the engine.
     """
 
-    __slots__ = ("header", "paths", "kept")
+    __slots__ = ("header", "kept", "paths")
 
     def __init__(self, header: Sequence[str], keep: frozenset[str] = frozenset()):
         self.header = list(header)
@@ -202,7 +393,7 @@ class _CsvPlan:
             paths = [(name,) for name in self.header]
         self.paths = paths
 
-    def to_record(self, row: Sequence[str]) -> dict[str, Any]:
+    def to_record(self, row: Sequence[Any]) -> dict[str, Any]:
         record: dict[str, Any] = {}
         for path, kept, cell in zip(self.paths, self.kept, row):
             if kept:
@@ -216,34 +407,35 @@ class _CsvPlan:
             record[f"column {index + 1}"] = row[index]
         return record
 
-    def from_record(self, record: Any, row: Sequence[str], redactor: Redactor) -> list[str]:
+    def from_record(self, record: Any, row: Sequence[Any], redactor: Redactor, *, missing: Any = "") -> list[Any]:
+        """The redacted cells of ``row`` (kept cells as they were; ``missing`` where a rule dropped one)."""
         if not isinstance(record, dict):  # the engine failed closed on the whole row
             return [redactor.unscanned] * len(row)
-        cells = []
+        cells: list[Any] = []
         for path, kept, cell in zip(self.paths, self.kept, row):
             if kept:
                 cells.append(cell)
                 continue
             node: Any = record
             for key in path:
-                node = node.get(key, "") if isinstance(node, dict) else ""
-            cells.append(node if isinstance(node, str) else _cell_text(node))
+                node = node.get(key, missing) if isinstance(node, dict) else missing
+            cells.append(node)
         for index in range(len(self.paths), len(row)):
-            cells.append(_cell_text(record.get(f"column {index + 1}", "")))
+            cells.append(record.get(f"column {index + 1}", missing))
         return cells
 
-    def redact_rows(self, redactor: Redactor, rows: list[list[str]], scan: bool, stats: FileStats) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+    def redact_rows(self, redactor: Redactor, rows: list[list[str]], scan: bool,
+                    stats: FileStats) -> list[list[str]]:
         width = len(self.header)
+        out = []
         for row in rows:
             malformed = len(row) != width and bool(row)
             if malformed:
                 stats.malformed += 1
             record, summary = redactor.redact_with_summary(self.to_record(row), scan=scan or malformed)
             stats.add_summary(summary)
-            writer.writerow(self.from_record(record, row, redactor))
-        return out.getvalue().encode("utf-8")
+            out.append([_cell_text(cell) for cell in self.from_record(record, row, redactor)])
+        return out
 
 
 def _cell_text(value: Any) -> str:
@@ -266,17 +458,10 @@ def redact_csv_rows(rows: Iterable[Sequence[str]], out: IO[str], redactor: Redac
         return stats
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    plan = _CsvPlan(header, frozenset(keep_columns))
-    batch: list[list[str]] = []
-    for row in iterator:
-        batch.append(list(row))
-        if len(batch) >= _CHUNK_LINES:
-            out.write(plan.redact_rows(redactor, batch, scan, stats).decode("utf-8"))
-            stats.lines += len(batch)
-            batch = []
-    if batch:
-        out.write(plan.redact_rows(redactor, batch, scan, stats).decode("utf-8"))
-        stats.lines += len(batch)
+    for batch in _row_chunks((list(row) for row in iterator), _CHUNK_LINES):
+        part = redact_partition(batch, redactor, kind="csv", scan=scan, header=header, keep_columns=keep_columns)
+        writer.writerows(part.records)
+        stats.merge(part.stats)
     return stats
 
 
@@ -327,27 +512,49 @@ def _row_chunks(reader: Iterator[list[str]], chunk_lines: int) -> Iterator[list[
         yield chunk
 
 
-# -- running chunks: inline first, then across processes ------------------------------------------
-
-_worker_job: _Job | None = None
+# -- running chunks: a job per chunk, in this process, a local pool or a cluster ----------------------
 
 
-def _init_worker(job: _Job) -> None:
-    global _worker_job
-    _worker_job = job
-    if job.scan or job.fmt == "text":
-        # Build the scanner before the first chunk arrives, in every worker at once.
-        job.redactor.redact_text("warm-up: nobody@example.com")
+@dataclass(frozen=True)
+class FileJob:
+    """How to redact one chunk of a file; sent with every chunk (it holds no key and no redactor)."""
+
+    config: RedactorConfig
+    fmt: str
+    scan: bool
+    header: tuple[str, ...] | None = None
+
+    def __call__(self, chunk: list[Any]) -> tuple[bytes, FileStats]:
+        """Redact ``chunk`` in a worker, with the process's cached redactor."""
+        return self.run(chunk, self.config)
+
+    def run(self, chunk: list[Any], redactor: Redactor | RedactorConfig) -> tuple[bytes, FileStats]:
+        part = redact_partition(chunk, redactor, kind=self.fmt, scan=self.scan, header=self.header)
+        if self.fmt == "csv":
+            return _csv_lines(part.records), part.stats
+        return b"".join(part.records), part.stats
+
+    def warm_up(self) -> None:
+        """Build the cached redactor, and its scanner when the job scans, before the first chunk."""
+        redactor = self.config.redactor()
+        if self.scan or self.fmt == "text":
+            redactor.redact_text("warm-up: nobody@example.com")
 
 
-def _run_in_worker(chunk: list[Any]) -> tuple[bytes, FileStats]:
-    assert _worker_job is not None
-    return _worker_job.run(chunk)
+#: Runs a :class:`FileJob` over chunks, yielding each chunk's output in input order.
+ChunkRunner = Callable[[FileJob, Iterator[list[Any]]], Iterator[tuple[bytes, FileStats]]]
 
 
-def _run_chunks(job: _Job, chunks: Iterator[list[Any]], workers: int,
-                inline_seconds: float) -> Iterator[tuple[bytes, FileStats]]:
-    """Redact chunks in order: in this process first, then across ``workers`` processes.
+def _init_pool_worker(job: FileJob, key: HmacKey | None) -> None:
+    # The pool's workers are this machine's child processes: the key comes down
+    # the pool's pipe once (a task never carries it).
+    if key is not None:
+        _pool_keys[_key_check(key)] = key
+    job.warm_up()
+
+
+class LocalRunner:
+    """Runs chunks in this process first, then across ``workers`` local processes.
 
     Chunks run here until ``inline_seconds`` of work are done, so a small input
     never pays for starting workers (each builds its own scanner).  An input of
@@ -355,33 +562,41 @@ def _run_chunks(job: _Job, chunks: Iterator[list[Any]], workers: int,
     flight: enough to keep every worker busy, few enough that memory does not
     grow with the input.
     """
-    chunk = next(chunks, None)
-    if chunk is None:
-        return
-    if workers <= 1:
-        yield job.run(chunk)
-        for chunk in chunks:
-            yield job.run(chunk)
-        return
-    if inline_seconds > 0:
-        started = time.monotonic()
-        while time.monotonic() - started < inline_seconds:
-            yield job.run(chunk)
-            chunk = next(chunks, None)
-            if chunk is None:
-                return
-    following = next(chunks, None)
-    if following is None:
-        yield job.run(chunk)
-        return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(job,)) as pool:
-        pending = deque([pool.submit(_run_in_worker, chunk), pool.submit(_run_in_worker, following)])
-        for chunk in chunks:
-            pending.append(pool.submit(_run_in_worker, chunk))
-            if len(pending) >= 2 * workers:
+
+    def __init__(self, redactor: Redactor, workers: int, inline_seconds: float = 0.0):
+        self.redactor = redactor
+        self.workers = workers
+        self.inline_seconds = inline_seconds
+
+    def __call__(self, job: FileJob, chunks: Iterator[list[Any]]) -> Iterator[tuple[bytes, FileStats]]:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return
+        if self.workers <= 1:
+            yield job.run(chunk, self.redactor)
+            for chunk in chunks:
+                yield job.run(chunk, self.redactor)
+            return
+        if self.inline_seconds > 0:
+            started = time.monotonic()
+            while time.monotonic() - started < self.inline_seconds:
+                yield job.run(chunk, self.redactor)
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return
+        following = next(chunks, None)
+        if following is None:
+            yield job.run(chunk, self.redactor)
+            return
+        key = self.redactor.__getstate__()["key"]
+        with ProcessPoolExecutor(self.workers, initializer=_init_pool_worker, initargs=(job, key)) as pool:
+            pending = deque([pool.submit(job, chunk), pool.submit(job, following)])
+            for chunk in chunks:
+                pending.append(pool.submit(job, chunk))
+                if len(pending) >= 2 * self.workers:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def default_workers() -> int:
@@ -395,7 +610,7 @@ def default_workers() -> int:
 def redact_stream(source: IO[bytes], sink: IO[bytes], redactor: Redactor, *, fmt: str = "auto",
                   name: str | None = None, jobs: int | None = None, scan: bool = True,
                   progress: Callable[[FileStats], None] | None = None,
-                  chunk_lines: int = _CHUNK_LINES) -> FileStats:
+                  chunk_lines: int = _CHUNK_LINES, runner: ChunkRunner | None = None) -> FileStats:
     """Redact a binary input stream into a binary output stream.
 
     :param fmt: one of :data:`FORMATS`; ``auto`` looks at ``name`` and the first line.
@@ -408,6 +623,9 @@ def redact_stream(source: IO[bytes], sink: IO[bytes], redactor: Redactor, *, fmt
         field rules and known values only.
     :param progress: called with the running :class:`FileStats` after each chunk.
     :param chunk_lines: records per chunk sent to a worker.
+    :param runner: where the chunks run instead of local processes (``jobs`` is
+        then ignored), e.g. :class:`intercom_redact.dask.DaskRunner`; workers
+        build ``redactor``'s configuration (:class:`RedactorConfig`).
     :returns: the counts for this stream.
     """
     if fmt not in FORMATS:
@@ -418,22 +636,25 @@ def redact_stream(source: IO[bytes], sink: IO[bytes], redactor: Redactor, *, fmt
         reader = io.BufferedReader(gzip.GzipFile(fileobj=reader, mode="rb"), _READ_BUFFER)  # type: ignore[arg-type]
     if fmt == "auto":
         fmt = detect_format(name, reader.peek(64 * 1024)[:64 * 1024])
-    workers = default_workers() if jobs is None else max(1, jobs)
+    if runner is None:
+        workers = default_workers() if jobs is None else max(1, jobs)
+        runner = LocalRunner(redactor, workers, _AUTO_INLINE_SECONDS if jobs is None else 0.0)
+    config = RedactorConfig.from_redactor(redactor)
     stats = FileStats()
+    chunks: Iterator[list[Any]]
     if fmt == "csv":
         text = io.TextIOWrapper(reader, encoding="utf-8-sig", errors="replace", newline="")
         rows = csv.reader(text)
         header = next(rows, None)
         if header is None:
             return stats
-        sink.write(_csv_line(header))
-        job = _Job(redactor, fmt, scan, _CsvPlan(header))
-        chunks: Iterator[list[Any]] = _row_chunks(rows, chunk_lines)
+        sink.write(_csv_lines([header]))
+        job = FileJob(config, fmt, scan, tuple(header))
+        chunks = _row_chunks(rows, chunk_lines)
     else:
-        job = _Job(redactor, fmt, scan)
+        job = FileJob(config, fmt, scan)
         chunks = _line_chunks(reader, chunk_lines)
-    inline_seconds = _AUTO_INLINE_SECONDS if jobs is None else 0.0
-    for data, chunk_stats in _run_chunks(job, chunks, workers, inline_seconds):
+    for data, chunk_stats in runner(job, chunks):
         sink.write(data)
         stats.merge(chunk_stats)
         stats.bytes_in = counting.count
@@ -476,8 +697,7 @@ def open_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         raise
 
 
-def _csv_line(row: Sequence[str]) -> bytes:
+def _csv_lines(rows: Iterable[Sequence[str]]) -> bytes:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(row)
+    csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue().encode("utf-8")
-

