@@ -8,6 +8,7 @@ from .client import DEFAULT_VERSION, IntercomClient, REGIONS
 from .errors import (
     AmbiguousContactError,
     BadRequest,
+    ClientConfigError,
     Conflict,
     ContactNotFound,
     Forbidden,
@@ -24,7 +25,7 @@ from .dsar import EVENTS_NOTE, export_contact_data, write_export
 from ._sql import DatabaseError
 from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
 from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
-from .deletion import DeletionResult, delete_contact_data, pending_deletions, resume_pending
+from .deletion import DeletionResult, UnknownContactError, delete_contact_data, pending_deletions, resume_pending
 from .retention import enforce_retention, retention_periods
 from .minimize import MinimizationError, Minimizer, minimize
 from .export import (
@@ -57,6 +58,7 @@ __all__ = [
     "AuditRecord",
     "BadRequest",
     "ChainProblem",
+    "ClientConfigError",
     "Conflict",
     "ContactNotFound",
     "ContactStore",
@@ -86,6 +88,7 @@ __all__ = [
     "SourceReport",
     "StateMismatch",
     "Unauthorized",
+    "UnknownContactError",
     "Unprocessable",
     "VerifyReport",
     "default_audit_url",

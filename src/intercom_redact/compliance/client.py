@@ -22,6 +22,7 @@ import orjson
 from intercom_redact._log import get_logger
 from intercom_redact.compliance.errors import (
     AmbiguousContactError,
+    ClientConfigError,
     IntercomConnectionError,
     IntercomError,
     MissingTokenError,
@@ -88,6 +89,22 @@ def _retry_hint(response: httpx.Response, now: float) -> float | None:
     return None
 
 
+def _checked_base_url(base_url: str) -> str:
+    """The base URL without its trailing slash; a malformed one is a configuration error, raised at once.
+
+    Caught here, a typo never reaches the retry loop (where it would look like a network failure).
+    """
+    try:
+        parts = urlsplit(base_url)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ClientConfigError(
+            f"not an API base URL: {base_url!r}; expected http(s)://HOST[:PORT], e.g. {REGIONS['eu']}")
+    return base_url.rstrip("/")
+
+
 class IntercomClient:
     """Synchronous Intercom REST client.
 
@@ -130,15 +147,16 @@ class IntercomClient:
     ) -> None:
         token = token if token is not None else os.environ.get(_TOKEN_ENV)
         if not token:
-            raise MissingTokenError(f"no Intercom access token: pass token= or set {_TOKEN_ENV}")
+            raise MissingTokenError(f"no Intercom access token (the token argument, or {_TOKEN_ENV})")
         if base_url is None:
             try:
                 base_url = REGIONS[region]
             except KeyError:
-                raise ValueError(f"unknown Intercom region {region!r}; use one of {sorted(REGIONS)}") from None
+                raise ClientConfigError(
+                    f"unknown Intercom region {region!r}; use one of {', '.join(sorted(REGIONS))}") from None
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _checked_base_url(base_url)
         self.version = version
         self.max_retries = max_retries
         self._auth = _BearerAuth(token)
@@ -208,8 +226,11 @@ class IntercomClient:
                 response = self._http.send(request, auth=self._auth, stream=stream)
             except httpx.TransportError as exc:
                 if attempt == self.max_retries:
+                    host = request.url.netloc.decode("ascii", "replace")
                     raise IntercomConnectionError(
-                        f"Intercom API {method} {path} failed: {type(exc).__name__} after {attempt + 1} attempt(s)",
+                        f"could not reach {host} ({type(exc).__name__}) for {method} {path} "
+                        f"after {attempt + 1} attempt(s)",
+                        host=host,
                         method=method,
                         path=path,
                     ) from exc
