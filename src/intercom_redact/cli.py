@@ -520,10 +520,11 @@ def cmd_fake_intercom(args: argparse.Namespace) -> int:
 
     stop = threading.Event()
 
-    def on_term(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # Both set explicitly: a shell starts background jobs with SIGINT ignored.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with FakeIntercom(seed=args.seed, port=args.port, token=args.token) as fake:
             workspace = fake.workspace
@@ -536,13 +537,10 @@ def cmd_fake_intercom(args: argparse.Namespace) -> int:
                   f"{', '.join(others)}, ...\n"
                   f"try:       INTERCOM_ACCESS_TOKEN={fake.token} {PROG} --base-url {fake.url} dsar {busiest}",
                   flush=True)
-            try:
-                while not stop.wait(0.2):
-                    pass
-            except KeyboardInterrupt:
-                pass
+            stop.wait()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     _note(args, "fake Intercom stopped")
     return EXIT_OK
 
