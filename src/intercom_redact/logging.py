@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _sinks
-from .engine import Redactor
+from .engine import Redactor, Summary
 
 __all__ = ["RedactingFilter", "RedactingFormatter"]
 
@@ -118,7 +118,17 @@ def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: 
             del cdict[key]
     cdict.update(out)
     if summary:
+        if record.args:
+            done = _without(done, redactor.redact_with_summary(record.args)[1])
         cdict.update(_sinks.summary_attributes(done))
+
+
+def _without(done: Summary, args: Summary) -> Summary:
+    """The redactions of the emitted record: an argument's are counted again in the message it was
+    formatted into, and the arguments themselves are not emitted."""
+    types = {t: n - args.types.get(t, 0) for t, n in done.types.items()}
+    kept = {t: n for t, n in types.items() if n > 0}
+    return Summary(count=sum(kept.values()), types=kept)
 
 
 def _blank(clean: logging.LogRecord, redactor: Redactor) -> None:
