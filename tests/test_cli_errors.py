@@ -34,7 +34,10 @@ _PYTHON_SPEAK = re.compile(r"pass \w+=|unexpected \w+")
 
 
 def _error(capsys: pytest.CaptureFixture[str]) -> str:
-    line = _one_line_error(capsys.readouterr().err)
+    # transformers announces once per process, on import, that it found no PyTorch: not ours.
+    err = "".join(line for line in capsys.readouterr().err.splitlines(keepends=True)
+                  if not line.startswith("[transformers]"))
+    line = _one_line_error(err)
     assert not _PYTHON_SPEAK.search(line), line
     return line
 
@@ -221,7 +224,8 @@ def test_the_readme_author_rule_matches_intercoms_nesting(fake_intercom: FakeInt
     assert all(a["name"] == "[REDACTED:PERSON]" for a in authors(default))
     kept = [a for a in authors(with_rule) if a["type"] == "admin"]
     assert kept and all(a["name"] == admin["name"] for a in kept if a["id"] == admin["id"])
-    assert all(a["email"] == "[REDACTED:EMAIL_ADDRESS]" for a in authors(with_rule))
+    # The rule keeps names only: emails are still caught (the example pseudonymizes them).
+    assert all(a["email"].startswith("EMAIL_ADDRESS:") for a in authors(with_rule))
 
 
 # -- intercom-redact fake-intercom -------------------------------------------------------------------
