@@ -52,10 +52,10 @@ EXIT_AUTH, EXIT_NOT_FOUND, EXIT_DATABASE, EXIT_API, EXIT_INTERRUPTED = 4, 5, 6, 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "done"),
     (EXIT_FAILED, "the job failed (export failed, canceled or timed out; audit chain broken)"),
-    (EXIT_USAGE, "usage: bad option, missing or corrupt input file (a truncated .gz), --until before "
-                 "--since, ambiguous email"),
-    (EXIT_CONFIG, "configuration: bad policy file, --ner-model not installed, malformed --base-url, "
-                  "--audit-url or --store-url, no INTERCOM_ACCESS_TOKEN, no INTERCOM_REDACT_HMAC_KEY"),
+    (EXIT_USAGE, ("usage: bad option, missing or corrupt input file (a truncated .gz), --until before "
+                  "--since, ambiguous email")),
+    (EXIT_CONFIG, ("configuration: bad policy file, --ner-model not installed, malformed --base-url, "
+                   "--audit-url or --store-url, no INTERCOM_ACCESS_TOKEN, no INTERCOM_REDACT_HMAC_KEY")),
     (EXIT_AUTH, "Intercom refused the token (401/403)"),
     (EXIT_NOT_FOUND, "unknown contact (delete: an id nothing ever knew; nothing deleted or recorded)"),
     (EXIT_DATABASE, "database unreachable (audit log, cache store)"),
@@ -596,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
                 parent: Any = sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
         _global_options(p, top=False)
         p.set_defaults(func=func)
         return p
@@ -753,7 +753,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except KeyboardInterrupt:
         hint = getattr(args, "resume_hint", None)
         print(f"{PROG}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)

@@ -29,6 +29,7 @@ import pkgutil
 import sys
 import traceback
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any
 
 from . import _sinks
@@ -208,12 +209,13 @@ class RedactingFilter(logging.Filter):
 
 def _filterer_calling() -> logging.Filterer | None:
     """The handler or logger whose ``Filterer.filter`` is running this filter."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     for _ in range(4):  # a subclass's filter() may sit between us and Filterer.filter
         if frame is None:
             return None
         if frame.f_code is _FILTERER_CODE:
-            return frame.f_locals.get("self")
+            owner = frame.f_locals.get("self")
+            return owner if isinstance(owner, logging.Filterer) else None
         frame = frame.f_back
     return None
 
@@ -281,4 +283,5 @@ def _build(config: Mapping[str, Any]) -> logging.Formatter:
         raise ValueError('a formatter mapping needs a "()" factory, e.g. "pythonjsonlogger.json.JsonFormatter"')
     if isinstance(factory, str):
         factory = pkgutil.resolve_name(factory)
-    return factory(**kwargs)
+    formatter: logging.Formatter = factory(**kwargs)
+    return formatter

@@ -152,12 +152,12 @@ def delete_contact_data(
     if request_type not in REQUEST_TYPES:
         raise ValueError(f"request_type must be one of {', '.join(sorted(REQUEST_TYPES))}, got {request_type!r}")
     key = _key(hmac_key)
-    stores = _named(stores)
+    named = _named(stores)
     pending = [r for r in _pending(audit) if r.contact_id == contact_id]
     if pending:
         log.info("deletion already pending; resuming it", request_id=pending[0].request_id, contact_id=contact_id)
-        return _run(client, audit, pending[0], stores, key, resumed=True)
-    if not _ever_existed(client, audit, stores, contact_id):
+        return _run(client, audit, pending[0], named, key, resumed=True)
+    if not _ever_existed(client, audit, named, contact_id):
         raise UnknownContactError(
             f"contact {contact_id} is unknown: Intercom answers 404 (no such id, or merged into another "
             f"contact), no earlier deletion of it is recorded and no local store holds it; nothing was "
@@ -168,10 +168,10 @@ def delete_contact_data(
         "contact_id": contact_id,
         "request_type": request_type,
         "actor": _recorded_actor(actor, key),
-        "stores": list(stores),
+        "stores": list(named),
     }, subject=request_id)
     log.info("deletion started", request_id=request_id, contact_id=contact_id, request_type=request_type)
-    return _run(client, audit, _Request(intent, ()), stores, key, resumed=False)
+    return _run(client, audit, _Request(intent, ()), named, key, resumed=False)
 
 
 def resume_pending(
@@ -188,11 +188,11 @@ def resume_pending(
     :raises ValueError: a pending request needs a store that was not given.
     """
     key = _key(hmac_key)
-    stores = _named(stores)
+    named = _named(stores)
     results = []
     for request in _pending(audit):
         log.info("resuming deletion", request_id=request.request_id, contact_id=request.contact_id)
-        results.append(_run(client, audit, request, stores, key, resumed=True))
+        results.append(_run(client, audit, request, named, key, resumed=True))
     return results
 
 

@@ -262,7 +262,7 @@ def _download(client: IntercomClient, job_identifier: str, out_path: str, redact
     stats = FileStats()
     with client.download_content_export(job_identifier) as chunks:
         raw = io.BufferedReader(_ChunkStream(chunks), 64 * 1024)
-        plain = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 64 * 1024)  # type: ignore[arg-type]
+        plain: io.BufferedReader[Any] = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 64 * 1024)
         if not _is_tar(plain):
             _redact_csv_stream(plain, out_path, redactor, stats)
             return stats

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import functools
 import math
 import re
 import time
@@ -288,7 +289,7 @@ class IntercomApi:
             raise _ApiError(400, "parameter_not_found", "query parameter is required")
         pagination = body.get("pagination") or {}
         per_page = _bounded_per_page(pagination.get("per_page"), default_per_page)
-        hits = [item for item in items if _matches(lambda f, item=item: lookup(item, f), body["query"])]
+        hits = [item for item in items if _matches(functools.partial(lookup, item), body["query"])]
         return self._cursor_page(hits, key, list_type, per_page, pagination.get("starting_after"))
 
     def _list(self, request: FakeRequest, items: list[dict[str, Any]], key: str, list_type: str,

@@ -181,7 +181,7 @@ class FakeIntercom:
         if self._server is None:
             raise RuntimeError("FakeIntercom is not running; use it as a context manager or call start()")
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     @property
     def url(self) -> str:

@@ -435,7 +435,7 @@ class Workspace:
                        "from_ai_agent": False, "is_ai_answer": False}
         admin_author = {"type": "admin", "id": admin["id"], "name": admin["name"], "email": admin["email"],
                         "from_ai_agent": False, "is_ai_answer": False}
-        parts = []
+        parts: list[dict[str, Any]] = []
         for n in range(60 if many_parts else rng.randint(2, 6)):
             kind = ("comment", "comment", "note", "assignment", "comment")[n % 5]
             from_user = kind == "comment" and n % 2 == 1
