@@ -21,7 +21,14 @@ deletions.
 
 The email is never stored: the audit record holds an HMAC of it (with the
 key's id), so "was this person's data deleted?" can be answered by whoever
-holds the key, and by nobody else.
+holds the key, and by nobody else.  The same key pseudonymizes personal data
+in the ``actor`` (``jane@example.com`` as an operator), because the audit log
+can never be erased.
+
+Before the intent record, the contact must be known somewhere: Intercom has
+it, the log records an earlier deletion of it, or a local store holds it.  A
+mistyped id meets none of these and is refused with
+:class:`UnknownContactError`, so it never gets a (permanent) erasure record.
 """
 
 from __future__ import annotations
