@@ -63,8 +63,6 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
 )
 
-_TOKEN_HINT = "set INTERCOM_ACCESS_TOKEN"
-_KEY_HINT = "set INTERCOM_REDACT_HMAC_KEY"
 
 
 class CliError(Exception):
@@ -130,7 +128,7 @@ def _client(args: argparse.Namespace) -> IntercomClient:
     try:
         return IntercomClient(region=args.region, base_url=args.base_url)
     except MissingTokenError:
-        raise CliError(f"no Intercom access token: {_TOKEN_HINT}", EXIT_CONFIG) from None
+        raise  # reported by _classify, wherever it comes from
     except ClientConfigError as exc:
         raise CliError(f"--base-url: {exc}", EXIT_CONFIG) from None
 
@@ -694,10 +692,10 @@ def _classify(exc: BaseException) -> tuple[int, str, bool]:
     if isinstance(exc, CliError):
         return exc.code, message, not exc.trusted
     if isinstance(exc, MissingKeyError):
-        return EXIT_CONFIG, (f"an HMAC key is needed (keyed hashes in deletion records, pseudonyms; an unkeyed "
-                             f"hash of personal data is reversible by guessing): {_KEY_HINT}"), False
+        return EXIT_CONFIG, ("an HMAC key is needed (keyed hashes in deletion records, pseudonyms; an unkeyed "
+                             "hash of personal data is reversible by guessing): set INTERCOM_REDACT_HMAC_KEY"), False
     if isinstance(exc, MissingTokenError):
-        return EXIT_CONFIG, f"no Intercom access token: {_TOKEN_HINT}", False
+        return EXIT_CONFIG, "no Intercom access token: set INTERCOM_ACCESS_TOKEN", False
     if isinstance(exc, (PolicyError, StateMismatch)):
         return EXIT_CONFIG, message, True
     if isinstance(exc, (Unauthorized, Forbidden)):
