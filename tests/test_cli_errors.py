@@ -256,3 +256,10 @@ def test_fake_intercom_command(env, tmp_path) -> None:
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_fake_intercom_on_a_port_in_use(env, capsys) -> None:
+    with FakeIntercom() as busy:
+        port = busy.address.rsplit(":", 1)[1]
+        assert main(["fake-intercom", "--port", port]) == 2
+    assert f"--port {port}: cannot listen on 127.0.0.1" in _error(capsys)

@@ -522,9 +522,15 @@ def cmd_fake_intercom(args: argparse.Namespace) -> int:
         stop.set()
 
     # Both set explicitly: a shell starts background jobs with SIGINT ignored.
+    fake = FakeIntercom(seed=args.seed, port=args.port, token=args.token)
+    try:
+        fake.start()
+    except OSError as exc:
+        raise CliError(f"--port {args.port}: cannot listen on 127.0.0.1: {exc.strerror}", EXIT_USAGE,
+                       trusted=True) from None
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with FakeIntercom(seed=args.seed, port=args.port, token=args.token) as fake:
+        with fake:
             workspace = fake.workspace
             busiest = workspace.busiest_contact_id
             others = [cid for cid in workspace.contacts if cid != busiest][:3]
