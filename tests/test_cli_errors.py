@@ -263,3 +263,33 @@ def test_fake_intercom_on_a_port_in_use(env, capsys) -> None:
         port = busy.address.rsplit(":", 1)[1]
         assert main(["fake-intercom", "--port", port]) == 2
     assert f"--port {port}: cannot listen on 127.0.0.1" in _error(capsys)
+
+
+def test_the_readme_session_on_the_fake(tmp_path) -> None:
+    """The README's "Try it on a fake Intercom" session, run as written (on a free port)."""
+    text = README.read_text(encoding="utf-8")
+    server_line = re.search(r"^\$ (intercom-redact fake-intercom .*)$", text, re.MULTILINE)
+    session = re.search(r"In another terminal:\n\n```sh\n(.*?)```", text, re.DOTALL)
+    assert server_line and session
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    command = [sys.executable, "-m", "intercom_redact.cli"]
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("INTERCOM_")}
+    server_args = server_line.group(1).replace("8765", port).split()[1:]
+    server = subprocess.Popen([*command, *server_args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True, env=clean_env)
+    try:
+        assert server.stdout is not None and server.stdout.readline().startswith("fake Intercom workspace")
+        script = session.group(1).replace("8765", port).replace("/tmp/intercom-redact-try", str(tmp_path))
+        shim = f'intercom-redact() {{ {" ".join(command)} "$@"; echo "exit $?" >&2; }}\n'
+        run = subprocess.run(["bash", "-c", shim + script], capture_output=True, text=True, env=clean_env,
+                             timeout=600, check=False)
+        codes = [int(code) for code in re.findall(r"^exit (\d+)$", run.stderr, re.MULTILINE)]
+        # dsar, delete --dry-run, delete, the mistyped delete (exit 5), export, audit verify, retention.
+        assert codes == [0, 0, 0, 5, 0, 0, 0], run.stderr
+        assert "audit log intact" in run.stdout and "is unknown" in run.stderr
+        assert (tmp_path / "export.csv").exists()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
