@@ -19,6 +19,7 @@ from intercom_redact.compliance import (
     Conflict,
     Forbidden,
     IntercomClient,
+    ClientConfigError,
     IntercomConnectionError,
     IntercomError,
     MissingTokenError,
@@ -144,7 +145,8 @@ def test_unreachable_server_raises_connection_error(waits):
     client = IntercomClient(token="t", base_url=f"http://127.0.0.1:{port}", sleep=waits, max_retries=2)
     with client, pytest.raises(IntercomConnectionError) as info:
         client.get_contact("123")
-    assert info.value.status is None and "ConnectError after 3 attempt(s)" in str(info.value)
+    assert info.value.status is None and info.value.host == f"127.0.0.1:{port}"
+    assert str(info.value) == f"could not reach 127.0.0.1:{port} (ConnectError) for GET /contacts/123 after 3 attempt(s)"
     assert len(waits) == 2
 
 
@@ -254,8 +256,15 @@ def test_regions(region, url):
 
 
 def test_unknown_region():
-    with pytest.raises(ValueError, match="region"):
+    with pytest.raises(ClientConfigError, match="region"):
         IntercomClient(token="t", region="mars")
+
+
+@pytest.mark.parametrize("url", ["notaurl", "api.intercom.io", "ftp://api.intercom.io", "http://", "http://h:port"])
+def test_malformed_base_url_is_a_configuration_error_before_any_request(url, waits):
+    with pytest.raises(ClientConfigError, match="not an API base URL") as info:
+        IntercomClient(token="t", base_url=url, sleep=waits)
+    assert isinstance(info.value, ValueError) and waits == []
 
 
 def test_headers_sent(fake_intercom, cid):

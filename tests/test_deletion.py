@@ -16,7 +16,12 @@ import structlog
 from intercom_redact.actions import HmacKey, MissingKeyError, pseudonymize
 from intercom_redact.compliance.audit import AuditLog
 from intercom_redact.compliance.client import IntercomClient
-from intercom_redact.compliance.deletion import delete_contact_data, pending_deletions, resume_pending
+from intercom_redact.compliance.deletion import (
+    UnknownContactError,
+    delete_contact_data,
+    pending_deletions,
+    resume_pending,
+)
 from intercom_redact.compliance.dsar import export_contact_data, write_export
 from intercom_redact.compliance.errors import ServerError
 from intercom_redact.compliance.stores import ExportDirectory, SQLStore
@@ -121,6 +126,43 @@ def test_contact_already_gone_is_logged_and_completed(fake: FakeIntercom, client
     assert again.sources_purged == {"intercom": 0}
     assert _delete_statuses(fake, cid) == [200, 404]
     assert len(list(audit.records(kind="deletion.completed"))) == 2
+
+
+def test_an_id_intercom_never_had_is_refused_and_not_recorded(fake: FakeIntercom, client: IntercomClient,
+                                                              audit: AuditLog, db_url: str,
+                                                              tmp_path: os.PathLike[str]) -> None:
+    cid = fake.workspace.busiest_contact_id
+    mistyped = cid[:-1] + ("0" if cid[-1] != "0" else "1")
+    stores = [*_stores(db_url, tmp_path), ExportDirectory(os.path.join(tmp_path, "exports"))]
+    _seed(stores[:2], fake, cid)  # the stores hold someone else
+    with pytest.raises(UnknownContactError, match=f"contact {mistyped} is unknown") as info:
+        delete_contact_data(client, mistyped, audit=audit, stores=stores)
+    assert info.value.contact_id == mistyped and info.value.status == 404
+    assert list(audit.records()) == [] and _delete_statuses(fake, mistyped) == []
+    assert all(s.get_contact(cid) is not None for s in stores[:2])
+
+
+def test_an_id_only_a_local_store_knows_is_erased_there(fake: FakeIntercom, client: IntercomClient,
+                                                        audit: AuditLog, db_url: str,
+                                                        tmp_path: os.PathLike[str]) -> None:
+    cid = fake.workspace.busiest_contact_id
+    stores = _stores(db_url, tmp_path)
+    _seed(stores[1:], fake, cid)
+    fake.workspace.delete_contact(cid)  # gone from Intercom (deleted by hand), still cached here
+    result = delete_contact_data(client, cid, audit=audit, stores=stores)
+    assert result.intercom == "already_gone"
+    assert result.sources_purged == {"intercom": 0, "cache_a": 0, "cache_b": 1}
+    assert not stores[1].holds_contact(cid)
+
+
+def test_a_personal_actor_is_pseudonymized_in_the_audit_log(fake: FakeIntercom, client: IntercomClient,
+                                                            audit: AuditLog) -> None:
+    cid = fake.workspace.busiest_contact_id
+    result = delete_contact_data(client, cid, audit=audit, actor="Jane@Example.com via ticket-9")
+    pseudonym = pseudonymize(HmacKey.resolve(KEY), "EMAIL_ADDRESS", "jane@example.com")
+    assert result.record.payload["actor"] == f"{pseudonym} via ticket-9"
+    assert [r.payload["actor"] for r in audit.records(kind="deletion.intent")] == [f"{pseudonym} via ticket-9"]
+    assert "example.com" not in repr([r.payload for r in audit.records()]).lower()
 
 
 def test_no_hmac_key_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch, fake: FakeIntercom,

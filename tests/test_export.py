@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import io
 import os
@@ -20,6 +21,7 @@ from intercom_redact.compliance import (
     export_content,
     wait_for_content_export,
 )
+from intercom_redact.compliance.export import unix_time
 from intercom_redact.testing import EXPORT_CSV_COLUMNS, FakeIntercom
 
 FAST = {"poll_interval": 0.001, "max_poll_interval": 0.005}
@@ -59,6 +61,46 @@ def test_completed_export_is_redacted_streamed_and_private(fake_intercom: FakeIn
     assert [p.name for p in tmp_path.iterdir()] == ["export.csv"]  # no temporary file left
     download = [r for r in fake_intercom.requests if r.path.startswith("/download/content/data/")]
     assert len(download) == 1 and download[0].headers["accept"] == "application/octet-stream"
+
+
+def test_range_as_dates_datetimes_and_iso_strings_into_a_new_folder(fake_intercom: FakeIntercom,
+                                                                    redactor: Redactor, tmp_path) -> None:
+    now = fake_intercom.workspace.now
+    today = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).date()
+    first = today - datetime.timedelta(days=90)
+    ranges = [
+        (first, today),
+        (datetime.datetime.combine(first, datetime.time()), today.isoformat()),
+        (first.isoformat() + "T00:00:00Z", now + 86400),
+    ]
+    with fake_intercom.client() as client:
+        for n, (since, until) in enumerate(ranges):
+            out = tmp_path / f"new-{n}" / "deeper" / "export.csv"
+            result = export_content(client, since, until, out, redactor=redactor, **FAST)
+            assert result.status == "completed" and out.exists(), (since, until)
+            assert result.rows == len(fake_intercom.workspace.receipts)
+    jobs = fake_intercom.workspace.export_jobs.values()
+    start = int(datetime.datetime.combine(first, datetime.time(), datetime.timezone.utc).timestamp())
+    assert {job.created_at_after for job in jobs} == {start}
+    end_of_today = int(datetime.datetime.combine(today, datetime.time.max, datetime.timezone.utc).timestamp())
+    assert sorted(job.created_at_before for job in jobs) == sorted([end_of_today, end_of_today, now + 86400])
+
+
+def test_unix_time() -> None:
+    assert unix_time(1735689600) == unix_time("1735689600") == unix_time("2025-01-01") == 1735689600
+    assert unix_time(datetime.date(2025, 1, 1), end_of_day=True) == unix_time("2025-01-01", end_of_day=True) == 1735775999
+    assert unix_time("2025-01-01T01:00:00+01:00") == unix_time(datetime.datetime(2025, 1, 1)) == 1735689600
+    with pytest.raises(ValueError, match="not a date"):
+        unix_time("yesterday")
+    with pytest.raises(TypeError):
+        unix_time(True)
+
+
+def test_a_range_that_ends_before_it_starts_is_refused_before_any_request(fake_intercom: FakeIntercom,
+                                                                         redactor: Redactor, tmp_path) -> None:
+    with fake_intercom.client() as client, pytest.raises(ValueError, match="ends before it starts"):
+        export_content(client, "2025-02-01", "2025-01-01", tmp_path / "x" / "x.csv", redactor=redactor, **FAST)
+    assert fake_intercom.requests == [] and not (tmp_path / "x").exists()
 
 
 def test_no_data_writes_nothing(fake_intercom: FakeIntercom, redactor: Redactor, tmp_path) -> None:

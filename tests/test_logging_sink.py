@@ -174,7 +174,42 @@ def test_summary_attributes_count_types_never_values(redactor, make_logger):
 
     [line] = json_lines(out)
     assert line["redaction.types"] == ["EMAIL_ADDRESS", "PHONE_NUMBER"]
-    assert line["redaction.count"] >= 3
+    assert line["redaction.count"] == 3  # the message's email, and the two fields
+
+
+@pytest.mark.parametrize(("msg", "args", "count"), [
+    ("reply to %s", (EMAIL,), 1),
+    ("reply to %(email)s", ({"email": EMAIL},), 1),
+    ("reply to %s about %s", (EMAIL, {"email": OTHER_EMAIL, "name": NAME}), 3),
+    ("reply to " + EMAIL, (), 1),
+])
+def test_an_argument_is_counted_once(redactor, make_logger, msg, args, count):
+    for sink in (RedactingFilter(redactor, summary=True), None):
+        formatter = RedactingFormatter(JsonFormatter(), redactor, summary=True) if sink is None else JsonFormatter()
+        handler, out = stream_handler(formatter, *([sink] if sink else []))
+        make_logger(handler).info(msg, *args)
+        [line] = json_lines(out)
+        assert EMAIL not in line["message"] and line["redaction.count"] == count, (msg, sink)
+
+
+def test_a_filter_on_a_handler_covers_child_loggers_and_one_on_a_logger_does_not(redactor, make_logger):
+    # Why the README puts RedactingFilter on handlers: logging runs a logger's filters only for
+    # records logged through that very logger, not for those propagating up from its children.
+    on_handler, handler_out = stream_handler(None, RedactingFilter(redactor))
+    name = f"test.sink.{uuid.uuid4().hex[:8]}"
+    make_logger(on_handler, name=name)
+    child = logging.getLogger(f"{name}.sub")
+    child.setLevel(logging.DEBUG)
+    child.info("to %s", EMAIL)
+    assert handler_out.getvalue().endswith("|to [REDACTED:EMAIL_ADDRESS]\n")
+
+    plain, plain_out = stream_handler()
+    other = make_logger(plain)
+    other.addFilter(RedactingFilter(redactor))
+    other_child = logging.getLogger(f"{other.name}.sub")
+    other_child.setLevel(logging.DEBUG)
+    other_child.info("to %s", EMAIL)
+    assert plain_out.getvalue().endswith(f"|to {EMAIL}\n")
 
 
 def test_filter_on_a_logger_redacts_for_all_its_handlers(redactor, make_logger):

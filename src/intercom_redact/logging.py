@@ -30,10 +30,11 @@ import sys
 import traceback
 from types import FrameType
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any
 
 from . import _sinks
-from .engine import Redactor
+from .engine import Redactor, Summary
 
 __all__ = ["RedactingFilter", "RedactingFormatter"]
 
@@ -119,7 +120,17 @@ def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: 
             del cdict[key]
     cdict.update(out)
     if summary:
+        if record.args:
+            done = _without(done, redactor.redact_with_summary(record.args)[1])
         cdict.update(_sinks.summary_attributes(done))
+
+
+def _without(done: Summary, args: Summary) -> Summary:
+    """The redactions of the emitted record: an argument's are counted again in the message it was
+    formatted into, and the arguments themselves are not emitted."""
+    types = {t: n - args.types.get(t, 0) for t, n in done.types.items()}
+    kept = {t: n for t, n in types.items() if n > 0}
+    return Summary(count=sum(kept.values()), types=kept)
 
 
 def _blank(clean: logging.LogRecord, redactor: Redactor) -> None:
@@ -207,7 +218,8 @@ def _filterer_calling() -> logging.Filterer | None:
         if frame is None:
             return None
         if frame.f_code is _FILTERER_CODE:
-            return frame.f_locals.get("self")
+            owner = frame.f_locals.get("self")
+            return owner if isinstance(owner, logging.Filterer) else None
         frame = frame.f_back
     return None
 

@@ -9,6 +9,7 @@ from .client import DEFAULT_VERSION, IntercomClient, REGIONS
 from .errors import (
     AmbiguousContactError,
     BadRequest,
+    ClientConfigError,
     Conflict,
     ContactNotFound,
     Forbidden,
@@ -28,7 +29,7 @@ from .envelope import decrypt_file, read_decrypted
 from ._sql import DatabaseError
 from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
 from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
-from .deletion import DeletionResult, delete_contact_data, pending_deletions, resume_pending
+from .deletion import DeletionResult, UnknownContactError, delete_contact_data, pending_deletions, resume_pending
 from .retention import enforce_retention, retention_periods
 from .minimize import MinimizationError, Minimizer, minimize
 from .export import (
@@ -61,6 +62,7 @@ __all__ = [
     "AuditRecord",
     "BadRequest",
     "ChainProblem",
+    "ClientConfigError",
     "Conflict",
     "ContactNotFound",
     "ContactStore",
@@ -94,6 +96,7 @@ __all__ = [
     "SourceReport",
     "StateMismatch",
     "Unauthorized",
+    "UnknownContactError",
     "Unprocessable",
     "VerifyReport",
     "decrypt_file",

@@ -12,8 +12,8 @@ import email.utils
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Mapping
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,6 +22,7 @@ import orjson
 from intercom_redact._log import get_logger
 from intercom_redact.compliance.errors import (
     AmbiguousContactError,
+    ClientConfigError,
     IntercomConnectionError,
     IntercomError,
     MissingTokenError,
@@ -55,7 +56,7 @@ class _BearerAuth(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
         yield request
 
@@ -86,6 +87,27 @@ def _retry_hint(response: httpx.Response, now: float) -> float | None:
         with contextlib.suppress(ValueError):
             return max(float(reset) - now, 0.0)
     return None
+
+
+def _object(body: Any) -> dict[str, Any]:
+    """A decoded JSON object (typed for callers; Intercom answers these calls with an object)."""
+    return cast("dict[str, Any]", body)
+
+
+def _checked_base_url(base_url: str) -> str:
+    """The base URL without its trailing slash; a malformed one is a configuration error, raised at once.
+
+    Caught here, a typo never reaches the retry loop (where it would look like a network failure).
+    """
+    try:
+        parts = urlsplit(base_url)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ClientConfigError(
+            f"not an API base URL: {base_url!r}; expected http(s)://HOST[:PORT], e.g. {REGIONS['eu']}")
+    return base_url.rstrip("/")
 
 
 class IntercomClient:
@@ -130,15 +152,16 @@ class IntercomClient:
     ) -> None:
         token = token if token is not None else os.environ.get(_TOKEN_ENV)
         if not token:
-            raise MissingTokenError(f"no Intercom access token: pass token= or set {_TOKEN_ENV}")
+            raise MissingTokenError(f"no Intercom access token (the token argument, or {_TOKEN_ENV})")
         if base_url is None:
             try:
                 base_url = REGIONS[region]
             except KeyError:
-                raise ValueError(f"unknown Intercom region {region!r}; use one of {sorted(REGIONS)}") from None
+                raise ClientConfigError(
+                    f"unknown Intercom region {region!r}; use one of {', '.join(sorted(REGIONS))}") from None
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _checked_base_url(base_url)
         self.version = version
         self.max_retries = max_retries
         self._auth = _BearerAuth(token)
@@ -179,7 +202,7 @@ class IntercomClient:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._backoff_max, self._backoff_base * 2**attempt)
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + self._rng.uniform(0, ceiling / 2))
 
     def _send(
         self,
@@ -208,8 +231,11 @@ class IntercomClient:
                 response = self._http.send(request, auth=self._auth, stream=stream)
             except httpx.TransportError as exc:
                 if attempt == self.max_retries:
+                    host = request.url.netloc.decode("ascii", "replace")
                     raise IntercomConnectionError(
-                        f"Intercom API {method} {path} failed: {type(exc).__name__} after {attempt + 1} attempt(s)",
+                        f"could not reach {host} ({type(exc).__name__}) for {method} {path} "
+                        f"after {attempt + 1} attempt(s)",
+                        host=host,
                         method=method,
                         path=path,
                     ) from exc
@@ -302,7 +328,7 @@ class IntercomClient:
         page = 1
         while True:
             body = self.request("GET", path, params={"page": page, "per_page": per_page})
-            items = next((body[k] for k in keys if body.get(k)), [])
+            items: list[dict[str, Any]] = next((body[k] for k in keys if body.get(k)), [])
             yield from items
             pages = body.get("pages") or {}
             total = pages.get("total_pages")
@@ -314,7 +340,7 @@ class IntercomClient:
 
     def get_contact(self, contact_id: str) -> dict[str, Any]:
         """``GET /contacts/{id}``. Raises :class:`NotFound` for unknown and merged contacts."""
-        return self.request("GET", f"/contacts/{contact_id}")
+        return _object(self.request("GET", f"/contacts/{contact_id}"))
 
     def search_contacts(self, query: Mapping[str, Any], *, per_page: int = 50) -> Iterator[dict[str, Any]]:
         """Yield every contact matching an Intercom search *query*, across all pages."""
@@ -344,7 +370,7 @@ class IntercomClient:
 
     def delete_contact(self, contact_id: str) -> dict[str, Any]:
         """``DELETE /contacts/{id}``: permanent deletion (Intercom keeps a 7-day recovery grace period)."""
-        return self.request("DELETE", f"/contacts/{contact_id}")
+        return _object(self.request("DELETE", f"/contacts/{contact_id}"))
 
     def list_contact_tags(self, contact_id: str) -> list[dict[str, Any]]:
         """Tags attached to a contact (not paginated)."""
@@ -373,13 +399,11 @@ class IntercomClient:
         Intercom lists only events from the last 90 days.
         """
         params: Mapping[str, Any] | None = {"type": "user", "intercom_user_id": contact_id, "per_page": per_page}
-        url = "/events"
-        while True:
+        url: str | None = "/events"
+        while url:
             body = self.request("GET", url, params=params)
             yield from body.get("events") or []
             url = (body.get("pages") or {}).get("next")
-            if not url:
-                return
             params = None  # the link carries the query
 
     # -- conversations -------------------------------------------------------------------------
@@ -391,19 +415,19 @@ class IntercomClient:
     def get_conversation(self, conversation_id: str, *, plaintext: bool = False) -> dict[str, Any]:
         """``GET /conversations/{id}`` with its parts (Intercom returns at most the 500 most recent)."""
         params = {"display_as": "plaintext"} if plaintext else None
-        return self.request("GET", f"/conversations/{conversation_id}", params=params)
+        return _object(self.request("GET", f"/conversations/{conversation_id}", params=params))
 
     def redact_conversation_part(self, conversation_id: str, part_id: str) -> dict[str, Any]:
         """``POST /conversations/redact`` for one part; returns the updated conversation."""
         body = {
             "type": "conversation_part", "conversation_id": str(conversation_id), "conversation_part_id": str(part_id),
         }
-        return self.request("POST", "/conversations/redact", json=body)
+        return _object(self.request("POST", "/conversations/redact", json=body))
 
     def redact_conversation_source(self, conversation_id: str, source_id: str) -> dict[str, Any]:
         """``POST /conversations/redact`` for the opening message; returns the updated conversation."""
         body = {"type": "source", "conversation_id": str(conversation_id), "source_id": str(source_id)}
-        return self.request("POST", "/conversations/redact", json=body)
+        return _object(self.request("POST", "/conversations/redact", json=body))
 
     # -- content data export -------------------------------------------------------------------
 
@@ -414,18 +438,18 @@ class IntercomClient:
         :class:`RateLimited` at once instead of being retried.
         """
         body = {"created_at_after": int(created_at_after), "created_at_before": int(created_at_before)}
-        return self.request("POST", "/export/content/data", json=body, retry_rate_limits=False)
+        return _object(self.request("POST", "/export/content/data", json=body, retry_rate_limits=False))
 
     def find_content_export(self, job_identifier: str) -> dict[str, Any]:
         """An export job and its ``status``.
 
         ``pending``, ``in_progress``, ``completed``, ``failed``, ``no_data`` or ``canceled``.
         """
-        return self.request("GET", f"/export/content/data/{job_identifier}")
+        return _object(self.request("GET", f"/export/content/data/{job_identifier}"))
 
     def cancel_content_export(self, job_identifier: str) -> dict[str, Any]:
         """Cancel an export job."""
-        return self.request("POST", f"/export/cancel/{job_identifier}")
+        return _object(self.request("POST", f"/export/cancel/{job_identifier}"))
 
     @contextlib.contextmanager
     def download_content_export(self, job_identifier: str, *, chunk_size: int = 64 * 1024) -> Iterator[Iterator[bytes]]:

@@ -21,7 +21,14 @@ deletions.
 
 The email is never stored: the audit record holds an HMAC of it (with the
 key's id), so "was this person's data deleted?" can be answered by whoever
-holds the key, and by nobody else.
+holds the key, and by nobody else.  The same key pseudonymizes personal data
+in the ``actor`` (``jane@example.com`` as an operator), because the audit log
+can never be erased.
+
+Before the intent record, the contact must be known somewhere: Intercom has
+it, the log records an earlier deletion of it, or a local store holds it.  A
+mistyped id meets none of these and is refused with
+:class:`UnknownContactError`, so it never gets a (permanent) erasure record.
 """
 
 from __future__ import annotations
@@ -32,15 +39,24 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
 
-from .._log import get_logger
+from .._log import default_redactor, get_logger
 from ..actions import HmacKey, MissingKeyError, pseudonymize
+from ..scanner import apply_findings
 from .audit import AuditLog, AuditRecord
 from .client import IntercomClient
 from .dsar import export_contact_data
-from .errors import ContactNotFound, NotFound
+from .errors import ContactNotFound, IntercomError, NotFound
 from .stores import ContactStore
 
-__all__ = ["INTERCOM", "REQUEST_TYPES", "DeletionResult", "delete_contact_data", "pending_deletions", "resume_pending"]
+__all__ = [
+    "INTERCOM",
+    "REQUEST_TYPES",
+    "DeletionResult",
+    "UnknownContactError",
+    "delete_contact_data",
+    "pending_deletions",
+    "resume_pending",
+]
 
 #: Name of the Intercom workspace among the sources purged.
 INTERCOM = "intercom"
@@ -52,6 +68,15 @@ _STEP = "deletion.step"
 _COMPLETED = "deletion.completed"
 
 log = get_logger(__name__)
+
+
+class UnknownContactError(ContactNotFound):
+    """Nothing says the contact ever existed: nothing was deleted and nothing recorded.
+
+    Intercom answers 404 for the id, the audit log has no earlier deletion of it, and no local store
+    holds data about it -- most likely a mistyped id.  An erasure record for it would be a false
+    proof, and a permanent one (the audit log is append-only).
+    """
 
 
 @dataclass(frozen=True)
@@ -121,31 +146,39 @@ def delete_contact_data(
     :param audit: The audit log (also the write-ahead log).
     :param stores: Local stores to purge (each needs a distinct ``name``).
     :param request_type: ``GDPR_ERASURE``, ``CCPA_DELETE`` or ``OTHER``.
-    :param actor: Who asked or ran it (an operator id, a ticket), recorded as given;
-        do not pass the data subject's email.
-    :param hmac_key: Key for the email hash; default ``INTERCOM_REDACT_HMAC_KEY``.
+    :param actor: Who asked or ran it (an operator id, a ticket).  Personal data in it (an
+        email, a phone number) is pseudonymized with the HMAC key before it is recorded:
+        the audit log can never be erased.
+    :param hmac_key: Key for the email hash and the actor's pseudonyms; default ``INTERCOM_REDACT_HMAC_KEY``.
     :raises MissingKeyError: no HMAC key (checked before anything is recorded).
+    :raises UnknownContactError: Intercom never had the contact as far as anything shows
+        (404, no earlier deletion recorded, nothing in the stores); nothing is recorded.
     :raises IntercomError: Intercom failed after retries; the deletion stays pending
         for :func:`resume_pending`.
     """
     if request_type not in REQUEST_TYPES:
         raise ValueError(f"request_type must be one of {', '.join(sorted(REQUEST_TYPES))}, got {request_type!r}")
     key = _key(hmac_key)
-    stores = _named(stores)
+    named = _named(stores)
     pending = [r for r in _pending(audit) if r.contact_id == contact_id]
     if pending:
         log.info("deletion already pending; resuming it", request_id=pending[0].request_id, contact_id=contact_id)
-        return _run(client, audit, pending[0], stores, key, resumed=True)
+        return _run(client, audit, pending[0], named, key, resumed=True)
+    if not _ever_existed(client, audit, named, contact_id):
+        raise UnknownContactError(
+            f"contact {contact_id} is unknown: Intercom answers 404 (no such id, or merged into another "
+            f"contact), no earlier deletion of it is recorded and no local store holds it; nothing was "
+            f"deleted or recorded (check the id)", contact_id=contact_id, status=404)
     request_id = uuid.uuid4().hex
     intent = audit.append(_INTENT, {
         "request_id": request_id,
         "contact_id": contact_id,
         "request_type": request_type,
-        "actor": actor,
-        "stores": list(stores),
+        "actor": _recorded_actor(actor, key),
+        "stores": list(named),
     }, subject=request_id)
     log.info("deletion started", request_id=request_id, contact_id=contact_id, request_type=request_type)
-    return _run(client, audit, _Request(intent, ()), stores, key, resumed=False)
+    return _run(client, audit, _Request(intent, ()), named, key, resumed=False)
 
 
 def resume_pending(
@@ -162,11 +195,11 @@ def resume_pending(
     :raises ValueError: a pending request needs a store that was not given.
     """
     key = _key(hmac_key)
-    stores = _named(stores)
+    named = _named(stores)
     results = []
     for request in _pending(audit):
         log.info("resuming deletion", request_id=request.request_id, contact_id=request.contact_id)
-        results.append(_run(client, audit, request, stores, key, resumed=True))
+        results.append(_run(client, audit, request, named, key, resumed=True))
     return results
 
 
@@ -265,6 +298,39 @@ def _summary(client: IntercomClient, contact_id: str, key: HmacKey) -> dict[str,
     }
 
 
+def _ever_existed(client: IntercomClient, audit: AuditLog, stores: Mapping[str, ContactStore],
+                  contact_id: str) -> bool:
+    """Whether Intercom has the contact, or something shows it had: a recorded deletion, local data.
+
+    A store without ``holds_contact(contact_id)`` is assumed to hold it: an erasure request is
+    never refused for want of an answer.
+    """
+    try:
+        client.get_contact(contact_id)
+        return True
+    except NotFound:
+        pass
+    except IntercomError as exc:
+        if exc.status != 410:  # 410 contact_merged (API 2.16+): it existed
+            raise
+        return True
+    if any(r.payload.get("contact_id") == contact_id for r in audit.records(kind=_INTENT)):
+        return True
+    for store in stores.values():
+        holds = getattr(store, "holds_contact", None)
+        if holds is None or holds(contact_id):
+            return True
+    return False
+
+
+def _recorded_actor(actor: str | None, key: HmacKey) -> str | None:
+    """The actor as the audit log keeps it: personal data found in it replaced by keyed pseudonyms."""
+    if actor is None:
+        return None
+    findings = default_redactor().scanner.scan(actor)
+    return apply_findings(actor, findings, lambda f: pseudonymize(key, f.entity_type, actor[f.start:f.end]))
+
+
 def _delete(client: IntercomClient, contact_id: str, request_id: str) -> str:
     try:
         client.delete_contact(contact_id)
@@ -287,8 +353,8 @@ def _key(hmac_key: str | bytes | HmacKey | None) -> HmacKey:
     key = HmacKey.resolve(hmac_key)
     if key is None:
         raise MissingKeyError(
-            "deletion needs an HMAC key for the audit record's email hash: pass hmac_key= or set "
-            "INTERCOM_REDACT_HMAC_KEY (an unkeyed hash of an email is reversible by guessing)"
+            "deletion needs an HMAC key for the audit record's email hash (the hmac_key argument, or "
+            "INTERCOM_REDACT_HMAC_KEY): an unkeyed hash of an email is reversible by guessing"
         )
     return key
 

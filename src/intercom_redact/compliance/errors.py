@@ -18,6 +18,7 @@ from typing import Any
 __all__ = [
     "AmbiguousContactError",
     "BadRequest",
+    "ClientConfigError",
     "Conflict",
     "ContactNotFound",
     "Forbidden",
@@ -73,7 +74,11 @@ class IntercomError(Exception):
         return codes[0] if codes else None
 
 
-class MissingTokenError(IntercomError):
+class ClientConfigError(IntercomError, ValueError):
+    """The client was configured wrongly (no token, a malformed base URL); raised before any request."""
+
+
+class MissingTokenError(ClientConfigError):
     """No access token was passed and ``INTERCOM_ACCESS_TOKEN`` is not set."""
 
 
@@ -117,7 +122,14 @@ class ServerError(IntercomError):
 
 
 class IntercomConnectionError(IntercomError):
-    """No response: connection refused or reset, DNS failure, or a timeout, after retries were exhausted."""
+    """No response: connection refused or reset, DNS failure, or a timeout, after retries were exhausted.
+
+    :attr:`host` names the host that could not be reached.
+    """
+
+    def __init__(self, message: str, *, host: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.host = host
 
 
 class ContactNotFound(NotFound):

@@ -23,6 +23,7 @@ download is a tar archive, ``out`` is a directory and each CSV is redacted into 
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import gzip
 import io
 import os
@@ -52,8 +53,12 @@ __all__ = [
     "download_redacted_export",
     "export_content",
     "start_content_export",
+    "unix_time",
     "wait_for_content_export",
 ]
+
+#: What a range bound may be: Unix seconds, a date, a datetime (naive means UTC) or an ISO 8601 string.
+TimeLike = int | float | str | _dt.date | _dt.datetime
 
 log = get_logger(__name__)
 
@@ -113,6 +118,37 @@ class ExportResult:
     path: str | None = None
     rows: int = 0
     redactions: Mapping[str, int] = field(default_factory=dict)
+
+
+def unix_time(value: TimeLike, *, end_of_day: bool = False) -> int:
+    """Unix seconds from Unix seconds, a ``date``, a ``datetime`` or an ISO 8601 string.
+
+    Strings: ``"1735689600"``, ``"2025-01-01"``, ``"2025-01-01T09:30:00Z"``.  A naive
+    date-time is UTC.  A date means the start of that day, or its last second with
+    ``end_of_day`` (Intercom's export ranges are inclusive by day).
+
+    :raises ValueError: a string that is none of these.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            value = (_dt.date.fromisoformat(text) if len(text) == 10
+                     else _dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+        except ValueError:
+            raise ValueError(f"not a date, ISO date-time or Unix time: {text!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, _dt.date)):
+        raise TypeError(f"a time must be Unix seconds, a date, a datetime or an ISO string, got {type(value).__name__}")
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, _dt.datetime):
+        moment = value
+    else:
+        moment = _dt.datetime.combine(value, _dt.time.max if end_of_day else _dt.time.min)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    return int(moment.timestamp())
 
 
 def start_content_export(client: IntercomClient, since: int, until: int) -> str:
@@ -238,7 +274,7 @@ def _download(client: IntercomClient, job_identifier: str, out_path: str, redact
     stats = FileStats()
     with client.download_content_export(job_identifier) as chunks:
         raw = io.BufferedReader(_ChunkStream(chunks), 64 * 1024)
-        plain = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 64 * 1024)  # type: ignore[arg-type]
+        plain: io.BufferedReader[Any] = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 64 * 1024)
         if not _is_tar(plain):
             _redact_csv_stream(plain, out_path, redactor, stats, keyring)
             return stats
@@ -257,18 +293,23 @@ def _download(client: IntercomClient, job_identifier: str, out_path: str, redact
     return stats
 
 
-def export_content(client: IntercomClient, since: int, until: int, out: str | os.PathLike[str], *,
+def export_content(client: IntercomClient, since: TimeLike, until: TimeLike, out: str | os.PathLike[str], *,
                    redactor: Redactor | None = None, poll_interval: float = 30.0,
                    max_poll_interval: float = 300.0, timeout: float = 3600.0,
                    sleep: Callable[[float], None] = time.sleep,
                    clock: Callable[[], float] = time.monotonic,
                    on_status: Callable[[str, float], None] | None = None, encrypt: bool | None = None,
                    data_key: str | Keyring | None = None) -> ExportResult:
-    """Run a content export for ``[since, until]`` (Unix seconds) and write a redacted CSV to ``out``.
+    """Run a content export for ``[since, until]`` and write a redacted CSV to ``out``.
+
+    ``since`` and ``until`` are Unix seconds, dates, datetimes (naive means UTC) or ISO 8601
+    strings; a date as ``until`` covers that whole day.  The folder of ``out`` is created first,
+    so a bad path fails before the job runs.
 
     The CSV is encrypted when ``encrypt`` is true, or when it is ``None`` (the default) and a data
     key is configured (*data_key*, else ``INTERCOM_REDACT_DATA_KEY``).
 
+    :raises ValueError: ``until`` is before ``since``, or a string is not a time.
     :raises ExportJobActive: another export job is pending in the workspace.
     :raises ExportFailed: Intercom reports the job ``failed``.
     :raises ExportCanceled: the job was canceled while we waited.
@@ -277,8 +318,12 @@ def export_content(client: IntercomClient, since: int, until: int, out: str | os
     :returns: an :class:`ExportResult`; ``status == "no_data"`` writes no file.
     """
     keyring = export_keyring(encrypt, data_key, what="an encrypted content export")
+    start, end = unix_time(since), unix_time(until, end_of_day=True)
+    if end < start:
+        raise ValueError("the export range ends before it starts (until is earlier than since)")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     redactor = redactor if redactor is not None else Redactor()
-    job_identifier = start_content_export(client, since, until)
+    job_identifier = start_content_export(client, start, end)
     job = wait_for_content_export(client, job_identifier, poll_interval=poll_interval,
                                   max_poll_interval=max_poll_interval, timeout=timeout,
                                   sleep=sleep, clock=clock, on_status=on_status)

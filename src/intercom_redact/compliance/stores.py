@@ -297,6 +297,14 @@ class SQLStore:
                     conn.execute(_links.delete().where(_links.c.category == category, _links.c.item_id.in_(chunk)))
         return purged
 
+    def holds_contact(self, contact_id: str) -> bool:
+        """Whether anything about *contact_id* is cached (deletion tells a mistyped id by it)."""
+        with self._db.begin() as conn:
+            for table, key in ((_contacts, _contacts.c.contact_id), (_links, _links.c.contact_id)):
+                if conn.execute(sa.select(sa.literal(1)).select_from(table).where(key == contact_id).limit(1)).first():
+                    return True
+        return False
+
     def expire(self, category: str, before: datetime, *, batch_size: int = 500, dry_run: bool = False) -> int:
         """Delete items of *category* stored before *before*, one transaction per batch."""
         try:
@@ -466,6 +474,12 @@ class ExportDirectory:
         if audit is not None:
             _audit_rotation(audit, self.name, keyring, counts)
         return counts
+
+    def holds_contact(self, contact_id: str) -> bool:
+        """Whether a DSAR document about *contact_id* (plain or encrypted) is here."""
+        if not os.path.isdir(self.path):
+            return False
+        return any(not entry.is_symlink() and _is_about(entry.path, contact_id) for entry in _walk_files(self.path))
 
     def expire(self, category: str, before: datetime, *, batch_size: int = 500, dry_run: bool = False) -> int:
         """Delete files last modified before *before* (*batch_size* is accepted for the protocol)."""

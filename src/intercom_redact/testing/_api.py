@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import functools
 import math
 import re
 import time
@@ -174,18 +175,26 @@ class IntercomApi:
         self._token = token
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., FakeResponse]]] = [
             ("GET", re.compile(r"/contacts/find_by_external_id/(?P<external_id>[^/]+)"), self._contact_by_external_id),
+            ("GET", re.compile(r"/contacts"), self._list_contacts),
+            ("POST", re.compile(r"/contacts"), self._create_contact),
             ("POST", re.compile(r"/contacts/search"), self._search_contacts),
             ("GET", re.compile(r"/contacts/(?P<cid>[^/]+)"), self._get_contact),
+            ("PUT", re.compile(r"/contacts/(?P<cid>[^/]+)"), self._update_contact),
             ("DELETE", re.compile(r"/contacts/(?P<cid>[^/]+)"), self._delete_contact),
             ("GET", re.compile(r"/contacts/(?P<cid>[^/]+)/tags"), self._contact_tags),
+            ("POST", re.compile(r"/contacts/(?P<cid>[^/]+)/tags"), self._tag_contact),
             ("GET", re.compile(r"/contacts/(?P<cid>[^/]+)/segments"), self._contact_segments),
             ("GET", re.compile(r"/contacts/(?P<cid>[^/]+)/subscriptions"), self._contact_subscriptions),
             ("GET", re.compile(r"/contacts/(?P<cid>[^/]+)/notes"), self._contact_notes),
             ("GET", re.compile(r"/contacts/(?P<cid>[^/]+)/companies"), self._contact_companies),
             ("GET", re.compile(r"/events"), self._events),
+            ("GET", re.compile(r"/conversations"), self._list_conversations),
             ("POST", re.compile(r"/conversations/search"), self._search_conversations),
             ("POST", re.compile(r"/conversations/redact"), self._redact),
             ("GET", re.compile(r"/conversations/(?P<conv_id>[^/]+)"), self._get_conversation),
+            ("POST", re.compile(r"/conversations/(?P<conv_id>[^/]+)/reply"), self._reply),
+            ("GET", re.compile(r"/admins"), self._list_admins),
+            ("GET", re.compile(r"/admins/(?P<admin_id>[^/]+)"), self._get_admin),
             ("POST", re.compile(r"/export/content/data"), self._create_export),
             ("GET", re.compile(r"/export/content/data/(?P<job>[^/]+)"), self._find_export),
             ("POST", re.compile(r"/export/cancel/(?P<job>[^/]+)"), self._cancel_export),
@@ -244,18 +253,14 @@ class IntercomApi:
 
     def _get_contact(self, request: FakeRequest, cid: str) -> FakeResponse:
         with self.workspace.lock:
-            contact = copy.deepcopy(self._contact(cid))
-        contact["enabled_push_messaging"] = None
-        return FakeResponse.json(200, contact)
+            return self._contact_response(self._contact(cid))
 
     def _contact_by_external_id(self, request: FakeRequest, external_id: str) -> FakeResponse:
         with self.workspace.lock:
             found = [c for c in self.workspace.contacts.values() if c["external_id"] == external_id]
             if not found:
                 raise _ApiError(404, "not_found", "User Not Found")
-            contact = copy.deepcopy(found[0])
-        contact["enabled_push_messaging"] = None
-        return FakeResponse.json(200, contact)
+            return self._contact_response(found[0])
 
     def _delete_contact(self, request: FakeRequest, cid: str) -> FakeResponse:
         deleted = self.workspace.delete_contact(cid)
@@ -263,16 +268,11 @@ class IntercomApi:
             raise _ApiError(404, "not_found", "User Not Found")
         return FakeResponse.json(200, deleted)
 
-    def _search(self, request: FakeRequest, items: list[dict[str, Any]], key: str, list_type: str,
-                lookup: Callable[[dict[str, Any], str], Any], default_per_page: int) -> FakeResponse:
-        body = request.json()
-        if not isinstance(body, dict) or "query" not in body:
-            raise _ApiError(400, "parameter_not_found", "query parameter is required")
-        pagination = body.get("pagination") or {}
-        per_page = _bounded_per_page(pagination.get("per_page"), default_per_page)
-        cursor = pagination.get("starting_after")
+    @staticmethod
+    def _cursor_page(hits: list[dict[str, Any]], key: str, list_type: str, per_page: int,
+                     cursor: str | None) -> FakeResponse:
+        """One page of *hits* and the ``pages`` object whose ``next.starting_after`` leads on."""
         offset = _decode_cursor(cursor) if cursor else 0
-        hits = [item for item in items if _matches(lambda f, item=item: lookup(item, f), body["query"])]
         page = hits[offset:offset + per_page]
         pages: dict[str, Any] = {
             "type": "pages", "page": offset // per_page + 1, "per_page": per_page,
@@ -282,17 +282,100 @@ class IntercomApi:
             pages["next"] = {"per_page": per_page, "starting_after": _encode_cursor(offset + per_page)}
         return FakeResponse.json(200, {"type": list_type, key: page, "total_count": len(hits), "pages": pages})
 
-    def _search_contacts(self, request: FakeRequest) -> FakeResponse:
-        with self.workspace.lock:
-            contacts = copy.deepcopy(list(self.workspace.contacts.values()))
-        return self._search(request, contacts, "data", "list", _dotted, 50)
+    def _search(self, request: FakeRequest, items: list[dict[str, Any]], key: str, list_type: str,
+                lookup: Callable[[dict[str, Any], str], Any], default_per_page: int) -> FakeResponse:
+        body = request.json()
+        if not isinstance(body, dict) or "query" not in body:
+            raise _ApiError(400, "parameter_not_found", "query parameter is required")
+        pagination = body.get("pagination") or {}
+        per_page = _bounded_per_page(pagination.get("per_page"), default_per_page)
+        hits = [item for item in items if _matches(functools.partial(lookup, item), body["query"])]
+        return self._cursor_page(hits, key, list_type, per_page, pagination.get("starting_after"))
 
-    def _search_conversations(self, request: FakeRequest) -> FakeResponse:
+    def _list(self, request: FakeRequest, items: list[dict[str, Any]], key: str, list_type: str,
+              default_per_page: int) -> FakeResponse:
+        """A list endpoint: ``?per_page=&starting_after=`` cursor pagination."""
+        per_page = _bounded_per_page(request.param("per_page"), default_per_page)
+        return self._cursor_page(items, key, list_type, per_page, request.param("starting_after"))
+
+    def _all_contacts(self) -> list[dict[str, Any]]:
         with self.workspace.lock:
-            conversations = [
+            return copy.deepcopy(list(self.workspace.contacts.values()))
+
+    def _all_conversations(self) -> list[dict[str, Any]]:
+        """Conversations as lists and searches return them: without their parts."""
+        with self.workspace.lock:
+            return [
                 {k: copy.deepcopy(v) for k, v in c.items() if k != "conversation_parts"}
                 for c in self.workspace.conversations.values()
             ]
+
+    def _list_contacts(self, request: FakeRequest) -> FakeResponse:
+        return self._list(request, self._all_contacts(), "data", "list", 50)
+
+    def _list_conversations(self, request: FakeRequest) -> FakeResponse:
+        return self._list(request, self._all_conversations(), "conversations", "conversation.list", 20)
+
+    def _search_contacts(self, request: FakeRequest) -> FakeResponse:
+        return self._search(request, self._all_contacts(), "data", "list", _dotted, 50)
+
+    def _contact_response(self, contact: dict[str, Any]) -> FakeResponse:
+        with self.workspace.lock:
+            contact = copy.deepcopy(contact)
+        contact["enabled_push_messaging"] = None
+        return FakeResponse.json(200, contact)
+
+    @staticmethod
+    def _contact_fields(request: FakeRequest) -> dict[str, Any]:
+        body = request.json()
+        if not isinstance(body, dict):
+            raise _ApiError(400, "parameter_invalid", "The request body must be an object")
+        if "custom_attributes" in body and not isinstance(body["custom_attributes"], (dict, type(None))):
+            raise _ApiError(400, "parameter_invalid", "custom_attributes must be an object")
+        return body
+
+    def _create_contact(self, request: FakeRequest) -> FakeResponse:
+        fields = self._contact_fields(request)
+        if not any(fields.get(k) for k in ("email", "external_id", "role")):
+            raise _ApiError(400, "parameter_not_found", "email, external_id or role is required")
+        ws = self.workspace
+        with ws.lock:
+            existing = ws.find_contact_by_identity(email=fields.get("email"), external_id=fields.get("external_id"))
+            if existing is not None:
+                raise _ApiError(409, "conflict", f"A contact matching those details already exists with id={existing}")
+            contact = ws.create_contact(fields)
+        return self._contact_response(contact)
+
+    def _update_contact(self, request: FakeRequest, cid: str) -> FakeResponse:
+        contact = self.workspace.update_contact(cid, self._contact_fields(request))
+        if contact is None:
+            raise _ApiError(404, "not_found", "User Not Found")
+        return self._contact_response(contact)
+
+    def _tag_contact(self, request: FakeRequest, cid: str) -> FakeResponse:
+        body = request.json()
+        tag_id = body.get("id") if isinstance(body, dict) else None
+        if not tag_id:
+            raise _ApiError(400, "parameter_not_found", "id is required")
+        tag = self.workspace.tag_contact(cid, str(tag_id))
+        if tag is None:
+            raise _ApiError(404, "not_found", "Contact or tag not found")
+        return FakeResponse.json(200, tag)
+
+    def _list_admins(self, request: FakeRequest) -> FakeResponse:
+        with self.workspace.lock:
+            admins = copy.deepcopy(self.workspace.admins)
+        return FakeResponse.json(200, {"type": "admin.list", "admins": admins})
+
+    def _get_admin(self, request: FakeRequest, admin_id: str) -> FakeResponse:
+        with self.workspace.lock:
+            admin = next((copy.deepcopy(a) for a in self.workspace.admins if a["id"] == admin_id), None)
+        if admin is None:
+            raise _ApiError(404, "not_found", "Admin not found")
+        return FakeResponse.json(200, admin)
+
+    def _search_conversations(self, request: FakeRequest) -> FakeResponse:
+        conversations = self._all_conversations()
 
         def lookup(conversation: dict[str, Any], field_name: str) -> Any:
             if field_name == "contact_ids":
@@ -406,6 +489,11 @@ class IntercomApi:
             conversation = self.workspace.conversations.get(conv_id)
             if conversation is None:
                 raise _ApiError(404, "not_found", "Resource Not Found")
+        return self._conversation_response(request, conversation)
+
+    def _conversation_response(self, request: FakeRequest, conversation: dict[str, Any]) -> FakeResponse:
+        """A whole conversation: its 500 most recent parts, plain text on ``?display_as=plaintext``."""
+        with self.workspace.lock:
             conversation = copy.deepcopy(conversation)
         parts = conversation["conversation_parts"]
         parts["total_count"] = len(parts["conversation_parts"])
@@ -413,6 +501,40 @@ class IntercomApi:
         if request.param("display_as") == "plaintext":
             _plaintext(conversation)
         return FakeResponse.json(200, conversation)
+
+    def _reply_author(self, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """The part's author and type for a ``reply_conversation_request`` (admin or contact reply)."""
+        ws = self.workspace
+        with ws.lock:
+            if body.get("type") == "admin":
+                message_type = body.get("message_type")
+                if message_type not in ("comment", "note", "quick_reply"):
+                    raise _ApiError(400, "parameter_invalid", "message_type must be comment, note or quick_reply")
+                admin = next((a for a in ws.admins if a["id"] == str(body.get("admin_id"))), None)
+                if admin is None:
+                    raise _ApiError(404, "admin_not_found", "Admin not found")
+                return {"type": "admin", "id": admin["id"], "name": admin["name"], "email": admin["email"],
+                        "from_ai_agent": False, "is_ai_answer": False}, str(message_type)
+            if body.get("type") != "user" or body.get("message_type", "comment") != "comment":
+                raise _ApiError(400, "parameter_invalid", "type must be admin or user (message_type comment)")
+            cid = body.get("intercom_user_id")
+            if cid is None:
+                cid = ws.find_contact_by_identity(email=body.get("email"), external_id=body.get("user_id"))
+            contact = ws.contacts.get(str(cid)) if cid is not None else None
+            if contact is None:
+                raise _ApiError(404, "not_found", "User Not Found")
+            return {"type": "user", "id": contact["id"], "name": contact["name"], "email": contact["email"],
+                    "from_ai_agent": False, "is_ai_answer": False}, "comment"
+
+    def _reply(self, request: FakeRequest, conv_id: str) -> FakeResponse:
+        body = request.json()
+        if not isinstance(body, dict):
+            raise _ApiError(400, "parameter_invalid", "The request body must be an object")
+        author, part_type = self._reply_author(body)
+        conversation = self.workspace.reply(conv_id, author, part_type, body.get("body"))
+        if conversation is None:
+            raise _ApiError(404, "not_found", "Resource Not Found")
+        return self._conversation_response(request, conversation)
 
     def _redact(self, request: FakeRequest) -> FakeResponse:
         body = request.json()

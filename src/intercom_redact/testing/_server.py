@@ -117,6 +117,7 @@ class FakeIntercom:
     :param workspace: Serve this workspace instead of generating one.
     :param contacts: Number of contacts to generate (ignored with *workspace*).
     :param conversations: Conversations of the busiest contact (ignored with *workspace*).
+    :param port: Port to listen on; 0 (the default) picks a free one.
     """
 
     def __init__(
@@ -127,6 +128,7 @@ class FakeIntercom:
         workspace: Workspace | None = None,
         contacts: int = 12,
         conversations: int = 45,
+        port: int = 0,
     ) -> None:
         self.token = token or f"fake_{secrets.token_hex(16)}"
         if workspace is None:
@@ -136,6 +138,7 @@ class FakeIntercom:
         self.api = IntercomApi(self.workspace, self.token)
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
+        self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -147,7 +150,7 @@ class FakeIntercom:
     def start(self) -> FakeIntercom:
         """Start serving (idempotent)."""
         if self._server is None:
-            server = _Server(("127.0.0.1", 0), _Handler)
+            server = _Server(("127.0.0.1", self._port), _Handler)
             server.fake = self
             self._server = server
             # A short poll interval makes stop() return quickly (shutdown waits for the next poll).
@@ -178,7 +181,7 @@ class FakeIntercom:
         if self._server is None:
             raise RuntimeError("FakeIntercom is not running; use it as a context manager or call start()")
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     @property
     def url(self) -> str:

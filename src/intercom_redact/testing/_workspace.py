@@ -12,6 +12,7 @@ import io
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,11 @@ _COMPANIES = (
     ("Vandelay Test Imports", "vandelay.example", "Logistics"),
     ("Soylent Mock Foods", "soylent.example", "Food"),
 )
+# What POST /contacts and PUT /contacts/{id} may set directly (``create_contact_request``).
+_WRITABLE_CONTACT_FIELDS = frozenset({
+    "role", "external_id", "email", "phone", "name", "signed_up_at", "last_seen_at", "owner_id",
+    "unsubscribed_from_emails",
+})
 _EVENT_NAMES = ("ordered-item", "updated-shipping-address", "invited-friend", "viewed-invoice")
 
 _USER_BODIES = (
@@ -333,23 +339,42 @@ class Workspace:
             self._seed_conversation(rng, cid, index, person, many_parts=busiest and not self.conversations)
         self._refresh_stubs(cid)
 
+    def _contact_skeleton(self, cid: str, created: int) -> dict[str, Any]:
+        """A contact object with every documented property and nothing known about the person yet."""
+        return {
+            "type": "contact", "id": cid, "workspace_id": self.app_id, "external_id": None,
+            "role": "user", "email": None, "email_domain": None, "phone": None, "name": None, "owner_id": None,
+            "has_hard_bounced": False, "marked_email_as_spam": False, "unsubscribed_from_emails": False,
+            "created_at": created, "updated_at": created, "signed_up_at": None,
+            "last_seen_at": None, "last_replied_at": None,
+            "last_contacted_at": None, "last_email_opened_at": None, "last_email_clicked_at": None,
+            "language_override": None, "browser": None, "browser_version": None, "browser_language": None,
+            "os": None, "android_app_name": None, "android_app_version": None, "android_device": None,
+            "android_os_version": None, "android_sdk_version": None, "android_last_seen_at": None,
+            "ios_app_name": None, "ios_app_version": None, "ios_device": None, "ios_os_version": None,
+            "ios_sdk_version": None, "ios_last_seen_at": None, "custom_attributes": {},
+            "avatar": {"type": "avatar", "image_url": None},
+            "tags": {}, "notes": {}, "companies": {},
+            "opted_out_subscription_types": {}, "opted_in_subscription_types": {},
+            "location": {"type": "location", "country": None, "region": None, "city": None,
+                         "country_code": None, "continent_code": None},
+            "social_profiles": {"type": "list", "data": []},
+            "utm_campaign": None, "utm_content": None, "utm_medium": None, "utm_source": None, "utm_term": None,
+            "referrer": None,
+        }
+
     def _contact_object(
         self, cid: str, index: int, person: Person, created: int, country: str, country_code: str, continent: str
     ) -> dict[str, Any]:
-        os_name = ("macOS", "Windows", "iOS")[index % 3]
-        return {
-            "type": "contact", "id": cid, "workspace_id": self.app_id, "external_id": f"usr_{1000 + index}",
-            "role": "user", "email": person.email, "email_domain": person.email.split("@")[1],
-            "phone": person.phone_e164, "name": person.full, "owner_id": None,
-            "has_hard_bounced": False, "marked_email_as_spam": False, "unsubscribed_from_emails": index % 4 == 0,
-            "created_at": created, "updated_at": self.now - index * _DAY, "signed_up_at": created,
+        contact = self._contact_skeleton(cid, created)
+        contact.update({
+            "external_id": f"usr_{1000 + index}",
+            "email": person.email, "email_domain": person.email.split("@")[1],
+            "phone": person.phone_e164, "name": person.full, "unsubscribed_from_emails": index % 4 == 0,
+            "updated_at": self.now - index * _DAY, "signed_up_at": created,
             "last_seen_at": self.now - index * 3600, "last_replied_at": self.now - 2 * _DAY,
-            "last_contacted_at": self.now - 3 * _DAY, "last_email_opened_at": None, "last_email_clicked_at": None,
-            "language_override": None, "browser": "chrome", "browser_version": "131.0", "browser_language": "en",
-            "os": os_name, "android_app_name": None, "android_app_version": None, "android_device": None,
-            "android_os_version": None, "android_sdk_version": None, "android_last_seen_at": None,
-            "ios_app_name": None, "ios_app_version": None, "ios_device": None, "ios_os_version": None,
-            "ios_sdk_version": None, "ios_last_seen_at": None,
+            "last_contacted_at": self.now - 3 * _DAY, "browser": "chrome", "browser_version": "131.0",
+            "browser_language": "en", "os": ("macOS", "Windows", "iOS")[index % 3],
             "custom_attributes": {
                 "plan": ("free", "pro", "team")[index % 3],
                 "address": person.address,
@@ -358,8 +383,6 @@ class Workspace:
                 "account_notes": f"Prefers calls on {person.phone_display}; billing contact {person.email}",
             },
             "avatar": {"type": "avatar", "image_url": person.avatar_url},
-            "tags": {}, "notes": {}, "companies": {},
-            "opted_out_subscription_types": {}, "opted_in_subscription_types": {},
             "location": {
                 "type": "location", "country": country, "region": person.region, "city": person.city,
                 "country_code": country_code, "continent_code": continent,
@@ -367,9 +390,9 @@ class Workspace:
             "social_profiles": {
                 "type": "list", "data": [{"type": "social_profile", "name": "Twitter", "url": person.social_url}],
             },
-            "utm_campaign": None, "utm_content": None, "utm_medium": None, "utm_source": None, "utm_term": None,
             "referrer": f"https://www.example.com/signup?ref={index}",
-        }
+        })
+        return contact
 
     def _note(self, rng: random.Random, cid: str, person: Person, n: int, created: int) -> dict[str, Any]:
         admin = self.admins[n % len(self.admins)]
@@ -412,7 +435,7 @@ class Workspace:
                        "from_ai_agent": False, "is_ai_answer": False}
         admin_author = {"type": "admin", "id": admin["id"], "name": admin["name"], "email": admin["email"],
                         "from_ai_agent": False, "is_ai_answer": False}
-        parts = []
+        parts: list[dict[str, Any]] = []
         for n in range(60 if many_parts else rng.randint(2, 6)):
             kind = ("comment", "comment", "note", "assignment", "comment")[n % 5]
             from_user = kind == "comment" and n % 2 == 1
@@ -491,6 +514,74 @@ class Workspace:
                 for ref in conversation["contacts"]["contacts"]:
                     if ref["id"] == from_id:
                         ref.update(id=into_id, external_id=target["external_id"])
+
+    def create_contact(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        """Add a contact (``POST /contacts``) with the ``create_contact_request`` *attributes*."""
+        with self.lock:
+            cid = _hex_id(self._rng)
+            self.contacts[cid] = self._contact_skeleton(cid, int(time.time()))
+            self.contact_tags[cid], self.notes[cid] = [], []
+            self.update_contact(cid, attributes)
+            return self.contacts[cid]
+
+    def update_contact(self, cid: str, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Change a contact (``PUT /contacts/{id}``); custom attributes are merged.  ``None`` if it does not exist."""
+        with self.lock:
+            contact = self.contacts.get(cid)
+            if contact is None:
+                return None
+            for key, value in attributes.items():
+                if key == "custom_attributes":
+                    contact["custom_attributes"].update(value or {})
+                elif key == "avatar":
+                    contact["avatar"] = {"type": "avatar", "image_url": value}
+                elif key in _WRITABLE_CONTACT_FIELDS:
+                    contact[key] = value
+            email = contact["email"]
+            contact["email_domain"] = (email.partition("@")[2] or None) if email else None
+            contact["updated_at"] = int(time.time())
+            self._refresh_stubs(cid)
+            return contact
+
+    def find_contact_by_identity(self, *, email: str | None = None, external_id: str | None = None) -> str | None:
+        """The id of the contact with this email (any case) or external id, if there is one."""
+        with self.lock:
+            for cid, contact in self.contacts.items():
+                if email and (contact["email"] or "").lower() == email.lower():
+                    return cid
+                if external_id and contact["external_id"] == external_id:
+                    return cid
+            return None
+
+    def tag_contact(self, cid: str, tag_id: str, admin_id: str | None = None) -> dict[str, Any] | None:
+        """Attach a tag (``POST /contacts/{id}/tags``); ``None`` if the contact or the tag does not exist."""
+        with self.lock:
+            if cid not in self.contacts or tag_id not in self.tags:
+                return None
+            applied = self.contact_tags.setdefault(cid, [])
+            if all(t["id"] != tag_id for t in applied):
+                by = {"type": "admin", "id": admin_id or self.admins[0]["id"]}
+                applied.append({"id": tag_id, "applied_at": int(time.time()), "applied_by": by})
+                self._refresh_stubs(cid)
+            return dict(self.tags[tag_id])
+
+    def reply(self, conv_id: str, author: dict[str, Any], part_type: str, body: str | None) -> dict[str, Any] | None:
+        """Append a part to a conversation (``POST /conversations/{id}/reply``); ``None`` if it does not exist."""
+        with self.lock:
+            conversation = self.conversations.get(conv_id)
+            if conversation is None:
+                return None
+            now = int(time.time())
+            conversation["conversation_parts"]["conversation_parts"].append({
+                "type": "conversation_part", "id": str(self._rng.randint(10**9, 10**10)), "part_type": part_type,
+                "body": body, "created_at": now, "updated_at": now, "notified_at": now, "assigned_to": None,
+                "author": author, "attachments": [], "external_id": None, "redacted": False,
+                "state": conversation["state"], "tags": [], "event_details": None, "app_package_code": None,
+                "email_message_metadata": None, "metadata": None,
+            })
+            conversation["conversation_parts"]["total_count"] += 1
+            conversation["updated_at"] = now
+            return conversation
 
     def delete_contact(self, cid: str) -> dict[str, Any] | None:
         """Delete a contact and everything only it owns; ``None`` if it does not exist."""
