@@ -147,6 +147,8 @@ def split_words(key: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=8192)
 def classify(key: str) -> str | None:
     """The class of data ``key`` names, or ``None`` when its words say nothing."""
+    if key[:1] == "<" and key[-1:] == ">":
+        return None  # a sink's label for a part of an event ("<message>", "<name>"), not a key
     words = split_words(key)
     if not words or len(words) > 12:
         return None

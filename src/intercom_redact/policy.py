@@ -86,8 +86,8 @@ VOCABULARY_TYPES = MappingProxyType({
 _NAMED_THINGS = ("company|tag|segment|team|plan|ticket_type|ticket_type_attribute|data_attribute|app|"
                  "newsfeed|collection|group_content|bot|help_center|subscription_type|ticket_state|"
                  "news_item|section|article|conversation_attribute|custom_object")
-_THING_KEYS = ("companies", "company", "tags", "tag", "segments", "segment", "teams", "team", "plan",
-               "ticket_type", "ticket_types", "ticket_type_attributes", "data_attributes", "app")
+_THING_LISTS = ("companies", "teams", "ticket_types", "ticket_type_attributes", "data_attributes")
+_THING_KEYS = ("company", "tag", "segment", "team", "plan", "ticket_type", "app")
 # Files and attachments are named by whoever uploaded them: scanned, not kept.
 _FILE_THINGS = "upload|file|url|attachment"
 
@@ -151,8 +151,10 @@ def _classification() -> tuple[Rule, ...]:
         # Intercom visitors: a generated pseudonym and where they browse from.
         ("**.pseudonym", "PERSON"),
         ("**.location_data", "LOCATION"),
-        # structlog's dict_tracebacks: a frame's locals are values of any kind.
+        # structlog's dict_tracebacks: a frame's locals are values of any kind,
+        # typed by their names where the vocabulary knows them.
         ("**.frames[*].locals.*", "FRAME_LOCAL"),
+        *((f"**.frames[*].locals.~{name}", type_) for name, type_ in VOCABULARY_TYPES.items()),
     ]
     # Keys classified by their words; exact keys above and below win.
     vocabulary = [(f"**.~{name}", type_) for name, type_ in VOCABULARY_TYPES.items()]
@@ -160,14 +162,15 @@ def _classification() -> tuple[Rule, ...]:
     # supplies (external_id, user_id) are often the customer's email.
     identifiers = ["**.~id", "**.id", "**.intercom_user_id", "**.contact_ids", "**.external_id", "**.user_id",
                    "**.frames[*].locals.~id"]
-    content = ["**.body", "**.subject", "**.title", "**.custom_attributes", "**.exc_value",
+    content = ["**.body", "**.subject", "**.title", "**.custom_attributes",
                f"**[type={_FILE_THINGS}].name", "**.attachments[*].name", "**.attachment_files[*].name"]
     metadata = [
         "**.created_at", "**.updated_at", "**.role", "**.type", "**.state",
         # Companies, tags, segments, teams... are named by the workspace, not by the customer.
-        f"**[type={_NAMED_THINGS}].name", *(f"**.{key}.**.name" for key in _THING_KEYS),
+        f"**[type={_NAMED_THINGS}].name", "**.tags.**.name", "**.segments.**.name",
+        *(f"**.{key}[*].name" for key in _THING_LISTS), *(f"**.{key}.name" for key in _THING_KEYS),
         # structlog's dict_tracebacks: a frame's function name, not a person's.
-        "**.frames[*].name", "**.frames[*].lineno", "**.exc_type",
+        "**.frames[*].name", "**.exc_type",
         # Fields that structlog and the stdlib add to every event.
         "level", "timestamp", "logger", "logger_name",
     ]
