@@ -75,12 +75,14 @@ def parse(text: str) -> Union[Parsed, _TooBig, None]:
     first = text[0] if text[0] not in " \t\r\n" else text.lstrip()[:1]
     if first in ("{", "["):
         return _parse_literal(text)
+    if "\n" in text and ":" in text:
+        headers = _parse_headers(text)
+        if headers is not None:
+            return headers
     if "=" in text:
         if not any(ch in text for ch in " \t\n") and ("&" in text or "?" in text or "%" in text):
             return _parse_query(text)
         return _parse_logfmt(text)
-    if "\n" in text and ":" in text:
-        return _parse_headers(text)
     return None
 
 
