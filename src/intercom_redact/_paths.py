@@ -33,15 +33,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar, cast
 
 from ._vocabulary import CLASSES, classify
 
-__all__ = ["MAX_CACHED_TRANSITIONS", "PathSyntaxError", "Segment", "parse_path", "PathMatcher", "MatchState"]
+__all__ = ["MAX_CACHED_TRANSITIONS", "MatchState", "PathMatcher", "PathSyntaxError", "Segment", "parse_path"]
 
-Token = Union[str, int]
+Token = str | int
 #: What a segment holds: a key, an index, a vocabulary class, or a condition's field and values.
-SegmentValue = Union[str, int, None, tuple[str, frozenset[str]]]
+SegmentValue = str | int | None | tuple[str, frozenset[str]]
 
 T = TypeVar("T")
 
@@ -86,9 +86,14 @@ class Segment:
 
     def accepts(self, obj: Mapping[Any, Any]) -> bool:
         """For a ``where`` segment: whether ``obj`` meets the condition."""
-        field, values = self.value  # type: ignore[misc]
+        field, values = self.condition
         found = obj.get(field)
         return type(found) is str and found.lower() in values
+
+    @property
+    def condition(self) -> tuple[str, frozenset[str]]:
+        """A ``where`` segment's field and accepted (lower-cased) values."""
+        return cast("tuple[str, frozenset[str]]", self.value)
 
     @property
     def weight(self) -> int:
@@ -201,8 +206,18 @@ class MatchState(Generic[T]):
     then calls :meth:`for_object` once per object.
     """
 
-    __slots__ = ("_matcher", "_positions", "match", "next_key", "_next_index", "_uniform_index", "_any_index",
-                 "_conditions", "_objects", "by_object")
+    __slots__ = (
+        "_any_index",
+        "_conditions",
+        "_matcher",
+        "_next_index",
+        "_objects",
+        "_positions",
+        "_uniform_index",
+        "by_object",
+        "match",
+        "next_key",
+    )
 
     def __init__(self, matcher: PathMatcher[T], positions: frozenset[tuple[int, int]]):
         self._matcher = matcher
@@ -216,7 +231,7 @@ class MatchState(Generic[T]):
         # goes to the same state: compute it once, whatever the list's length.
         self._uniform_index = not any(seg.kind == "index" for seg in pending)
         # The fields pending conditions read, in a fixed order (the cache key of for_object).
-        self._conditions = tuple(sorted({seg.value[0] for seg in pending if seg.kind == "where"}))  # type: ignore[index]
+        self._conditions = tuple(sorted({seg.condition[0] for seg in pending if seg.kind == "where"}))
         self._objects: dict[tuple[Any, ...], MatchState[T]] = {}
         self.by_object = bool(self._conditions) or bool(positions)
 

@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Union
+from typing import Any, Final
 from urllib.parse import quote, unquote_plus
 
 __all__ = ["MAX_LENGTH", "MAX_PAIRS", "TOO_BIG", "Parsed", "parse"]
@@ -68,7 +68,7 @@ _HEADER = re.compile(r"([A-Za-z][A-Za-z0-9\-]{0,63}):[ \t]*(.*)")
 _START_LINE = re.compile(r"(?:[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}.*)")
 
 
-def parse(text: str) -> Union[Parsed, _TooBig, None]:
+def parse(text: str) -> Parsed | _TooBig | None:
     """The structure held by ``text``, :data:`TOO_BIG`, or ``None`` for plain text."""
     if len(text) < 3 or _MARK in text:
         return None
@@ -89,7 +89,7 @@ def parse(text: str) -> Union[Parsed, _TooBig, None]:
 # -- JSON and Python literals -----------------------------------------------------------------
 
 
-def _parse_literal(text: str) -> Union[Parsed, _TooBig, None]:
+def _parse_literal(text: str) -> Parsed | _TooBig | None:
     stripped = text.strip()
     if stripped[-1:] not in ("}", "]"):
         return None
@@ -106,7 +106,7 @@ def _parse_literal(text: str) -> Union[Parsed, _TooBig, None]:
     return Parsed((value,), None, _json_writer(text, stripped))
 
 
-def _parse_python(text: str) -> Union[Parsed, _TooBig, None]:
+def _parse_python(text: str) -> Parsed | _TooBig | None:
     """A ``repr`` of a dict or list (``f"payload={payload}"``, a traceback's locals)."""
     try:
         value = ast.literal_eval(text)
@@ -155,7 +155,7 @@ class _Pair:
 
 
 def _pairs_parsed(pairs: Sequence[_Pair], pieces: Sequence[str],
-                  encode: Callable[[_Pair, str], str]) -> Union[Parsed, _TooBig, None]:
+                  encode: Callable[[_Pair, str], str]) -> Parsed | _TooBig | None:
     """``pieces`` is the text around the values: one more piece than there are pairs."""
     if not pairs:
         return None
@@ -186,7 +186,7 @@ def _pairs_parsed(pairs: Sequence[_Pair], pieces: Sequence[str],
     return Parsed(tuple(layers), _MARK.join(pieces), write)
 
 
-def _parse_query(text: str) -> Union[Parsed, _TooBig, None]:
+def _parse_query(text: str) -> Parsed | _TooBig | None:
     head, sep, query = text.partition("?")
     if not sep:
         head, query = "", text
@@ -211,7 +211,7 @@ def _encode_query(pair: _Pair, value: str) -> str:
     return quote(value, safe="[]:*")
 
 
-def _parse_logfmt(text: str) -> Union[Parsed, _TooBig, None]:
+def _parse_logfmt(text: str) -> Parsed | _TooBig | None:
     pairs: list[_Pair] = []
     pieces: list[str] = []
     pos = 0
@@ -236,7 +236,7 @@ def _encode_logfmt(pair: _Pair, value: str) -> str:
     return value
 
 
-def _parse_headers(text: str) -> Union[Parsed, _TooBig, None]:
+def _parse_headers(text: str) -> Parsed | _TooBig | None:
     lines = text.split("\n")
     start = 1 if _START_LINE.fullmatch(lines[0].rstrip("\r")) else 0
     pairs: list[_Pair] = []
