@@ -230,3 +230,21 @@ def test_truncated_download_fails_and_leaves_nothing(fake_intercom: FakeIntercom
     with fake_intercom.client() as client, pytest.raises(ExportFailed, match="corrupt or truncated"):
         export_content(client, *_everything(fake_intercom), tmp_path / "x.csv", redactor=redactor, **FAST)
     assert not list(tmp_path.iterdir())
+
+
+def test_greeting_names_in_content_titles_are_redacted(fake_intercom: FakeIntercom, redactor: Redactor,
+                                                       tmp_path) -> None:
+    # "Welcome aboard, Marisol!": the recipient's first name, known from the row's name column.
+    out = tmp_path / "export.csv"
+    receipts = fake_intercom.workspace.receipts
+    greeted = [r for r in receipts if r["content_title"].startswith("Welcome aboard")]
+    assert greeted
+    with fake_intercom.client() as client:
+        export_content(client, *_everything(fake_intercom), out, redactor=redactor, **FAST)
+    rows = _rows(str(out))
+    titles = [row["content_title"] for row in rows if row["content_title"].startswith("Welcome aboard")]
+    assert titles == ["Welcome aboard, [REDACTED:PERSON]!"] * len(greeted)
+    text = out.read_text()
+    for receipt in greeted:
+        assert receipt["name"].split()[0] not in text
+    assert "Your invoice is ready" in text  # a title without a name is kept

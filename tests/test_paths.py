@@ -29,7 +29,7 @@ def test_parse(path, expected):
         ("", "empty"),
         ("a.", "ends with '.'"),
         ("a..b", "expected a key"),
-        ("a[x]", "bad list selector"),
+        ("a[x]", "bad selector"),
         ('"open', "unterminated"),
         ("a.**", r"ends with '\*\*'"),
         ("a b", "unexpected"),

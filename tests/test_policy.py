@@ -6,7 +6,7 @@ from intercom_redact import Policy, PolicyError, Redactor, Rule
 def test_default_policy_is_the_intercom_classification():
     paths = {r.path: (r.action, r.type) for r in Policy.default().rules}
     assert paths["**.email"] == (None, "EMAIL_ADDRESS")
-    assert paths["**.id"] == ("keep", None)
+    assert paths["**.id"] == ("identifier", None)
     assert paths["**.body"] == ("scan", None)
     assert paths["**.created_at"] == ("keep", None)
 

@@ -9,8 +9,19 @@ selectors::
     conversation_parts[*].body   any list element of ``conversation_parts``
     [0].email                the first element of a top-level list
     contact."first.name"     a quoted key (may contain dots, brackets, spaces)
+    **.~email                any key whose words name an e-mail (``billingEmail``,
+                             ``contact-email``): a class of the key vocabulary
+                             (:mod:`intercom_redact._vocabulary`)
+    **[type=company|tag].name   ``name`` of an object whose ``type`` is ``company``
+                             or ``tag`` (a condition on the object, not a step)
 
-Keys match case-insensitively.  All rules of a policy compile into one
+Keys match case-insensitively.  Specificity: a key or index counts 3, a
+``[field=value]`` condition 3, a ``~class`` 2, ``*`` and ``[*]`` 1, ``**`` 0, so
+an exact key always beats the vocabulary.
+
+An Intercom search filter (``{"field": "email", "operator": "=", "value": …}``)
+is read as if its ``value`` stood under the key its ``field`` names: the value
+gets the rule of ``email`` (or of ``custom_attributes.ssn``) at that place.  All rules of a policy compile into one
 non-deterministic automaton; its deterministic states are built on first use and
 memoised, and each state caches its transitions per key.  Walking a value
 therefore costs one dict lookup per key once the shapes of the events have been
@@ -20,11 +31,17 @@ seen: no path is ever parsed or matched per event.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["MAX_CACHED_TRANSITIONS", "PathSyntaxError", "Segment", "parse_path", "PathMatcher", "MatchState"]
+from ._vocabulary import CLASSES, classify
+
+__all__ = ["MAX_CACHED_TRANSITIONS", "MatchState", "PathMatcher", "PathSyntaxError", "Segment", "parse_path"]
+
+Token = str | int
+#: What a segment holds: a key, an index, a vocabulary class, or a condition's field and values.
+SegmentValue = str | int | None | tuple[str, frozenset[str]]
 
 T = TypeVar("T")
 
@@ -43,32 +60,53 @@ class Segment:
 
     ``kind`` is one of ``"key"`` (``value`` is the lower-cased key),
     ``"index"`` (``value`` is the int), ``"any"`` (``*``: one key or index),
-    ``"any_index"`` (``[*]``) or ``"deep"`` (``**``: zero or more steps).
+    ``"any_index"`` (``[*]``), ``"deep"`` (``**``: zero or more steps),
+    ``"class"`` (``~email``: a key the vocabulary puts in class ``value``) or
+    ``"where"`` (``[type=company]``: ``value`` is ``(field, values)``; a
+    condition on the object being walked, not a step).
     """
 
     kind: str
-    value: Union[str, int, None] = None
+    value: SegmentValue = None
 
-    def matches(self, token: Union[str, int]) -> bool:
+    def matches(self, token: Token, low: str = "") -> bool:
+        """Whether this step accepts ``token`` (``low`` is a str token lower-cased)."""
         kind = self.kind
         if kind == "key":
-            return type(token) is str and token == self.value
+            return type(token) is str and low == self.value
+        if kind == "class":
+            return type(token) is str and classify(token) == self.value
         if kind == "any":
             return True
         if kind == "any_index":
             return type(token) is int
         if kind == "index":
             return type(token) is int and token == self.value
-        return False  # "deep" is handled by the automaton's closure
+        return False  # "deep" is handled by the automaton's closure, "where" on entering an object
+
+    def accepts(self, obj: Mapping[Any, Any]) -> bool:
+        """For a ``where`` segment: whether ``obj`` meets the condition."""
+        field, values = self.condition
+        found = obj.get(field)
+        return type(found) is str and found.lower() in values
+
+    @property
+    def condition(self) -> tuple[str, frozenset[str]]:
+        """A ``where`` segment's field and accepted (lower-cased) values."""
+        return cast("tuple[str, frozenset[str]]", self.value)
 
     @property
     def weight(self) -> int:
         """How much this segment adds to a rule's specificity."""
-        return {"key": 3, "index": 3, "any": 1, "any_index": 1, "deep": 0}[self.kind]
+        return {"key": 3, "index": 3, "where": 3, "class": 2, "any": 1, "any_index": 1, "deep": 0}[self.kind]
 
 
 _BARE_KEY = re.compile(r"[^.\[\]\"'\s*]+")
 _INDEX = re.compile(r"\[(\*|-?\d+)\]")
+_WHERE = re.compile(r"\[([A-Za-z_][\w-]*)=([^\]|=]+(?:\|[^\]|=]+)*)\]")
+_CLASS = re.compile(r"~([a-z_]+)")
+# Intercom's search filter: {"field": "email", "operator": "=", "value": ...}.
+_FILTER_KEYS = ("field", "operator", "value")
 
 
 def parse_path(path: str) -> tuple[Segment, ...]:
@@ -88,6 +126,9 @@ def parse_path(path: str) -> tuple[Segment, ...]:
             elif path[pos] == "*":
                 segments.append(Segment("any"))
                 pos += 1
+            elif path[pos] == "~":
+                segments.append(_class_segment(path, pos))
+                pos = _CLASS.match(path, pos).end()  # type: ignore[union-attr]
             elif path[pos] in "\"'":
                 key, pos = _parse_quoted(path, pos)
                 segments.append(Segment("key", key.lower()))
@@ -98,14 +139,8 @@ def parse_path(path: str) -> tuple[Segment, ...]:
                 segments.append(Segment("key", m.group().lower()))
                 pos = m.end()
         while pos < n and path[pos] == "[":
-            m = _INDEX.match(path, pos)
-            if m is None:
-                raise PathSyntaxError(
-                    f"bad list selector at position {pos} of {path!r}: use [*] or [N]"
-                )
-            sel = m.group(1)
-            segments.append(Segment("any_index") if sel == "*" else Segment("index", int(sel)))
-            pos = m.end()
+            segment, pos = _parse_bracket(path, pos)
+            segments.append(segment)
         if pos < n:
             if path[pos] != ".":
                 raise PathSyntaxError(f"unexpected {path[pos]!r} at position {pos} of {path!r}")
@@ -115,7 +150,33 @@ def parse_path(path: str) -> tuple[Segment, ...]:
         expect_key = True
     if segments and segments[-1].kind == "deep":
         raise PathSyntaxError(f"{path!r} ends with '**': name what it selects, e.g. '**.email'")
+    if segments and segments[-1].kind == "where":
+        raise PathSyntaxError(f"{path!r} ends with a condition: name the key it selects, e.g. '**[type=company].name'")
     return tuple(segments)
+
+
+def _parse_bracket(path: str, pos: int) -> tuple[Segment, int]:
+    m = _INDEX.match(path, pos)
+    if m is not None:
+        sel = m.group(1)
+        return (Segment("any_index") if sel == "*" else Segment("index", int(sel))), m.end()
+    w = _WHERE.match(path, pos)
+    if w is None:
+        raise PathSyntaxError(
+            f"bad selector at position {pos} of {path!r}: use [*], [N] or a condition like [type=company]"
+        )
+    values = frozenset(v.strip().lower() for v in w.group(2).split("|"))
+    return Segment("where", (w.group(1), values)), w.end()
+
+
+def _class_segment(path: str, pos: int) -> Segment:
+    m = _CLASS.match(path, pos)
+    if m is None or m.group(1) not in CLASSES:
+        name = m.group(1) if m else path[pos + 1:pos + 12]
+        raise PathSyntaxError(
+            f"unknown key class {name!r} at position {pos} of {path!r}; known: {', '.join(sorted(CLASSES))}"
+        )
+    return Segment("class", m.group(1))
 
 
 def _parse_quoted(path: str, pos: int) -> tuple[str, int]:
@@ -140,24 +201,39 @@ class MatchState(Generic[T]):
 
     ``match`` is the payload of the best rule ending here (or ``None``).
     ``next_key`` caches transitions by the key exactly as it appears in the data.
+    ``by_object`` is true when entering an object may change the state (a
+    pending ``[field=value]`` condition, or an Intercom search filter): the walk
+    then calls :meth:`for_object` once per object.
     """
 
-    __slots__ = ("_matcher", "_positions", "match", "next_key", "_next_index", "_uniform_index", "_any_index")
+    __slots__ = (
+        "_any_index",
+        "_conditions",
+        "_matcher",
+        "_next_index",
+        "_objects",
+        "_positions",
+        "_uniform_index",
+        "by_object",
+        "match",
+        "next_key",
+    )
 
     def __init__(self, matcher: PathMatcher[T], positions: frozenset[tuple[int, int]]):
         self._matcher = matcher
         self._positions = positions
         self.match: T | None = matcher._best(positions)
-        self.next_key: dict[str, MatchState[T]] = {}
+        self.next_key: dict[Any, MatchState[T]] = {}
         self._next_index: dict[int, MatchState[T]] = {}
         self._any_index: MatchState[T] | None = None
+        pending = [matcher._segments[r][p] for r, p in positions if p < len(matcher._segments[r])]
         # When no pending segment names a specific index, every element of a list
         # goes to the same state: compute it once, whatever the list's length.
-        self._uniform_index = not any(
-            matcher._segments[r][p].kind == "index"
-            for r, p in positions
-            if p < len(matcher._segments[r])
-        )
+        self._uniform_index = not any(seg.kind == "index" for seg in pending)
+        # The fields pending conditions read, in a fixed order (the cache key of for_object).
+        self._conditions = tuple(sorted({seg.condition[0] for seg in pending if seg.kind == "where"}))
+        self._objects: dict[tuple[Any, ...], MatchState[T]] = {}
+        self.by_object = bool(self._conditions) or bool(positions)
 
     @property
     def is_dead(self) -> bool:
@@ -172,7 +248,7 @@ class MatchState(Generic[T]):
         """
         state = self.next_key.get(key)
         if state is None:
-            state = self._matcher._advance(self._positions, key.lower())
+            state = self._matcher._advance(self._positions, key)
             if cache and len(self.next_key) < MAX_CACHED_TRANSITIONS:
                 self.next_key[key] = state
         return state
@@ -191,6 +267,29 @@ class MatchState(Generic[T]):
                 self._next_index[index] = state
         return state
 
+    def for_object(self, obj: Mapping[Any, Any]) -> MatchState[T]:
+        """The state for the keys of ``obj``: its conditions applied, a search filter read.
+
+        Memoised per the values of the fields conditions read (``type``) and the
+        ``field`` of a search filter, so an object of a known shape costs a few
+        dict lookups.
+        """
+        conditions = tuple(_condition_value(obj.get(name)) for name in self._conditions)
+        target = obj.get("field") if all(k in obj for k in _FILTER_KEYS) else None
+        if type(target) is not str:
+            target = None
+        cache_key = (*conditions, target)
+        state = self._objects.get(cache_key)
+        if state is None:
+            state = self._matcher._enter(self, obj, target)
+            if len(self._objects) < MAX_CACHED_TRANSITIONS:
+                self._objects[cache_key] = state
+        return state
+
+
+def _condition_value(value: Any) -> Any:
+    return value.lower() if type(value) is str else None
+
 
 class PathMatcher(Generic[T]):
     """All paths of a policy, compiled once.
@@ -200,7 +299,7 @@ class PathMatcher(Generic[T]):
     event.
     """
 
-    def __init__(self, paths: Sequence[tuple[tuple[Segment, ...], T]], rank):
+    def __init__(self, paths: Sequence[tuple[tuple[Segment, ...], T]], rank: Callable[[int, T], Any]):
         self._segments = [segs for segs, _ in paths]
         self._payloads = [payload for _, payload in paths]
         self._rank = rank
@@ -209,7 +308,7 @@ class PathMatcher(Generic[T]):
             self._closure((r, 0) for r in range(len(self._segments)))
         )
 
-    def _closure(self, positions) -> frozenset[tuple[int, int]]:
+    def _closure(self, positions: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
         out: set[tuple[int, int]] = set()
         stack = list(positions)
         while stack:
@@ -222,7 +321,8 @@ class PathMatcher(Generic[T]):
                 stack.append((r, p + 1))  # "**" may match zero levels
         return frozenset(out)
 
-    def _advance(self, positions: frozenset[tuple[int, int]], token: Union[str, int]) -> MatchState[T]:
+    def _advance(self, positions: frozenset[tuple[int, int]], token: Token) -> MatchState[T]:
+        low = token.lower() if type(token) is str else ""
         nxt: list[tuple[int, int]] = []
         for r, p in positions:
             segs = self._segments[r]
@@ -231,9 +331,25 @@ class PathMatcher(Generic[T]):
             seg = segs[p]
             if seg.kind == "deep":
                 nxt.append((r, p))  # "**" consumes this step and stays
-            elif seg.matches(token):
+            elif seg.matches(token, low):
                 nxt.append((r, p + 1))
         return self._state(self._closure(nxt))
+
+    def _enter(self, state: MatchState[T], obj: Mapping[Any, Any], target: str | None) -> MatchState[T]:
+        met = [(r, p + 1) for r, p in state._positions
+               if p < len(self._segments[r]) and self._segments[r][p].kind == "where"
+               and self._segments[r][p].accepts(obj)]
+        entered = self._state(self._closure([*state._positions, *met])) if met else state
+        if target is None:
+            return entered
+        # A search filter: its "value" goes where the key "field" names would lead.
+        filtered: MatchState[T] = MatchState(self, entered._positions)
+        filtered.by_object = False
+        named = entered
+        for part in target.split(".")[:8]:
+            named = named.step_key(part)
+        filtered.next_key["value"] = named
+        return filtered
 
     def _state(self, positions: frozenset[tuple[int, int]]) -> MatchState[T]:
         state = self._states.get(positions)

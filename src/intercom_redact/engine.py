@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._failclosed import UNSCANNED, blank
+from . import _structured
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
+from ._vocabulary import looks_personal
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 
@@ -86,11 +88,12 @@ class Summary:
 class _Op:
     """A rule (or an entity type) compiled into what the walk does."""
 
-    __slots__ = ("kind", "type", "label", "apply", "secret", "specificity", "own_action")
+    __slots__ = ("kind", "type", "label", "apply", "secret", "specificity", "own_action", "only_if")
 
     def __init__(self, kind: int, type_: str | None, label: str,
                  apply: Callable[[str], str] | None = None,
-                 secret: bool = False, specificity: int = 0, own_action: bool = False):
+                 secret: bool = False, specificity: int = 0, own_action: bool = False,
+                 only_if: Callable[[str], bool] | None = None):
         self.kind = kind
         self.type = type_
         self.label = label
@@ -100,6 +103,8 @@ class _Op:
         # True when the rule's action differs from its type's: the same value
         # found in free text must then get the rule's replacement, not the type's.
         self.own_action = own_action
+        # A scan op for identifiers: scan a string only when only_if(text) says so.
+        self.only_if = only_if
 
 
 class Redactor:
@@ -162,6 +167,8 @@ class Redactor:
             return _Op(_KEEP, rule.type, rule.path, specificity=spec)
         if action == "scan":
             return _Op(_SCAN, rule.type, rule.path, specificity=spec)
+        if action == "identifier":
+            return _Op(_SCAN, rule.type, rule.path, specificity=spec, only_if=looks_personal)
         entity_type = rule.type or "PII"
         if action is None:
             action = self._policy.type_action(entity_type)
@@ -432,7 +439,7 @@ class _Walk:
             if kind <= _SCAN or v is None or t is bool:  # numbers carry no free text
                 out[key] = v
                 if kind == _SCAN and t is str:
-                    self.texts.append((out, key, v))
+                    self.set_aside(out, key, v, state, op, depth)
             elif kind == _REPLACE:
                 out[key] = self.replace(op, v)
             else:
@@ -468,6 +475,29 @@ class _Walk:
             out[key] = self.fail("error")
         return True
 
+    def set_aside(self, out: Any, key: Any, text: str, state: MatchState[_Op], op: _Op, depth: int) -> None:
+        """A string a scan op selected: kept, walked as the structure it holds, or free text.
+
+        The hook for identifiers (``op.only_if``: an opaque id is kept, an e-mail
+        used as one is scanned) and for structure inside strings
+        (:mod:`intercom_redact._structured`: the parsed value is walked here, at
+        the string's place, and written back in its format in phase 3).
+        """
+        if op.only_if is not None and not op.only_if(text):
+            return
+        parsed = _structured.parse(text)
+        if parsed is None:
+            self.texts.append((out, key, text))
+        elif parsed is _structured.TOO_BIG:
+            out[key] = self.fail("size")
+        else:
+            parts: dict[str, Any] = {"layers": [None] * len(parsed.layers), "skeleton": parsed.skeleton}
+            for index, layer in enumerate(parsed.layers):
+                self.put(parts["layers"], index, layer, state, op, depth + 1)
+            if parsed.skeleton is not None:
+                self.texts.append((parts, "skeleton", parsed.skeleton))
+            self.later(out, key, parsed.write, parts)
+
     def drop(self, op: _Op, v: Any) -> None:
         if type(v) is str and len(v) >= _MIN_KNOWN_LENGTH:
             self.known.append((op.type, v))
@@ -491,8 +521,9 @@ class _Walk:
         ident = self.enter(d, len(d), depth)
         out: dict[Any, Any] = {}
         depth += 1
+        if state.by_object:  # conditions on the object ({"type": "company"}), search filters
+            state = state.for_object(d)
         next_key = state.next_key
-        texts = self.texts
         # The common leaves (kept or free-text strings and numbers) are handled
         # inline: this loop runs for every key of every event.
         for k, v in d.items():
@@ -512,7 +543,7 @@ class _Walk:
                     continue
                 if kind == _SCAN:
                     out[k] = v
-                    texts.append((out, k, v))
+                    self.set_aside(out, k, v, child, op_v, depth)
                     continue
             elif t in _SCALARS and op_v.kind <= _SCAN:
                 out[k] = v

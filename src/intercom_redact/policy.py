@@ -10,11 +10,25 @@ Precedence, when several rules select the same value:
 2. Otherwise the most specific rule wins: a literal key or index counts 3, ``*``
    and ``[*]`` count 1, ``**`` counts 0.  ``contact.email`` (6) beats
    ``*.email`` (4), which beats ``**.email`` (3).
+   A ``[type=company]`` condition counts 3 and a key-vocabulary class
+   (``~email``) 2, so an exact key always beats the vocabulary:
+   ``**.billing_email`` (3) beats ``**.~email`` (2), and ``**.name`` (3) loses
+   to ``**[type=company].name`` (6).
 3. On a tie, the rule listed later wins, so a user's rules override the default
    classification they extend.
 
 A rule that selects a container (a dict, list or object) applies to everything
-inside it, unless a more specific rule selects something deeper.
+inside it, unless a more specific rule selects something deeper (a vocabulary
+class is deeper: ``billing_email`` inside a kept container is still an e-mail).
+
+The default classification reads keys by their words (:mod:`._vocabulary`):
+``requester_name``, ``billingEmail``, ``home-address`` and ``dob`` are
+classified wherever they appear.  A ``name`` is a person's unless the object's
+``type`` (or the key it sits under) says it is a company, tag, segment, team,
+plan, ticket type, data attribute or another workspace-defined thing, as in
+Intercom's OpenAPI description.  Identifier keys (``id``, ``*_id``,
+``order_number``) keep their values unless a value looks like personal data (an
+e-mail used as an id), which is then scanned.
 """
 
 from __future__ import annotations
@@ -36,6 +50,7 @@ else:  # pragma: no cover - Python 3.10
 __all__ = [
     "ACTIONS",
     "ENTITY_TYPES",
+    "VOCABULARY_TYPES",
     "Policy",
     "PolicyError",
     "Rule",
@@ -43,8 +58,9 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
 ]
 
-#: What a rule may do with the value it selects.
-ACTIONS = frozenset({"redact", "pseudonymize", "mask", "drop", "keep", "scan"})
+#: What a rule may do with the value it selects.  ``identifier``: keep the value
+#: unless it looks like personal data (an e-mail, a ``+`` phone, words), then scan it.
+ACTIONS = frozenset({"redact", "pseudonymize", "mask", "drop", "keep", "scan", "identifier"})
 #: What a type may do with the values of that type (fields and text findings).
 TYPE_ACTIONS = frozenset({"redact", "pseudonymize", "mask", "keep"})
 
@@ -53,8 +69,27 @@ TYPE_ACTIONS = frozenset({"redact", "pseudonymize", "mask", "keep"})
 ENTITY_TYPES = frozenset({
     "EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON", "LOCATION", "STREET_ADDRESS", "POSTCODE",
     "IP_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "URL_CREDENTIALS", "BEARER_TOKEN",
-    "SECRET", "AVATAR", "SOCIAL_PROFILE", "UNSCANNED",
+    "SECRET", "AVATAR", "SOCIAL_PROFILE", "UNSCANNED", "DATE_OF_BIRTH", "NATIONAL_ID", "BANK_ACCOUNT",
+    "FRAME_LOCAL",
 })
+
+#: The classes of the key vocabulary and the entity type each one is redacted as.
+VOCABULARY_TYPES = MappingProxyType({
+    "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "person": "PERSON", "address": "STREET_ADDRESS",
+    "postcode": "POSTCODE", "location": "LOCATION", "ip": "IP_ADDRESS", "card": "CREDIT_CARD",
+    "iban": "IBAN_CODE", "bank_account": "BANK_ACCOUNT", "ssn": "US_SSN", "national_id": "NATIONAL_ID",
+    "dob": "DATE_OF_BIRTH", "secret": "SECRET", "avatar": "AVATAR",
+})
+
+# Objects of Intercom's OpenAPI description whose ``name`` the workspace gives
+# (by their ``type``, and by the keys that hold them): not a person's name.
+_NAMED_THINGS = ("company|tag|segment|team|plan|ticket_type|ticket_type_attribute|data_attribute|app|"
+                 "newsfeed|collection|group_content|bot|help_center|subscription_type|ticket_state|"
+                 "news_item|section|article|conversation_attribute|custom_object")
+_THING_LISTS = ("companies", "teams", "ticket_types", "ticket_type_attributes", "data_attributes")
+_THING_KEYS = ("company", "tag", "segment", "team", "plan", "ticket_type", "app")
+# Files and attachments are named by whoever uploaded them: scanned, not kept.
+_FILE_THINGS = "upload|file|url|attachment"
 
 DEFAULT_SECRET_KEYS = frozenset({
     "authorization", "proxy-authorization", "cookie", "cookies", "set-cookie",
@@ -113,22 +148,36 @@ def _classification() -> tuple[Rule, ...]:
         ("**.social_profiles", "SOCIAL_PROFILE"),
         ("**.custom_attributes.address", "STREET_ADDRESS"),
         ("**.custom_attributes.ssn", "US_SSN"),
+        # Intercom visitors: a generated pseudonym and where they browse from.
+        ("**.pseudonym", "PERSON"),
+        ("**.location_data", "LOCATION"),
+        # structlog's dict_tracebacks: a frame's locals are values of any kind,
+        # typed by their names where the vocabulary knows them.
+        ("**.frames[*].locals.*", "FRAME_LOCAL"),
+        *((f"**.frames[*].locals.~{name}", type_) for name, type_ in VOCABULARY_TYPES.items()),
     ]
-    # Ids Intercom generates are kept; ids the workspace supplies (external_id,
-    # user_id) are often the customer's email, so they are scanned: an opaque id
-    # passes the scan unchanged, an email does not.
-    identifiers = ["**.id", "**.intercom_user_id", "**.contact_ids"]
-    content = ["**.body", "**.subject", "**.title", "**.custom_attributes", "**.external_id", "**.user_id"]
+    # Keys classified by their words; exact keys above and below win.
+    vocabulary = [(f"**.~{name}", type_) for name, type_ in VOCABULARY_TYPES.items()]
+    # Ids are kept unless one looks like personal data: ids the workspace
+    # supplies (external_id, user_id) are often the customer's email.
+    identifiers = ["**.~id", "**.id", "**.intercom_user_id", "**.contact_ids", "**.external_id", "**.user_id",
+                   "**.frames[*].locals.~id"]
+    content = ["**.body", "**.subject", "**.title", "**.custom_attributes",
+               f"**[type={_FILE_THINGS}].name", "**.attachments[*].name", "**.attachment_files[*].name"]
     metadata = [
         "**.created_at", "**.updated_at", "**.role", "**.type", "**.state",
-        # Tags and segments are named by the workspace, not by the customer.
-        "**.tags.**.name", "**.segments.**.name",
+        # Companies, tags, segments, teams... are named by the workspace, not by the customer.
+        f"**[type={_NAMED_THINGS}].name", "**.tags.**.name", "**.segments.**.name",
+        *(f"**.{key}[*].name" for key in _THING_LISTS), *(f"**.{key}.name" for key in _THING_KEYS),
+        # structlog's dict_tracebacks: a frame's function name, not a person's.
+        "**.frames[*].name", "**.exc_type",
         # Fields that structlog and the stdlib add to every event.
         "level", "timestamp", "logger", "logger_name",
     ]
     return (
+        *(Rule(path, type=type_) for path, type_ in vocabulary),
         *(Rule(path, type=type_) for path, type_ in pii),
-        *(Rule(path, "keep") for path in identifiers),
+        *(Rule(path, "identifier") for path in identifiers),
         *(Rule(path, "scan") for path in content),
         *(Rule(path, "keep") for path in metadata),
     )

@@ -34,17 +34,29 @@ _PHONE_VALUE = re.compile(r"\+?[\d\s.\-()/]{7,}")
 _NON_DIGITS = re.compile(r"\D+")
 _HAS_DIGIT = re.compile(r"\d").search
 _HAS_SPACE = re.compile(r"\s").search
+_NAME_PART = re.compile(r"[^\W\d_](?:[^\W\d_]|['\-][^\W\d_])*")
 
 
 def normalize(known_values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Clean, de-duplicate and order known values (the order makes results stable)."""
+    """Clean, de-duplicate and order known values (the order makes results stable).
+
+    A person's full name also makes each capitalised part of it known: the
+    recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
+    """
     seen = set()
     for entity_type, value in known_values:
         if isinstance(value, str) and isinstance(entity_type, str):
             value = value.strip()
             if len(value) >= MIN_LENGTH:
                 seen.add((entity_type, value))
+                if entity_type == "PERSON" and _HAS_SPACE(value):
+                    seen.update((entity_type, part) for part in _name_parts(value))
     return tuple(sorted(seen))
+
+
+def _name_parts(name: str) -> list[str]:
+    # Lower-case particles ("van", "de") and initials are not names on their own.
+    return [part for part in _NAME_PART.findall(name) if part[0].isupper() and len(part) >= MIN_LENGTH]
 
 
 @functools.lru_cache(maxsize=4096)

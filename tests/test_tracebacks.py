@@ -1,0 +1,82 @@
+"""Tracebacks through real structlog and stdlib pipelines: locals are values, function names are not names."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import Any
+
+import structlog
+
+from intercom_redact import Redactor
+from intercom_redact.logging import RedactingFormatter
+from intercom_redact.structlog import RedactProcessor, insert_redactor
+
+EMAIL = "jane.doe@example.com"
+NAME = "Jane Doe"
+
+
+def charge_customer(customer: str, payload: dict[str, Any], order_id: str) -> None:
+    raise ValueError(f"card declined for {customer}")
+
+
+def _structlog_exception(redactor: Redactor, processor: Any, customer: str = NAME) -> dict[str, Any]:
+    out = io.StringIO()
+    log = structlog.wrap_logger(
+        structlog.PrintLogger(out),
+        processors=insert_redactor([processor, structlog.processors.JSONRenderer()], RedactProcessor(redactor)),
+    )
+    try:
+        charge_customer(customer, {"name": NAME, "email": EMAIL, "order_id": 81}, "ord_81hx")
+    except ValueError:
+        log.exception("charge failed")
+    text = out.getvalue()
+    assert NAME not in text and EMAIL not in text and "Jane" not in text
+    line: dict[str, Any] = json.loads(text)
+    return line
+
+
+def test_dict_tracebacks_locals_are_redacted_as_values(redactor: Redactor) -> None:
+    line = _structlog_exception(redactor, structlog.processors.dict_tracebacks)
+    [exc] = line["exception"]
+    frame = exc["frames"][-1]
+    assert frame["locals"]["customer"] == "[REDACTED:FRAME_LOCAL]"
+    assert frame["locals"]["payload"] == "[REDACTED:FRAME_LOCAL]"  # a dict repr: redacted whole
+    assert frame["locals"]["order_id"] == "ord_81hx"  # identifiers stay
+    # The local's value, unquoted, is a known value of the event: gone from the message too.
+    assert exc["exc_value"] == "card declined for [REDACTED:FRAME_LOCAL]"
+
+
+def test_dict_tracebacks_function_names_and_paths_are_kept(redactor: Redactor) -> None:
+    line = _structlog_exception(redactor, structlog.processors.dict_tracebacks)
+    names = [frame["name"] for frame in line["exception"][0]["frames"]]
+    assert names[-1] == "charge_customer" and "[REDACTED" not in "".join(names)
+    assert all(frame["filename"].endswith(".py") for frame in line["exception"][0]["frames"])
+    assert line["exception"][0]["exc_type"] == "ValueError"
+
+
+def test_format_exc_info_text_keeps_function_names(redactor: Redactor) -> None:
+    # A text traceback has no locals: a name in its message needs NER; an e-mail does not.
+    line = _structlog_exception(redactor, structlog.processors.format_exc_info, customer=EMAIL)
+    assert "in charge_customer\n" in line["exception"]
+    assert line["exception"].endswith("ValueError: card declined for [REDACTED:EMAIL_ADDRESS]")
+
+
+def test_stdlib_exc_info_and_stack_info_keep_function_names(redactor: Redactor) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter(redactor=redactor, fmt="%(message)s"))
+    logger = logging.getLogger("test_tracebacks.stdlib")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            charge_customer(EMAIL, {}, "ord_81hx")
+        except ValueError:
+            logger.exception("charge failed for %s", EMAIL, stack_info=True)
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert EMAIL not in text
+    assert "in charge_customer" in text and "in test_stdlib_exc_info_and_stack_info_keep_function_names" in text
