@@ -69,6 +69,8 @@ LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "nl_NL")
 SEEDS = (1, 2)
 TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN", "PERSON",
          "STREET_ADDRESS", "POSTCODE", "LOCATION", "DATE_OF_BIRTH", "US_DRIVER_LICENSE")
+# The targets' basis: a city or country alone (LOCATION) identifies nobody.
+PERSONAL = tuple(t for t in TYPES if t != "LOCATION")
 # presidio-evaluator's template names whose label differs from ours; the rest keep the generator's.
 RENAMED = {"date_of_birth": "DATE_OF_BIRTH", "postcode": "POSTCODE", "zipcode": "POSTCODE",
            "city": "LOCATION", "country": "LOCATION", "state": "LOCATION", "state_abbr": "LOCATION"}
@@ -237,17 +239,21 @@ def score_events(events: list[LogEvent], redactor: Redactor) -> dict[str, Any]:
     leaked, total = Counter(), Counter()
     where = Counter()
     kept = kept_total = 0
+    changed: Counter[str] = Counter()
     for item in events:
         clean = redactor.redact(item.event)
         for label, value, path in item.planted:
             total[label] += 1
             if survives(clean, value, path):
                 leaked[label] += 1
-                where["text" if path[0] != "contact" else "key"] += 1
+                where[label, "text" if path[0] != "contact" else "key"] += 1
         for path, value in item.keep:
             kept_total += 1
-            kept += _at(clean, path) == value
-    return {"leaked": leaked, "total": total, "where": where, "kept": (kept, kept_total)}
+            if _at(clean, path) == value:
+                kept += 1
+            else:
+                changed[".".join(path)] += 1
+    return {"leaked": leaked, "total": total, "where": where, "kept": (kept, kept_total), "changed": changed}
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -321,18 +327,25 @@ def render(n: int, items: list[Sample], corpus: list[Body], modes: dict[str, Any
                     (f"| {t} | " + " | ".join(_pct((survival[m]['leaked'][t], survival[m]['total'][t]))
                                               for m in ours) + " |"
                      for t in TYPES if survival[ours[0]]["total"][t]), len(ours))
-    for name, pick in (("**all planted values**", None), ("in the message or body text", "text"),
-                       ("under their keys", "key")):
-        cells = []
-        for m in ours:
-            s = survival[m]
-            hit = sum(s["leaked"].values()) if pick is None else s["where"][pick]
-            cells.append(_pct((hit, sum(s["total"].values()) // (1 if pick is None else 2))))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for name, types, place in (("**all planted values but LOCATION**", PERSONAL, None),
+                               ("... of them in the message or body text", PERSONAL, "text"),
+                               ("... of them under their keys", PERSONAL, "key"),
+                               ("all planted values, LOCATION included", TYPES, None)):
+        lines.append(f"| {name} | " + " | ".join(_pct(_survived(survival[m], types, place)) for m in ours) + " |")
     lines.append("| non-personal values preserved (ids, timestamps, event names, topics) | "
                  + " | ".join(_pct(survival[m]["kept"]) for m in ours) + " |")
+    lines.append("| non-personal values changed, by key | " + " | ".join(
+        ", ".join(f"`{k}` {v}" for k, v in survival[m]["changed"].most_common()) or "none" for m in ours) + " |")
     lines += ["", *_reading(modes, survival), ""]
     return "\n".join(lines)
+
+
+def _survived(score: dict[str, Any], types: tuple[str, ...], place: str | None = None) -> tuple[int, int]:
+    """(surviving, planted) over ``types``, in the text, under keys or (None) both."""
+    leaked = score["where"] if place else score["leaked"]
+    hit = sum(leaked[(t, place)] if place else leaked[t] for t in types)
+    total = sum(score["total"][t] for t in types)
+    return hit, total // 2 if place else total
 
 
 def _rate(pair: tuple[int, int]) -> float:
@@ -357,9 +370,9 @@ def _reading(modes: dict[str, Any], survival: dict[str, Any]) -> list[str]:
         out.append(f"* precision over all findings ≥ 92%: {precision:.1f}% ({'met' if precision >= 92 else 'not met'})")
     for mode, target in (("ours, NER", 2), ("ours, patterns", 8)):
         if mode in survival:
-            s = survival[mode]
-            rate = _rate((sum(s["leaked"].values()), sum(s["total"].values())))
-            out.append(f"* log events, {mode}: planted values surviving ≤ {target}%: {rate:.1f}% "
+            rate = _rate(_survived(survival[mode], PERSONAL))
+            out.append(f"* log events, {mode}: planted values (LOCATION aside) surviving ≤ {target}%: "
+                       f"{rate:.1f}% "
                        f"({'met' if rate <= target else 'not met'})")
     kept = min(_rate(s["kept"]) for s in survival.values())
     out.append(f"* non-personal values preserved ≥ 99.5%: {kept:.1f}% ({'met' if kept >= 99.5 else 'not met'})")
