@@ -60,7 +60,7 @@ def child(event: dict[str, Any], mode: str, ner: str | None) -> dict[str, float]
     start = time.time()
     out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(event), ner or "", mode],
                          capture_output=True, text=True, check=True).stdout
-    result = json.loads(out.splitlines()[-1])
+    result: dict[str, float] = json.loads(out.splitlines()[-1])
     result["total"] = result.pop("end") - start
     return result
 
@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     events = [{"event": message, **fields} for message, fields in stream(args.runs, args.seed)]
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "redact": []}
     for event in events:
-        for mode in runs:
-            runs[mode].append(child(event, mode, ner))
+        for mode, results in runs.items():
+            results.append(child(event, mode, ner))
 
     def med(mode: str, key: str) -> float:
         return statistics.median(r[key] for r in runs[mode])

@@ -34,6 +34,7 @@ import time
 import timeit
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 # The plain analyzer's email recognizer uses tldextract's default instance, which
 # would fetch the public suffix list; keep the run offline for it too.
@@ -56,7 +57,7 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 Span = tuple[int, int, str]
 
 
-def plain_analyzer():
+def plain_analyzer() -> Any:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 

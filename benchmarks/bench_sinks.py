@@ -51,6 +51,7 @@ from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter, LogRecordExportResult
 from pythonjsonlogger.json import JsonFormatter
 
+# The benchmarks' shared parts (this directory is on sys.path when a benchmark runs).
 import peers
 from bench_engine import EVENT as FIELDS
 from bench_engine import make_logger
@@ -71,7 +72,7 @@ ENGINE_ROW = "(Redactor.redact of the same event, alone)"
 ADAPTER_ROW = "(the sink with a copy-only redactor: adapter cost)"
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
-LogFn = Callable[[Event], None]
+LogFn = Callable[[Event], object]
 Chunks = list[list[Event]]
 
 
@@ -82,6 +83,10 @@ class _CopyOnly:
 
     def redact_with_summary(self, value: Any, *, scan: bool = True) -> tuple[Any, Summary]:
         return dict(value), Summary()
+
+
+# Typed as Any: it stands where the sinks take a Redactor.
+COPY_ONLY: Any = _CopyOnly()
 
 
 def _ner_redactor() -> Redactor | None:
@@ -233,13 +238,13 @@ def structlog_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
         out.append(table("structlog, stream of distinct events", run(cases), 2.0))
 
         chunks = traffic.repeated()
-        redactor, copy_only = Redactor(), _CopyOnly()
+        redactor = Redactor()
         event = {"event": REPEATED[0], **FIELDS, "level": "info", "timestamp": "2026-11-29T02:00:00Z"}
         cases = {"plain": (structlog_logger([], sink), chunks),
                  OURS: (structlog_logger([RedactProcessor(redactor)], sink), chunks)}
         _with_peers(cases, chunks, peer)
         cases[ENGINE_ROW] = (lambda _: redactor.redact(event), chunks)
-        cases[ADAPTER_ROW] = (structlog_logger([RedactProcessor(copy_only)], sink), chunks)
+        cases[ADAPTER_ROW] = (structlog_logger([RedactProcessor(COPY_ONLY)], sink), chunks)
         out.append(table("structlog, the repeated event", run(cases), 1.3))
     return out
 
@@ -267,13 +272,17 @@ def stdlib_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
                  OURS: (stdlib_logger("ours-r", sink, [RedactingFilter(redactor)]), chunks)}
         _with_peers(cases, chunks, peer)
         cases[ENGINE_ROW] = (lambda _: redactor.redact({"message": REPEATED[0], **FIELDS}), chunks)
-        cases[ADAPTER_ROW] = (stdlib_logger("copy", sink, [RedactingFilter(_CopyOnly())]), chunks)
+        cases[ADAPTER_ROW] = (stdlib_logger("copy", sink, [RedactingFilter(COPY_ONLY)]), chunks)
         out.append(table("stdlib logging + python-json-logger, the repeated event", run(cases), None))
     return out
 
 
 def otel_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
-    out = []
+    return [otel_table(traffic, "stream of distinct events", traffic.stream(), 1.5, ner),
+            otel_table(traffic, "the repeated event", traffic.repeated(), None, None)]
+
+
+def otel_table(traffic: Traffic, title: str, chunks: Chunks, target: float | None, ner: Redactor | None) -> str:
     queue = max(traffic.events, traffic.calls) * 2
 
     def deferred(redactor: Redactor) -> _OtelPipeline:
@@ -283,34 +292,36 @@ def otel_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
         pipeline.counter = counter
         return pipeline
 
-    for title, chunks, target in (("stream of distinct events", traffic.stream(), 1.5),
-                                  ("the repeated event", traffic.repeated(), None)):
-        pipelines = {"plain emit": _OtelPipeline([], None, queue),
-                     OURS + ", scan deferred": deferred(Redactor())}
-        ner_chunks = traffic.stream(traffic.ner_events) if ner is not None and target else None
-        if ner_chunks is not None:
-            pipelines[NER + ", scan deferred"] = deferred(ner)
-        for name in peers.PEERS:
-            processor = peers.otel_processor(name)
-            if processor is not None:
-                pipelines[name] = _OtelPipeline([processor], None, queue)
-        if not target:
-            pipelines[ADAPTER_ROW] = _OtelPipeline([RedactingLogRecordProcessor(_CopyOnly(), scan=False)],
-                                                   None, queue)
-        cases = {name: (p.emit, ner_chunks if name.startswith(NER) and ner_chunks else chunks)
-                 for name, p in pipelines.items()}
-        if not target:
-            redactor, (body, attributes) = Redactor(), otel_record(REPEATED)
-            cases[ENGINE_ROW + ", scan=False"] = (
-                lambda _: redactor.redact({"body": body, **attributes}, scan=False), chunks)
-        medians = run(cases, lambda: [p.drain() for p in pipelines.values()])
-        medians = {(OURS if name.startswith(OURS) else name): value for name, value in medians.items()}
-        extra = {f"{name}: export thread, per record": f"{statistics.median(p.export_times[1:]) * 1e6:.2f}"
-                 for name, p in pipelines.items() if name.startswith("ours") and p.export_times[1:]}
-        out.append(table(f"OpenTelemetry logs, application thread, {title}", medians, target, extra))
+    pipelines = {"plain emit": _OtelPipeline([], None, queue), OURS + ", scan deferred": deferred(Redactor())}
+    ner_chunks = None
+    if ner is not None:
+        ner_chunks = traffic.stream(traffic.ner_events)
+        pipelines[NER + ", scan deferred"] = deferred(ner)
+    for name in peers.PEERS:
+        processor = peers.otel_processor(name)
+        if processor is not None:
+            pipelines[name] = _OtelPipeline([processor], None, queue)
+    if not target:
+        pipelines[ADAPTER_ROW] = _OtelPipeline([RedactingLogRecordProcessor(COPY_ONLY, scan=False)], None, queue)
+    cases: dict[str, tuple[LogFn, Chunks]] = {
+        name: (p.emit, ner_chunks if name.startswith(NER) and ner_chunks else chunks)
+        for name, p in pipelines.items()}
+    if not target:
+        redactor, (body, attributes) = Redactor(), otel_record(REPEATED)
+        cases[ENGINE_ROW + ", scan=False"] = (
+            lambda _: redactor.redact({"body": body, **attributes}, scan=False), chunks)
+
+    def drain() -> None:
         for p in pipelines.values():
-            p.provider.shutdown()
-    return out
+            p.drain()
+
+    medians = run(cases, drain)
+    medians = {(OURS if name.startswith(OURS) else name): value for name, value in medians.items()}
+    extra = {f"{name}: export thread, per record": f"{statistics.median(p.export_times[1:]) * 1e6:.2f}"
+             for name, p in pipelines.items() if name.startswith("ours") and p.export_times[1:]}
+    for p in pipelines.values():
+        p.provider.shutdown()
+    return table(f"OpenTelemetry logs, application thread, {title}", medians, target, extra)
 
 
 def _version(distribution: str) -> str:

@@ -24,7 +24,6 @@ import unicodedata
 from typing import Any
 
 from faker import Faker
-
 from scanner_corpus import LOCALES
 
 __all__ = ["Event", "otel_record", "stream", "to_jsonl"]
@@ -39,8 +38,8 @@ _MESSAGES = (
     ("assigned conversation from {name} to the billing team", "name"),
 )
 _BODIES = (
-    "<p>Hi {agent},</p><p>{filler} You can reach me at "
-    '<a href="mailto:{email}">{email}</a>.</p><p>Thanks,<br>{name}</p>',
+    ("<p>Hi {agent},</p><p>{filler} You can reach me at "
+     '<a href="mailto:{email}">{email}</a>.</p><p>Thanks,<br>{name}</p>'),
     "<p>Hello,</p><p>{filler} Please call me back on {phone} this afternoon.</p><p>{first}</p>",
     "<p>{filler}</p><p>Best regards,<br>{name}</p>",
     "<p>Hi {agent}, this is {name}. {filler}</p>",

@@ -16,8 +16,8 @@ import pytest
 pytest.importorskip("faker")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from bench_accuracy import SAFE, Sample, bodies, log_event, survives  # noqa: E402
-from stream_events import otel_record, stream  # noqa: E402
+from bench_accuracy import SAFE, Sample, bodies, log_event, survives
+from stream_events import otel_record, stream
 
 
 def test_the_stream_is_the_same_for_a_seed_and_differs_between_seeds() -> None:
