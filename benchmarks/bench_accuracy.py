@@ -355,8 +355,18 @@ def render(n: int, items: list[Sample], corpus: list[Body], modes: dict[str, Any
                  + " | ".join(_pct(survival[m]["kept"]) for m in ours) + " |")
     lines.append("| non-personal values changed, by key | " + " | ".join(
         ", ".join(f"`{k}` {v}" for k, v in survival[m]["changed"].most_common()) or "none" for m in ours) + " |")
-    lines += ["", *_reading(modes, survival), ""]
+    lines += ["", *_reading(modes, survival), "", _NOTES, ""]
     return "\n".join(lines)
+
+
+_NOTES = (
+    "Notes: the generator's labels are its own: STREET_ADDRESS includes a building number or a "
+    "secondary address (`Apt. 415`) alone and \"the corner of X and Y\"; PERSON includes lone first or "
+    "last names; LOCATION (cities, countries, states) is reported but kept out of the survival targets. "
+    "A finding overlapping any labeled entity (organisations and titles included) counts as correct. "
+    "In the log events Intercom's numeric `conversation_id` strings are the non-personal values lost "
+    "(taken for phone numbers); a planted value survives when its whole text is still at its place."
+)
 
 
 def _survived(score: dict[str, Any], types: tuple[str, ...], place: str | None = None) -> tuple[int, int]:
