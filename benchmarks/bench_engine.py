@@ -24,6 +24,8 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import orjson
 import structlog
@@ -69,7 +71,7 @@ def naive_processor(logger, method_name, event_dict):
     return walk(event_dict)
 
 
-def make_logger(extra_processors, sink):
+def make_logger(extra_processors: Sequence[Any], sink: Any) -> Any:
     processors = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso"),

@@ -34,6 +34,7 @@ import time
 import timeit
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 # The plain analyzer's email recognizer uses tldextract's default instance, which
 # would fetch the public suffix list; keep the run offline for it too.
@@ -56,7 +57,7 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 Span = tuple[int, int, str]
 
 
-def plain_analyzer():
+def plain_analyzer() -> Any:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
@@ -79,7 +80,7 @@ def _needed(body: Body, start: int, end: int) -> list[int]:
     return [i for i in range(start, end) if i not in inner and body.html[i].isalnum()]
 
 
-def evaluate(corpus: list[Body], findings: list[list[Span]]) -> dict:
+def evaluate(corpus: list[Body], findings: list[list[Span]], types: tuple[str, ...] = TYPES) -> dict:
     found, total = Counter(), Counter()
     correct, flagged = Counter(), Counter()
     lookalikes = 0
@@ -98,7 +99,7 @@ def evaluate(corpus: list[Body], findings: list[list[Span]]) -> dict:
             if any(s < end and start < e for s, e, _ in body.safe):
                 lookalikes += 1
     return {
-        "recall": {t: (found[t], total[t]) for t in TYPES if total[t]},
+        "recall": {t: (found[t], total[t]) for t in types if total[t]},
         "precision": {t: (correct[t], flagged[t]) for t in flagged},
         "overall": (sum(correct.values()), sum(flagged.values())),
         "lookalikes": lookalikes,
@@ -287,8 +288,9 @@ def _targets(modes: dict, speed: dict, gate_us: float) -> list[str]:
 
 
 def write(section: str) -> None:
+    """Replace the section of RESULTS.md with ``section``'s heading (its first line), or append it."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find("## Scanner\n")
+    start = text.find(section.splitlines()[0] + "\n")
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:

