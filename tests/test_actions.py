@@ -3,7 +3,7 @@ import pickle
 import pytest
 
 from intercom_redact import HmacKey, Policy, Redactor
-from intercom_redact.actions import mask, normalize, pseudonymize
+from intercom_redact.actions import keyed_digest, mask, normalize, pseudonymize
 
 KEY = HmacKey(b"k" * 32, "k1")
 
@@ -12,6 +12,13 @@ def test_normalize_email_and_phone():
     assert normalize("EMAIL_ADDRESS", " Jane.Doe@Example.COM ") == "jane.doe@example.com"
     assert normalize("PHONE_NUMBER", "(415) 555-0132") == "+14155550132"
     assert normalize("PHONE_NUMBER", "+44 20 7946 0958") == "+442079460958"
+
+
+def test_the_keyed_digest_is_whole_normalized_and_the_pseudonyms_source():
+    digest = keyed_digest(KEY, "EMAIL_ADDRESS", " Jane@Example.com")
+    assert len(digest) == 64 and digest == keyed_digest(KEY, "EMAIL_ADDRESS", "jane@example.com")
+    assert pseudonymize(KEY, "EMAIL_ADDRESS", "jane@example.com") == f"EMAIL_ADDRESS:k1:{digest[:12]}"
+    assert digest != keyed_digest(KEY, "PERSON", "jane@example.com")
 
 
 def test_pseudonyms_are_typed_keyed_short_and_normalized():
