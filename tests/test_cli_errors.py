@@ -36,10 +36,7 @@ _PYTHON_SPEAK = re.compile(r"pass \w+=|unexpected \w+")
 
 
 def _error(capsys: pytest.CaptureFixture[str]) -> str:
-    # transformers announces once per process, on import, that it found no PyTorch: not ours.
-    err = "".join(line for line in capsys.readouterr().err.splitlines(keepends=True)
-                  if not line.startswith("[transformers]"))
-    line = _one_line_error(err)
+    line = _one_line_error(capsys.readouterr().err)
     assert not _PYTHON_SPEAK.search(line), line
     return line
 

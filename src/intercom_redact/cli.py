@@ -858,6 +858,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
+    # Presidio imports transformers, which announces on stderr that PyTorch is missing; no model of
+    # transformers is used here, so the notice is noise between the CLI's own lines.
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
