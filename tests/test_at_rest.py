@@ -449,3 +449,20 @@ def test_cli_keys_dsar_decrypt_and_rotate_never_show_a_key(
     everything = "\n".join(shown)
     keys = [DataKey(k, base64.b64decode(v)) for k, v in (t.split(":") for t in (first, second))]
     assert not [s for s in _key_material(*keys) if s in everything]
+
+
+def test_the_readable_report_is_encrypted_like_the_json_and_erased_with_it(
+        fake: FakeIntercom, cli_env: Path, tmp_path: Path, data_key: str) -> None:
+    cid = fake.workspace.busiest_contact_id  # the data_key fixture has set INTERCOM_REDACT_DATA_KEY
+    assert main(["-q", "--base-url", fake.url, "dsar", cid, "--html"]) == 0
+    exports = cli_env / "exports"
+    sealed = sorted(p.name for p in exports.iterdir())
+    assert len(sealed) == 2 and sealed[0].endswith(".html.enc") and sealed[1].endswith(".json.enc")
+    page = exports / sealed[0]
+    raw = page.read_bytes()
+    contact = fake.workspace.contacts[cid]
+    assert contact["email"].encode() not in raw and contact["name"].encode() not in raw
+    assert main(["-q", "decrypt", str(page), "--out", str(tmp_path / "report.html")]) == 0
+    assert contact["name"] in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert ExportDirectory(str(exports)).purge_contact(cid) == 2
+    assert not list(exports.iterdir())

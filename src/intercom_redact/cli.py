@@ -470,7 +470,8 @@ def cmd_dsar(args: argparse.Namespace) -> int:
     if args.html:
         from .compliance.report import report_path, write_report
 
-        page = write_report(data, report_path(path), retention=retention)
+        page = write_report(data, report_path(path), retention=retention, encrypt=keyring is not None,
+                            data_key=keyring)
         _note(args, f"readable report written to {page}")
     return EXIT_OK
 

@@ -17,7 +17,7 @@ from intercom_redact.compliance.crypto import Keyring, export_keyring
 from intercom_redact.compliance.envelope import sealed_output
 from intercom_redact.compliance.errors import ContactNotFound, NotFound
 
-__all__ = ["DSAR_PURPOSE", "EVENTS_NOTE", "FORMAT", "export_contact_data", "write_export"]
+__all__ = ["DSAR_PURPOSE", "EVENTS_NOTE", "FORMAT", "dsar_subject", "export_contact_data", "write_export"]
 
 log = get_logger(__name__)
 
@@ -162,7 +162,7 @@ def write_export(
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            with sealed_output(fh, keyring, name=target.name, purpose=DSAR_PURPOSE, subject=_subject(data)) as sink:
+            with sealed_output(fh, keyring, name=target.name, purpose=DSAR_PURPOSE, subject=dsar_subject(data)) as sink:
                 sink.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
@@ -180,7 +180,7 @@ def write_export(
     return target
 
 
-def _subject(data: Mapping[str, Any]) -> str | None:
+def dsar_subject(data: Mapping[str, Any]) -> str | None:
     """What an encrypted document's header says it is about: the contact id, so deletion finds it
     (by the same rule as a plain document: our format, with a contact)."""
     contact = data.get("contact")

@@ -35,6 +35,9 @@ from typing import Any
 import nh3
 
 from intercom_redact._log import get_logger
+from intercom_redact.compliance.crypto import Keyring, export_keyring
+from intercom_redact.compliance.dsar import dsar_subject
+from intercom_redact.compliance.envelope import sealed_output
 from intercom_redact.compliance.retention import retention_periods
 from intercom_redact.files import open_output
 
@@ -637,24 +640,40 @@ def render_report(data: Mapping[str, Any], *, retention: Mapping[str, int] | Non
     )
 
 
+#: The ``purpose`` in the header of an encrypted report.
+REPORT_PURPOSE = "dsar_report"
+
+
 def report_path(json_path: str | os.PathLike[str]) -> Path:
-    """Where the report of a JSON export goes: ``x.json`` -> ``x.html`` (other names get ``.html`` added)."""
+    """Where the report of a JSON export goes: ``x.json`` -> ``x.html``, ``x.json.enc`` ->
+    ``x.html.enc`` (other names get ``.html`` added)."""
     path = Path(json_path)
-    return path.with_suffix(".html") if path.suffix.lower() == ".json" else path.with_name(path.name + ".html")
+    sealed = path.suffix.lower() == ".enc"
+    if sealed:
+        path = path.with_suffix("")
+    page = path.with_suffix(".html") if path.suffix.lower() == ".json" else path.with_name(path.name + ".html")
+    return page.with_name(page.name + ".enc") if sealed else page
 
 
 def write_report(data: Mapping[str, Any], path: str | os.PathLike[str], *,
-                 retention: Mapping[str, int] | None = None) -> Path:
+                 retention: Mapping[str, int] | None = None, encrypt: bool | None = None,
+                 data_key: str | Keyring | None = None) -> Path:
     """Write the report page, atomically and readable by the owner only (mode 0600).
 
     *data* is the DSAR document (:func:`~intercom_redact.compliance.export_contact_data`);
-    *retention* as for :func:`render_report`.  Returns the path written.
+    *retention* as for :func:`render_report`.  Like the JSON it is written encrypted when a data
+    key is configured (or ``encrypt=True``): it holds the same personal data.  Decrypt it for
+    delivery with ``intercom-redact decrypt``.  Returns the path written.
+
+    :raises DataKeyError: ``encrypt=True`` and no data key.
     """
     target = Path(path)
+    keyring = export_keyring(encrypt, data_key, what="an encrypted DSAR report")
     payload = render_report(data, retention=retention).encode("utf-8")
-    with open_output(target) as fh:
-        fh.write(payload)
-    log.info("dsar report written", bytes=len(payload))
+    with open_output(target) as fh, sealed_output(fh, keyring, name=target.name, purpose=REPORT_PURPOSE,
+                                                  subject=dsar_subject(data)) as sink:
+        sink.write(payload)
+    log.info("dsar report written", bytes=len(payload), encrypted=keyring is not None)
     return target
 
 
