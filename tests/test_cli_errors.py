@@ -252,7 +252,7 @@ def test_fake_intercom_command(env, tmp_path) -> None:
     finally:
         if server.poll() is None:
             server.kill()
-            server.wait()
+        server.communicate()  # reaps it and closes its pipes
 
 
 def test_fake_intercom_on_a_port_in_use(env, capsys) -> None:
@@ -289,4 +289,4 @@ def test_the_readme_session_on_the_fake(tmp_path) -> None:
         assert (tmp_path / "export.csv").exists()
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        server.communicate(timeout=30)  # reaps it and closes its pipes

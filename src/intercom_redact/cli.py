@@ -787,7 +787,7 @@ def _classify(exc: BaseException) -> tuple[int, str, bool]:
     """
     from .actions import MissingKeyError
     from .compliance._sql import DatabaseError
-    from .compliance.crypto import DecryptionError
+    from .compliance.crypto import DataKeyError, DecryptionError
     from .compliance.errors import (
         AmbiguousContactError,
         Forbidden,
@@ -803,6 +803,8 @@ def _classify(exc: BaseException) -> tuple[int, str, bool]:
     message = str(exc) or type(exc).__name__
     if isinstance(exc, CliError):
         return exc.code, message, not exc.trusted
+    if isinstance(exc, DataKeyError):  # says how to make one; never quotes key material
+        return EXIT_CONFIG, message, False
     if isinstance(exc, MissingKeyError):
         return EXIT_CONFIG, ("an HMAC key is needed (keyed hashes in deletion records, pseudonyms; an unkeyed "
                              "hash of personal data is reversible by guessing): set INTERCOM_REDACT_HMAC_KEY"), False

@@ -55,7 +55,7 @@ _KEY_BYTES = 32
 _NONCE_BYTES = 12
 _KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _FIELD_VERSION = "ir1"
-_HOW_TO = (f"set {DATA_KEY_ENV} or pass data_key= (format: id:base64key, several separated by commas, "
+_HOW_TO = (f"set {DATA_KEY_ENV} (format: id:base64key, several separated by commas, "
            f"the newest first; `intercom-redact keys new` prints a fresh key)")
 
 

@@ -260,8 +260,7 @@ class SQLStore:
         """
         if self._hmac_key is None:
             raise MissingKeyError(
-                f"store {self.name!r} has no HMAC key, so it keeps no e-mail index: pass hmac_key= "
-                "or set INTERCOM_REDACT_HMAC_KEY"
+                f"store {self.name!r} has no HMAC key, so it keeps no e-mail index: set INTERCOM_REDACT_HMAC_KEY"
             )
         index = self._email_index(email)
         if index is None:
