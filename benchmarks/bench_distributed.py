@@ -12,6 +12,8 @@ One run, side by side, on the synthetic integration log of ``bench_files.py``:
   (other logs of the same size and shape, other seeds: the workers' cached
   redactor; the same log again would measure the scanner's result cache).
   ``--jobs`` rows use a new, warmed redactor in this process for each run.
+  One more row redacts a log inside the worker in one call (no tasks): the
+  difference to *warm* is the cost of tasks.
 * **start-up**: wall time to start the cluster (worker processes, imports), and
   the time one fresh worker takes to build (and warm) a redactor per mode, in
   order: the first scanner a process builds pays for Presidio's imports.
@@ -66,6 +68,11 @@ def _build_seconds(config: RedactorConfig, scan: bool) -> float:
     return time.perf_counter() - started
 
 
+def _whole_log_seconds(config: RedactorConfig, path: str, scan: bool, chunk_lines: int) -> float:
+    """Runs on a worker: the whole log in one call with the cached redactor (the cost without tasks)."""
+    return _redact(path, config.redactor(), scan, chunk_lines, jobs=1)[0]
+
+
 def _on_worker(client: Client, fn: Callable[[], float]) -> float:
     return float(next(iter(client.run(fn).values())))
 
@@ -104,7 +111,7 @@ def main() -> None:
         files: dict[str, list[str]] = {}
         for index, (name, _, _, mb) in enumerate(modes):
             files[name] = []
-            for seed in range(1 + args.repeat):
+            for seed in range(2 + args.repeat):  # cold, warm runs, one call on a worker
                 files[name].append(os.path.join(tmp, f"{index}-{seed}.jsonl"))
                 write_log(files[name][-1], mb, seed=100 * index + seed)
         print(f"# Python {sys.version.split()[0]}; chunks of {args.chunk_lines} lines; best of {args.repeat}; "
@@ -146,9 +153,13 @@ def main() -> None:
                     results[name][path] = elapsed
                     check(name, path, out, stats)
                     path = f"{label}, warm (cached redactor)"
-                    for log in files[name][1:]:
+                    for log in files[name][1:-1]:
                         elapsed, _, _ = _redact(log, redactor, scan, args.chunk_lines, runner=runner)
                         results[name][path] = min(elapsed, results[name].get(path, elapsed))
+                    if workers == 1:
+                        results[name]["Dask 1 worker, the whole log in one call on the worker (no tasks)"] = _on_worker(
+                            client, functools.partial(_whole_log_seconds, configs[name], files[name][-1], scan,
+                                                      args.chunk_lines))
         mib = {name: os.path.getsize(logs[0]) / 2**20 for name, logs in files.items()}
         _report(results, mib, startup)
         print(f"\nOutput identical to --jobs 1: {'no: ' + '; '.join(differs) if differs else 'yes, every run'}")
