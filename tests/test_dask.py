@@ -99,8 +99,10 @@ def _redact(data: bytes, redactor: Redactor, **kwargs: Any) -> tuple[bytes, File
                          ids=["jsonl", "csv", "gzip"])
 def test_output_is_byte_identical_to_one_process(client: Any, keyed: Redactor, name: str, data: bytes) -> None:
     expected, expected_stats = _redact(data, keyed, name=name, jobs=1)
-    got, stats = _redact(data, keyed, name=name, runner=DaskRunner(client))
+    seen: list[int] = []
+    got, stats = _redact(data, keyed, name=name, runner=DaskRunner(client), progress=lambda s: seen.append(s.lines))
     assert got == expected
+    assert seen == sorted(seen) and seen[-1] == stats.lines and len(seen) > 5  # progress after every chunk
     assert stats == expected_stats and stats.lines in (600, 400, 500)
     assert b"@example.com" not in got and b"@example.org" not in got
     assert b"EMAIL_ADDRESS:" in got  # pseudonyms made with the key the workers read from their environment
