@@ -97,7 +97,8 @@ def test_keep_rules_leave_the_string_alone() -> None:
 
 
 def test_plain_text_is_not_structure() -> None:
-    for text in ["hello world", "a: b", "order 12 shipped", '"just a string"', "[1, 2", "x", "{not json}"]:
+    for text in ["hello world", "a: b", "order 12 shipped", '"just a string"', "[1, 2", "x", "{not json}",
+                 '<p class="x">Hi <a href="mailto:jane@example.com">Jane</a></p>']:
         assert parse(text) is None, text
 
 

@@ -45,6 +45,10 @@ def test_dict_tracebacks_locals_are_redacted_as_values(redactor: Redactor) -> No
     assert frame["locals"]["customer_name"] == "[REDACTED:PERSON]"  # typed by its name
     assert frame["locals"]["payload"] == "[REDACTED:FRAME_LOCAL]"  # a dict repr: redacted whole
     assert frame["locals"]["order_id"] == "ord_81hx"  # identifiers stay
+    caller = exc["frames"][0]["locals"]  # _structlog_exception's
+    assert caller["out"].startswith("<_io.StringIO object at 0x")  # shows no data: kept
+    assert caller["processor"].startswith("<structlog.processors.ExceptionRenderer object at 0x")
+    assert caller["customer"] == "[REDACTED:FRAME_LOCAL]"
     # A typed local's value, unquoted, is a known value of the event: gone from the message too.
     assert exc["exc_value"] == "card declined for [REDACTED:PERSON]"
 

@@ -65,6 +65,7 @@ TOO_BIG: Final = _TooBig()
 _LOGFMT_PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-/]{0,63})=("(?:[^"\\]|\\.)*"|[^\s"=][^\s"]*|)(?!\S)')
 _QUERY_KEY = re.compile(r"[\w.\-\[\]%+]{1,128}")
 _HEADER = re.compile(r"([A-Za-z][A-Za-z0-9\-]{0,63}):[ \t]*(.*)")
+_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>").search
 _START_LINE = re.compile(r"(?:[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}.*)")
 
 
@@ -75,6 +76,8 @@ def parse(text: str) -> Parsed | _TooBig | None:
     first = text[0] if text[0] not in " \t\r\n" else text.lstrip()[:1]
     if first in ("{", "["):
         return _parse_literal(text)
+    if "<" in text and _TAG(text):
+        return None  # markup: the scanner reads it as HTML, attributes and all
     if "\n" in text and ":" in text:
         headers = _parse_headers(text)
         if headers is not None:
