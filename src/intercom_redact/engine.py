@@ -32,6 +32,8 @@ from typing import Any
 from . import _structured
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
 from ._vocabulary import looks_personal
+
+_may_hold_structure = _structured.may_hold_structure
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 
@@ -94,7 +96,7 @@ class _Op:
     def __init__(self, kind: int, type_: str | None, label: str,
                  apply: Callable[[str], str] | None = None,
                  secret: bool = False, specificity: int = 0, own_action: bool = False,
-                 only_if: Callable[[str], bool] | None = None):
+                 only_if: Callable[[str], object] | None = None):
         self.kind = kind
         self.type = type_
         self.label = label
@@ -489,7 +491,7 @@ class _Walk:
         """
         if op.only_if is not None and not op.only_if(text):
             return
-        parsed = _structured.parse(text)
+        parsed = _structured.parse(text) if _may_hold_structure(text) is not None else None
         if parsed is None:
             self.texts.append((out, key, text))
         elif parsed is _structured.TOO_BIG:
@@ -528,6 +530,7 @@ class _Walk:
         if state.by_object:  # conditions on the object ({"type": "company"}), search filters
             state = state.for_object(d)
         next_key = state.next_key
+        texts = self.texts
         # The common leaves (kept or free-text strings and numbers) are handled
         # inline: this loop runs for every key of every event.
         for k, v in d.items():
@@ -547,7 +550,12 @@ class _Walk:
                     continue
                 if kind == _SCAN:
                     out[k] = v
-                    self.set_aside(out, k, v, child, op_v, depth)
+                    only_if = op_v.only_if
+                    if only_if is None or only_if(v):
+                        if _may_hold_structure(v) is None:
+                            texts.append((out, k, v))
+                        else:
+                            self.set_aside(out, k, v, child, op_v, depth)
                     continue
             elif t in _SCALARS and op_v.kind <= _SCAN:
                 out[k] = v

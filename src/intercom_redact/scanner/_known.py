@@ -57,9 +57,10 @@ def normalize(known_values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str],
     return tuple(sorted(seen))
 
 
-def _name_parts(name: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _name_parts(name: str) -> tuple[str, ...]:
     # Lower-case particles ("van", "de") and initials are not names on their own.
-    return [part for part in _NAME_PART.findall(name) if part[0].isupper() and len(part) >= MIN_LENGTH]
+    return tuple(part for part in _NAME_PART.findall(name) if part[0].isupper() and len(part) >= MIN_LENGTH)
 
 
 @functools.lru_cache(maxsize=4096)
