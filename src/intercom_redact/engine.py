@@ -32,8 +32,6 @@ from typing import Any
 from . import _structured
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
 from ._vocabulary import looks_personal
-
-_may_hold_structure = _structured.may_hold_structure
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 
@@ -43,6 +41,8 @@ __all__ = ["Redactor", "Summary"]
 _KEEP, _SCAN, _REPLACE, _DROP = 0, 1, 2, 3
 
 _SCALARS = frozenset({int, float, bool, type(None), complex})
+# The cheap test before a string is parsed for structure (a regex search, in C).
+_may_hold_structure = _structured.may_hold_structure
 # Values of these types carry no free text: kept unless a rule says otherwise.
 _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.Enum, range)
 
