@@ -63,7 +63,10 @@ def test_keys_are_classified_by_their_words(redactor: Redactor, key: str, value:
 
 @pytest.mark.parametrize("key", ["email_verified", "email_count", "company_name", "tag_name", "event_name",
                                  "file_name", "logger_name", "is_mobile", "mobile_app", "card_brand",
-                                 "email_domain", "mac_address"])
+                                 "email_domain", "mac_address", "phone_country_code", "password_reset_sent_at",
+                                 # OpenTelemetry attribute names
+                                 "net.peer.name", "telemetry.sdk.name", "messaging.destination.name",
+                                 "service.name", "server.address", "db.name", "host.name"])
 def test_keys_about_a_value_are_not_the_value(key: str) -> None:
     assert classify(key) is None
 

@@ -96,6 +96,9 @@ _NOT_PERSON_WORDS = frozenset({
     "theme", "font", "color", "colour", "icon", "folder", "directory", "dir", "sheet", "tab", "field",
     "param", "parameter", "header", "cookie", "state", "status", "action", "command", "macro",
     "snippet", "help", "center", "city", "country", "street", "venue", "place", "location",
+    # OpenTelemetry's semantic conventions: net.peer.name, telemetry.sdk.name, messaging.destination.name
+    "net", "network", "sdk", "library", "instrumentation", "scope", "rpc", "messaging", "destination",
+    "system", "cloud", "exchange", "broker", "producer", "http", "url", "otel", "telemetry",
 })
 _LOCATION_WORDS = frozenset({"city", "town", "region", "county", "province", "district", "neighbourhood",
                              "neighborhood", "locality", "birthplace"})
