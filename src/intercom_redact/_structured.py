@@ -44,7 +44,8 @@ Parts = dict[str, Any]
 
 may_hold_structure = re.compile(r"[={\[\n]").search
 """``None`` for a string that cannot hold structure (no ``=``, bracket or line break): the
-engine's cheap test before :func:`parse`."""
+engine's cheap test before :func:`parse`, run on the first :data:`MAX_LENGTH` characters
+(``may_hold_structure(text, 0, MAX_LENGTH)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ def parse(text: str) -> Parsed | _TooBig | None:
     first = text[0] if text[0] not in " \t\r\n" else text.lstrip()[:1]
     if first in ("{", "["):
         return _parse_literal(text)
+    if len(text) > MAX_LENGTH:
+        return None  # long text without a JSON shape: the scanner's own size bound applies
     if "<" in text and _TAG(text):
         return None  # markup: the scanner reads it as HTML, attributes and all
     if "\n" in text and ":" in text:
@@ -97,11 +100,11 @@ def parse(text: str) -> Parsed | _TooBig | None:
 
 
 def _parse_literal(text: str) -> Parsed | _TooBig | None:
-    stripped = text.strip()
-    if stripped[-1:] not in ("}", "]"):
+    if text[-256:].rstrip()[-1:] not in ("}", "]"):
         return None
     if len(text) > MAX_LENGTH:
         return TOO_BIG
+    stripped = text.strip()
     try:
         value = json.loads(stripped)
     except RecursionError:

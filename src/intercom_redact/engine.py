@@ -43,6 +43,7 @@ _KEEP, _SCAN, _REPLACE, _DROP = 0, 1, 2, 3
 _SCALARS = frozenset({int, float, bool, type(None), complex})
 # The cheap test before a string is parsed for structure (a regex search, in C).
 _may_hold_structure = _structured.may_hold_structure
+_STRUCTURE_WINDOW = _structured.MAX_LENGTH
 # Values of these types carry no free text: kept unless a rule says otherwise.
 _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.Enum, range)
 
@@ -491,7 +492,7 @@ class _Walk:
         """
         if op.only_if is not None and not op.only_if(text):
             return
-        parsed = _structured.parse(text) if _may_hold_structure(text) is not None else None
+        parsed = _structured.parse(text) if _may_hold_structure(text, 0, _STRUCTURE_WINDOW) else None
         if parsed is None:
             self.texts.append((out, key, text))
         elif parsed is _structured.TOO_BIG:
@@ -552,7 +553,7 @@ class _Walk:
                     out[k] = v
                     only_if = op_v.only_if
                     if only_if is None or only_if(v):
-                        if _may_hold_structure(v) is None:
+                        if _may_hold_structure(v, 0, _STRUCTURE_WINDOW) is None:
                             texts.append((out, k, v))
                         else:
                             self.set_aside(out, k, v, child, op_v, depth)
