@@ -176,3 +176,16 @@ def test_a_condition_names_what_it_selects() -> None:
     out = Redactor(policy).redact({"a": {"type": "Lead", "email": EMAIL}, "b": {"type": "user", "email": EMAIL}})
     assert out == {"a": {"type": "Lead", "email": "***@example.com"}, "b": {"type": "user",
                                                                           "email": "[REDACTED:EMAIL_ADDRESS]"}}
+
+
+def test_csv_column_names_are_read_by_their_words(redactor: Redactor) -> None:
+    import csv
+    import io
+
+    from intercom_redact.files import redact_csv_rows
+
+    out = io.StringIO()
+    rows = "Customer Name,Order Number,Billing E-mail,Notes\nJane Doe,4155552671,jane@example.com,called Jane Doe\n"
+    redact_csv_rows(csv.reader(io.StringIO(rows)), out, redactor)
+    assert out.getvalue().splitlines()[1] == (
+        "[REDACTED:PERSON],4155552671,[REDACTED:EMAIL_ADDRESS],called [REDACTED:PERSON]")
