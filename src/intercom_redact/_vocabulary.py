@@ -104,9 +104,6 @@ _LOCATION_WORDS = frozenset({"city", "town", "region", "county", "province", "di
                              "neighborhood", "locality", "birthplace"})
 _GEO_WORDS = frozenset({"latitude", "longitude", "lat", "lng", "lon", "geo", "geolocation", "coordinates",
                         "gps", "geoip"})
-_STREET_WORDS = frozenset({"street", "home", "billing", "shipping", "mailing", "postal", "residential",
-                           "delivery", "physical", "residence", "customer", "contact", "user", "work",
-                           "correspondence", "permanent", "pickup", "dropoff"})
 _ID_QUALIFIERS = frozenset({
     "order", "ticket", "invoice", "tracking", "confirmation", "booking", "reservation", "receipt",
     "transaction", "case", "reference", "ref", "po", "sku", "serial", "version", "build", "request",
@@ -130,7 +127,7 @@ _OTHER_ADDRESSES = frozenset({"mac", "wallet", "web", "server", "bind", "listen"
                               "proxy", "broadcast", "network", "contract", "btc", "eth", "bitcoin", "url",
                               "site", "link", "target", "destination", "dest", "gateway", "hardware",
                               "multicast", "public", "private", "local", "loopback", "socket", "redis",
-                              "smtp", "dns", "node", "peer", "service", "ipv4", "ipv6", "ip"})
+                              "smtp", "dns", "node", "service", "ipv4", "ipv6", "ip"})
 _PICTURES = frozenset({"avatar", "photo", "picture", "selfie"})
 _NUMBER_WORDS = frozenset({"number", "no", "num", "nr", "code", "reference", "ref"})
 _FLAG_PREFIXES = frozenset({"is", "has", "can", "should", "allow", "allows", "use", "enable", "show", "needs"})
