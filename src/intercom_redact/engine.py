@@ -495,15 +495,15 @@ class _Walk:
         parsed = _structured.parse(text) if _may_hold_structure(text, 0, _STRUCTURE_WINDOW) else None
         if parsed is None:
             self.texts.append((out, key, text))
-        elif parsed is _structured.TOO_BIG:
-            out[key] = self.fail("size")
-        else:
+        elif isinstance(parsed, _structured.Parsed):
             parts: dict[str, Any] = {"layers": [None] * len(parsed.layers), "skeleton": parsed.skeleton}
             for index, layer in enumerate(parsed.layers):
                 self.put(parts["layers"], index, layer, state, op, depth + 1)
             if parsed.skeleton is not None:
                 self.texts.append((parts, "skeleton", parsed.skeleton))
             self.later(out, key, parsed.write, parts)
+        else:  # TOO_BIG
+            out[key] = self.fail("size")
 
     def drop(self, op: _Op, v: Any) -> None:
         if type(v) is str and len(v) >= _MIN_KNOWN_LENGTH:
