@@ -15,7 +15,7 @@ the cache and the fail-closed budget.
 
 from __future__ import annotations
 
-from ._analyzer import ModelNotInstalledError
+from ._presidio import ModelNotInstalledError
 from ._findings import UNSCANNED, Finding, apply_findings
 from ._scanner import Scanner
 
