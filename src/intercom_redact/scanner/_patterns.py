@@ -48,8 +48,19 @@ __all__ = ["ENGINE", "PatternPass", "builtin_pass", "near_context", "to_re2"]
 ENGINE = "re2" if re2 is not None else "regex"
 """What finds the candidates: ``"re2"`` (a set) or ``"regex"`` (every pattern, every text)."""
 
-# Python's classes are Unicode-wide, RE2's ASCII: widened inside a positive class.
-_WIDE = {"d": r"\p{Nd}", "w": r"\p{L}\p{M}\p{N}\p{Pc}", "s": r"\t-\r\x{1c}-\x{20}\x{85}\p{Z}"}
+# Python's classes are Unicode-wide, RE2's ASCII.  A trigger widens them to their
+# ASCII members plus every non-ASCII character: a superset that stays cheap to
+# compile (RE2 expands a class of thousands of ranges per repetition).
+_NON_ASCII = r"\x{80}-\x{10FFFF}"
+_ANY = r"\x{0}-\x{10FFFF}"
+_ASCII_OF = {  # the ASCII members of the shorthands and Unicode categories we know
+    "d": "0-9", "w": "0-9A-Za-z_", "s": r"\t-\r \x{1c}-\x{1f}",
+    "L": "A-Za-z", "Lu": "A-Z", "Ll": "a-z", "Lt": "", "Lm": "", "Lo": "", "M": "", "Mn": "",
+    "Mc": "", "Me": "", "N": "0-9", "Nd": "0-9", "Nl": "", "No": "", "Pc": "_", "Z": " ", "Zs": " ",
+    "Zl": "", "Zp": "",
+}
+_PLAIN = re.compile(r"[^\\\[(*+?{}]+")  # characters that mean the same to RE2 (outside a class)
+_CLASS_PLAIN = re.compile(r"[^\\]+")  # inside one: anything up to an escape
 _NOTHING = "(?:)"  # an assertion dropped: matches the empty string, takes a quantifier
 _UNSUPPORTED_GROUPS = ("(?>", "(?(", "(?|", "(?#", "(?x", "(?a", "(?u", "(?L", "(?V", "(?f", "(?r")
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 5, 2  # words, as Presidio's context enhancer
@@ -80,24 +91,46 @@ def _translate_class(body: str) -> str:
     out = []
     i = 2 if negated else 1
     while i < len(body) - 1:
-        char = body[i]
-        if char != "\\":
-            out.append(char)
-            i += 1
+        if body[i] != "\\":
+            plain = _CLASS_PLAIN.match(body, i, len(body) - 1)
+            out.append(plain.group() if plain else body[i])
+            i = plain.end() if plain else i + 1
             continue
         escape = body[i + 1]
-        if escape in _WIDE and not negated:
-            out.append(_WIDE[escape])
-        elif escape in "DWS" and negated:
-            raise _Untranslatable("negated class of a negated shorthand")
+        if escape in "dws":
+            # Negated, RE2's ASCII shorthand excludes less than Python's: a superset already.
+            out.append(body[i:i + 2] if negated else _ASCII_OF[escape] + _NON_ASCII)
+        elif escape in "DWS":
+            if negated:
+                raise _Untranslatable("negated class of a negated shorthand")
+            out.append(body[i:i + 2])
         elif escape == "b":
             out.append(r"\x08")
+        elif escape in "pP":
+            text, end = _escape(body, i)
+            out.append(_category(text, negated))
+            i = end
+            continue
         else:
-            out.append(_escape(body, i)[0])
-            i = _escape(body, i)[1]
+            text, i = _escape(body, i)
+            out.append(text)
             continue
         i += 2
-    return ("[^" if negated else "[") + "".join(out) + "]"
+    members = "".join(out)
+    if negated and not members:
+        return "[" + _ANY + "]"
+    return ("[^" if negated else "[") + members + "]"
+
+
+def _category(escape: str, negated: bool) -> str:
+    """``\\p{X}`` as class members: a superset inside ``[...]``, a subset inside ``[^...]``."""
+    name = escape[3:-1] if escape[2:3] == "{" else escape[2:]
+    known = escape[1] == "p" and name in _ASCII_OF
+    if negated:
+        if not known:
+            raise _Untranslatable(f"negated class holding {escape}")
+        return _ASCII_OF[name]
+    return _ASCII_OF[name] + _NON_ASCII if known else _ANY
 
 
 def _escape(pattern: str, at: int) -> tuple[str, int]:
@@ -140,12 +173,20 @@ def _translate(pattern: str) -> str:
     out = []
     i = 0
     while i < len(pattern):
+        plain = _PLAIN.match(pattern, i)
+        if plain is not None:  # the bulk of a pattern: literal words, alternations, groups
+            out.append(plain.group())
+            i = plain.end()
+            continue
         char = pattern[i]
         if char == "\\":
             escape = pattern[i + 1]
-            if escape in _WIDE:
-                out.append("[" + _WIDE[escape] + "]")
+            if escape in "dws":
+                out.append("[" + _ASCII_OF[escape] + _NON_ASCII + "]")
                 i += 2
+            elif escape in "pP":
+                text, i = _escape(pattern, i)
+                out.append("[" + _category(text, False) + "]")
             elif escape in "bBKG":
                 out.append(_NOTHING)
                 i += 2
@@ -199,24 +240,18 @@ def to_re2(pattern: str, flags: int) -> str | None:
 
 
 class _Rule:
-    """One pattern of one recognizer: its RE2 trigger, and the pattern itself, compiled when first needed."""
+    """One pattern of one recognizer: its trigger, and both compiled only when first needed."""
 
-    __slots__ = ("_compiled", "entity", "name", "score", "source", "trigger")
+    __slots__ = ("_compiled", "_trigger", "entity", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, name: str, source: str, score: float) -> None:
         self.entity = entity
         self.name = name
         self.source = source
         self.score = score
+        self.translated = to_re2(source, entity.flags) if re2 is not None else None
         self._compiled: Any = None
-        self.trigger: Any = None
-        if re2 is not None:
-            translated = to_re2(source, entity.flags)
-            if translated is not None:
-                try:
-                    self.trigger = re2.compile(translated, _options())
-                except re2.error:
-                    self.trigger = None
+        self._trigger: Any = None
 
     @property
     def pattern(self) -> Any:
@@ -225,6 +260,14 @@ class _Rule:
         if compiled is None:  # a race compiles twice, harmlessly
             compiled = self._compiled = regex.compile(self.source, self.entity.flags)
         return compiled
+
+    def first(self, text: str) -> int:
+        """Where the trigger first matches in ``text``; -1 if nowhere."""
+        trigger = self._trigger
+        if trigger is None:
+            trigger = self._trigger = re2.compile(self.translated, _options())
+        match = trigger.search(text)
+        return -1 if match is None else int(match.start())
 
 
 def _options() -> Any:
@@ -245,16 +288,23 @@ class PatternPass:
         self._rules = tuple(_Rule(entity, spec.name, spec.regex, spec.score)
                             for entity in entities for spec in entity.patterns)
         self._all = tuple(range(len(self._rules)))
-        self._always = tuple(i for i, rule in enumerate(self._rules) if rule.trigger is None)
         self._set: Any = None
-        self._set_rules: tuple[int, ...] = ()
+        set_rules = []
         if re2 is not None:
             self._set = re2.Set.SearchSet(_options())
             self._set.Add(_NOTHING)  # the sentinel: absent from an answer, the set failed
-            self._set_rules = tuple(i for i, rule in enumerate(self._rules) if rule.trigger is not None)
-            for i in self._set_rules:
-                self._set.Add(self._rules[i].trigger.pattern)
+            for i, rule in enumerate(self._rules):
+                try:
+                    if rule.translated is not None:
+                        self._set.Add(rule.translated)
+                        set_rules.append(i)
+                        continue
+                except re2.error:
+                    pass
+                rule.translated = None  # RE2 cannot say where it may match: it runs on every text
             self._set.Compile()
+        self._set_rules = tuple(set_rules)
+        self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
 
     @property
     def triggered_by_set(self) -> int:
@@ -278,11 +328,10 @@ class PatternPass:
         for index in candidates:
             rule = self._rules[index]
             start = 0
-            if rule.trigger is not None:
-                first = rule.trigger.search(text)
-                if first is None:
+            if rule.translated is not None:
+                start = rule.first(text)
+                if start < 0:
                     continue
-                start = first.start()
             for match in rule.pattern.finditer(text, start):
                 finding = self._check(text, rule, match)
                 if finding is not None:

@@ -5,7 +5,7 @@ public (ICANN) suffix with a label before it -- tldextract's ``fqdn != ""``.
 Importing tldextract for that pulls in ``requests`` and ``urllib3`` (about
 150 ms and 10 MiB, a cold start's whole budget), so this module reads the
 very file tldextract ships (``.tld_set_snapshot``; never a download) and walks
-the same reversed-label trie as ``tldextract.TLDExtract.suffix_index``:
+the same reversed-label walk as ``tldextract.TLDExtract.suffix_index``:
 wildcards (``*.ck``), exceptions (``!www.ck``), labels lower-cased and
 punycode decoded.  The private section of the list is ignored, as
 tldextract does by default.  Built on the first e-mail candidate.
@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from pathlib import Path
 
 __all__ = ["has_public_suffix"]
 
 _SNAPSHOT = ".tld_set_snapshot"
 _PRIVATE = "// ===BEGIN PRIVATE DOMAINS==="
+_RULE = re.compile(r"^([^/\s]\S*)", re.MULTILINE)  # a rule: the first word of a line
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
-_Trie = dict[str, "_Trie"]
-_END = "\x00"  # a key no label can be: marks the end of a suffix
 
 
 def _snapshot_text() -> str:
@@ -35,18 +35,11 @@ def _snapshot_text() -> str:
 
 
 @functools.cache
-def _trie() -> _Trie:
-    root: _Trie = {}
-    public = _snapshot_text().partition(_PRIVATE)[0]
-    for line in public.splitlines():
-        words = line.split()
-        if not words or words[0].startswith("//"):
-            continue
-        node = root
-        for label in reversed(words[0].split(".")):
-            node = node.setdefault(label, {})
-        node[_END] = {}
-    return root
+def _rules() -> tuple[frozenset[str], frozenset[str]]:
+    """The public rules (``co.uk``, ``*.ck``, ``!www.ck``), and every tail of them (the trie's nodes)."""
+    rules = frozenset(_RULE.findall(_snapshot_text().partition(_PRIVATE)[0]))
+    tails = {rule.split(".", depth)[-1] for rule in rules for depth in range(1, rule.count(".") + 1)}
+    return rules, frozenset(tails.union(rules))
 
 
 def _decode(label: str) -> str:
@@ -61,18 +54,22 @@ def _decode(label: str) -> str:
 
 def has_public_suffix(domain: str) -> bool:
     """Whether ``domain`` is a name under a public suffix (``example.co.uk`` yes, ``co.uk`` no)."""
-    labels = domain.translate(_DOTS).split(".")
-    node = _trie()
+    labels = domain.translate(_DOTS).removesuffix(".").split(".")
+    rules, nodes = _rules()
     suffix_at = count = len(labels)
+    path = ""  # the labels walked so far, right to left, as the trie node they reach
     for label in reversed(labels):
         decoded = _decode(label)
-        if decoded in node:
+        step = f"{decoded}.{path}" if path else decoded
+        if step in nodes:
             count -= 1
-            node = node[decoded]
-            if _END in node:
+            path = step
+            if step in rules:
                 suffix_at = count
             continue
-        if "*" in node:  # a wildcard rule: this label is part of the suffix, unless excepted
-            suffix_at = count if "!" + decoded in node else count - 1
+        wildcard = f"*.{path}" if path else "*"
+        if wildcard in nodes:  # this label is part of the suffix, unless excepted
+            exception = f"!{decoded}.{path}" if path else f"!{decoded}"
+            suffix_at = count if exception in nodes else count - 1
         break
     return 0 < suffix_at < len(labels) and labels[suffix_at - 1] != ""
