@@ -118,8 +118,8 @@ def empty_artifacts() -> Any:
     """The NLP artifacts of pattern-only mode: nothing reads tokens, so nothing is tokenized."""
     from presidio_analyzer.nlp_engine import NlpArtifacts
 
-    return NlpArtifacts(entities=[], tokens=None, tokens_indices=[], lemmas=[], nlp_engine=None,
-                        language="en")
+    return NlpArtifacts(entities=[], tokens=None, tokens_indices=[], lemmas=[],  # type: ignore[arg-type]
+                        nlp_engine=None, language="en")
 
 
 class PresidioParts:
@@ -158,7 +158,7 @@ def build_presidio(ner_model: str | None, recognizers: Sequence[Any]) -> Presidi
         models=[{"lang_code": "en", "model_name": ner_model or "blank:en"}],
         ner_model_configuration=config,
     )
-    engine.nlp = {"en": _pipeline(ner_model)}  # given, so Presidio never loads (or downloads) one
+    engine.nlp = {"en": _pipeline(ner_model)}  # type: ignore[assignment]  # given, so Presidio never loads (or downloads) one
     ner = None if ner_model is None else SpacyRecognizer(supported_entities=list(NER_ENTITIES))
     analyzer = None
     entities = sorted({entity for recognizer in recognizers for entity in recognizer.supported_entities})
@@ -175,7 +175,7 @@ def _text_context_enhancer() -> Any:
     from presidio_analyzer import RecognizerResult
     from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 
-    class TextContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc]
+    class TextContextEnhancer(ContextAwareEnhancer):
         """Raise a match's score when one of its recognizer's context words is near it.
 
         The five words before the match and the two after, case-insensitively, as
@@ -212,7 +212,7 @@ def pattern_recognizers() -> list[Any]:
     """
     from presidio_analyzer import Pattern, PatternRecognizer
 
-    class RegistryRecognizer(PatternRecognizer):  # type: ignore[misc]
+    class RegistryRecognizer(PatternRecognizer):
         """A registry row as a Presidio recognizer."""
 
         def __init__(self, entity: EntitySpec) -> None:
@@ -220,7 +220,7 @@ def pattern_recognizers() -> list[Any]:
             super().__init__(
                 supported_entity=entity.entity_type, name=entity.name,
                 patterns=[Pattern(p.name, p.regex, p.score) for p in entity.patterns],
-                context=list(entity.context) or None, global_regex_flags=entity.flags)
+                context=list(entity.context), global_regex_flags=entity.flags)
 
         def validate_result(self, pattern_text: str) -> bool | None:
             return self.entity.validate(pattern_text) if self.entity.validate else None

@@ -14,7 +14,15 @@ from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
 from ._known import KnownValues, normalize
 from ._patterns import PatternPass, builtin_pass
-from ._presidio import NER_ENTITIES, PresidioParts, build_presidio, check_model, empty_artifacts, ner_text, quiet
+from ._presidio import (
+    NER_ENTITIES,
+    PresidioParts,
+    build_presidio,
+    check_model,
+    empty_artifacts,
+    ner_text,
+    quiet,
+)
 from ._registry import ENTITIES, PRESIDIO_FLAGS, SAFE_LOOK_ALIKES, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
 __all__ = ["Scanner"]
@@ -56,12 +64,14 @@ def _split_recognizers(recognizers: Sequence[Any]) -> tuple[tuple[EntitySpec, ..
         return (), ()
     from presidio_analyzer import EntityRecognizer, PatternRecognizer
 
-    patterns, others = [], []
+    patterns: list[EntitySpec] = []
+    others: list[Any] = []
     for recognizer in recognizers:
         if not isinstance(recognizer, EntityRecognizer):
             raise TypeError(f"recognizers: {recognizer!r} is not a Presidio EntityRecognizer")
-        plain = (isinstance(recognizer, PatternRecognizer)
-                 and type(recognizer).analyze is PatternRecognizer.analyze and recognizer.patterns)
+        plain = (isinstance(recognizer, PatternRecognizer)  # its own analyze() would be bypassed
+                 and type(recognizer).analyze is PatternRecognizer.analyze
+                 and bool(getattr(recognizer, "patterns", None)))
         if plain:
             patterns.append(_as_entity(recognizer))
         else:
