@@ -128,7 +128,7 @@ def _growth(pattern: re.Pattern | regex.Pattern, input_name: str) -> tuple[float
 def test_patterns_were_collected():
     # The walk must see the path parser, the gate, the HTML view and the recognizers.
     names = " ".join(PATTERNS)
-    for part in ("_paths.", "_patterns.", "_html.", "_registry.SAFE_LOOK_ALIKES", "PhoneNumberRecognizer",
+    for part in ("_paths.", "_patterns.", "_html.", "_validators.SAFE_LOOK_ALIKES", "PhoneNumberRecognizer",
                  "EmailRecognizer", "StreetAddressRecognizer", "ContextNameRecognizer"):
         assert part in names, part
     assert len(PATTERNS) >= 30

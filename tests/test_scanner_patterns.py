@@ -80,8 +80,9 @@ def _presidio_recognizers() -> list[EntityRecognizer]:
     # The IBAN row trims its match as Presidio's own IBAN recognizer does (with the
     # same pattern); compare against that one, checked by python-stdnum as the pass is.
     own = [r for r in pattern_recognizers() if r.name != "IbanRecognizer"]
-    iban = IbanRecognizer()
-    iban.validate_result = ENTITIES[3].validate  # type: ignore[method-assign]
+    row = next(entity for entity in ENTITIES if entity.name == "IbanRecognizer")
+    iban = IbanRecognizer(regex_flags=row.flags)
+    iban.validate_result = row.validate  # type: ignore[method-assign]
     return [*own, iban]
 
 

@@ -10,8 +10,9 @@ data in attributes, so the scanner reads a *view* instead:
   inline tags (``<b>``, ``<i>``, ``<span>``, ``<a>``) vanish, so
   ``<b>Jane</b> Doe`` reads ``Jane Doe``;
 * attribute values (``href`` with ``mailto:``/``tel:`` links, ``title``,
-  ``alt``, and every other one: ``data-email="…"`` carries data too) are
-  inserted at their tag's place between newlines.
+  ``alt``, and every other one: ``data-email="…"`` carries data too) and
+  comments (``<!-- customer: jane@example.com -->``) are inserted at their
+  place between newlines.
 
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string.
@@ -126,6 +127,14 @@ def extract(markup: str) -> TextView:
                 plain(lo, hi)  # not a known reference: literal text
             else:
                 emit(decoded, lo, hi)
+            continue
+        if token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
+            body_end = hi - 3 if token.endswith("-->") and len(token) >= 7 else hi
+            emit("\n", lo, lo)
+            a_start = length
+            plain(lo + 4, body_end)
+            attrs.append((a_start, length))
+            emit("\n", hi, hi)
             continue
         if token.startswith("<!"):
             continue

@@ -242,13 +242,14 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its trigger, and both compiled only when first needed."""
 
-    __slots__ = ("_compiled", "_trigger", "entity", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "_re2", "_trigger", "entity", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, name: str, source: str, score: float) -> None:
         self.entity = entity
         self.name = name
         self.source = source
         self.score = score
+        self._re2 = re2  # the engine this rule was made for, whatever the module global says later
         self.translated = to_re2(source, entity.flags) if re2 is not None else None
         self._compiled: Any = None
         self._trigger: Any = None
@@ -265,13 +266,13 @@ class _Rule:
         """Where the trigger first matches in ``text``; -1 if nowhere."""
         trigger = self._trigger
         if trigger is None:
-            trigger = self._trigger = re2.compile(self.translated, _options())
+            trigger = self._trigger = self._re2.compile(self.translated, _options(self._re2))
         match = trigger.search(text)
         return -1 if match is None else int(match.start())
 
 
-def _options() -> Any:
-    options = re2.Options()
+def _options(engine: Any) -> Any:
+    options = engine.Options()
     options.max_mem = 64 << 20  # the DFA's cache: generous, so a long text never exhausts it
     options.log_errors = False
     return options
@@ -291,7 +292,7 @@ class PatternPass:
         self._set: Any = None
         set_rules = []
         if re2 is not None:
-            self._set = re2.Set.SearchSet(_options())
+            self._set = re2.Set.SearchSet(_options(re2))
             self._set.Add(_NOTHING)  # the sentinel: absent from an answer, the set failed
             for i, rule in enumerate(self._rules):
                 try:
@@ -333,33 +334,50 @@ class PatternPass:
                 if start < 0:
                     continue
             for match in rule.pattern.finditer(text, start):
-                finding = self._check(text, rule, match)
-                if finding is not None:
-                    found.append(finding)
+                found.extend(self._check(text, rule, match))
         return found
 
     @staticmethod
-    def _check(text: str, rule: _Rule, match: Any) -> Finding | None:
+    def _check(text: str, rule: _Rule, match: Any) -> list[Finding]:
         entity = rule.entity
         start = match.start()
         ends = [match.end(group) if match.end(group) > 0 else match.end() for group in entity.trims]
         for end in ends or [match.end()]:
-            value = text[start:end]
-            if not value:
-                continue
-            score = rule.score
-            if entity.validate is not None:
-                verdict = entity.validate(value)
-                if verdict is not None:
-                    score = 1.0 if verdict else 0.0
-            if entity.invalidate is not None and entity.invalidate(value):
-                score = 0.0
-            if score <= 0.0:
-                continue
-            if score < 1.0 and entity.context and near_context(text, start, end, entity.context):
-                score = min(max(score + _CONTEXT_BOOST, _CONTEXT_FLOOR), 1.0)
-            return Finding(start, end, entity.entity_type, score) if score >= SCORE_THRESHOLD else None
+            finding = _checked(text, rule, start, end)
+            if finding is not None:
+                return [] if finding.score < SCORE_THRESHOLD else [finding]
+        if entity.parts is None:
+            return []
+        found: list[Finding] = []
+        taken = start
+        for a, b in entity.parts(text[start:match.end()]):
+            if start + a < taken:
+                continue  # inside a piece already found
+            finding = _checked(text, rule, start + a, start + b)
+            if finding is not None and finding.score >= SCORE_THRESHOLD:
+                found.append(finding)
+                taken = finding.end
+        return found
+
+
+def _checked(text: str, rule: _Rule, start: int, end: int) -> Finding | None:
+    """The finding ``text[start:end]`` makes after the recognizer's checks (any score); ``None`` if dropped."""
+    entity = rule.entity
+    value = text[start:end]
+    if not value:
         return None
+    score = rule.score
+    if entity.validate is not None:
+        verdict = entity.validate(value)
+        if verdict is not None:
+            score = 1.0 if verdict else 0.0
+    if entity.invalidate is not None and entity.invalidate(value):
+        score = 0.0
+    if score <= 0.0 or (entity.veto is not None and entity.veto(text, start, end)):
+        return None
+    if score < 1.0 and entity.context and near_context(text, start, end, entity.context):
+        score = min(max(score + _CONTEXT_BOOST, _CONTEXT_FLOOR), 1.0)
+    return Finding(start, end, entity.entity_type, score)
 
 
 def near_context(text: str, start: int, end: int, words: Iterable[str]) -> bool:

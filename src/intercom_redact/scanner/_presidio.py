@@ -206,9 +206,10 @@ def pattern_recognizers() -> list[Any]:
     """Presidio ``PatternRecognizer`` s built from the entity registry (imports Presidio).
 
     For an ``AnalyzerEngine`` of your own; the scanner itself runs these
-    patterns in its pattern pass and never calls them.  Validation and
-    invalidation are the registry's; the IBAN recognizer's tail trimming is
-    not reproduced (Presidio's own ``IbanRecognizer`` does it).
+    patterns in its pattern pass and never calls them.  Validation,
+    invalidation and vetoes are the registry's; the pieces of a failed match
+    (a phone glued to another number) and the IBAN's tail trimming are not
+    tried (Presidio's own ``IbanRecognizer`` trims).
     """
     from presidio_analyzer import Pattern, PatternRecognizer
 
@@ -227,6 +228,12 @@ def pattern_recognizers() -> list[Any]:
 
         def invalidate_result(self, pattern_text: str) -> bool | None:
             return self.entity.invalidate(pattern_text) if self.entity.invalidate else None
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                    regex_flags: int | None = None) -> list[Any]:
+            found = super().analyze(text, entities, nlp_artifacts, regex_flags)
+            veto = self.entity.veto
+            return [r for r in found if veto is None or not veto(text, r.start, r.end)]
 
     return [RegistryRecognizer(entity) for entity in ENTITIES]
 

@@ -3,8 +3,8 @@
 Per entity type: its patterns (Presidio's regex dialect: the ``regex``
 module, ``\\p{Lu}``, ``\\K``, look-around), the flags they run with, the
 validator and invalidator (:mod:`._validators`), the context words that
-raise a weak match, and whether the built-in look-alikes (ids, UUIDs,
-timestamps, order numbers: :data:`SAFE_LOOK_ALIKES`) veto it.  Both paths
+raise a weak match, and what vetoes a match where it stands (the built-in
+look-alikes: ids, UUIDs, timestamps, order numbers; a ``Message-ID:`` line).  Both paths
 are built from these rows: the compiled multi-pattern pass
 (:mod:`._patterns`) and, only when Presidio is in use, Presidio
 ``PatternRecognizer`` s (:mod:`._presidio`).  Nothing here imports Presidio.
@@ -20,21 +20,26 @@ credentials in URLs, bearer tokens, and names where support text puts them
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ._validators import (
+    any_card,
     card_checksum,
     email_domain,
     iban_checksum,
+    in_mail_header,
     ip_invalid,
+    look_alike,
+    national_id,
     not_a_name,
+    phone_prefixes,
     phone_valid,
+    spelled_email,
     ssn_invalid,
 )
 
-__all__ = ["ENTITIES", "PRESIDIO_FLAGS", "SAFE_LOOK_ALIKES", "SCORE_THRESHOLD", "EntitySpec",
-           "PatternSpec"]
+__all__ = ["ENTITIES", "PRESIDIO_FLAGS", "SCORE_THRESHOLD", "EntitySpec", "PatternSpec"]
 
 PRESIDIO_FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
 """Presidio's default flags for a ``PatternRecognizer`` (the ``regex`` module's values are re's)."""
@@ -58,9 +63,12 @@ class EntitySpec:
 
     :param validate: ``True`` sets the score to 1.0, ``False`` drops the match, ``None`` keeps the score.
     :param invalidate: ``True`` drops the match.
-    :param look_alikes: drop a match that overlaps an id, UUID, timestamp or order number.
+    :param veto: ``veto(text, start, end)`` drops a match for where it stands: on an id, UUID,
+        timestamp or order number (:func:`~._validators.look_alike`), on a ``Message-ID:`` line.
     :param trims: try the match cut after these regex groups first, longest first, keeping
         the first that validates (Presidio's IBAN recognizer: "DE89 3704 0044 0532 0130 00 2 days").
+    :param parts: when the whole match fails validation, these ``(start, end)`` pieces of it
+        are tried in turn, each valid one a finding (a phone glued to the next number).
     """
 
     entity_type: str
@@ -70,39 +78,47 @@ class EntitySpec:
     context: tuple[str, ...] = ()
     validate: Callable[[str], bool | None] | None = None
     invalidate: Callable[[str], bool | None] | None = None
-    look_alikes: bool = False
+    veto: Callable[[str, int, int], bool] | None = None
     trims: tuple[int, ...] = field(default=())
+    parts: Callable[[str], Iterable[tuple[int, int]]] | None = None
 
 
-# Built-in allow-list: Intercom ids, UUIDs, ISO dates and timestamps, order and
-# ticket numbers are never phones, SSNs or postcodes.
-SAFE_LOOK_ALIKES = re.compile(
-    r"\b[0-9a-f]{24}\b"
-    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"|(?i:\b(?:order|ticket|invoice|case|ref|reference|tracking|conversation|request)"
-    r"(?:[ \t]*(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*)[A-Z0-9][A-Z0-9-]{3,}"
-    r"|\#\d{4,}"
-    # Our own pseudonyms ("PERSON:<key id>:<12 hex>"), so a second pass leaves them alone.
-    r"|\b[A-Z][A-Z_]+:[\w.-]{1,32}:[0-9a-f]{12}\b"
-)
+# "@" as logs and markup carry it: plain, percent-encoded once ("%40") or twice
+# ("%2540", a query string inside a URL), as a character reference ("&#64;").
+_AT = r"(?:@|%(?:25)?40|&\#0*64;|&\#[xX]0*40;)"
+_DOMAIN = r"\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b"
 
 _EMAIL = EntitySpec(
     "EMAIL_ADDRESS", "EmailRecognizer",
-    (PatternSpec(
-        "Email",
-        # "/", "?", "=" and "&" are legal in a local part but in logs they are URL
-        # syntax: "GET /contacts/jane@example.com" and "?email=jane@example.com"
-        # must yield "jane@example.com".  Query strings encode "@" as "%40".
-        # Nor does a local part start with "'": in a repr it is the string's quote.
-        # It starts only where a local part can start (Presidio's tries every word
-        # boundary with a two-way alternation).
-        r"(?<![\w.!#$%*+^`{|}~-])[\w!#$%*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
-        r"[\w!#$%'*+^`{|}~-])?(?:@|%40)\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
-        0.5,
-    ),),
+    (
+        PatternSpec(
+            "Email",
+            # "/", "?", "=" and "&" are legal in a local part but in logs they are URL
+            # syntax: "GET /contacts/jane@example.com" and "?email=jane@example.com"
+            # must yield "jane@example.com".  Nor does a local part start with "'": in
+            # a repr it is the string's quote.  It starts only where a local part can
+            # start (Presidio's tries every word boundary with a two-way alternation).
+            # \w is Unicode: "jöran@exämple.de" and IDN domains too.
+            r"(?<![\w.!#$%*+^`{|}~-])[\w!#$%*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
+            rf"[\w!#$%'*+^`{{|}}~-])?{_AT}{_DOMAIN}",
+            0.5,
+        ),
+        PatternSpec("Email, quoted local part", rf'"[^"\r\n@]{{1,64}}"{_AT}{_DOMAIN}', 0.5),  # "jane doe"@x.com
+    ),
     context=("email",),
     validate=email_domain,  # the bundled public suffix list, never a download
+    veto=in_mail_header,  # Message-ID: <abc@mail.example.com> names a message
+)
+
+_SPELLED_EMAIL = EntitySpec(
+    "EMAIL_ADDRESS", "SpelledEmailRecognizer",
+    (PatternSpec(  # jane at example dot com, jane [at] example [dot] co [dot] uk
+        "spelled out",
+        r"(?<![\w.+-])[\w.+-]{1,64}(?:[ \t]+at[ \t]+|[ \t]*[\[(]at[\])][ \t]*)[\w-]{1,63}"
+        r"(?:(?:[ \t]+dot[ \t]+|[ \t]*[\[(]dot[\])][ \t]*)[\w-]{1,63}){1,4}\b",
+        0.6,
+    ),),
+    validate=spelled_email,
 )
 
 _PHONE = EntitySpec(
@@ -116,7 +132,8 @@ _PHONE = EntitySpec(
     ),),
     context=("phone", "tel", "telephone", "mobile", "cell", "call", "whatsapp", "number", "reach"),
     validate=phone_valid,
-    look_alikes=True,
+    veto=look_alike,
+    parts=phone_prefixes,  # "+1 201-555-0000 4000 0000 0000 0002": the phone is the first three groups
 )
 
 _CARD = EntitySpec(
@@ -132,6 +149,21 @@ _CARD = EntitySpec(
     validate=card_checksum,
 )
 
+_ANY_CARD = EntitySpec(
+    "CREDIT_CARD", "AnyCardRecognizer",
+    (
+        PatternSpec(  # any issuer: 4-digit head, groups of 3-6 by space, dash, dot or two spaces
+            "grouped card number",
+            r"(?<![\w.-])\d{4}(?:(?:[ .-]|[ ]{2})\d{3,6}){2,4}(?![\w-]|[.-]\d)",
+            0.3,
+        ),
+        PatternSpec("card number, one run", r"(?<![\w.-])(?!1\d{12}(?!\d))\d{12,19}(?![\w-]|[.-]\d)", 0.3),
+    ),
+    context=_CARD.context,
+    validate=any_card,  # 12-19 digits, Luhn
+    veto=look_alike,  # an order or ticket number that happens to pass Luhn stays
+)
+
 _IBAN = EntitySpec(
     "IBAN_CODE", "IbanRecognizer",
     (PatternSpec(
@@ -140,7 +172,7 @@ _IBAN = EntitySpec(
         r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])",
         0.5,
     ),),
-    flags=_CASED,
+    flags=PRESIDIO_FLAGS,  # lower case too: "nl91 abna 0417 1643 00"
     context=("iban", "bank", "transaction"),
     validate=iban_checksum,
     trims=(3, 2, 1),
@@ -171,7 +203,7 @@ _SSN = EntitySpec(
     ),
     context=("social", "security", "ssn", "ssns", "ssid"),
     invalidate=ssn_invalid,
-    look_alikes=True,
+    veto=look_alike,
 )
 
 _URL_CREDENTIALS = EntitySpec(
@@ -271,7 +303,7 @@ _POSTCODE = EntitySpec(
     ),
     flags=_CASED,
     context=("zip", "postcode", "postal", "post code", "plz"),
-    look_alikes=True,
+    veto=look_alike,
 )
 
 # Names where support text puts them.  A name: 1-4 capitalised words, with
@@ -310,8 +342,47 @@ _CONTEXT_NAME = EntitySpec(
     invalidate=not_a_name,
 )
 
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_DATE = (
+    r"(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?:{_MONTHS})\.?,?[ \t]+\d{{4}}"
+    rf"|(?:{_MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+\d{{4}})"
+)
+_DATE_OF_BIRTH = EntitySpec(
+    "DATE_OF_BIRTH", "DateOfBirthRecognizer",
+    (PatternSpec(  # "born on 4 March 1987", "DOB: 04/03/1987", "date of birth 1987-03-04"
+        "date after a birth word",
+        r"\b(?:born(?:[ \t]+(?:on|in))?|date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|birth[ \t_-]?date|birthday"
+        r"|geboren(?:[ \t]+am)?|geboortedatum|née?[ \t]+le)[ \t]*(?:is[ \t]+)?[:=-]?[ \t]*\K"
+        rf"{_DATE}\b",
+        0.85,
+    ),),
+)
+
+_ID_WORDS = (
+    r"national[ \t]+(?:id|identity|identification|insurance)(?:[ \t]+(?:card|number|no\.?))?"
+    r"|(?:personal|citizen|identity)[ \t]+(?:id|number|code)|id[ \t]+(?:number|no\.?|card)"
+    r"|bsn|burgerservicenummer|sofinummer|steuer-?id|steueridentifikationsnummer|idnr|nir|insee"
+    r"|sécurité[ \t]+sociale|dni|nie|codice[ \t]+fiscale|rijksregisternummer|numéro[ \t]+national"
+    r"|personnummer|cpr|fødselsnummer|fodselsnummer|henkilötunnus|hetu|pesel|cpf|aadhaar"
+    r"|social[ \t]+insurance(?:[ \t]+(?:number|no\.?))?|sin|tfn|pps|nhs[ \t]+number"  # US SSNs: their own row
+    r"|curp|tc[ \t]+kimlik|oib|egn|cnp|ahv|rodné[ \t]+číslo"
+)
+_NATIONAL_ID = EntitySpec(
+    "NATIONAL_ID", "NationalIdRecognizer",
+    (PatternSpec(  # "BSN: 111222333", "PESEL 44051401359", "CPF 390.533.447-05"
+        "identifier after an identity word",
+        rf"\b(?i:{_ID_WORDS})(?:[ \t]*(?i:number|no\.?|nr\.?|\#))?[ \t]*(?i:is[ \t]+)?[:=\#-]?[ \t]*\K"
+        r"[0-9A-Z](?:[0-9A-Z]|[ .\-/](?=[0-9A-Z])){5,24}(?![\w-])",
+        0.5,
+    ),),
+    flags=_CASED,  # the identifier in capitals and digits; the words before it in any case
+    validate=national_id,  # python-stdnum: a checksum some country's identifier passes
+)
+
 ENTITIES: tuple[EntitySpec, ...] = (
-    _EMAIL, _PHONE, _CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN, _STREET_ADDRESS,
-    _POSTCODE, _CONTEXT_NAME,
+    _EMAIL, _SPELLED_EMAIL, _PHONE, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
+    _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID,
 )
 """Every built-in recognizer, in the order findings of equal rank are reported."""

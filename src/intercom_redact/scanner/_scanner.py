@@ -23,13 +23,11 @@ from ._presidio import (
     ner_text,
     quiet,
 )
-from ._registry import ENTITIES, PRESIDIO_FLAGS, SAFE_LOOK_ALIKES, SCORE_THRESHOLD, EntitySpec, PatternSpec
+from ._registry import PRESIDIO_FLAGS, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
 __all__ = ["Scanner"]
 
-_SAFE_REACH = 64  # no look-alike is longer: only this far around a finding is searched
 _NER_TYPES = frozenset(NER_ENTITIES)
-_LOOK_ALIKE_TYPES = frozenset(entity.entity_type for entity in ENTITIES if entity.look_alikes)
 _NO_CANDIDATES: tuple[int, ...] = ()
 # The NER model reads names anywhere: a capitalised word after the first character sends a text to it.
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]")
@@ -38,14 +36,6 @@ _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]")
 # hold personal data is never kept).  Bounded, and cleared whole when full.
 _MEMO_MAX_CHARS = 256
 _MEMO_SIZE = 8192
-
-
-def _look_alike(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` overlaps an id, UUID, timestamp or order number."""
-    for safe in SAFE_LOOK_ALIKES.finditer(text, max(0, start - _SAFE_REACH), end + _SAFE_REACH):
-        if safe.start() < end and start < safe.end():
-            return True
-    return False
 
 
 def _as_entity(recognizer: Any) -> EntitySpec:
@@ -362,8 +352,6 @@ class Scanner:
             if entity_type == "EMAIL_ADDRESS" and self._allowed_email(value):
                 continue
             if entity_type in _NER_TYPES and not any(ch.isalpha() for ch in value):
-                continue
-            if entity_type in _LOOK_ALIKE_TYPES and _look_alike(plain, finding.start, finding.end):
                 continue
             kept.append(finding)
         credentials = [f for f in kept if f.entity_type == "URL_CREDENTIALS"]

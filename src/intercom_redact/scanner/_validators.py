@@ -11,14 +11,17 @@ for phonenumbers' metadata.
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from ._suffixes import has_public_suffix
 
-__all__ = ["OTHER_REGIONS", "TRUNK_ZERO_REGIONS", "card_checksum", "email_domain", "iban_checksum",
-           "ip_invalid", "not_a_name", "phone_valid", "ssn_invalid"]
+__all__ = ["NATIONAL_ID_MODULES", "OTHER_REGIONS", "TRUNK_ZERO_REGIONS", "any_card", "card_checksum",
+           "email_domain", "iban_checksum", "in_mail_header", "ip_invalid", "look_alike",
+           "national_id", "not_a_name", "phone_prefixes", "phone_valid", "spelled_email", "ssn_invalid", "SAFE_LOOK_ALIKES"]
 
 
 def card_checksum(text: str) -> bool:
@@ -39,10 +42,76 @@ def iban_checksum(text: str) -> bool:
     return bool(iban.is_valid(text))
 
 
+def any_card(text: str) -> bool:
+    """12 to 19 digits (any issuer, any grouping) with a valid Luhn checksum."""
+    return 12 <= sum(c.isdigit() for c in text) <= 19 and card_checksum(text)
+
+
+# "@" as text carries it: plain, percent-encoded once or twice, as a character reference.
+_AT = re.compile(r"@|%(?:25)?40|&#0*64;|&#[xX]0*40;")
+_SPELLED = re.compile(r"\s+(?:at|dot)\s+|\s*[\[(](?:at|dot)[\])]\s*", re.IGNORECASE)
+
+
 def email_domain(text: str) -> bool:
-    """The domain after ``@`` (or ``%40``) ends in a public suffix, with a name before it."""
-    separator = "@" if "@" in text else "%40"
-    return has_public_suffix(text.rpartition(separator)[2])
+    """The domain after ``@`` (or ``%40``, ``%2540``, ``&#64;``) ends in a public suffix, with a name before it."""
+    ats = list(_AT.finditer(text))
+    return bool(ats) and has_public_suffix(text[ats[-1].end():])
+
+
+def spelled_email(text: str) -> bool:
+    """``jane at example dot com``: the spelled-out domain ends in a public suffix."""
+    words = _SPELLED.split(text)
+    return len(words) >= 3 and has_public_suffix(".".join(words[1:]))
+
+
+# Header lines whose addresses name messages, not people (RFC 5322 identification fields).
+_MESSAGE_ID = re.compile(r"[ \t]*(?:message-id|in-reply-to|references|content-id)[ \t]*:", re.IGNORECASE)
+
+
+def in_mail_header(text: str, start: int, end: int) -> bool:
+    """The match sits on a ``Message-ID:`` (or ``In-Reply-To:``, ``References:``) line."""
+    line = text.rfind("\n", 0, start) + 1
+    return _MESSAGE_ID.match(text, line, start) is not None
+
+
+# Built-in allow-list: Intercom ids, UUIDs, ISO dates and timestamps, order and
+# ticket numbers are never phones, SSNs or postcodes.
+SAFE_LOOK_ALIKES = re.compile(
+    r"\b[0-9a-f]{24}\b"
+    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|(?i:\b(?:order|ticket|invoice|case|ref|reference|tracking|conversation|request)"
+    r"(?:[ \t]*(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*)[A-Z0-9][A-Z0-9-]{3,}"
+    r"|\#\d{4,}"
+    # Our own pseudonyms ("PERSON:<key id>:<12 hex>"), so a second pass leaves them alone.
+    r"|\b[A-Z][A-Z_]+:[\w.-]{1,32}:[0-9a-f]{12}\b"
+)
+_SAFE_REACH = 64  # no look-alike is longer: only this far around a finding is searched
+
+
+def look_alike(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` overlaps an id, UUID, timestamp or order number."""
+    for safe in SAFE_LOOK_ALIKES.finditer(text, max(0, start - _SAFE_REACH), end + _SAFE_REACH):
+        if safe.start() < end and start < safe.end():
+            return True
+    return False
+
+
+_GROUP = re.compile(r"\+?[^\s.\-/()]+")
+
+
+def phone_prefixes(text: str) -> Iterator[tuple[int, int]]:
+    """An international number's leading groups, longest first: where a glued phone ends.
+
+    "+1 201-555-0000 4000 0000 0000 0002" fails as a whole; "+1 201-555-0000"
+    does not.  Only a ``+``/``00`` number is cut: a national one's pieces are
+    too often valid somewhere ("5678 9012" is a Danish number).
+    """
+    if not text.startswith(("+", "00")):
+        return
+    ends = [m.end() for m in _GROUP.finditer(text)]
+    for end in reversed(ends[1:-1]):
+        yield 0, end
 
 
 def ip_invalid(text: str) -> bool:
@@ -122,4 +191,30 @@ def phone_valid(text: str) -> bool:
             continue
         if phonenumbers.is_valid_number(number):
             return True
+    return False
+
+
+NATIONAL_ID_MODULES = (
+    "nl.bsn", "de.idnr", "fr.nir", "es.dni", "es.nie", "it.codicefiscale", "be.nn", "se.personnummer",
+    "dk.cpr", "no.fodselsnummer", "fi.hetu", "pl.pesel", "pt.cc", "br.cpf", "in_.aadhaar", "ca.sin",
+    "au.tfn", "us.ssn", "ch.ssn", "ie.pps", "cn.ric", "za.idnr", "il.idnr", "mx.curp", "gb.nhs",
+    "at.vnr", "ee.ik", "lt.asmens", "ro.cnp", "bg.egn", "cz.rc", "hr.oib", "si.emso", "tr.tckimlik",
+    "kr.rrn",
+)
+"""python-stdnum's personal identifiers (not company or tax-of-business numbers), tried in turn."""
+
+
+def national_id(text: str) -> bool:
+    """A personal identifier some country issues, its checksum valid (python-stdnum).
+
+    Asked only about what follows an identity word ("BSN", "PESEL", "national
+    id" ...): any country's checksum passing there is reason enough to redact.
+    """
+    for name in NATIONAL_ID_MODULES:
+        module = importlib.import_module(f"stdnum.{name}")  # each loads on the first candidate
+        try:
+            if module.is_valid(text):
+                return True
+        except Exception:  # noqa: S112 -- a module that cannot read this shape says no
+            continue
     return False
