@@ -22,18 +22,21 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import (
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+from test_scanner_recognizers import CLEAN, FOUND
 
-from intercom_redact.scanner import Scanner
-from intercom_redact.scanner import _patterns
+from intercom_redact.scanner import Scanner, _patterns
 from intercom_redact.scanner._findings import Finding, disjoint
 from intercom_redact.scanner._html import extract
 from intercom_redact.scanner._registry import ENTITIES, SCORE_THRESHOLD
 
-from test_scanner_recognizers import CLEAN, FOUND
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from scanner_corpus import generate  # noqa: E402
+from scanner_corpus import generate
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +57,12 @@ def test_pass_finds_what_presidio_finds_with_the_registry(texts: list[str]) -> N
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
-    from intercom_redact.scanner._presidio import _pipeline, _text_context_enhancer, empty_artifacts, quiet
+    from intercom_redact.scanner._presidio import (
+        _pipeline,
+        _text_context_enhancer,
+        empty_artifacts,
+        quiet,
+    )
 
     engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "blank:en"}])
     engine.nlp = {"en": _pipeline(None)}
@@ -104,7 +112,7 @@ def test_a_set_that_gives_no_answer_runs_every_pattern(monkeypatch: pytest.Monke
     patterns = _patterns.PatternPass(ENTITIES)
 
     class GaveUp:  # RE2's DFA out of memory: Set.Match answers nothing, not even the sentinel
-        def Match(self, text: str) -> None:  # noqa: N802
+        def Match(self, text: str) -> None:
             return None
 
     assert patterns.candidates("user logged in") == ()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = ["TextView", "extract", "tag_spans"]
 
@@ -158,7 +158,8 @@ def extract(markup: str) -> TextView:
     return TextView("".join(parts), starts, ends, tuple(attrs))
 
 
-def _emit_value(markup: str, lo: int, hi: int, plain, emit) -> None:
+def _emit_value(markup: str, lo: int, hi: int, plain: Callable[[int, int], None],
+                emit: Callable[[str, int, int], None]) -> None:
     # Attribute values carry character references too (``&amp;`` in query strings).
     pos = lo
     for ref in _TOKEN.finditer(markup, lo, hi):

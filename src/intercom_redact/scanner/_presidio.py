@@ -41,8 +41,17 @@ from typing import Any
 from ._patterns import near_context
 from ._registry import ENTITIES, EntitySpec
 
-__all__ = ["ModelNotInstalledError", "NER_ENTITIES", "PresidioParts", "build_presidio", "check_model",
-           "empty_artifacts", "ner_text", "pattern_recognizers", "quiet"]
+__all__ = [
+    "NER_ENTITIES",
+    "ModelNotInstalledError",
+    "PresidioParts",
+    "build_presidio",
+    "check_model",
+    "empty_artifacts",
+    "ner_text",
+    "pattern_recognizers",
+    "quiet",
+]
 
 NER_ENTITIES = ("PERSON", "LOCATION")
 _NER_MAPPING = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
