@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -63,6 +64,7 @@ _PLAIN = re.compile(r"[^\\\[(*+?{}]+")  # characters that mean the same to RE2 (
 _CLASS_PLAIN = re.compile(r"[^\\]+")  # inside one: anything up to an escape
 _NOTHING = "(?:)"  # an assertion dropped: matches the empty string, takes a quantifier
 _UNSUPPORTED_GROUPS = ("(?>", "(?(", "(?|", "(?#", "(?x", "(?a", "(?u", "(?L", "(?V", "(?f", "(?r")
+_WARM_UP_DELAY = 0.25  # seconds after the first scan
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 5, 2  # words, as Presidio's context enhancer
 _CONTEXT_BOOST, _CONTEXT_FLOOR = 0.35, 0.4
 _WORD = re.compile(r"\w+")
@@ -263,7 +265,9 @@ class _Rule:
         return compiled
 
     def first(self, text: str) -> int:
-        """Where the trigger first matches in ``text``; -1 if nowhere."""
+        """Where the trigger first matches in ``text``; -1 if nowhere, 0 without a trigger."""
+        if self.translated is None:
+            return 0
         trigger = self._trigger
         if trigger is None:
             trigger = self._trigger = self._re2.compile(self.translated, _options(self._re2))
@@ -306,6 +310,29 @@ class PatternPass:
             self._set.Compile()
         self._set_rules = tuple(set_rules)
         self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
+        self._warming = False
+        self._warm_lock = threading.Lock()
+
+    def warm_in_background(self) -> None:
+        """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
+        with self._warm_lock:
+            if self._warming:
+                return
+            self._warming = True
+        # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
+        timer = threading.Timer(_WARM_UP_DELAY, self.warm)
+        timer.name = "intercom-redact-warm-up"
+        timer.daemon = True
+        timer.start()
+
+    def warm(self) -> None:
+        """Compile every pattern and trigger now, and read the public suffix list (idempotent)."""
+        from ._suffixes import has_public_suffix
+
+        for rule in self._rules:
+            rule.first("")  # compiles the trigger
+            rule.pattern.search("")  # compiles the pattern
+        has_public_suffix("example.com")
 
     @property
     def triggered_by_set(self) -> int:
@@ -328,11 +355,9 @@ class PatternPass:
         found: list[Finding] = []
         for index in candidates:
             rule = self._rules[index]
-            start = 0
-            if rule.translated is not None:
-                start = rule.first(text)
-                if start < 0:
-                    continue
+            start = rule.first(text)
+            if start < 0:
+                continue
             for match in rule.pattern.finditer(text, start):
                 found.extend(self._check(text, rule, match))
         return found

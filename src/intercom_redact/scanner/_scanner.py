@@ -233,6 +233,10 @@ class Scanner:
                     results[index] = job_or_result
             if jobs:
                 self._analyze_jobs(jobs, results)
+        if self._pass is not None:
+            # The events after the first should not pay, inside their time budget, for
+            # compiling the patterns this one did not need.
+            self._pass.warm_in_background()
         return results  # type: ignore[return-value]
 
     def find_known(self, text: str, known_values: Iterable[tuple[str, str]], *,
