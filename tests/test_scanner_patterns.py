@@ -127,6 +127,8 @@ def test_a_set_that_gives_no_answer_runs_every_pattern(monkeypatch: pytest.Monke
     (r"\p{Lu}\p{Ll}+", 0, r"[A-Z\x{80}-\x{10FFFF}][a-z\x{80}-\x{10FFFF}]+"),
     (r"(?<name>a)\Z", 0, r"(?P<name>a)\z"),
     (r"a{,3}", 0, "a{0,3}"),
+    (r"a$", 0, r"a(?:\n?\z)"),                                 # "$" before a final newline too
+    (r"a$", 8, "(?m)a$"),
 ])
 def test_triggers(pattern: str, flags: int, trigger: str) -> None:
     assert _patterns.to_re2(pattern, flags) == trigger

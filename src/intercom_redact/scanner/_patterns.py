@@ -11,10 +11,11 @@ threshold.  Presidio's analyzer is never called.
 The set holds a *trigger* per pattern: the pattern in RE2's dialect,
 loosened until it matches wherever the pattern could (:func:`to_re2`):
 negative look-arounds and word boundaries are dropped, positive
-look-arounds become plain groups, and ``\\d``, ``\\w``, ``\\s`` are widened
-to Unicode (RE2's are ASCII).  A pattern RE2 cannot express (a user's
-backreference, an atomic group) has no trigger and runs on every text, as
-it would under Presidio.  A sentinel that matches everything guards the
+look-arounds become plain groups, and ``\\d``, ``\\w``, ``\\s``, ``\\p{Lu}``
+(ASCII in RE2, Unicode in Python) are widened to their ASCII members plus
+every non-ASCII character, which keeps the set small.  A pattern RE2
+cannot express (a user's backreference, an atomic group) has no trigger
+and runs on every text, as it would under Presidio.  A sentinel that matches everything guards the
 set: should RE2's DFA ever give up (memory), every pattern runs.
 
 Without google-re2 (or with ``INTERCOM_REDACT_NO_RE2=1``) there is no set
@@ -60,7 +61,7 @@ _ASCII_OF = {  # the ASCII members of the shorthands and Unicode categories we k
     "Mc": "", "Me": "", "N": "0-9", "Nd": "0-9", "Nl": "", "No": "", "Pc": "_", "Z": " ", "Zs": " ",
     "Zl": "", "Zp": "",
 }
-_PLAIN = re.compile(r"[^\\\[(*+?{}]+")  # characters that mean the same to RE2 (outside a class)
+_PLAIN = re.compile(r"[^\\\[(*+?{}$]+")  # characters that mean the same to RE2 (outside a class)
 _CLASS_PLAIN = re.compile(r"[^\\]+")  # inside one: anything up to an escape
 _NOTHING = "(?:)"  # an assertion dropped: matches the empty string, takes a quantifier
 _UNSUPPORTED_GROUPS = ("(?>", "(?(", "(?|", "(?#", "(?x", "(?a", "(?u", "(?L", "(?V", "(?f", "(?r")
@@ -171,7 +172,7 @@ def _group_end(pattern: str, at: int) -> int:
     raise _Untranslatable("unbalanced group")
 
 
-def _translate(pattern: str) -> str:
+def _translate(pattern: str, multiline: bool) -> str:
     out = []
     i = 0
     while i < len(pattern):
@@ -215,6 +216,9 @@ def _translate(pattern: str) -> str:
             i += 3
         elif char in "*+?}" and pattern[i + 1:i + 2] == "+":
             raise _Untranslatable("possessive quantifier")
+        elif char == "$" and not multiline:  # Python's "$" also matches before a final newline
+            out.append(r"(?:\n?\z)")
+            i += 1
         elif char == "{" and pattern[i + 1:i + 2] == ",":
             out.append("{0")
             i += 1
@@ -235,7 +239,7 @@ def to_re2(pattern: str, flags: int) -> str | None:
     if flags & ~(regex.IGNORECASE | regex.MULTILINE | regex.DOTALL | regex.UNICODE):
         return None
     try:
-        translated = _translate(pattern)
+        translated = _translate(pattern, bool(flags & regex.MULTILINE))
     except (_Untranslatable, IndexError, ValueError):
         return None
     return f"(?{inline}){translated}" if inline else translated
