@@ -67,7 +67,8 @@ def any_card(text: str) -> bool:
 
 # "@" as text carries it: plain, percent-encoded once or twice, as a character reference.
 _AT = re.compile(r"@|%(?:25)?40|&#0*64;|&#[xX]0*40;")
-_SPELLED = re.compile(r"\s+(?:at|dot)\s+|\s*[\[(](?:at|dot)[\])]\s*", re.IGNORECASE)
+# Each starts where a run of spaces starts, so a long run is not tried at every space.
+_SPELLED = re.compile(r"(?<!\s)(?:\s+(?:at|dot)\s+|\s*[\[(](?:at|dot)[\])]\s*)", re.IGNORECASE)
 
 
 def email_domain(text: str) -> bool:
@@ -83,13 +84,18 @@ def spelled_email(text: str) -> bool:
 
 
 # Header lines whose addresses name messages, not people (RFC 5322 identification fields).
-_MESSAGE_ID = re.compile(r"[ \t]*(?:message-id|in-reply-to|references|content-id)[ \t]*:", re.IGNORECASE)
+_MESSAGE_ID = re.compile(r"(?:message-id|in-reply-to|references|content-id)[ \t]*:", re.IGNORECASE)
+_HEADER_REACH = 256  # a header's name is this close to the address it carries
 
 
 def in_mail_header(text: str, start: int, end: int) -> bool:
     """The match sits on a ``Message-ID:`` (or ``In-Reply-To:``, ``References:``) line."""
-    line = text.rfind("\n", 0, start) + 1
-    return _MESSAGE_ID.match(text, line, start) is not None
+    reach = max(0, start - _HEADER_REACH)
+    newline = text.rfind("\n", reach, start)
+    if newline < 0 and reach > 0:
+        return False  # the line starts too far back for a header naming this address
+    lead = text[newline + 1:start].lstrip(" \t")
+    return _MESSAGE_ID.match(lead) is not None
 
 
 # Built-in allow-list: Intercom ids, UUIDs, ISO dates and timestamps, order and
