@@ -350,6 +350,8 @@ class PatternPass:
         hits = self._set.Match(text)
         if not hits:
             return self._all  # the sentinel always matches: no answer means RE2 gave up
+        if len(hits) == 1:
+            return self._always  # the sentinel alone: the common case
         rules = self._set_rules
         found = tuple(rules[hit - 1] for hit in hits if hit)
         return tuple(sorted(found + self._always)) if self._always else tuple(sorted(found))

@@ -252,18 +252,20 @@ class Scanner:
             return self._fail(text, "size")
         view = extract(text) if html else None
         plain = view.text if view is not None else text
-        job = _Job(index, text, view, None, known)
+        candidates, ner = _NO_CANDIDATES, False
         if not known_only and plain not in self._shut:
-            job.candidates = self._get_pass().candidates(plain)
-            job.ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
-            if not (job.candidates or job.ner or self._others) and len(plain) <= _MEMO_MAX_CHARS:
+            candidates = self._get_pass().candidates(plain)
+            ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
+            if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS:
                 self._remember_shut(plain)
-        if not (job.candidates or job.ner or self._others):  # the common case: nothing can match
+        if not (candidates or ner or self._others):  # the common case: nothing can match
             if known is None:
                 return []
             if view is None:  # the hot path of log messages: no job to build
                 return disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
-            return self._finish(job, [])
+            return self._finish(_Job(index, text, view, None, known), [])
+        job = _Job(index, text, view, None, known)
+        job.candidates, job.ner = candidates, ner
         # The cache holds what the recognizers found, so known values (different in
         # every event) stay out of its key and a repeated body still hits.
         if self._cache_size:
