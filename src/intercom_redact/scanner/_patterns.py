@@ -3,9 +3,8 @@
 A text costs one ``re2.Set`` match (a DFA over the text, linear by
 construction: 1-3 µs for a clean 200-word body) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
-module, with their look-arounds -- starting at the first place RE2 saw them
-(a look-behind still sees the text before it), and their matches go through
-the recognizer's checks: validator, invalidator, context words, score
+module, with their look-arounds -- and their matches go through the
+recognizer's checks: validator, invalidator, context words, vetoes, score
 threshold.  Presidio's analyzer is never called.
 
 The set holds a *trigger* per pattern: the pattern in RE2's dialect,
@@ -63,6 +62,7 @@ _ASCII_OF = {  # the ASCII members of the shorthands and Unicode categories we k
 }
 _PLAIN = re.compile(r"[^\\\[(*+?{}$]+")  # characters that mean the same to RE2 (outside a class)
 _CLASS_PLAIN = re.compile(r"[^\\]+")  # inside one: anything up to an escape
+_BOUNDS = re.compile(r"\{(\d*),\d+\}")  # {n,m} and {,m}
 _NOTHING = "(?:)"  # an assertion dropped: matches the empty string, takes a quantifier
 _UNSUPPORTED_GROUPS = ("(?>", "(?(", "(?|", "(?#", "(?x", "(?a", "(?u", "(?L", "(?V", "(?f", "(?r")
 _WARM_UP_DELAY = 0.25  # seconds after the first scan
@@ -219,9 +219,11 @@ def _translate(pattern: str, multiline: bool) -> str:
         elif char == "$" and not multiline:  # Python's "$" also matches before a final newline
             out.append(r"(?:\n?\z)")
             i += 1
-        elif char == "{" and pattern[i + 1:i + 2] == ",":
-            out.append("{0")
-            i += 1
+        elif char == "{" and (bounds := _BOUNDS.match(pattern, i)) is not None:
+            # An upper bound makes the DFA count (a state per repetition and position,
+            # multiplied across the set): a trigger keeps only the lower one, a superset.
+            out.append("{" + (bounds.group(1) or "0") + ",}")
+            i = bounds.end()
         else:
             out.append(char)
             i += 1
@@ -246,19 +248,17 @@ def to_re2(pattern: str, flags: int) -> str | None:
 
 
 class _Rule:
-    """One pattern of one recognizer: its trigger, and both compiled only when first needed."""
+    """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "_re2", "_trigger", "entity", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "entity", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, name: str, source: str, score: float) -> None:
         self.entity = entity
         self.name = name
         self.source = source
         self.score = score
-        self._re2 = re2  # the engine this rule was made for, whatever the module global says later
         self.translated = to_re2(source, entity.flags) if re2 is not None else None
         self._compiled: Any = None
-        self._trigger: Any = None
 
     @property
     def pattern(self) -> Any:
@@ -268,19 +268,9 @@ class _Rule:
             compiled = self._compiled = regex.compile(self.source, self.entity.flags)
         return compiled
 
-    def first(self, text: str) -> int:
-        """Where the trigger first matches in ``text``; -1 if nowhere, 0 without a trigger."""
-        if self.translated is None:
-            return 0
-        trigger = self._trigger
-        if trigger is None:
-            trigger = self._trigger = self._re2.compile(self.translated, _options(self._re2))
-        match = trigger.search(text)
-        return -1 if match is None else int(match.start())
 
-
-def _options(engine: Any) -> Any:
-    options = engine.Options()
+def _options() -> Any:
+    options = re2.Options()
     options.max_mem = 64 << 20  # the DFA's cache: generous, so a long text never exhausts it
     options.log_errors = False
     return options
@@ -300,7 +290,7 @@ class PatternPass:
         self._set: Any = None
         set_rules = []
         if re2 is not None:
-            self._set = re2.Set.SearchSet(_options(re2))
+            self._set = re2.Set.SearchSet(_options())
             self._set.Add(_NOTHING)  # the sentinel: absent from an answer, the set failed
             for i, rule in enumerate(self._rules):
                 try:
@@ -330,12 +320,11 @@ class PatternPass:
         timer.start()
 
     def warm(self) -> None:
-        """Compile every pattern and trigger now, and read the public suffix list (idempotent)."""
+        """Compile every pattern now, and read the public suffix list (idempotent)."""
         from ._suffixes import has_public_suffix
 
         for rule in self._rules:
-            rule.first("")  # compiles the trigger
-            rule.pattern.search("")  # compiles the pattern
+            rule.pattern.search("")  # compiles it
         has_public_suffix("example.com")
 
     @property
@@ -361,10 +350,7 @@ class PatternPass:
         found: list[Finding] = []
         for index in candidates:
             rule = self._rules[index]
-            start = rule.first(text)
-            if start < 0:
-                continue
-            for match in rule.pattern.finditer(text, start):
+            for match in rule.pattern.finditer(text):
                 found.extend(self._check(text, rule, match))
         return found
 
