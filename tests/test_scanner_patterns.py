@@ -89,7 +89,8 @@ def _presidio_recognizers() -> list[EntityRecognizer]:
     # same pattern); compare against that one, checked by python-stdnum as the pass is.
     own = [r for r in pattern_recognizers() if r.name != "IbanRecognizer"]
     row = next(entity for entity in ENTITIES if entity.name == "IbanRecognizer")
-    iban = IbanRecognizer(regex_flags=row.flags)
+    iban = IbanRecognizer(patterns=[Pattern(p.name, p.regex, p.score) for p in row.patterns],
+                          regex_flags=row.flags)
     iban.validate_result = row.validate  # type: ignore[method-assign]
     return [*own, iban]
 

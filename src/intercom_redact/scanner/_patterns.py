@@ -336,7 +336,10 @@ class PatternPass:
         """The patterns that may match ``text`` (empty: none can)."""
         if self._set is None:
             return self._all
-        hits = self._set.Match(text)
+        try:
+            hits = self._set.Match(text)
+        except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8, and they have none
+            hits = self._set.Match(text.encode("utf-8", "replace"))
         if not hits:
             return self._all  # the sentinel always matches: no answer means RE2 gave up
         if len(hits) == 1:

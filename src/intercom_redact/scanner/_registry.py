@@ -166,15 +166,25 @@ _ANY_CARD = EntitySpec(
 
 _IBAN = EntitySpec(
     "IBAN_CODE", "IbanRecognizer",
-    (PatternSpec(
-        "IBAN Generic",  # Presidio's, its optional tail groups tried off first
-        r"(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})"
-        r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])",
-        0.5,
-    ),),
-    flags=PRESIDIO_FLAGS,  # lower case too: "nl91 abna 0417 1643 00"
+    (
+        PatternSpec(
+            "IBAN Generic",  # Presidio's, its optional tail groups tried off first
+            r"(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})"
+            r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])",
+            0.5,
+        ),
+        PatternSpec(
+            # The same in lower case, apart: one pattern for both cases would let the
+            # words before an IBAN ("bf00 customer GB09…") start a candidate that swallows it.
+            "IBAN, lower case",
+            r"(?<![a-z0-9])([a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]{4}){2,6})"
+            r"((?:[ -]?[a-z0-9]{4})?)((?:[ -]?[a-z0-9]{1,3})?)(?![a-z0-9])",
+            0.5,
+        ),
+    ),
+    flags=_CASED,
     context=("iban", "bank", "transaction"),
-    validate=iban_checksum,
+    validate=iban_checksum,  # python-stdnum: check digits and the country's layout, any case
     trims=(3, 2, 1),
 )
 
