@@ -104,6 +104,16 @@ def test_without_re2_the_same_findings(texts: list[str], monkeypatch: pytest.Mon
         assert _pass_spans(every_pattern, text) == _pass_spans(with_set, text), text
 
 
+def test_the_environment_can_switch_re2_off() -> None:
+    code = ("from intercom_redact.scanner import Scanner, _patterns; "
+            "print(_patterns.ENGINE, Scanner().scan('mail jane@example.com')[0].entity_type)")
+    env = {**os.environ, "INTERCOM_REDACT_NO_RE2": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert proc.stdout.split() == ["regex", "EMAIL_ADDRESS"]
+
+
 def test_every_builtin_pattern_has_a_trigger() -> None:
     patterns = _patterns.builtin_pass()
     assert patterns.triggered_by_set == sum(len(entity.patterns) for entity in ENTITIES)

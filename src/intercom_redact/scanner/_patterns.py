@@ -309,6 +309,8 @@ class PatternPass:
 
     def warm_in_background(self) -> None:
         """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
+        if self._warming:  # every scan asks: answer without the lock
+            return
         with self._warm_lock:
             if self._warming:
                 return
