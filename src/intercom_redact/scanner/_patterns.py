@@ -316,18 +316,24 @@ class PatternPass:
                 return
             self._warming = True
         # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
-        timer = threading.Timer(_WARM_UP_DELAY, self.warm)
+        timer = threading.Timer(_WARM_UP_DELAY, self._warm_quietly)
         timer.name = "intercom-redact-warm-up"
         timer.daemon = True
         timer.start()
 
+    def _warm_quietly(self) -> None:
+        try:
+            self.warm()
+        except Exception:  # noqa: BLE001 -- then the first text that needs it pays, as without a warm-up
+            return
+
     def warm(self) -> None:
-        """Compile every pattern now, and read the public suffix list (idempotent)."""
-        from ._suffixes import has_public_suffix
+        """Compile every pattern now, and load what the validators need (idempotent)."""
+        from ._validators import warm
 
         for rule in self._rules:
             rule.pattern.search("")  # compiles it
-        has_public_suffix("example.com")
+        warm()
 
     @property
     def triggered_by_set(self) -> int:

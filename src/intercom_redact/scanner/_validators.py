@@ -37,6 +37,7 @@ __all__ = [
     "phone_valid",
     "spelled_email",
     "ssn_invalid",
+    "warm",
 ]
 
 
@@ -242,3 +243,11 @@ def national_id(text: str) -> bool:
         except Exception:
             continue
     return False
+
+
+def warm() -> None:
+    """Load now what the validators load on their first candidate: suffix list, IBAN registry, id modules."""
+    has_public_suffix("example.com")
+    iban_checksum("GB82 WEST 1234 5698 7654 32")  # the example of ISO 13616
+    national_id("")  # imports every module
+    phone_valid("+44 20 7946 0000")
