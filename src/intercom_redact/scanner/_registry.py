@@ -454,7 +454,7 @@ _CJK_PERSON = EntitySpec(
     (
         PatternSpec(  # "this is 山田太郎", "my name is 王伟", "Hi 김민수,"
             "after a latin cue",
-            rf"(?<=\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]*){_CJK_NAME}",
+            rf"(?<=\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]{0,4}){_CJK_NAME}",
             0.7,
         ),
         PatternSpec("chinese introduction", r"(?<=我叫|我是|我姓|我的名字是|名字叫|本人|亲爱的|尊敬的)\p{Han}{2,4}", 0.6),
@@ -489,7 +489,7 @@ _MAILBOX_NAME = EntitySpec(
         ),
         PatternSpec(  # From: Jane Doe <jane@example.com>, Cc: a <a@x>, Łukasz Nowak <l@y>
             "display name",
-            r"(?<=(?:^|[:,;])[ \t]*)\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,4}"
+            r"(?<=(?:^|[:,;])[ \t]{0,4})\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,4}"
             r"(?=[ \t]*<[^<>\s@\"]{1,64}@)",
             0.7,
         ),
@@ -525,7 +525,8 @@ _STREET_LAYOUTS = EntitySpec(
         ),
         PatternSpec(  # Berliner Straße 12, Am Markt 3a, Lange Laan 7
             "street type word after the name",
-            rf"\b{_CAP_WORD}(?:[ \t\-]+{_CAP_WORD})?[ \t\-]+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse"
+            # One separator between words, none inside one: a word splits only one way (linear).
+            r"(?<![\p{L}'’])\p{Lu}[\p{L}'’]*(?:[ \t\-]\p{Lu}[\p{L}'’]*){0,2}[ \t\-](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse"
             r"|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Markt|Gracht|Kade|Plein|Laan|Straat)[ \t]+\d{1,4}[a-zA-Z]?"
             r"(?:[-/]\d{1,4}[a-zA-Z]?)?\b",
             0.6,
@@ -553,7 +554,7 @@ _US_CITY = EntitySpec(  # the city of a "Springfield, IL 62704" line (its ZIP is
     "LOCATION", "UsCityLineRecognizer",
     (PatternSpec(
         "city before state and ZIP",
-        r"\b\p{Lu}[\p{L}.'’\-]*(?:[ \t]+\p{Lu}[\p{L}.'’\-]*){0,2}"
+        r"(?<![\p{L}.'’\-])\p{Lu}[\p{L}.'’\-]*(?:[ \t]+\p{Lu}[\p{L}.'’\-]*){0,2}"
         rf"(?=,[ \t]*(?:{alternation(US_STATES)})[ \t]+\d{{5}}(?:-\d{{4}})?\b)",
         0.6,
     ),),
@@ -581,7 +582,7 @@ _POSTCODE_LAYOUTS = EntitySpec(
                     r"(?<=\b(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]{1,3})\d{4}\b", 0.6),
         PatternSpec(
             "after a postcode word",
-            rf"(?<=\b{_POSTCODE_WORDS}[ \t]*(?i:is[ \t]+)?[:=\#-]?[ \t]*)[A-Z0-9](?:[A-Z0-9]|[ \-](?=[A-Z0-9])){{2,9}}"
+            rf"(?<=\b{_POSTCODE_WORDS}[ \t]{0,3}(?i:is[ \t]+)?[:=\#-]?[ \t]{0,3})[A-Z0-9](?:[A-Z0-9]|[ \-](?=[A-Z0-9])){{2,9}}"
             r"(?![\w-])",
             0.7,
         ),
