@@ -425,7 +425,7 @@ _ANY_CASE_NAME = EntitySpec(
                     rf"(?<=\b{_ANY_GREETINGS}[ \t]+){_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6),
         PatternSpec(
             "sign-off, any case",
-            rf"(?<=\b{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—][ \t]*)?){_ANY_NAME}"
+            rf"(?<=\b{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?){_ANY_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
             0.6,
         ),
@@ -454,7 +454,7 @@ _CJK_PERSON = EntitySpec(
     (
         PatternSpec(  # "this is 山田太郎", "my name is 王伟", "Hi 김민수,"
             "after a latin cue",
-            rf"(?<=\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]{0,4}){_CJK_NAME}",
+            rf"(?<=\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]{{0,4}}){_CJK_NAME}",
             0.7,
         ),
         PatternSpec("chinese introduction", r"(?<=我叫|我是|我姓|我的名字是|名字叫|本人|亲爱的|尊敬的)\p{Han}{2,4}", 0.6),
@@ -582,7 +582,7 @@ _POSTCODE_LAYOUTS = EntitySpec(
                     r"(?<=\b(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]{1,3})\d{4}\b", 0.6),
         PatternSpec(
             "after a postcode word",
-            rf"(?<=\b{_POSTCODE_WORDS}[ \t]{0,3}(?i:is[ \t]+)?[:=\#-]?[ \t]{0,3})[A-Z0-9](?:[A-Z0-9]|[ \-](?=[A-Z0-9])){{2,9}}"
+            rf"(?<=\b{_POSTCODE_WORDS}[ \t]{{0,3}}(?i:is[ \t]+)?[:=\#-]?[ \t]{{0,3}})[A-Z0-9](?:[A-Z0-9]|[ \-](?=[A-Z0-9])){{2,9}}"
             r"(?![\w-])",
             0.7,
         ),
