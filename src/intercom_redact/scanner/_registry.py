@@ -422,20 +422,20 @@ _ANY_CASE_NAME = EntitySpec(
     "PERSON", "AnyCaseNameRecognizer",
     (
         PatternSpec("greeting, any case",
-                    rf"(?<=\b{_ANY_GREETINGS}[ \t]+){_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6),
+                    rf"\b{_ANY_GREETINGS}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6),
         PatternSpec(
             "sign-off, any case",
-            rf"(?<=\b{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?){_ANY_NAME}"
+            rf"\b{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
             0.6,
         ),
         PatternSpec("sign-off at the end, any case",
-                    rf"(?<=\b{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*){_ANY_NAME}(?=[ \t]*$)", 0.5),
+                    rf"\b{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5),
         PatternSpec("introduction, any case",
-                    rf"(?<=\b{_ANY_INTRODUCTIONS}[ \t]+){_ANY_NAME}{_NAME_END}", 0.7),
+                    rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_ANY_NAME}{_NAME_END}", 0.7),
         PatternSpec(  # "this is jane from acme", "it's łukasz here"
             "this is … from",
-            rf"(?<=\b(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+){_ANY_NAME}"
+            rf"\b(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+\K{_ANY_NAME}"
             r"(?=[ \t]+(?i:from|here|speaking|writing|de|von|van)\b)",
             0.6,
         ),
@@ -446,7 +446,11 @@ _ANY_CASE_NAME = EntitySpec(
 # Han, Katakana and Hangul names: no spaces and no case, so the cue bounds them (2-4 Han
 # characters is a Chinese name's length; Japanese and Korean names are written in the
 # same scripts).  Hiragana is grammar (particles), never part of the name.
-_CJK_NAME = r"[\p{Han}\p{Katakana}ー・\p{Hangul}]{2,8}"
+# Their Unicode blocks spelled out, so the RE2 trigger needs a CJK character (``\p{Han}`` widens to any).
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KATAKANA = r"\u30a0-\u30ff"  # with ・ and ー
+_HANGUL = r"\uac00-\ud7a3"
+_CJK_NAME = rf"[{_HAN}{_KATAKANA}{_HANGUL}]{{2,8}}"
 _CJK_HONORIFIC = "|".join(CJK_HONORIFICS)
 
 _CJK_PERSON = EntitySpec(
@@ -454,25 +458,25 @@ _CJK_PERSON = EntitySpec(
     (
         PatternSpec(  # "this is 山田太郎", "my name is 王伟", "Hi 김민수,"
             "after a latin cue",
-            rf"(?<=\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]{{0,4}}){_CJK_NAME}",
+            rf"\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]{{0,4}}\K{_CJK_NAME}",
             0.7,
         ),
-        PatternSpec("chinese introduction", r"(?<=我叫|我是|我姓|我的名字是|名字叫|本人|亲爱的|尊敬的)\p{Han}{2,4}", 0.6),
+        PatternSpec("chinese introduction", rf"(?:我叫|我是|我姓|我的名字是|名字叫|本人|亲爱的|尊敬的)\K[{_HAN}]{{2,4}}", 0.6),
         PatternSpec(  # 私は山田太郎です, 山田と申します
             "japanese introduction",
-            r"(?:(?<=私は|わたしは|僕は|私の名前は)[\p{Han}\p{Katakana}ー・]{2,8}(?=です|と申します|といいます|と言います)"
-            r"|[\p{Han}\p{Katakana}ー・]{2,8}(?=と申します|といいます|と言います))",
+            rf"(?:(?:私は|わたしは|僕は|私の名前は)\K[{_HAN}{_KATAKANA}]{{2,8}}(?=です|と申します|といいます|と言います)"
+            rf"|[{_HAN}{_KATAKANA}]{{2,8}}(?=と申します|といいます|と言います))",
             0.7,
         ),
         PatternSpec(  # 저는 김민수입니다, 제 이름은 김민수
             "korean introduction",
-            r"(?<=저는|제[ \t]이름은|이름은|나는)[ \t]?\p{Hangul}{2,4}(?=입니다|이에요|예요|이라고|라고|[ \t,.]|$)",
+            rf"(?:저는|제[ \t]이름은|이름은|나는)[ \t]?\K[{_HANGUL}]{{2,4}}(?=입니다|이에요|예요|이라고|라고|[ \t,.]|$)",
             0.6,
         ),
         PatternSpec(  # 山田様, 王先生, 김민수님 (not お客様, 皆様, 고객님: customers, everyone)
             "before an honorific",
-            rf"(?<![\p{{Han}}\p{{Katakana}}\p{{Hangul}}])(?!お?客|皆|各位|고객|회원|여러분|관리자)"
-            rf"[\p{{Han}}\p{{Katakana}}ー・\p{{Hangul}}]{{1,6}}(?={_CJK_HONORIFIC})",
+            rf"(?<![{_HAN}{_KATAKANA}{_HANGUL}])(?!お?客|皆|各位|고객|회원|여러분|관리자)"
+            rf"[{_HAN}{_KATAKANA}{_HANGUL}]{{1,6}}(?={_CJK_HONORIFIC})",
             0.6,
         ),
     ),
@@ -484,7 +488,7 @@ _MAILBOX_NAME = EntitySpec(
     (
         PatternSpec(  # From: "Jane Doe" <jane@example.com>, To: "doe, jane" <…>
             "quoted display name",
-            r"(?<=\")[^\"\r\n<>@]{1,80}(?=\"[ \t]*<[^<>\s@\"]{1,64}@)",
+            r"\"\K[^\"\r\n<>@]{1,80}(?=\"[ \t]*<[^<>\s@\"]{1,64}@)",
             0.8,
         ),
         PatternSpec(  # From: Jane Doe <jane@example.com>, Cc: a <a@x>, Łukasz Nowak <l@y>
@@ -579,10 +583,10 @@ _POSTCODE_LAYOUTS = EntitySpec(
         PatternSpec("SE/CZ/GR postcode before city", rf"\b\d{{3}}[ \t]\d{{2}}{_BEFORE_CITY}", 0.5),  # 114 55 Stockholm
         PatternSpec("JP postcode", r"〒[ \t]?\d{3}-?\d{4}", 0.9),
         PatternSpec("AU postcode after state",
-                    r"(?<=\b(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]{1,3})\d{4}\b", 0.6),
+                    r"\b(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]{1,3}\K\d{4}\b", 0.6),
         PatternSpec(
             "after a postcode word",
-            rf"(?<=\b{_POSTCODE_WORDS}[ \t]{{0,3}}(?i:is[ \t]+)?[:=\#-]?[ \t]{{0,3}})[A-Z0-9](?:[A-Z0-9]|[ \-](?=[A-Z0-9])){{2,9}}"
+            rf"\b{_POSTCODE_WORDS}[ \t]{{0,3}}(?i:is[ \t]+)?[:=\#-]?[ \t]{{0,3}}\K[A-Z0-9](?:[A-Z0-9]|[ \-](?=[A-Z0-9])){{2,9}}"
             r"(?![\w-])",
             0.7,
         ),
