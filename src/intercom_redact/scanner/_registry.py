@@ -29,6 +29,7 @@ from ._text_cues import (
     STREET_TYPES_ANY_CASE,
     US_STATES,
     alternation,
+    has_function_word,
     postcode_value,
 )
 from ._validators import (
@@ -392,11 +393,14 @@ _NATIONAL_ID = EntitySpec(
 # -- names and addresses in free text, in any case and script (:mod:`._text_cues`) ------------
 # The rows above want capitals; these find what they cannot: "hi jane,", "thanks,\nłukasz
 # nowak", "this is 山田太郎", "From: "Jane Doe" <jane@…>", "221b baker street", "calle Mayor
-# 12", "PO Box 123", "K1A 0B1".  A word of a name is any run of letters (any script); the
-# function words of FUNCTION_WORDS end a name before them, so "hi there," is no one.
+# 12", "PO Box 123", "K1A 0B1".  A word of a name is any run of letters (any script).  A
+# match holding one of FUNCTION_WORDS is dropped ("hi there,", "thanks,\nsee you"); only an
+# introduction, which has no end of its own, stops before one ("my name is josé garcía and
+# I ...").  The check is in Python where it can be: an alternation of hundreds of words costs
+# the regex module ~25 ms to compile per use.
 _STOP = rf"(?!(?i:{alternation(FUNCTION_WORDS)})(?![\p{{L}}\p{{M}}'’\-]))"
-_ANY_WORD = rf"{_STOP}\p{{L}}[\p{{L}}\p{{M}}'’\-]*"
-_ANY_NAME = rf"{_ANY_WORD}(?:[ \t]+{_ANY_WORD}){{0,2}}"
+_FREE_WORD = r"\p{L}[\p{L}\p{M}'’\-]*"
+_ANY_NAME = rf"{_FREE_WORD}(?:[ \t]+{_FREE_WORD}){{0,2}}"
 _ANY_GREETINGS = (
     r"(?i:hi|hello|hey|dear|hallo|hoi|moin|servus|bonjour|salut|hola|buenos[ \t]+días|ciao|salve"
     r"|olá|oi|hej|hei|cześć|witam|dzień[ \t]+dobry|liebe[rs]?|sehr[ \t]+geehrte[rs]?|cher|chère"
@@ -432,7 +436,7 @@ _ANY_CASE_NAME = EntitySpec(
         PatternSpec("sign-off at the end, any case",
                     rf"\b{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5),
         PatternSpec("introduction, any case",
-                    rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_ANY_NAME}{_NAME_END}", 0.7),
+                    rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7),
         PatternSpec(  # "this is jane from acme", "it's łukasz here"
             "this is … from",
             rf"\b(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+\K{_ANY_NAME}"
@@ -441,6 +445,7 @@ _ANY_CASE_NAME = EntitySpec(
         ),
     ),
     flags=_CASED,
+    invalidate=has_function_word,
 )
 
 # Han, Katakana and Hangul names: no spaces and no case, so the cue bounds them (2-4 Han
@@ -494,14 +499,14 @@ _MAILBOX_NAME = EntitySpec(
         PatternSpec(  # From: Jane Doe <jane@example.com>, Cc: a <a@x>, Łukasz Nowak <l@y>
             "display name",
             r"(?<=(?:^|[:,;])[ \t]{0,4})\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,4}"
-            r"(?=[ \t]*<[^<>\s@\"]{1,64}@)",
+            r"(?=[ \t]*<[^<>\s@\"]+@)",
             0.7,
         ),
     ),
     flags=_CASED | re.IGNORECASE,
 )
 
-_ADDRESS_WORD = rf"{_STOP}(?:\p{{L}}[\p{{L}}\p{{M}}'’.\-]*|\d{{1,3}}(?i:st|nd|rd|th))"
+_ADDRESS_WORD = r"(?:\p{L}[\p{L}\p{M}'’.\-]*|\d{1,3}(?i:st|nd|rd|th))"
 _ADDRESS_PARTICLE = r"(?i:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|di|della|dei|degli|da|do|dos|das|san|santa|são)"
 _TYPE_FIRST = (  # the street type before the name: Spanish, Italian, Portuguese, Polish, Nordic
     r"(?i:calle|c/|avenida|avda\.?|paseo|plaza|camino|carrera|ronda|travesía|via|viale|piazza"
@@ -510,8 +515,8 @@ _TYPE_FIRST = (  # the street type before the name: Spanish, Italian, Portuguese
 )
 _NOT_A_COUNT = r"(?![ \t]*(?i:times|x|ms|s|sec|seconds|min|minutes|h|hours|days|%)\b)"
 
-_STREET_LAYOUTS = EntitySpec(
-    "STREET_ADDRESS", "StreetLayoutRecognizer",
+_ANY_CASE_STREET = EntitySpec(  # "20 minutes on the road" holds function words: no address
+    "STREET_ADDRESS", "AnyCaseStreetRecognizer",
     (
         PatternSpec(  # 221b baker street, 1600 PENNSYLVANIA AVE NW apt 4
             "number first, any case",
@@ -520,6 +525,15 @@ _STREET_LAYOUTS = EntitySpec(
             r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|\#)\.?[ \t]*\#?[\w\-]+)?",
             0.6,
         ),
+    ),
+    flags=_CASED,
+    context=_STREET_ADDRESS.context,
+    invalidate=has_function_word,
+)
+
+_STREET_LAYOUTS = EntitySpec(
+    "STREET_ADDRESS", "StreetLayoutRecognizer",
+    (
         PatternSpec(  # calle Mayor 12, Calle de Alcalá, 45, via Roma 10, ul. Marszałkowska 1/3
             "street type first, number after",
             rf"\b{_TYPE_FIRST}[ \t]+(?:{_ADDRESS_PARTICLE}[ \t]+)*{_CAP_WORD}"
@@ -600,6 +614,6 @@ _POSTCODE_LAYOUTS = EntitySpec(
 ENTITIES: tuple[EntitySpec, ...] = (
     _EMAIL, _SPELLED_EMAIL, _PHONE, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
     _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID,
-    _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _STREET_LAYOUTS, _US_CITY, _POSTCODE_LAYOUTS,
+    _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _US_CITY, _POSTCODE_LAYOUTS,
 )
 """Every built-in recognizer, in the order findings of equal rank are reported."""

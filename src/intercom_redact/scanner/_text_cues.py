@@ -30,6 +30,7 @@ __all__ = [
     "STREET_TYPES_ANY_CASE",
     "US_STATES",
     "alternation",
+    "has_function_word",
     "postcode_value",
 ]
 
@@ -91,3 +92,11 @@ def alternation(words: frozenset[str] | tuple[str, ...] | list[str]) -> str:
 def postcode_value(text: str) -> bool | None:
     """A value after a postcode word ("zip: 62704", "PLZ 10115") holds at least two digits."""
     return None if sum(ch.isdigit() for ch in text) >= 2 else False
+
+
+_PUNCTUATION = ".,;:!?\"()[]"
+
+
+def has_function_word(text: str) -> bool:
+    """A word of ``text`` (any case) is one of :data:`FUNCTION_WORDS`: "there" in "hi there"."""
+    return any(word.strip(_PUNCTUATION).lower() in FUNCTION_WORDS for word in text.split())
