@@ -421,20 +421,24 @@ _ANY_INTRODUCTIONS = (
     r"|mam[ \t]+na[ \t]+imię|jag[ \t]+heter|mitt[ \t]+namn[ \t]+är|jeg[ \t]+hedder|jeg[ \t]+heter)"
 )
 _NAME_END = r"(?![\p{N}_@/])"  # not the head of an id, a handle or a path: "my name is jane_doe1"
+# Greetings and sign-offs open a line, a sentence, a quote or a tag's text: tried only there (the
+# regex module then skips most positions with a one-character test, and the RE2 trigger no longer
+# fires on "which fixed it," or "this is fine,").
+_LEAD = r"(?:^|(?<=[.!?,;:>(\"'“‘]))[ \t]{0,3}"
 
 _ANY_CASE_NAME = EntitySpec(
     "PERSON", "AnyCaseNameRecognizer",
     (
         PatternSpec("greeting, any case",
-                    rf"\b{_ANY_GREETINGS}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6),
+                    rf"{_LEAD}{_ANY_GREETINGS}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6),
         PatternSpec(
             "sign-off, any case",
-            rf"\b{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
+            rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
             0.6,
         ),
         PatternSpec("sign-off at the end, any case",
-                    rf"\b{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5),
+                    rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5),
         PatternSpec("introduction, any case",
                     rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7),
         PatternSpec(  # "this is jane from acme", "it's łukasz here"
