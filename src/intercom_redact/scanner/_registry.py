@@ -501,8 +501,10 @@ _MAILBOX_NAME = EntitySpec(
             0.8,
         ),
         PatternSpec(  # From: Jane Doe <jane@example.com>, Cc: a <a@x>, Łukasz Nowak <l@y>
+            # after a header's colon or a list's comma only: "updated Jane Doe <…>" is a log
+            # message, not a header, and NER or the event's known values find that name.
             "display name",
-            r"(?<=(?:^|[:,;])[ \t]{0,4})\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,4}"
+            r"(?<=[:,;][ \t]{0,4})\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,3}"
             r"(?=[ \t]*<[^<>\s@\"]+@)",
             0.7,
         ),
