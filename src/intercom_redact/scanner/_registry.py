@@ -496,8 +496,8 @@ _MAILBOX_NAME = EntitySpec(
     "PERSON", "MailboxNameRecognizer",
     (
         PatternSpec(  # From: "Jane Doe" <jane@example.com>, To: "doe, jane" <…>
-            "quoted display name",
-            r"\"\K[^\"\r\n<>@]{1,80}(?=\"[ \t]*<[^<>\s@\"]{1,64}@)",
+            "quoted display name",  # unbounded: a counted repeat costs RE2's DFA a state per count
+            r"\"\K[^\"\r\n<>@]+(?=\"[ \t]*<[^<>\s@\"]+@)",
             0.8,
         ),
         PatternSpec(  # From: Jane Doe <jane@example.com>, Cc: a <a@x>, Łukasz Nowak <l@y>
@@ -557,7 +557,7 @@ _STREET_LAYOUTS = EntitySpec(
         ),
         PatternSpec(  # kerkstraat 12, hauptstrasse 5 (lower case; capitalised is the row above's)
             "suffix glued, lower case",
-            r"\b\p{Ll}[\p{L}'’\-]{0,40}?(?:straße|strasse|straat|gasse|laan|gracht|allee|platz|steeg"
+            r"(?<![\p{L}'’\-])\p{Ll}[\p{L}'’\-]*?(?:straße|strasse|straat|gasse|laan|gracht|allee|platz|steeg"
             r"|dreef|singel|kade|plein)[ \t]+\d{1,5}[a-z]?(?:[-/]\d{1,5}[a-z]?)?\b",
             0.6,
         ),
