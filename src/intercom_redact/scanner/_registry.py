@@ -526,7 +526,7 @@ _ANY_CASE_STREET = EntitySpec(  # "20 minutes on the road" holds function words:
     (
         PatternSpec(  # 221b baker street, 1600 PENNSYLVANIA AVE NW apt 4
             "number first, any case",
-            rf"\b\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{_ADDRESS_WORD}[ \t]+){{1,4}}"
+            rf"\b\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{_ADDRESS_WORD}[ \t]+){{1,3}}"
             rf"(?i:{alternation(STREET_TYPES_ANY_CASE)})\b\.?"
             r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|\#)\.?[ \t]*\#?[\w\-]+)?",
             0.6,
