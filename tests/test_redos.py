@@ -45,6 +45,9 @@ _FRAGMENTS = (
     "Thanks,\n", "my name is Ab ", "<a ", '<a b="', "<p>Hi ", "<!--", "&#", "&#x", "a@", "a.",
     "ab.cd@", "%40", "a:", "http://a:", "eyJa.", "bearer ", "ORDER-", "order ", "# ",
     '"quoted.key".', "[0]", "[*].", "**.", "a.b.",
+    # names and addresses in any case and script
+    "hi ab ", "thanks,\nab ", "my name is ab ", "this is ab ", "From: Ab <", '"a" <a', "1 ab street ",
+    "calle Ab ", "Ab Straße ", "abstraat ", "PO Box ", "Ab, IL 1", "zip: 1", "山田", "我叫", "K1A ",
 )
 
 

@@ -23,6 +23,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ._text_cues import (
+    CJK_HONORIFICS,
+    FUNCTION_WORDS,
+    STREET_TYPES_ANY_CASE,
+    US_STATES,
+    alternation,
+    has_function_word,
+    postcode_value,
+)
 from ._validators import (
     any_card,
     card_checksum,
@@ -391,8 +400,236 @@ _NATIONAL_ID = EntitySpec(
     validate=national_id,  # python-stdnum: a checksum some country's identifier passes
 )
 
+# -- names and addresses in free text, in any case and script (:mod:`._text_cues`) ------------
+# The rows above want capitals; these find what they cannot: "hi jane,", "thanks,\nłukasz
+# nowak", "this is 山田太郎", "From: "Jane Doe" <jane@…>", "221b baker street", "calle Mayor
+# 12", "PO Box 123", "K1A 0B1".  A word of a name is any run of letters (any script).  A
+# match holding one of FUNCTION_WORDS is dropped ("hi there,", "thanks,\nsee you"); only an
+# introduction, which has no end of its own, stops before one ("my name is josé garcía and
+# I ...").  The check is in Python where it can be: an alternation of hundreds of words costs
+# the regex module ~25 ms to compile per use.
+_STOP = rf"(?!(?i:{alternation(FUNCTION_WORDS)})(?![\p{{L}}\p{{M}}'’\-]))"
+_FREE_WORD = r"\p{L}[\p{L}\p{M}'’\-]*"
+_ANY_NAME = rf"{_FREE_WORD}(?:[ \t]+{_FREE_WORD}){{0,2}}"
+_ANY_GREETINGS = (
+    r"(?i:hi|hello|hey|dear|hallo|hoi|moin|servus|bonjour|salut|hola|buenos[ \t]+días|ciao|salve"
+    r"|olá|oi|hej|hei|cześć|witam|dzień[ \t]+dobry|liebe[rs]?|sehr[ \t]+geehrte[rs]?|cher|chère"
+    r"|estimad[oa]|querid[oa]|car[oa]|gentile|beste|geachte|good[ \t]+(?:morning|afternoon|evening))"
+)
+_ANY_SIGN_OFFS = (
+    rf"(?:{_SIGN_OFFS}|(?i:cheers[ \t]+mate|thx|ty|merci|merci[ \t]+beaucoup|bien[ \t]+à[ \t]+vous"
+    r"|bisous|danke|vielen[ \t]+dank|lg|mfg|gracias|un[ \t]+saludo|saludos[ \t]+cordiales"
+    r"|atentamente|cordialmente|grazie|cordiali[ \t]+saluti|distinti[ \t]+saluti|obrigad[oa]"
+    r"|pozdrawiam|z[ \t]+poważaniem|dziękuję|groetjes|vriendelijke[ \t]+groet(?:en)?|mvh|hälsningar"
+    r"|med[ \t]+vänliga[ \t]+hälsningar|venlig[ \t]+hilsen|ystävällisin[ \t]+terveisin))"
+)
+_ANY_INTRODUCTIONS = (
+    r"(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|i[ \t]+am[ \t]+called|mein[ \t]+name[ \t]+ist"
+    r"|ich[ \t]+heiße|ich[ \t]+heisse|je[ \t]+m'appelle|je[ \t]+m’appelle|mon[ \t]+nom[ \t]+est"
+    r"|me[ \t]+llamo|mi[ \t]+nombre[ \t]+es|mi[ \t]+chiamo|il[ \t]+mio[ \t]+nome[ \t]+è"
+    r"|mijn[ \t]+naam[ \t]+is|ik[ \t]+heet|meu[ \t]+nome[ \t]+é|chamo-me|nazywam[ \t]+się"
+    r"|mam[ \t]+na[ \t]+imię|jag[ \t]+heter|mitt[ \t]+namn[ \t]+är|jeg[ \t]+hedder|jeg[ \t]+heter)"
+)
+_NAME_END = r"(?![\p{N}_@/])"  # not the head of an id, a handle or a path: "my name is jane_doe1"
+# Greetings and sign-offs open a line, a sentence, a quote or a tag's text: tried only there (the
+# regex module then skips most positions with a one-character test, and the RE2 trigger no longer
+# fires on "which fixed it," or "this is fine,").
+_LEAD = r"(?:^|(?<=[.!?,;:>(\"'“‘]))[ \t]{0,3}"
+
+_ANY_CASE_NAME = EntitySpec(
+    "PERSON", "AnyCaseNameRecognizer",
+    (
+        PatternSpec("greeting, any case",
+                    rf"{_LEAD}{_ANY_GREETINGS}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6),
+        PatternSpec(
+            "sign-off, any case",
+            rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
+            r"(?=[ \t]*(?:[,.\n]|$))",
+            0.6,
+        ),
+        PatternSpec("sign-off at the end, any case",
+                    rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5),
+        PatternSpec("introduction, any case",
+                    rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7),
+        PatternSpec(  # "this is jane from acme", "it's łukasz here"
+            "this is … from",
+            rf"\b(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+\K{_ANY_NAME}"
+            r"(?=[ \t]+(?i:from|here|speaking|writing|de|von|van)\b)",
+            0.6,
+        ),
+    ),
+    flags=_CASED,
+    invalidate=has_function_word,
+)
+
+# Han, Katakana and Hangul names: no spaces and no case, so the cue bounds them (2-4 Han
+# characters is a Chinese name's length; Japanese and Korean names are written in the
+# same scripts).  Hiragana is grammar (particles), never part of the name.
+# Their Unicode blocks spelled out, so the RE2 trigger needs a CJK character (``\p{Han}`` widens to any).
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KATAKANA = r"\u30a0-\u30ff"  # with ・ and ー
+_HANGUL = r"\uac00-\ud7a3"
+_CJK_NAME = rf"[{_HAN}{_KATAKANA}{_HANGUL}]{{2,8}}"
+_CJK_HONORIFIC = "|".join(CJK_HONORIFICS)
+
+_CJK_PERSON = EntitySpec(
+    "PERSON", "CjkNameRecognizer",
+    (
+        PatternSpec(  # "this is 山田太郎", "my name is 王伟", "Hi 김민수,"
+            "after a latin cue",
+            rf"\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]{{0,4}}\K{_CJK_NAME}",
+            0.7,
+        ),
+        PatternSpec("chinese introduction", rf"(?:我叫|我是|我姓|我的名字是|名字叫|本人|亲爱的|尊敬的)\K[{_HAN}]{{2,4}}", 0.6),
+        PatternSpec(  # 私は山田太郎です, 山田と申します
+            "japanese introduction",
+            rf"(?:(?:私は|わたしは|僕は|私の名前は)\K[{_HAN}{_KATAKANA}]{{2,8}}(?=です|と申します|といいます|と言います)"
+            rf"|[{_HAN}{_KATAKANA}]{{2,8}}(?=と申します|といいます|と言います))",
+            0.7,
+        ),
+        PatternSpec(  # 저는 김민수입니다, 제 이름은 김민수
+            "korean introduction",
+            rf"(?:저는|제[ \t]이름은|이름은|나는)[ \t]?\K[{_HANGUL}]{{2,4}}(?=입니다|이에요|예요|이라고|라고|[ \t,.]|$)",
+            0.6,
+        ),
+        PatternSpec(  # 山田様, 王先生, 김민수님 (not お客様, 皆様, 고객님: customers, everyone)
+            "before an honorific",
+            rf"(?<![{_HAN}{_KATAKANA}{_HANGUL}])(?!お?客|皆|各位|고객|회원|여러분|관리자)"
+            rf"[{_HAN}{_KATAKANA}{_HANGUL}]{{1,6}}(?={_CJK_HONORIFIC})",
+            0.6,
+        ),
+    ),
+    flags=_CASED,
+)
+
+_MAILBOX_NAME = EntitySpec(
+    "PERSON", "MailboxNameRecognizer",
+    (
+        PatternSpec(  # From: "Jane Doe" <jane@example.com>, To: "doe, jane" <…>
+            "quoted display name",  # unbounded: a counted repeat costs RE2's DFA a state per count
+            r"\"\K[^\"\r\n<>@]+(?=\"[ \t]*<[^<>\s@\"]+@)",
+            0.8,
+        ),
+        PatternSpec(  # From: Jane Doe <jane@example.com>, Cc: a <a@x>, Łukasz Nowak <l@y>
+            # after a header's colon or a list's comma only: "updated Jane Doe <…>" is a log
+            # message, not a header, and NER or the event's known values find that name.
+            "display name",
+            r"(?<=[:,;][ \t]{0,4})\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,3}"
+            r"(?=[ \t]*<[^<>\s@\"]+@)",
+            0.7,
+        ),
+    ),
+    flags=_CASED | re.IGNORECASE,
+)
+
+_ADDRESS_WORD = r"(?:\p{L}[\p{L}\p{M}'’.\-]*|\d{1,3}(?i:st|nd|rd|th))"
+_ADDRESS_PARTICLE = r"(?i:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|di|della|dei|degli|da|do|dos|das|san|santa|são)"
+_TYPE_FIRST = (  # the street type before the name: Spanish, Italian, Portuguese, Polish, Nordic
+    r"(?i:calle|c/|avenida|avda\.?|paseo|plaza|camino|carrera|ronda|travesía|via|viale|piazza"
+    r"|piazzale|corso|largo|vicolo|strada|rua|travessa|praça|alameda|ulica|ul\.|aleja|al\.|plac|osiedle"
+    r"|os\.)"
+)
+_NOT_A_COUNT = r"(?![ \t]*(?i:times|x|ms|s|sec|seconds|min|minutes|h|hours|days|%)\b)"
+
+_ANY_CASE_STREET = EntitySpec(  # "20 minutes on the road" holds function words: no address
+    "STREET_ADDRESS", "AnyCaseStreetRecognizer",
+    (
+        PatternSpec(  # 221b baker street, 1600 PENNSYLVANIA AVE NW apt 4
+            "number first, any case",
+            rf"\b\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{_ADDRESS_WORD}[ \t]+){{1,3}}"
+            rf"(?i:{alternation(STREET_TYPES_ANY_CASE)})\b\.?"
+            r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|\#)\.?[ \t]*\#?[\w\-]+)?",
+            0.6,
+        ),
+    ),
+    flags=_CASED,
+    context=_STREET_ADDRESS.context,
+    invalidate=has_function_word,
+)
+
+_STREET_LAYOUTS = EntitySpec(
+    "STREET_ADDRESS", "StreetLayoutRecognizer",
+    (
+        PatternSpec(  # calle Mayor 12, Calle de Alcalá, 45, via Roma 10, ul. Marszałkowska 1/3
+            "street type first, number after",
+            rf"\b{_TYPE_FIRST}[ \t]+(?:{_ADDRESS_PARTICLE}[ \t]+)*{_CAP_WORD}"
+            rf"(?:[ \t]+(?:{_ADDRESS_PARTICLE}[ \t]+)*{_CAP_WORD}){{0,3}},?[ \t]*(?:n[º°o]\.?[ \t]*)?"
+            rf"\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}}[a-zA-Z]?)?\b{_NOT_A_COUNT}",
+            0.6,
+        ),
+        PatternSpec(  # Berliner Straße 12, Am Markt 3a, Lange Laan 7
+            "street type word after the name",
+            # One separator between words, none inside one: a word splits only one way (linear).
+            r"(?<![\p{L}'’])\p{Lu}[\p{L}'’]*(?:[ \t\-]\p{Lu}[\p{L}'’]*){0,2}[ \t\-](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse"
+            r"|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Markt|Gracht|Kade|Plein|Laan|Straat)[ \t]+\d{1,4}[a-zA-Z]?"
+            r"(?:[-/]\d{1,4}[a-zA-Z]?)?\b",
+            0.6,
+        ),
+        PatternSpec(  # kerkstraat 12, hauptstrasse 5 (lower case; capitalised is the row above's)
+            "suffix glued, lower case",
+            r"(?<![\p{L}'’\-])\p{Ll}[\p{L}'’\-]*?(?:straße|strasse|straat|gasse|laan|gracht|allee|platz|steeg"
+            r"|dreef|singel|kade|plein)[ \t]+\d{1,5}[a-z]?(?:[-/]\d{1,5}[a-z]?)?\b",
+            0.6,
+        ),
+        PatternSpec(  # PO Box 123, P.O. Box 77, Postfach 10 20 30, Apartado de Correos 5
+            "post office box",
+            r"\b(?i:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|postfach|postbus|postboks|postbox"
+            r"|boîte[ \t]+postale|b\.p\.|apartado(?:[ \t]+de[ \t]+correos)?|casilla(?:[ \t]+de[ \t]+correos?)?"
+            r"|caixa[ \t]+postal|skrytka[ \t]+pocztowa|casella[ \t]+postale)[ \t]*(?i:no\.?|n[º°])?[ \t]*\#?"
+            r"[ \t]*\d{1,6}(?:[ \t]\d{2,3}){0,2}\b",
+            0.8,
+        ),
+    ),
+    flags=_CASED,
+    context=_STREET_ADDRESS.context,
+)
+
+_US_CITY = EntitySpec(  # the city of a "Springfield, IL 62704" line (its ZIP is the postcode row's)
+    "LOCATION", "UsCityLineRecognizer",
+    (PatternSpec(
+        "city before state and ZIP",
+        r"(?<![\p{L}.'’\-])\p{Lu}[\p{L}.'’\-]*(?:[ \t]+\p{Lu}[\p{L}.'’\-]*){0,2}"
+        rf"(?=,[ \t]*(?:{alternation(US_STATES)})[ \t]+\d{{5}}(?:-\d{{4}})?\b)",
+        0.6,
+    ),),
+    flags=_CASED,
+)
+
+_POSTCODE_WORDS = (
+    r"(?i:zip|zip[ \t]?code|postcode|post[ \t]code|postal[ \t]code|plz|postleitzahl|code[ \t]postal"
+    r"|código[ \t]postal|codigo[ \t]postal|codice[ \t]postale|cep|postnummer|postnr|kod[ \t]pocztowy"
+    r"|eircode|pin[ \t]?code)"
+)
+_BEFORE_CITY = r"(?=[ \t]+\p{Lu}\p{Ll})"
+
+_POSTCODE_LAYOUTS = EntitySpec(
+    "POSTCODE", "PostcodeLayoutRecognizer",
+    (
+        PatternSpec("Canadian postal code", r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ \t]\d[ABCEGHJ-NPRSTV-Z]\d\b", 0.6),
+        PatternSpec("Irish Eircode", r"\b(?:[AC-FHKNPRTV-Y]\d{2}|D6W)[ \t][0-9AC-FHKNPRTV-Y]{4}\b", 0.5),
+        PatternSpec("PL postcode before city", rf"\b\d{{2}}-\d{{3}}{_BEFORE_CITY}", 0.5),  # 00-950 Warszawa
+        PatternSpec("PT postcode before city", rf"\b\d{{4}}-\d{{3}}{_BEFORE_CITY}", 0.5),  # 1100-148 Lisboa
+        PatternSpec("BR CEP", rf"\b\d{{5}}-\d{{3}}(?:{_BEFORE_CITY}|\b)", 0.3),  # 01310-100 (weak: context)
+        PatternSpec("SE/CZ/GR postcode before city", rf"\b\d{{3}}[ \t]\d{{2}}{_BEFORE_CITY}", 0.5),  # 114 55 Stockholm
+        PatternSpec("JP postcode", r"〒[ \t]?\d{3}-?\d{4}", 0.9),
+        PatternSpec("AU postcode after state",
+                    r"\b(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]{1,3}\K\d{4}\b", 0.6),
+        PatternSpec(
+            "after a postcode word",
+            rf"\b{_POSTCODE_WORDS}[ \t]{{0,3}}(?i:is[ \t]+)?[:=\#-]?[ \t]{{0,3}}\K[A-Z0-9](?:[A-Z0-9]|[ \-](?=[A-Z0-9])){{2,9}}"
+            r"(?![\w-])",
+            0.7,
+        ),
+    ),
+    flags=_CASED,
+    context=_POSTCODE.context + ("cep", "eircode", "postnummer"),
+    validate=postcode_value,
+    veto=look_alike,
+)
+
 ENTITIES: tuple[EntitySpec, ...] = (
     _EMAIL, _SPELLED_EMAIL, _PHONE, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
     _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID,
+    _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _US_CITY, _POSTCODE_LAYOUTS,
 )
 """Every built-in recognizer, in the order findings of equal rank are reported."""

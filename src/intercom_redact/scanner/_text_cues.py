@@ -1,0 +1,102 @@
+"""Linguistic cues for names and addresses in free text, whatever their case or script.
+
+A name in a support message is found by what stands around it, not by what
+it is: a greeting before it ("hi jane,"), a sign-off above it
+("Thanks,\\nŁukasz Nowak"), an introduction ("my name is josé garcía",
+"this is 山田太郎", "我叫王伟"), an honorific after it ("山田様", "김민수님"),
+the display-name slot of a mailbox (``From: "Jane Doe" <jane@…>``).  So
+the words may be in any case and any script; what stops a match is a
+*function word* -- a pronoun, article, preposition, auxiliary or common
+adverb that no name is ("hi there,", "thanks, see you", "my name is not
+important").  These lists are the closed word classes of English (and a
+few of German, French, Spanish, Italian, Dutch), written for this module:
+no person-name list, no generator's or test corpus's vocabulary.
+
+Addresses likewise: a house number and a street-type word of several
+languages, unit and PO-box prefixes, postcode layouts of common countries
+(their national postal formats), and the USPS state abbreviations of a
+``City, ST 12345`` line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._validators import NOT_NAMES
+
+__all__ = [
+    "CJK_HONORIFICS",
+    "FUNCTION_WORDS",
+    "STREET_TYPES_ANY_CASE",
+    "US_STATES",
+    "alternation",
+    "has_function_word",
+    "postcode_value",
+]
+
+FUNCTION_WORDS = frozenset((
+    # English closed classes: pronouns, determiners, prepositions, conjunctions, auxiliaries
+    "i i'm i've i'll i'd me my mine myself you you're your yours yourself he him his she her hers "
+    "it its it's we us our ours they them their theirs one someone anyone everyone nobody "
+    "a an the this that these those some any no not none each every all both either neither "
+    "other another such what which who whom whose where when why how "
+    "and or but nor so yet if then than because as while though although unless until "
+    "of in on at to for from by with without about into onto over under after before since "
+    "during through between among against per via up down out off again further "
+    "is am are was were be been being do does did done have has had having will would shall "
+    "should can could may might must let lets "
+    # common adverbs, answers and words that follow a greeting or sign-off but name no one
+    "now here there just also only very really still already soon later today tomorrow "
+    "yesterday tonight please pls thank thanks thx ok okay yes yeah no nope sure well much "
+    "more most less lot lots a-lot quick quickly question questions issue problem help "
+    "again everyone everybody all guys folks y'all people world friend friends colleague "
+    "colleagues sir madam madame ma'am team support customer customers client user users "
+    "admin admins agent agents sales billing service staff crew gang boss "
+    "see talk speak hope glad sorry happy great good nice cool awesome perfect fine "
+    "works worked working fixed done sent got get going went seems looks like "
+    "in-advance advance anyway though "
+    # units and quantities: "3 hours drive", "20 minutes walk"
+    "second seconds sec secs minute minutes min mins hour hours hr hrs day days week weeks "
+    "month months year years time times item items seat seats page pages ms "
+    # German, French, Spanish, Italian, Dutch function words (not surname particles)
+    "ich du sie wir ihr er es der die das den dem des ein eine einen und oder aber nicht ist "
+    "sind mit für von auf bei "
+    "je tu il elle nous vous ils elles les un une et ou mais pas est sont avec pour sur "
+    "yo usted ella nosotros el los las una y o pero es son con para por "
+    "io lui noi voi loro il gli una e ma non è sono con per "
+    "ik jij je hij zij wij jullie het een en maar niet is zijn met voor"
+).split()) | NOT_NAMES
+"""Words no name is: a match stops before one (a name's particles, de/la/van/von, are not here)."""
+
+STREET_TYPES_ANY_CASE = (
+    "street st avenue ave boulevard blvd road rd lane ln drive dr court ct place pl terrace ter "
+    "crescent cres highway hwy parkway pkwy circle cir square sq close trail trl plaza plz way"
+).split()
+"""Street-type words also trusted in lower or upper case ("221b baker street", "1 MAIN ST")."""
+
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI"
+).split()
+"""USPS two-letter state and territory codes (USPS Publication 28, appendix B)."""
+
+CJK_HONORIFICS = ("様", "さん", "くん", "ちゃん", "殿", "先生", "女士", "小姐", "님", "씨")
+"""Address forms written after a name in Japanese, Chinese and Korean."""
+
+
+def alternation(words: frozenset[str] | tuple[str, ...] | list[str]) -> str:
+    """A regex alternation of ``words``, longest first, each escaped."""
+    return "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def postcode_value(text: str) -> bool | None:
+    """A value after a postcode word ("zip: 62704", "PLZ 10115") holds at least two digits."""
+    return None if sum(ch.isdigit() for ch in text) >= 2 else False
+
+
+_PUNCTUATION = ".,;:!?\"()[]"
+
+
+def has_function_word(text: str) -> bool:
+    """A word of ``text`` (any case) is one of :data:`FUNCTION_WORDS`: "there" in "hi there"."""
+    return any(word.strip(_PUNCTUATION).lower() in FUNCTION_WORDS for word in text.split())
