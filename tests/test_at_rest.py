@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -166,11 +167,13 @@ def test_tampered_swapped_and_wrong_key_rows_are_refused(db_url: str) -> None:
     # The wrong key under the right id, a ring without the key, and another store's name.
     for other, problem in ((Keyring([DataKey("new", bytes(32))]), "failed authentication"),
                            (Keyring([OLD]), "key 'new', which is not in the keyring")):
-        with pytest.raises(DecryptionError, match=problem) as caught:
-            _store(db_url, other, contact).get_contact("c1")
+        with closing(_store(db_url, other, contact)) as wrong, \
+                pytest.raises(DecryptionError, match=problem) as caught:
+            wrong.get_contact("c1")
         errors.append(str(caught.value))
-    with pytest.raises(DecryptionError, match="store 'renamed'"):
-        _store(db_url, Keyring([NEW]), contact, name="renamed").get_contact("c1")
+    with closing(_store(db_url, Keyring([NEW]), contact, name="renamed")) as renamed, \
+            pytest.raises(DecryptionError, match="store 'renamed'"):
+        renamed.get_contact("c1")
     store.close()
     assert not [s for s in _key_material(NEW, OLD) if any(s in e for e in errors)]
     assert not [e for e in errors if "jane" in e.lower()]

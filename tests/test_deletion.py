@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 import structlog
@@ -57,8 +58,12 @@ def hmac_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INTERCOM_REDACT_HMAC_KEY_ID", raising=False)
 
 
-def _stores(db_url: str, tmp_path: os.PathLike[str]) -> list[SQLStore]:
-    return [SQLStore(db_url, name="cache_a"), SQLStore(f"sqlite:///{tmp_path}/cache_b.sqlite3", name="cache_b")]
+@pytest.fixture
+def sql_stores(db_url: str, tmp_path: os.PathLike[str]) -> Iterator[list[SQLStore]]:
+    opened = [SQLStore(db_url, name="cache_a"), SQLStore(f"sqlite:///{tmp_path}/cache_b.sqlite3", name="cache_b")]
+    yield opened
+    for store in opened:
+        store.close()
 
 
 def _seed(stores: list[SQLStore], fake: FakeIntercom, cid: str) -> None:
@@ -77,12 +82,12 @@ def _steps(audit: AuditLog) -> collections.Counter[str]:
     return counts
 
 
-def test_deletion_deletes_purges_and_proves(fake: FakeIntercom, client: IntercomClient, audit: AuditLog,
+def test_deletion_deletes_purges_and_proves(sql_stores: list[SQLStore], fake: FakeIntercom, client: IntercomClient, audit: AuditLog,
                                             db_url: str, tmp_path: os.PathLike[str]) -> None:
     cid = fake.workspace.busiest_contact_id
     email = fake.workspace.contacts[cid]["email"]
     conversations = {c["id"] for c in fake.workspace.conversations_of(cid)}
-    stores = _stores(db_url, tmp_path)
+    stores = sql_stores
     _seed(stores, fake, cid)
     stores[0].put_conversation(fake.workspace.conversations_of(cid)[0])
     exports = ExportDirectory(os.path.join(tmp_path, "exports"))
@@ -128,12 +133,12 @@ def test_contact_already_gone_is_logged_and_completed(fake: FakeIntercom, client
     assert len(list(audit.records(kind="deletion.completed"))) == 2
 
 
-def test_an_id_intercom_never_had_is_refused_and_not_recorded(fake: FakeIntercom, client: IntercomClient,
+def test_an_id_intercom_never_had_is_refused_and_not_recorded(sql_stores: list[SQLStore], fake: FakeIntercom, client: IntercomClient,
                                                               audit: AuditLog, db_url: str,
                                                               tmp_path: os.PathLike[str]) -> None:
     cid = fake.workspace.busiest_contact_id
     mistyped = cid[:-1] + ("0" if cid[-1] != "0" else "1")
-    stores = [*_stores(db_url, tmp_path), ExportDirectory(os.path.join(tmp_path, "exports"))]
+    stores = [*sql_stores, ExportDirectory(os.path.join(tmp_path, "exports"))]
     _seed(stores[:2], fake, cid)  # the stores hold someone else
     with pytest.raises(UnknownContactError, match=f"contact {mistyped} is unknown") as info:
         delete_contact_data(client, mistyped, audit=audit, stores=stores)
@@ -142,11 +147,11 @@ def test_an_id_intercom_never_had_is_refused_and_not_recorded(fake: FakeIntercom
     assert all(s.get_contact(cid) is not None for s in stores[:2])
 
 
-def test_an_id_only_a_local_store_knows_is_erased_there(fake: FakeIntercom, client: IntercomClient,
+def test_an_id_only_a_local_store_knows_is_erased_there(sql_stores: list[SQLStore], fake: FakeIntercom, client: IntercomClient,
                                                         audit: AuditLog, db_url: str,
                                                         tmp_path: os.PathLike[str]) -> None:
     cid = fake.workspace.busiest_contact_id
-    stores = _stores(db_url, tmp_path)
+    stores = sql_stores
     _seed(stores[1:], fake, cid)
     fake.workspace.delete_contact(cid)  # gone from Intercom (deleted by hand), still cached here
     result = delete_contact_data(client, cid, audit=audit, stores=stores)
@@ -178,18 +183,19 @@ def test_no_hmac_key_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch, f
 def test_bad_arguments(client: IntercomClient, audit: AuditLog, db_url: str) -> None:
     with pytest.raises(ValueError, match="request_type"):
         delete_contact_data(client, "x", audit=audit, request_type="PLEASE")
-    with pytest.raises(ValueError, match="distinct name"):
-        delete_contact_data(client, "x", audit=audit, stores=[SQLStore(db_url), SQLStore(db_url)])
+    with closing(SQLStore(db_url)) as one, closing(SQLStore(db_url)) as same, \
+            pytest.raises(ValueError, match="distinct name"):
+        delete_contact_data(client, "x", audit=audit, stores=[one, same])
     with pytest.raises(TypeError, match="not a contact store"):
         delete_contact_data(client, "x", audit=audit, stores=[object()])  # type: ignore[list-item]
     assert list(audit.records()) == []
 
 
 def test_intercom_failure_leaves_it_pending_and_resume_completes(
-    fake: FakeIntercom, client: IntercomClient, audit: AuditLog, db_url: str, tmp_path: os.PathLike[str]
+    sql_stores: list[SQLStore], fake: FakeIntercom, client: IntercomClient, audit: AuditLog, db_url: str, tmp_path: os.PathLike[str]
 ) -> None:
     cid = fake.workspace.busiest_contact_id
-    stores = _stores(db_url, tmp_path)
+    stores = sql_stores
     _seed(stores, fake, cid)
     fake.faults.add(f"/contacts/{cid}", method="DELETE", status=503)
     with pytest.raises(ServerError):
@@ -256,12 +262,12 @@ _PG_CRASH_POINTS = {"after:1", "after:3", "before:4", "after:5"}
 
 
 @pytest.mark.parametrize("crash", _CRASH_POINTS)
-def test_crash_at_every_step_then_resume(crash: str, fake: FakeIntercom, client: IntercomClient, db_url: str,
+def test_crash_at_every_step_then_resume(sql_stores: list[SQLStore], crash: str, fake: FakeIntercom, client: IntercomClient, db_url: str,
                                          tmp_path: os.PathLike[str]) -> None:
     if db_url.startswith("postgresql") and crash not in _PG_CRASH_POINTS:
         pytest.skip("every crash point runs on SQLite; PostgreSQL runs a subset")
     cid = fake.workspace.busiest_contact_id
-    stores = _stores(db_url, tmp_path)
+    stores = sql_stores
     _seed(stores, fake, cid)
     store_b_url = f"sqlite:///{tmp_path}/cache_b.sqlite3"
     child = subprocess.run(

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 
-__all__ = ["Database", "DatabaseError"]
+__all__ = ["Database", "DatabaseError", "parse_url"]
 
 # Seconds a SQLite writer waits for the lock before giving up.
 _SQLITE_BUSY_TIMEOUT = 30.0
@@ -49,7 +49,7 @@ class Database:
     """
 
     def __init__(self, url: str | URL) -> None:
-        self.url = _parse_url(url)
+        self.url = parse_url(url)
         #: The URL with its password hidden, for messages and logs.
         self.display_url = self.url.render_as_string(hide_password=True)
         if self.is_sqlite:
@@ -94,7 +94,8 @@ class Database:
         self.engine.dispose()
 
 
-def _parse_url(url: str | URL) -> URL:
+def parse_url(url: str | URL) -> URL:
+    """``url`` parsed and checked (sqlite or postgresql); ``ValueError`` naming what is wrong."""
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:

@@ -39,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..actions import HmacKey, MissingKeyError, keyed_digest
-from ._sql import Database
+from ._sql import Database, parse_url
 from .crypto import DecryptionError, FieldId, Keyring, open_field, seal_field, sealed_prefix
 from .dsar import FORMAT as DSAR_FORMAT
 from .envelope import read_header, reencrypt_file
@@ -176,6 +176,7 @@ class SQLStore:
         hmac_key: str | bytes | HmacKey | None = None,
     ) -> None:
         self.name = name
+        parsed = parse_url(url)  # a malformed URL is the first thing to fix, before a missing key
         self._keyring = Keyring.require(
             data_key, problem=f"store {name!r} keeps personal data and refuses to start without a data-encryption key"
         )
@@ -184,7 +185,7 @@ class SQLStore:
         self._minimizer({}, purpose)  # fail now, not at the first put, on an unknown purpose
         self._purpose = purpose
         self._redactor = redactor
-        self._db = Database(url)
+        self._db = Database(parsed)
         self._insert = sqlite.insert if self._db.is_sqlite else postgresql.insert
         with self._db.begin() as conn:
             if not self._db.is_sqlite:
