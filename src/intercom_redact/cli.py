@@ -338,7 +338,7 @@ def _dask_runner(args: argparse.Namespace, cluster: contextlib.ExitStack) -> Any
         raise CliError(f"--dask: {exc}", EXIT_USAGE) from None
     except OSError as exc:
         raise CliError(f"cannot reach the Dask scheduler at {args.dask!r}: {exc}", EXIT_FAILED) from None
-    _note(args, f"Dask: {len(client.nthreads())} workers via {client.scheduler.address}")
+    _note(args, f"Dask: {len(client.scheduler_info()['workers'])} workers via {args.dask}")
     return DaskRunner(client)
 
 

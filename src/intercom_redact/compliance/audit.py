@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -62,7 +62,7 @@ _head = sa.Table(
 sa.event.listen(
     _records,
     "after_create",
-    sa.DDL(
+    sa.DDL(  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
         "CREATE TRIGGER intercom_redact_audit_no_update BEFORE UPDATE ON intercom_redact_audit "
         "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     ).execute_if(dialect="sqlite"),
@@ -70,7 +70,7 @@ sa.event.listen(
 sa.event.listen(
     _records,
     "after_create",
-    sa.DDL(
+    sa.DDL(  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
         "CREATE TRIGGER intercom_redact_audit_no_delete BEFORE DELETE ON intercom_redact_audit "
         "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     ).execute_if(dialect="sqlite"),
@@ -83,7 +83,8 @@ for _statement in (
     "CREATE TRIGGER intercom_redact_audit_no_truncate BEFORE TRUNCATE ON intercom_redact_audit "
     "FOR EACH STATEMENT EXECUTE FUNCTION intercom_redact_audit_append_only()",
 ):
-    sa.event.listen(_records, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql"))
+    ddl = sa.DDL(_statement)  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
+    sa.event.listen(_records, "after_create", ddl.execute_if(dialect="postgresql"))
 
 
 def default_audit_url() -> str:
@@ -277,7 +278,7 @@ class AuditLog:
         return int(row.last_seq), str(row.last_digest)
 
 
-def _verify(rows: list[Any], head: Any) -> VerifyReport:
+def _verify(rows: Sequence[Any], head: Any) -> VerifyReport:
     problems: list[ChainProblem] = []
     by_digest = {row.digest: row for row in rows}
     prev: Any = None

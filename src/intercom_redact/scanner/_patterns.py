@@ -307,14 +307,18 @@ class PatternPass:
         self._warming = False
         self._warm_lock = threading.Lock()
 
-    def warm_in_background(self) -> None:
-        """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
-        if self._warming:  # every scan asks: answer without the lock
-            return
+    def _claim_warm_up(self) -> bool:
+        """True for the one caller that starts the warm-up."""
         with self._warm_lock:
             if self._warming:
-                return
+                return False
             self._warming = True
+            return True
+
+    def warm_in_background(self) -> None:
+        """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
+        if self._warming or not self._claim_warm_up():  # every scan asks: answer without the lock
+            return
         # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
         timer = threading.Timer(_WARM_UP_DELAY, self._warm_quietly)
         timer.name = "intercom-redact-warm-up"
