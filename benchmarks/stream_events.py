@@ -24,6 +24,7 @@ import unicodedata
 from typing import Any
 
 from faker import Faker
+
 from scanner_corpus import LOCALES
 
 __all__ = ["Event", "otel_record", "stream", "to_jsonl"]

@@ -159,7 +159,7 @@ free_text_pii = st.one_of(
 
 _FIRST = ("Jane", "Bob", "Priya", "Zoë", "Mateus", "Aoife", "Lars", "Fatima", "Chen", "Olusegun")
 _LAST = ("Doe", "Stone", "Patel", "Müller", "Oliveira", "Byrne", "Nilsson", "Haddad", "Wei", "Adeyemi")
-names = st.builds(lambda f, l: f"{f} {l}", st.sampled_from(_FIRST), st.sampled_from(_LAST))
+names = st.builds(lambda first, last: f"{first} {last}", st.sampled_from(_FIRST), st.sampled_from(_LAST))
 cities = st.sampled_from(["Amsterdam", "Dublin", "Springfield", "Lisbon", "Bergen"])
 
 # Not personal: lower-case tokens no recognizer reads as anything.

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intercom_redact.compliance.audit import GENESIS, AuditLog, _digest, _timestamp, default_audit_url
 from intercom_redact.compliance._sql import DatabaseError
+from intercom_redact.compliance.audit import GENESIS, AuditLog, _digest, _timestamp, default_audit_url
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from test_cli import _api, _audit, _one_line_error, env  # noqa: F401 - env is a fixture
 
 from intercom_redact import Policy, Redactor
 from intercom_redact.actions import HmacKey, pseudonymize
 from intercom_redact.cli import EXIT_CODES, build_parser, main
 from intercom_redact.compliance.audit import AuditLog
 from intercom_redact.testing import FakeIntercom
+from test_cli import _api, _audit, _one_line_error, env  # noqa: F401 - env is a fixture
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 EMAIL = "marisol.quintero@example.com"

@@ -16,10 +16,10 @@ import pytest
 from intercom_redact.compliance import (
     AmbiguousContactError,
     BadRequest,
+    ClientConfigError,
     Conflict,
     Forbidden,
     IntercomClient,
-    ClientConfigError,
     IntercomConnectionError,
     IntercomError,
     MissingTokenError,
@@ -154,9 +154,9 @@ def test_unreachable_server_raises_connection_error(waits):
 
 
 def test_unauthorized_is_typed_and_not_retried(fake_intercom, waits, cid):
-    with IntercomClient(token="wrong-token", base_url=fake_intercom.url, sleep=waits) as client:
-        with pytest.raises(Unauthorized) as info:
-            client.get_contact(cid)
+    with IntercomClient(token="wrong-token", base_url=fake_intercom.url, sleep=waits) as client, \
+            pytest.raises(Unauthorized) as info:
+        client.get_contact(cid)
     assert info.value.status == 401 and info.value.code == "unauthorized"
     assert waits == [] and fake_intercom.count() == 1
 

@@ -208,7 +208,7 @@ def test_header_tamper_wrong_key_and_foreign_files_are_refused() -> None:
     resubjected = blob.replace(b"contact:c1", b"contact:c2")
     for altered in (renamed, resubjected):
         assert altered != blob
-        with pytest.raises(DecryptionError, match="chunk 0 .* failed authentication"):
+        with pytest.raises(DecryptionError, match=r"chunk 0 .* failed authentication"):
             _decrypt(altered, ring)
     with pytest.raises(DecryptionError, match="key 'new' is not the key"):
         _decrypt(blob, Keyring([DataKey("new", bytes(32))]))

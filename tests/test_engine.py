@@ -64,7 +64,7 @@ def test_phone_known_value_in_another_notation(redactor):
 
 
 def test_summary_counts_types_and_rules_never_values(redactor):
-    out, summary = redactor.redact_with_summary({"event": f"from {EMAIL}", "email": EMAIL})
+    _, summary = redactor.redact_with_summary({"event": f"from {EMAIL}", "email": EMAIL})
     assert summary.types["EMAIL_ADDRESS"] == 2
     assert summary.rules == {"**.email": 1, "scanner": 1}
     assert summary.count == 2
@@ -166,7 +166,7 @@ def test_cycles_are_named_when_deep_enough():
     r = Redactor(Policy(max_depth=200))
     a: list = []
     a.append(a)
-    out, summary = r.redact_with_summary(a)
+    _, summary = r.redact_with_summary(a)
     assert summary.fail_closed == {"cycle": 1}
 
 

@@ -54,7 +54,7 @@ def test_result_shares_nothing_with_the_input() -> None:
     original = copy.deepcopy(CONTACT)
     out = Minimizer({"all_attrs": ["custom_attributes", "custom_attributes.plan"]})(CONTACT, "all_attrs")
     out["custom_attributes"]["plan"] = "changed"
-    assert CONTACT == original
+    assert original == CONTACT
 
 
 def test_unknown_purpose_is_a_clear_error() -> None:

@@ -287,15 +287,14 @@ def test_spans_are_exported_as_redacted_copies(redactor, processor, meter_provid
 
     with tracer.start_as_current_span("lookup") as linked:
         pass
-    with pytest.raises(LookupError):
-        with tracer.start_as_current_span(
-            f"GET /contacts/{EMAIL}",
-            attributes={"contact.email": EMAIL, "http.route": "/contacts/{email}"},
-            links=[Link(linked.get_span_context(), {"contact.name": NAME})],
-        ) as span:
-            context = span.get_span_context()
-            span.add_event("reply", {"note": f"call {PHONE}", "author.email": OTHER_EMAIL})
-            raise LookupError(f"no contact {EMAIL}")
+    with pytest.raises(LookupError), tracer.start_as_current_span(
+        f"GET /contacts/{EMAIL}",
+        attributes={"contact.email": EMAIL, "http.route": "/contacts/{email}"},
+        links=[Link(linked.get_span_context(), {"contact.name": NAME})],
+    ) as span:
+        context = span.get_span_context()
+        span.add_event("reply", {"note": f"call {PHONE}", "author.email": OTHER_EMAIL})
+        raise LookupError(f"no contact {EMAIL}")
     provider.force_flush()
 
     _, span = exported.get_finished_spans()

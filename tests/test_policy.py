@@ -106,7 +106,7 @@ def test_from_toml(tmp_path):
 def test_from_toml_errors_name_the_file(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[[rules]]\npath = 3\naction = 'keep'\n")
-    with pytest.raises(PolicyError, match="bad.toml.*rule 0"):
+    with pytest.raises(PolicyError, match=r"bad\.toml.*rule 0"):
         Policy.from_toml(path)
     path.write_text("rules = [")
     with pytest.raises(PolicyError, match="not valid TOML"):

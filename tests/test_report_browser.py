@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 
 import orjson
 import pytest
-from browser import Chromium, find_chromium
 
+from browser import Chromium, find_chromium
 from intercom_redact.cli import main
 from intercom_redact.compliance import render_report
 from intercom_redact.testing import FakeIntercom

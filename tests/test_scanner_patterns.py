@@ -28,12 +28,12 @@ from presidio_analyzer import (
     PatternRecognizer,
     RecognizerResult,
 )
-from test_scanner_recognizers import CLEAN, FOUND
 
 from intercom_redact.scanner import Scanner, _patterns
 from intercom_redact.scanner._findings import Finding, disjoint
 from intercom_redact.scanner._html import extract
 from intercom_redact.scanner._registry import ENTITIES, SCORE_THRESHOLD
+from test_scanner_recognizers import CLEAN, FOUND
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from scanner_corpus import generate

@@ -11,7 +11,6 @@ from intercom_redact.compliance.audit import AuditLog
 from intercom_redact.testing import FakeIntercom
 
 
-
 def _contact(fake: FakeIntercom) -> str:
     """A contact with a handful of conversations (the busiest one has 45)."""
     ws = fake.workspace

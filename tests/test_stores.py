@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from intercom_redact.compliance.dsar import FORMAT, write_export
-
 from intercom_redact.compliance.minimize import MinimizationError
 from intercom_redact.compliance.stores import (
     CONTACT_CACHE,

@@ -17,7 +17,7 @@ from typing import Any
 
 from .engine import Redactor
 
-__all__ = ["get_logger", "default_redactor"]
+__all__ = ["default_redactor", "get_logger"]
 
 _default: Redactor | None = None
 _lock = threading.Lock()

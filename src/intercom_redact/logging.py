@@ -28,7 +28,6 @@ import logging
 import pkgutil
 import sys
 import traceback
-from types import FrameType
 from collections.abc import Mapping
 from types import FrameType
 from typing import Any

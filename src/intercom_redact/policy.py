@@ -38,7 +38,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 from ._paths import PathSyntaxError, Segment, parse_path
 
@@ -49,13 +49,13 @@ else:  # pragma: no cover - Python 3.10
 
 __all__ = [
     "ACTIONS",
+    "DEFAULT_RETENTION_DAYS",
+    "DEFAULT_SECRET_KEYS",
     "ENTITY_TYPES",
     "VOCABULARY_TYPES",
     "Policy",
     "PolicyError",
     "Rule",
-    "DEFAULT_SECRET_KEYS",
-    "DEFAULT_RETENTION_DAYS",
 ]
 
 #: What a rule may do with the value it selects.  ``identifier``: keep the value
@@ -283,7 +283,7 @@ class Policy:
         return cls(**kwargs)
 
     @classmethod
-    def from_toml(cls, path: Union[str, os.PathLike[str]]) -> Policy:
+    def from_toml(cls, path: str | os.PathLike[str]) -> Policy:
         """Load a policy file; errors name the file and the bad setting."""
         try:
             with open(path, "rb") as fh:

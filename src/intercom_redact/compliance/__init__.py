@@ -5,7 +5,13 @@ with a tamper-evident audit log, local stores encrypted at rest, retention, mini
 content export and redaction at source.
 """
 
-from .client import DEFAULT_VERSION, IntercomClient, REGIONS
+from ._sql import DatabaseError
+from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
+from .client import DEFAULT_VERSION, REGIONS, IntercomClient
+from .crypto import DataKey, DataKeyError, DecryptionError, Keyring
+from .deletion import DeletionResult, UnknownContactError, delete_contact_data, pending_deletions, resume_pending
+from .dsar import EVENTS_NOTE, export_contact_data, write_export
+from .envelope import decrypt_file, read_decrypted
 from .errors import (
     AmbiguousContactError,
     BadRequest,
@@ -22,16 +28,6 @@ from .errors import (
     Unauthorized,
     Unprocessable,
 )
-from .crypto import DataKey, DataKeyError, DecryptionError, Keyring
-from .dsar import EVENTS_NOTE, export_contact_data, write_export
-from .report import render_report, write_report
-from .envelope import decrypt_file, read_decrypted
-from ._sql import DatabaseError
-from .audit import AuditLog, AuditRecord, ChainProblem, VerifyReport, default_audit_url
-from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
-from .deletion import DeletionResult, UnknownContactError, delete_contact_data, pending_deletions, resume_pending
-from .retention import enforce_retention, retention_periods
-from .minimize import MinimizationError, Minimizer, minimize
 from .export import (
     ExportCanceled,
     ExportError,
@@ -44,6 +40,9 @@ from .export import (
     start_content_export,
     wait_for_content_export,
 )
+from .minimize import MinimizationError, Minimizer, minimize
+from .report import render_report, write_report
+from .retention import enforce_retention, retention_periods
 from .source import (
     PartFinding,
     SourceReport,
@@ -52,6 +51,7 @@ from .source import (
     scan_conversation,
     select_conversations,
 )
+from .stores import ContactStore, ExportDirectory, LocalStore, RetentionStore, SQLStore
 
 __all__ = [
     "DEFAULT_VERSION",

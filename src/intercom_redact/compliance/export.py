@@ -43,13 +43,13 @@ from .envelope import sealed_output
 from .errors import IntercomError, NotFound, RateLimited
 
 __all__ = [
+    "PURPOSE",
     "ExportCanceled",
     "ExportError",
     "ExportFailed",
     "ExportJobActive",
     "ExportResult",
     "ExportTimeout",
-    "PURPOSE",
     "download_redacted_export",
     "export_content",
     "start_content_export",
@@ -288,7 +288,7 @@ def _download(client: IntercomClient, job_identifier: str, out_path: str, redact
                     # Only the base name: a member path never escapes the output directory.
                     name = os.path.basename(member.name) or "export.csv"
                     # A streamed member cannot answer seekable(), which TextIOWrapper asks.
-                    member_stream = io.BufferedReader(_ChunkStream(iter(lambda: member_file.read(1 << 16), b"")))
+                    member_stream = io.BufferedReader(_ChunkStream(iter(lambda: member_file.read(1 << 16), b"")))  # noqa: B023
                     _redact_csv_stream(member_stream, os.path.join(out_path, name), redactor, stats, keyring)
     return stats
 

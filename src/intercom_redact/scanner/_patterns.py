@@ -328,7 +328,7 @@ class PatternPass:
     def _warm_quietly(self) -> None:
         try:
             self.warm()
-        except Exception:  # noqa: BLE001 -- then the first text that needs it pays, as without a warm-up
+        except Exception:
             return
 
     def warm(self) -> None:

@@ -245,24 +245,7 @@ _BEARER_TOKEN = EntitySpec(
 
 # USPS Publication 28 street suffixes (the common ones and their abbreviations);
 # UK streets use the same words.
-_SUFFIXES = (
-    "Alley Aly Avenue Ave Av Boulevard Blvd Bend Branch Bridge Brg Brook Brooks Burg Burgs Bypass "
-    "Byp Camp Canyon Cape Causeway Center Ctr Centers Circle Cir Circles Cliff Cliffs Close Club "
-    "Common Corner Corners Course Court Ct Courts Cove Coves Creek Crescent Cres Crest Crossing "
-    "Xing Crossroad Curve Dale Dam Divide Drive Dr Drives Estate Estates Expressway Expy "
-    "Extension Ext Extensions Fall Falls Ferry Field Fields Flat Flats Ford Fords Forest Forge "
-    "Forges Fork Forks Fort Freeway Fwy Garden Gardens Gdns Gateway Glen Glens Green Greens Grove "
-    "Grv Groves Harbor Harbors Haven Heights Hts Highway Hwy Hill Hills Hollow Inlet Island "
-    "Islands Isle Junction Jct Junctions Key Keys Knoll Knolls Lake Lakes Land Landing Lane Ln "
-    "Light Lights Loaf Lock Locks Lodge Loop Mall Manor Manors Meadow Meadows Mews Mill Mills "
-    "Mission Motorway Mount Mountain Mountains Neck Orchard Oval Overpass Park Parks Parkway Pkwy "
-    "Parkways Pass Passage Path Pike Pine Pines Place Pl Plain Plains Plaza Plz Point Points Port "
-    "Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge Ridges River Road Rd Roads Route Rte "
-    "Row Rue Run Shoal Shoals Shore Shores Skyway Spring Springs Spur Spurs Square Sq Squares "
-    "Station Stravenue Stream Street St Streets Summit Terrace Ter Throughway Trace Track "
-    "Trafficway Trail Trl Trailer Tunnel Turnpike Underpass Union Unions Valley Valleys Via "
-    "Viaduct View Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Wharf Yard"
-).split()
+_SUFFIXES = ["Alley", "Aly", "Avenue", "Ave", "Av", "Boulevard", "Blvd", "Bend", "Branch", "Bridge", "Brg", "Brook", "Brooks", "Burg", "Burgs", "Bypass", "Byp", "Camp", "Canyon", "Cape", "Causeway", "Center", "Ctr", "Centers", "Circle", "Cir", "Circles", "Cliff", "Cliffs", "Close", "Club", "Common", "Corner", "Corners", "Course", "Court", "Ct", "Courts", "Cove", "Coves", "Creek", "Crescent", "Cres", "Crest", "Crossing", "Xing", "Crossroad", "Curve", "Dale", "Dam", "Divide", "Drive", "Dr", "Drives", "Estate", "Estates", "Expressway", "Expy", "Extension", "Ext", "Extensions", "Fall", "Falls", "Ferry", "Field", "Fields", "Flat", "Flats", "Ford", "Fords", "Forest", "Forge", "Forges", "Fork", "Forks", "Fort", "Freeway", "Fwy", "Garden", "Gardens", "Gdns", "Gateway", "Glen", "Glens", "Green", "Greens", "Grove", "Grv", "Groves", "Harbor", "Harbors", "Haven", "Heights", "Hts", "Highway", "Hwy", "Hill", "Hills", "Hollow", "Inlet", "Island", "Islands", "Isle", "Junction", "Jct", "Junctions", "Key", "Keys", "Knoll", "Knolls", "Lake", "Lakes", "Land", "Landing", "Lane", "Ln", "Light", "Lights", "Loaf", "Lock", "Locks", "Lodge", "Loop", "Mall", "Manor", "Manors", "Meadow", "Meadows", "Mews", "Mill", "Mills", "Mission", "Motorway", "Mount", "Mountain", "Mountains", "Neck", "Orchard", "Oval", "Overpass", "Park", "Parks", "Parkway", "Pkwy", "Parkways", "Pass", "Passage", "Path", "Pike", "Pine", "Pines", "Place", "Pl", "Plain", "Plains", "Plaza", "Plz", "Point", "Points", "Port", "Ports", "Prairie", "Radial", "Ramp", "Ranch", "Rapid", "Rapids", "Rest", "Ridge", "Ridges", "River", "Road", "Rd", "Roads", "Route", "Rte", "Row", "Rue", "Run", "Shoal", "Shoals", "Shore", "Shores", "Skyway", "Spring", "Springs", "Spur", "Spurs", "Square", "Sq", "Squares", "Station", "Stravenue", "Stream", "Street", "St", "Streets", "Summit", "Terrace", "Ter", "Throughway", "Trace", "Track", "Trafficway", "Trail", "Trl", "Trailer", "Tunnel", "Turnpike", "Underpass", "Union", "Unions", "Valley", "Valleys", "Via", "Viaduct", "View", "Views", "Village", "Villages", "Ville", "Vista", "Walk", "Walks", "Wall", "Way", "Ways", "Well", "Wells", "Wharf", "Yard"]
 _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIXES), key=len, reverse=True)) + r")\b\.?"
 _CAP_WORD = r"\p{Lu}[\p{L}'’.\-]*"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|#)\.?[ \t]*#?[\w\-]+"

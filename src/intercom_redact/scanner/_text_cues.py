@@ -68,16 +68,10 @@ FUNCTION_WORDS = frozenset((
 ).split()) | NOT_NAMES
 """Words no name is: a match stops before one (a name's particles, de/la/van/von, are not here)."""
 
-STREET_TYPES_ANY_CASE = (
-    "street st avenue ave boulevard blvd road rd lane ln drive dr court ct place pl terrace ter "
-    "crescent cres highway hwy parkway pkwy circle cir square sq close trail trl plaza plz way"
-).split()
+STREET_TYPES_ANY_CASE = ["street", "st", "avenue", "ave", "boulevard", "blvd", "road", "rd", "lane", "ln", "drive", "dr", "court", "ct", "place", "pl", "terrace", "ter", "crescent", "cres", "highway", "hwy", "parkway", "pkwy", "circle", "cir", "square", "sq", "close", "trail", "trl", "plaza", "plz", "way"]
 """Street-type words also trusted in lower or upper case ("221b baker street", "1 MAIN ST")."""
 
-US_STATES = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
-    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI"
-).split()
+US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"]
 """USPS two-letter state and territory codes (USPS Publication 28, appendix B)."""
 
 CJK_HONORIFICS = ("様", "さん", "くん", "ちゃん", "殿", "先生", "女士", "小姐", "님", "씨")
