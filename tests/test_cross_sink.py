@@ -87,6 +87,14 @@ CASES = [
             "author": {"type": "admin", "id": "a_1", "name": JANE["name"], "email": JANE["email"]},
         }},
     ),
+    # Keys read by their words, and structure inside strings: a search request logged as JSON text.
+    Case(
+        f'sync done contact_name="{JANE["name"]}" order_id=4155552671',
+        {"billingEmail": JANE["email"], "request": {
+            "method": "POST", "path": "/contacts/search", "requester_name": BOB["name"],
+            "body": json.dumps({"query": {"field": "phone", "operator": "=", "value": BOB["phone"]}}),
+        }},
+    ),
     Case(
         "contact lookup failed",
         {"contact_id": "6762f0a91bb69f9f2193bb1a", "query": {"email": BOB["email"]}},
@@ -275,7 +283,7 @@ def test_every_sink_gives_the_same_redacted_values(all_sinks):
 
 
 def test_the_redacted_values_are_the_expected_ones(all_sinks):
-    contact, webhook, part, failure = all_sinks["structlog"]
+    contact, webhook, part, sync, failure = all_sinks["structlog"]
     assert contact.message == "contact [REDACTED:EMAIL_ADDRESS] updated"
     assert contact.fields["contact"]["location"] == "[REDACTED:LOCATION]"
     assert contact.fields["contact"]["custom_attributes"] == {"plan": "pro", "address": "[REDACTED:STREET_ADDRESS]"}
@@ -283,6 +291,10 @@ def test_the_redacted_values_are_the_expected_ones(all_sinks):
         "<p>Hi, I am [REDACTED:PERSON]. Mail me at [REDACTED:EMAIL_ADDRESS] or call [REDACTED:PHONE_NUMBER]</p>")
     assert 'href="mailto:[REDACTED:EMAIL_ADDRESS]"' in part.fields["part"]["body"]
     assert failure.error == "no contact for [REDACTED:EMAIL_ADDRESS]"
+    assert sync.message == 'sync done contact_name="[REDACTED:PERSON]" order_id=4155552671'
+    assert sync.fields["billingEmail"] == "[REDACTED:EMAIL_ADDRESS]"
+    assert sync.fields["request"]["requester_name"] == "[REDACTED:PERSON]"
+    assert json.loads(sync.fields["request"]["body"])["query"]["value"] == "[REDACTED:PHONE_NUMBER]"
 
 
 def test_no_planted_value_leaves_any_sink(all_sinks):

@@ -6,6 +6,8 @@ import json
 from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from intercom_redact import Policy, Redactor
 from intercom_redact._structured import MAX_LENGTH, MAX_PAIRS, TOO_BIG, parse
@@ -97,7 +99,8 @@ def test_keep_rules_leave_the_string_alone() -> None:
 
 
 def test_plain_text_is_not_structure() -> None:
-    for text in ["hello world", "a: b", "order 12 shipped", '"just a string"', "[1, 2", "x", "{not json}"]:
+    for text in ["hello world", "a: b", "order 12 shipped", '"just a string"', "[1, 2", "x", "{not json}",
+                 '<p class="x">Hi <a href="mailto:jane@example.com">Jane</a></p>']:
         assert parse(text) is None, text
 
 
@@ -128,3 +131,20 @@ def test_json_inside_json_inside_a_query(redactor: Redactor) -> None:
     outer = json.dumps({"payload": inner, "n": 1})
     out = json.loads(redactor.redact({"body": outer})["body"])
     assert json.loads(out["payload"]) == {"email": "[REDACTED:EMAIL_ADDRESS]"}
+
+
+_SAFE_KEYS = st.sampled_from(["plan", "seats", "state", "tags", "created_at", "role", "items", "kind"])
+_SAFE_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text("abcdefgh_", max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_SAFE_KEYS, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.dictionaries(_SAFE_KEYS, _SAFE_VALUES, min_size=1, max_size=4),
+       form=st.sampled_from(["json", "compact", "pretty", "repr"]))
+def test_clean_structure_round_trips_unchanged(redactor: Redactor, value: dict[str, object], form: str) -> None:
+    text = {"json": json.dumps(value), "compact": json.dumps(value, separators=(",", ":")),
+            "pretty": json.dumps(value, indent=2), "repr": repr(value)}[form]
+    assert redactor.redact({"payload": text}) == {"payload": text}

@@ -17,8 +17,8 @@ EMAIL = "jane.doe@example.com"
 NAME = "Jane Doe"
 
 
-def charge_customer(customer: str, payload: dict[str, Any], order_id: str) -> None:
-    raise ValueError(f"card declined for {customer}")
+def charge_customer(customer: str, customer_name: str, payload: dict[str, Any], order_id: str) -> None:
+    raise ValueError(f"card declined for {customer_name}")
 
 
 def _structlog_exception(redactor: Redactor, processor: Any, customer: str = NAME) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def _structlog_exception(redactor: Redactor, processor: Any, customer: str = NAM
         processors=insert_redactor([processor, structlog.processors.JSONRenderer()], RedactProcessor(redactor)),
     )
     try:
-        charge_customer(customer, {"name": NAME, "email": EMAIL, "order_id": 81}, "ord_81hx")
+        charge_customer(NAME, customer, {"name": NAME, "email": EMAIL, "order_id": 81}, "ord_81hx")
     except ValueError:
         log.exception("charge failed")
     text = out.getvalue()
@@ -41,11 +41,34 @@ def test_dict_tracebacks_locals_are_redacted_as_values(redactor: Redactor) -> No
     line = _structlog_exception(redactor, structlog.processors.dict_tracebacks)
     [exc] = line["exception"]
     frame = exc["frames"][-1]
-    assert frame["locals"]["customer"] == "[REDACTED:FRAME_LOCAL]"
+    assert frame["locals"]["customer"] == "[REDACTED:FRAME_LOCAL]"  # any value, whatever its name
+    assert frame["locals"]["customer_name"] == "[REDACTED:PERSON]"  # typed by its name
     assert frame["locals"]["payload"] == "[REDACTED:FRAME_LOCAL]"  # a dict repr: redacted whole
     assert frame["locals"]["order_id"] == "ord_81hx"  # identifiers stay
-    # The local's value, unquoted, is a known value of the event: gone from the message too.
-    assert exc["exc_value"] == "card declined for [REDACTED:FRAME_LOCAL]"
+    caller = exc["frames"][0]["locals"]  # _structlog_exception's
+    assert caller["out"].startswith("<_io.StringIO object at 0x")  # shows no data: kept
+    assert caller["processor"].startswith("<structlog.processors.ExceptionRenderer object at 0x")
+    assert caller["customer"] == "[REDACTED:FRAME_LOCAL]"
+    # A typed local's value, unquoted, is a known value of the event: gone from the message too.
+    assert exc["exc_value"] == "card declined for [REDACTED:PERSON]"
+
+
+def test_an_untyped_local_is_not_searched_for_elsewhere(redactor: Redactor) -> None:
+    # status = 'keep_open' is redacted in its frame, but the same word elsewhere stays.
+    out = io.StringIO()
+    log = structlog.wrap_logger(structlog.PrintLogger(out), processors=insert_redactor(
+        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()], RedactProcessor(redactor)))
+
+    def close(status: str) -> None:
+        raise RuntimeError("cannot close")
+
+    try:
+        close("keep_open")
+    except RuntimeError:
+        log.exception("close failed", state_note="keep_open")
+    line = json.loads(out.getvalue())
+    assert line["state_note"] == "keep_open"
+    assert line["exception"][0]["frames"][-1]["locals"]["status"] == "[REDACTED:FRAME_LOCAL]"
 
 
 def test_dict_tracebacks_function_names_and_paths_are_kept(redactor: Redactor) -> None:
@@ -72,7 +95,7 @@ def test_stdlib_exc_info_and_stack_info_keep_function_names(redactor: Redactor) 
     logger.propagate = False
     try:
         try:
-            charge_customer(EMAIL, {}, "ord_81hx")
+            charge_customer(EMAIL, EMAIL, {}, "ord_81hx")
         except ValueError:
             logger.exception("charge failed for %s", EMAIL, stack_info=True)
     finally:

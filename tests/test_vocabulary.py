@@ -63,7 +63,10 @@ def test_keys_are_classified_by_their_words(redactor: Redactor, key: str, value:
 
 @pytest.mark.parametrize("key", ["email_verified", "email_count", "company_name", "tag_name", "event_name",
                                  "file_name", "logger_name", "is_mobile", "mobile_app", "card_brand",
-                                 "email_domain", "mac_address"])
+                                 "email_domain", "mac_address", "phone_country_code", "password_reset_sent_at",
+                                 # OpenTelemetry attribute names
+                                 "net.peer.name", "telemetry.sdk.name", "messaging.destination.name",
+                                 "service.name", "server.address", "db.name", "host.name"])
 def test_keys_about_a_value_are_not_the_value(key: str) -> None:
     assert classify(key) is None
 
@@ -173,3 +176,16 @@ def test_a_condition_names_what_it_selects() -> None:
     out = Redactor(policy).redact({"a": {"type": "Lead", "email": EMAIL}, "b": {"type": "user", "email": EMAIL}})
     assert out == {"a": {"type": "Lead", "email": "***@example.com"}, "b": {"type": "user",
                                                                           "email": "[REDACTED:EMAIL_ADDRESS]"}}
+
+
+def test_csv_column_names_are_read_by_their_words(redactor: Redactor) -> None:
+    import csv
+    import io
+
+    from intercom_redact.files import redact_csv_rows
+
+    out = io.StringIO()
+    rows = "Customer Name,Order Number,Billing E-mail,Notes\nJane Doe,4155552671,jane@example.com,called Jane Doe\n"
+    redact_csv_rows(csv.reader(io.StringIO(rows)), out, redactor)
+    assert out.getvalue().splitlines()[1] == (
+        "[REDACTED:PERSON],4155552671,[REDACTED:EMAIL_ADDRESS],called [REDACTED:PERSON]")

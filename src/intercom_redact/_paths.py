@@ -209,6 +209,7 @@ class MatchState(Generic[T]):
     __slots__ = (
         "_any_index",
         "_conditions",
+        "_filters",
         "_matcher",
         "_next_index",
         "_objects",
@@ -232,7 +233,8 @@ class MatchState(Generic[T]):
         self._uniform_index = not any(seg.kind == "index" for seg in pending)
         # The fields pending conditions read, in a fixed order (the cache key of for_object).
         self._conditions = tuple(sorted({seg.condition[0] for seg in pending if seg.kind == "where"}))
-        self._objects: dict[tuple[Any, ...], MatchState[T]] = {}
+        self._objects: dict[Any, MatchState[T]] = {}
+        self._filters: dict[tuple[tuple[Any, ...], str], MatchState[T]] = {}
         self.by_object = bool(self._conditions) or bool(positions)
 
     @property
@@ -270,20 +272,36 @@ class MatchState(Generic[T]):
     def for_object(self, obj: Mapping[Any, Any]) -> MatchState[T]:
         """The state for the keys of ``obj``: its conditions applied, a search filter read.
 
-        Memoised per the values of the fields conditions read (``type``) and the
-        ``field`` of a search filter, so an object of a known shape costs a few
-        dict lookups.
+        Memoised per the values of the fields conditions read (``type``), so an
+        object of a known shape costs two dict lookups; a search filter (rare)
+        is memoised per the ``field`` it names.
         """
+        if "operator" in obj and "value" in obj:
+            target = obj.get("field")
+            if type(target) is str:
+                return self._filter(obj, target)
+        conditions = self._conditions
+        if len(conditions) == 1:
+            seen: Any = obj.get(conditions[0])
+            if type(seen) is not str:
+                seen = None
+        else:
+            seen = tuple(_condition_value(obj.get(name)) for name in conditions)
+        state = self._objects.get(seen)
+        if state is None:
+            state = self._matcher._enter(self, obj, None)
+            if len(self._objects) < MAX_CACHED_TRANSITIONS:
+                self._objects[seen] = state
+        return state
+
+    def _filter(self, obj: Mapping[Any, Any], target: str) -> MatchState[T]:
         conditions = tuple(_condition_value(obj.get(name)) for name in self._conditions)
-        target = obj.get("field") if all(k in obj for k in _FILTER_KEYS) else None
-        if type(target) is not str:
-            target = None
-        cache_key = (*conditions, target)
-        state = self._objects.get(cache_key)
+        key = (conditions, target)
+        state = self._filters.get(key)
         if state is None:
             state = self._matcher._enter(self, obj, target)
-            if len(self._objects) < MAX_CACHED_TRANSITIONS:
-                self._objects[cache_key] = state
+            if len(self._filters) < MAX_CACHED_TRANSITIONS:
+                self._filters[key] = state
         return state
 
 

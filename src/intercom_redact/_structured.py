@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, unquote_plus
 
-__all__ = ["MAX_LENGTH", "MAX_PAIRS", "TOO_BIG", "Parsed", "parse"]
+__all__ = ["MAX_LENGTH", "MAX_PAIRS", "TOO_BIG", "Parsed", "may_hold_structure", "parse"]
 
 MAX_LENGTH: Final = 256 * 1024
 """Longer strings shaped like JSON are redacted whole rather than parsed."""
@@ -41,6 +41,11 @@ MAX_PAIRS: Final = 1000
 _MARK: Final = "\ue000"  # a private-use character: stands for a value in the skeleton
 
 Parts = dict[str, Any]
+
+may_hold_structure = re.compile(r"[={\[\n]").search
+"""``None`` for a string that cannot hold structure (no ``=``, bracket or line break): the
+engine's cheap test before :func:`parse`, run on the first :data:`MAX_LENGTH` characters
+(``may_hold_structure(text, 0, MAX_LENGTH)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,7 @@ TOO_BIG: Final = _TooBig()
 _LOGFMT_PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-/]{0,63})=("(?:[^"\\]|\\.)*"|[^\s"=][^\s"]*|)(?!\S)')
 _QUERY_KEY = re.compile(r"[\w.\-\[\]%+]{1,128}")
 _HEADER = re.compile(r"([A-Za-z][A-Za-z0-9\-]{0,63}):[ \t]*(.*)")
+_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>").search
 _START_LINE = re.compile(r"(?:[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}.*)")
 
 
@@ -75,6 +81,10 @@ def parse(text: str) -> Parsed | _TooBig | None:
     first = text[0] if text[0] not in " \t\r\n" else text.lstrip()[:1]
     if first in ("{", "["):
         return _parse_literal(text)
+    if len(text) > MAX_LENGTH:
+        return None  # long text without a JSON shape: the scanner's own size bound applies
+    if "<" in text and _TAG(text):
+        return None  # markup: the scanner reads it as HTML, attributes and all
     if "\n" in text and ":" in text:
         headers = _parse_headers(text)
         if headers is not None:
@@ -90,11 +100,11 @@ def parse(text: str) -> Parsed | _TooBig | None:
 
 
 def _parse_literal(text: str) -> Parsed | _TooBig | None:
-    stripped = text.strip()
-    if stripped[-1:] not in ("}", "]"):
+    if text[-256:].rstrip()[-1:] not in ("}", "]"):
         return None
     if len(text) > MAX_LENGTH:
         return TOO_BIG
+    stripped = text.strip()
     try:
         value = json.loads(stripped)
     except RecursionError:

@@ -42,6 +42,9 @@ __all__ = ["Redactor", "Summary"]
 _KEEP, _SCAN, _REPLACE, _DROP = 0, 1, 2, 3
 
 _SCALARS = frozenset({int, float, bool, type(None), complex})
+# The cheap test before a string is parsed for structure (a regex search, in C).
+_may_hold_structure = _structured.may_hold_structure
+_STRUCTURE_WINDOW = _structured.MAX_LENGTH
 # Values of these types carry no free text: kept unless a rule says otherwise.
 _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.Enum, range)
 
@@ -93,7 +96,7 @@ class _Op:
     def __init__(self, kind: int, type_: str | None, label: str,
                  apply: Callable[[str], str] | None = None,
                  secret: bool = False, specificity: int = 0, own_action: bool = False,
-                 only_if: Callable[[str], bool] | None = None):
+                 only_if: Callable[[str], object] | None = None):
         self.kind = kind
         self.type = type_
         self.label = label
@@ -485,18 +488,18 @@ class _Walk:
         """
         if op.only_if is not None and not op.only_if(text):
             return
-        parsed = _structured.parse(text)
+        parsed = _structured.parse(text) if _may_hold_structure(text, 0, _STRUCTURE_WINDOW) else None
         if parsed is None:
             self.texts.append((out, key, text))
-        elif parsed is _structured.TOO_BIG:
-            out[key] = self.fail("size")
-        else:
+        elif isinstance(parsed, _structured.Parsed):
             parts: dict[str, Any] = {"layers": [None] * len(parsed.layers), "skeleton": parsed.skeleton}
             for index, layer in enumerate(parsed.layers):
                 self.put(parts["layers"], index, layer, state, op, depth + 1)
             if parsed.skeleton is not None:
                 self.texts.append((parts, "skeleton", parsed.skeleton))
             self.later(out, key, parsed.write, parts)
+        else:  # TOO_BIG
+            out[key] = self.fail("size")
 
     def drop(self, op: _Op, v: Any) -> None:
         if type(v) is str and len(v) >= _MIN_KNOWN_LENGTH:
@@ -524,6 +527,7 @@ class _Walk:
         if state.by_object:  # conditions on the object ({"type": "company"}), search filters
             state = state.for_object(d)
         next_key = state.next_key
+        texts = self.texts
         # The common leaves (kept or free-text strings and numbers) are handled
         # inline: this loop runs for every key of every event.
         for k, v in d.items():
@@ -543,7 +547,12 @@ class _Walk:
                     continue
                 if kind == _SCAN:
                     out[k] = v
-                    self.set_aside(out, k, v, child, op_v, depth)
+                    only_if = op_v.only_if
+                    if only_if is None or only_if(v):
+                        if _may_hold_structure(v, 0, _STRUCTURE_WINDOW) is None:
+                            texts.append((out, k, v))
+                        else:
+                            self.set_aside(out, k, v, child, op_v, depth)
                     continue
             elif t in _SCALARS and op_v.kind <= _SCAN:
                 out[k] = v

@@ -21,7 +21,7 @@ from typing import Any
 from structlog.processors import format_exc_info
 
 from . import _sinks
-from ._tracebacks import unquote_locals
+from ._tracebacks import restore_locals, unquote_locals
 from .engine import Redactor
 
 __all__ = ["RedactProcessor", "insert_redactor"]
@@ -78,8 +78,9 @@ class RedactProcessor:
             try:
                 if "exc_info" in event_dict:
                     event_dict = format_exc_info(logger, method_name, dict(event_dict))
-                event_dict = unquote_locals(event_dict)
+                event_dict, aside = unquote_locals(event_dict)
                 clean, done = self.redactor.redact_with_summary(event_dict)
+                restore_locals(clean, aside)
                 if self.summary:
                     clean.update(_sinks.summary_attributes(done))
             except Exception:

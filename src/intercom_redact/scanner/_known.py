@@ -23,10 +23,13 @@ from collections.abc import Iterable
 
 import phonenumbers
 
-__all__ = ["MIN_LENGTH", "KnownValues", "normalize"]
+__all__ = ["MIN_LENGTH", "UNSEARCHED_TYPES", "KnownValues", "normalize"]
 
 MIN_LENGTH = 3
 """Shorter values are ignored: a one- or two-letter value would cut up unrelated words."""
+UNSEARCHED_TYPES = frozenset({"FRAME_LOCAL"})
+"""Redacted for what they might be, not for what they are (a traceback's local ``status = 'open'``):
+searching the rest of the event for them would cut up ordinary words."""
 
 # A run of digits with short separators between them: where a phone may be written.
 _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
@@ -45,7 +48,7 @@ def normalize(known_values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str],
     """
     seen = set()
     for entity_type, value in known_values:
-        if isinstance(value, str) and isinstance(entity_type, str):
+        if isinstance(value, str) and isinstance(entity_type, str) and entity_type not in UNSEARCHED_TYPES:
             value = value.strip()
             if len(value) >= MIN_LENGTH:
                 seen.add((entity_type, value))
@@ -54,9 +57,10 @@ def normalize(known_values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str],
     return tuple(sorted(seen))
 
 
-def _name_parts(name: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _name_parts(name: str) -> tuple[str, ...]:
     # Lower-case particles ("van", "de") and initials are not names on their own.
-    return [part for part in _NAME_PART.findall(name) if part[0].isupper() and len(part) >= MIN_LENGTH]
+    return tuple(part for part in _NAME_PART.findall(name) if part[0].isupper() and len(part) >= MIN_LENGTH)
 
 
 @functools.lru_cache(maxsize=4096)
