@@ -1,9 +1,9 @@
-"""Scanner faults: Presidio and spaCy raise or hang; the text is redacted whole, logging goes on.
+"""Scanner faults: the pattern pass, Presidio and spaCy raise or hang; the text is redacted whole.
 
-Faults are injected into the real objects of a real scanner: the Presidio
-``AnalyzerEngine`` the scanner built (its ``analyze``), one of its
-recognizers, the analyzer's construction, and a component added to the spaCy
-pipeline of NER mode.  In every case the affected text comes out as
+Faults are injected into the real objects of a real scanner: the pattern
+pass it built (its ``find``), one of the validators, the pass's
+construction, a user's Presidio recognizer, and a component added to the
+spaCy pipeline of NER mode.  In every case the affected text comes out as
 ``[REDACTED:UNSCANNED]``, the call returns normally (through the engine and
 through each logging sink), and the reason is counted in ``Scanner.stats``
 and ``Summary.fail_closed``.
@@ -56,9 +56,8 @@ def scanner() -> Scanner:
     return s
 
 
-def _analyzer(scanner: Scanner):
-    analyzer, _ner = scanner._get_analyzer()
-    return analyzer
+def _pass(scanner: Scanner):
+    return scanner._get_pass()
 
 
 def _assert_failed_closed(redactor: Redactor, scanner: Scanner, reason: str, *, texts: int = 1) -> None:
@@ -67,40 +66,56 @@ def _assert_failed_closed(redactor: Redactor, scanner: Scanner, reason: str, *, 
     start = time.perf_counter()
     out, summary = redactor.redact_with_summary(event)
     assert time.perf_counter() - start < 5.0
-    assert out["event"] == UNSCANNED
+    # Every text holds personal data; with the pass gone even the keys fail closed.
+    assert list(out.values()) == [UNSCANNED] * texts
     assert EMAIL not in repr(out) and PHONE not in repr(out)
     assert summary.fail_closed.get("unscanned", 0) >= 1
     assert scanner.stats.get(reason, 0) > before
 
 
 @pytest.mark.parametrize("fault", [_raise, _recurse], ids=["raises", "RecursionError"])
-def test_analyzer_that_raises(scanner, monkeypatch, fault, figures):
-    monkeypatch.setattr(_analyzer(scanner), "analyze", fault)
+def test_pattern_pass_that_raises(scanner, monkeypatch, fault, figures):
+    monkeypatch.setattr(_pass(scanner), "find", fault)
     _assert_failed_closed(Redactor(scanner=scanner), scanner, "error")
     figures.count("fault scenarios")
 
 
-def test_recognizer_that_raises(scanner, monkeypatch, figures):
-    recognizers = _analyzer(scanner).registry.recognizers
-    email = next(r for r in recognizers if "Email" in type(r).__name__)
-    monkeypatch.setattr(email, "analyze", _raise)
+def test_validator_that_raises(scanner, monkeypatch, figures):
+    import intercom_redact.scanner._validators as validators
+
+    monkeypatch.setattr(validators, "has_public_suffix", _raise)  # the e-mail validator's look-up
     _assert_failed_closed(Redactor(scanner=scanner), scanner, "error")
     figures.count("fault scenarios")
 
 
-def test_analyzer_that_cannot_be_built(monkeypatch, figures):
+def test_user_recognizer_that_raises(figures):
+    from presidio_analyzer import EntityRecognizer
+
+    class Broken(EntityRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            return _raise()
+
+    scanner = Scanner(recognizers=[Broken(supported_entities=["CUSTOMER_ID"])], cache_size=0)
+    _assert_failed_closed(Redactor(scanner=scanner), scanner, "error")
+    figures.count("fault scenarios")
+
+
+def test_pattern_pass_that_cannot_be_built(monkeypatch, figures):
     import intercom_redact.scanner._scanner as scanner_module
 
-    monkeypatch.setattr(scanner_module, "build_analyzer", _raise)
+    monkeypatch.setattr(scanner_module, "builtin_pass", _raise)
     scanner = Scanner(cache_size=0)
     _assert_failed_closed(Redactor(scanner=scanner), scanner, "error")
     figures.count("fault scenarios")
 
 
-def test_analyzer_that_hangs_past_the_budget(scanner, monkeypatch, figures):
+def test_pattern_pass_that_hangs_past_the_budget(scanner, monkeypatch, figures):
     # A stage cannot be interrupted: the first text runs to its end (documented), the
     # texts after it are not started once the budget is spent.
-    monkeypatch.setattr(_analyzer(scanner), "analyze", _sleep(0.3))
+    monkeypatch.setattr(_pass(scanner), "find", _sleep(0.3))
     redactor = Redactor(scanner=scanner)
     start = time.perf_counter()
     out, summary = redactor.redact_with_summary(
@@ -131,8 +146,7 @@ def ner_scanner() -> Iterator[Scanner]:
     pytest.importorskip(NER_MODEL)
     s = Scanner(ner_model=NER_MODEL, time_budget=0.1, cache_size=0)
     s.scan("Warm up: my colleague Owen Smith in Springfield")
-    analyzer, _ner = s._get_analyzer()
-    analyzer.nlp_engine.nlp["en"].add_pipe("intercom_redact_test_fault", first=True)
+    s._get_presidio().engine.nlp["en"].add_pipe("intercom_redact_test_fault", first=True)
     yield s
     _FAULT["mode"] = None
 
@@ -159,7 +173,7 @@ def test_spacy_component_fault(ner_scanner, mode, reason, figures):
 
 @pytest.fixture
 def broken_redactor(scanner, monkeypatch) -> Redactor:
-    monkeypatch.setattr(_analyzer(scanner), "analyze", _raise)
+    monkeypatch.setattr(_pass(scanner), "find", _raise)
     return Redactor(scanner=scanner)
 
 

@@ -3,7 +3,7 @@
 The patterns are collected, not listed: every compiled pattern (``re`` or
 ``regex``) held by a module of :mod:`intercom_redact` or by one of its classes
 (path parser, gate, HTML view, known values, allow-list, …), and every pattern
-of the Presidio recognizers the scanner runs.  A pattern added later is tested
+of the entity registry, compiled as the pattern pass runs them.  A pattern added later is tested
 without touching this file.
 
 Each pattern runs over long runs of the characters patterns repeat, pairs of
@@ -60,15 +60,13 @@ def _collect_patterns() -> dict[str, re.Pattern | regex.Pattern]:
                 pattern = getattr(value, "__self__", value)  # also ``re.compile(...).search``
                 if isinstance(pattern, (re.Pattern, regex.Pattern)):
                     found.setdefault(f"{info.name}.{label}", pattern)
-    from presidio_analyzer import PatternRecognizer
+    from intercom_redact.scanner._registry import ENTITIES
 
-    from intercom_redact.scanner._recognizers import pattern_recognizers
-
-    for recognizer in pattern_recognizers():
-        if isinstance(recognizer, PatternRecognizer):
-            for pattern in recognizer.patterns:
-                found[f"presidio {recognizer.name}: {pattern.name}"] = regex.compile(
-                    pattern.regex, flags=recognizer.global_regex_flags)
+    # The registry's patterns as the pattern pass confirms them (and as the
+    # fallback without RE2 runs them on every text): the regex module, Presidio's flags.
+    for entity in ENTITIES:
+        for pattern in entity.patterns:
+            found[f"registry {entity.name}: {pattern.name}"] = regex.compile(pattern.regex, flags=entity.flags)
     return found
 
 
@@ -130,7 +128,7 @@ def _growth(pattern: re.Pattern | regex.Pattern, input_name: str) -> tuple[float
 def test_patterns_were_collected():
     # The walk must see the path parser, the gate, the HTML view and the recognizers.
     names = " ".join(PATTERNS)
-    for part in ("_paths.", "_gate.", "_html.", "_scanner._SAFE", "PhoneNumberRecognizer",
+    for part in ("_paths.", "_patterns.", "_html.", "_validators.SAFE_LOOK_ALIKES", "PhoneNumberRecognizer",
                  "EmailRecognizer", "StreetAddressRecognizer", "ContextNameRecognizer"):
         assert part in names, part
     assert len(PATTERNS) >= 30

@@ -134,7 +134,7 @@ def test_picklable_and_rebuilt_lazily(scanner: Scanner) -> None:
                          time_budget=2.0, cache_size=3)
     configured.scan(TEXT)
     clone = pickle.loads(pickle.dumps(configured))
-    assert clone._analyzer is None
+    assert clone._pass is None and clone._presidio is None
     assert clone.scan(TEXT) == configured.scan(TEXT)
     assert clone.stats == {}
 

