@@ -45,7 +45,6 @@ from ._rebuild import (rebuild_bytes, rebuild_exception, rebuild_mapping, rebuil
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 from .scanner._findings import Finding, disjoint
-from .scanner._known import normalize as normalize_known
 
 if TYPE_CHECKING:
     from ._core._py import KnownValues, Walk
@@ -306,7 +305,7 @@ class Redactor:
 
     def _scan_texts(self, walk: Walk) -> None:
         """Phase 2: replace what the scanner and the known values find in the walk's texts."""
-        known = _impl.KnownValues(normalize_known(walk.known))
+        known = _impl.KnownValues(walk.known)
         texts = walk.texts
         known_only, to_scan = walk.triage(known, self._clean)
         plain = [i for i in known_only if _LOOKS_LIKE_HTML(texts[i][2]) is None]
@@ -413,13 +412,17 @@ def _quote(key: str) -> str:
 class _Hooks:
     """The rare paths of a walk, in plain Python: one per ``Redactor`` (see ``_core.Hooks``)."""
 
-    __slots__ = ("r",)
+    __slots__ = ("r", "placeholders")
 
     def __init__(self, redactor: Redactor) -> None:
         self.r = redactor
+        self.placeholders: dict[str, str] = {}
 
     def placeholder(self, entity_type: str) -> str:
-        return self.r._policy.placeholder_for(entity_type)
+        text = self.placeholders.get(entity_type)
+        if text is None:
+            text = self.placeholders[entity_type] = self.r._policy.placeholder_for(entity_type)
+        return text
 
     def new_key(self, walk: Walk, state: MatchState[_Op], key: Any,
                 out: dict[Any, Any]) -> tuple[MatchState[_Op], Any]:

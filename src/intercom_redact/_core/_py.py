@@ -126,10 +126,10 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
 class KnownValues:
     """The known values of one event, found in its texts whatever their case and notation.
 
-    ``known`` is ``(entity_type, value)`` pairs, cleaned (see
-    :func:`intercom_redact.scanner._known.normalize`).  Building this only
-    sorts them; the work is done per text, and only for values the text can
-    hold.
+    ``known`` is ``(entity_type, value)`` pairs as the walk collected them:
+    values are stripped, and repeated or too short ones ignored.  Building
+    this only sorts them; the work is done per text, and only for values the
+    text can hold.
     """
 
     __slots__ = ("_needles", "_phrases", "_phones")
@@ -138,7 +138,14 @@ class KnownValues:
         needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
         phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
         phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
+        seen: set[tuple[str, str]] = set()
         for entity_type, value in known:
+            if not isinstance(value, str) or not isinstance(entity_type, str):
+                continue
+            value = value.strip()
+            if len(value) < MIN_KNOWN_LENGTH or (entity_type, value) in seen:
+                continue
+            seen.add((entity_type, value))
             if entity_type == "PHONE_NUMBER" or (_HAS_DIGIT(value) and _PHONE_VALUE.fullmatch(value)):
                 digits = _NON_DIGITS.sub("", value)
                 if len(digits) >= 7:
@@ -314,7 +321,7 @@ class Walk:
         """Remember the strings inside a container a rule redacted whole (a location)."""
         if depth > 4:
             return
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             for k, v in value.items():
                 child = state.step_key(k if type(k) is str else _key_text(k))
                 if child.match is None or child.match.kind != KEEP:
