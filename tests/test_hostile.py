@@ -25,6 +25,8 @@ from intercom_redact.logging import RedactingFilter
 from intercom_redact.structlog import RedactProcessor
 
 EMAIL = "jane.doe@example.com"
+
+pytestmark = pytest.mark.usefixtures("core")  # every case on the compiled and the pure core
 BOUND = 5.0  # seconds; generous for slow CI machines, the cases take milliseconds here
 UNSCANNED = "[REDACTED:UNSCANNED]"
 

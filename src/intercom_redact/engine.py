@@ -402,7 +402,8 @@ class Redactor:
 
     def __repr__(self) -> str:
         key = f", key_id={self._key.key_id!r}" if self._key else ""
-        return f"<Redactor rules={len(self._policy.rules)} ner_model={self._ner_model!r}{key}>"
+        return (f"<Redactor rules={len(self._policy.rules)} ner_model={self._ner_model!r}{key} "
+                f"core={_impl.IMPLEMENTATION}>")
 
 
 def _quote(key: str) -> str:

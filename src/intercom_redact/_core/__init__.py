@@ -29,14 +29,15 @@ def load(implementation: str) -> ModuleType:
     return importlib.import_module(f"{__name__}._{implementation}")
 
 
-def _select() -> tuple[ModuleType, str]:
+def _select() -> ModuleType:
     if not NO_EXTENSIONS:
         try:
-            return load("c"), "c"
+            return load("c")
         except ImportError:  # built without a compiler: the pure-Python build
             pass
-    return _py, "py"
+    return _py
 
 
-CORE, IMPLEMENTATION = _select()
-"""The core the engine uses, and its name."""
+CORE = _select()
+"""The core the engine uses."""
+IMPLEMENTATION: str = CORE.IMPLEMENTATION

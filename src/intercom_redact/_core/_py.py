@@ -27,7 +27,11 @@ from ._protocols import Abort
 if TYPE_CHECKING:
     from ._protocols import Hooks
 
-__all__ = ["DROP", "KEEP", "REPLACE", "SCALARS", "SCAN", "WALL_CEILING", "KnownValues", "Walk"]
+__all__ = ["DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "WALL_CEILING", "KnownValues",
+           "Walk"]
+
+IMPLEMENTATION = __name__.rpartition("._")[2]
+"""``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
 
 # Op kinds, ordered so that "kind <= SCAN" means "the value may be kept as is".
 KEEP, SCAN, REPLACE, DROP = 0, 1, 2, 3
