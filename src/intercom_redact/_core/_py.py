@@ -50,7 +50,6 @@ _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encode
 _PHONE_VALUE = re.compile(r"\+?[\d\s.\-()/]{7,}")
 _NON_DIGITS = re.compile(r"\D+")
 _HAS_DIGIT = re.compile(r"\d").search
-_HAS_SPACE = re.compile(r"\s").search
 # A phone is searched for only where a digit run ends in its last digits: no
 # national number is shorter than this.
 _PHONE_TAIL = 4
@@ -156,13 +155,17 @@ class KnownValues:
                     phones.append((entity_type, value, digits))
                     continue
             low = value.lower()
-            if _HAS_SPACE(value):
-                phrases.append((entity_type, tuple(low.split()), value))
+            words = low.split()
+            if len(words) > 1:
+                phrases.append((entity_type, tuple(words), value))
                 continue
             needles.append((entity_type, low, value))
             if "@" in low:  # URL-encoded forms, as in query strings
-                encoded = {low.replace("@", "%40"), low.replace("+", "%2b").replace("@", "%40")}
-                needles.extend((entity_type, form, value) for form in sorted(encoded))
+                encoded = low.replace("@", "%40")
+                plus = encoded.replace("+", "%2b")
+                if plus != encoded:
+                    needles.append((entity_type, plus, value))
+                needles.append((entity_type, encoded, value))
         self._needles = needles
         self._phrases = phrases
         self._phones = phones
