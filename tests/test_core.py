@@ -15,8 +15,7 @@ import strategies
 from hypothesis import given, settings
 
 from intercom_redact import Redactor, _core, engine
-from intercom_redact.scanner import Scanner
-from intercom_redact.scanner import _known
+from intercom_redact.scanner import Scanner, _known
 
 
 def _compiled() -> ModuleType:

@@ -32,13 +32,13 @@ import enum
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import _core
 from ._core._protocols import Abort
-from ._core._py import DROP, KEEP, REPLACE, SCAN
+from ._core._py import DROP, KEEP, REPLACE, SCAN, key_text
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
 from ._rebuild import (rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild_model, rebuild_object,
                        rebuild_sequence)
@@ -47,7 +47,8 @@ from .policy import Policy, PolicyError, Rule
 from .scanner._findings import Finding, disjoint
 
 if TYPE_CHECKING:
-    from ._core._py import KnownValues, Walk
+    from ._core._py import Walk
+    from .scanner import Scanner
 
 __all__ = ["Redactor", "Summary"]
 
@@ -138,7 +139,7 @@ class Redactor:
 
     def __init__(self, policy: Policy | None = None, *, hmac_key: str | bytes | HmacKey | None = None,
                  hmac_key_id: str | None = None, ner_model: str | None = None,
-                 scanner: Any = None) -> None:
+                 scanner: Scanner | None = None) -> None:
         self._policy = policy if policy is not None else Policy.default()
         if not isinstance(self._policy, Policy):
             raise TypeError(f"policy must be a Policy, got {type(self._policy).__name__}")
@@ -226,7 +227,7 @@ class Redactor:
         return self._policy
 
     @property
-    def scanner(self):
+    def scanner(self) -> Scanner:
         """The free-text :class:`~intercom_redact.scanner.Scanner` (built on first use)."""
         scanner = self._scanner
         if scanner is None:
@@ -236,7 +237,7 @@ class Redactor:
                 scanner = self._scanner
         return scanner
 
-    def _build_scanner(self):
+    def _build_scanner(self) -> Scanner:
         from .scanner import Scanner
 
         return Scanner(ner_model=self._ner_model, allow=self._policy.allow,
@@ -346,12 +347,12 @@ class Redactor:
         return self._unscanned
 
     def _redact_texts(self, texts: list[str], html: bool | None, known: list[tuple[str, str]],
-                      summary: Summary, scan: bool, overrides: list[tuple[str, str, _Op]] = ()) -> list[str]:
+                      summary: Summary, scan: bool, overrides: Sequence[tuple[str, str, _Op]] = ()) -> list[str]:
         if not scan and not known:
             return texts
         # One scanner call per kind of text, so the event's known values are prepared once.
         flags = [html if html is not None else _LOOKS_LIKE_HTML(text) is not None for text in texts]
-        findings: list = [None] * len(texts)
+        findings: list[list[Finding] | None] = [None] * len(texts)
         for flag in (False, True):
             indexes = [i for i, f in enumerate(flags) if f is flag]
             if indexes:
@@ -362,8 +363,8 @@ class Redactor:
         return [self._apply(text, found, flag, summary, overrides) if found else text
                 for text, found, flag in zip(texts, findings, flags)]
 
-    def _apply(self, text: str, findings, html: bool, summary: Summary,
-               overrides: list[tuple[str, str, _Op]]) -> str:
+    def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
+               overrides: Sequence[tuple[str, str, _Op]]) -> str:
         from .scanner import apply_findings
 
         kept = []
@@ -380,10 +381,12 @@ class Redactor:
 
         by_value = {(t, normalize(t, v)): op for t, v, op in overrides}
 
-        def replacement(finding) -> str:
+        def replacement(finding: Finding) -> str:
             value = text[finding.start:finding.end]
             op = by_value.get((finding.entity_type, normalize(finding.entity_type, value))) if by_value else None
-            return (op or self._type_op(finding.entity_type)).apply(value)
+            apply = (op or self._type_op(finding.entity_type)).apply
+            assert apply is not None  # only keep ops have none, and kept findings are left out
+            return apply(value)
 
         return apply_findings(text, kept, replacement, html=html)
 
@@ -433,7 +436,7 @@ class _Hooks:
         holding personal data (``{"jane@example.com": 3}``) is replaced by its
         redacted text and stays out of the cache, so it is checked every time.
         """
-        text = key if type(key) is str else _key_text(key)
+        text = key if type(key) is str else key_text(key)
         findings = self.r.scanner.scan(text)
         if not findings:
             child = state.step_key(text)
@@ -507,16 +510,9 @@ def later(walk: Walk, out: Any, key: Any, rebuild: Callable[[Any], Any], parts: 
     walk.finishers.append((out, key, rebuild, parts))
 
 
-def _key_text(key: Any) -> str:
-    try:
-        return key if isinstance(key, str) else str(key)
-    except Exception:
-        return "?"
-
-
 def _default_text(kind: type) -> bool:
     """True when instances render as ``<Kind object at 0x…>`` (no data in the text)."""
-    return kind.__repr__ is object.__repr__ and kind.__str__ is object.__str__
+    return kind.__repr__ is object.__repr__ and kind.__str__ is object.__str__  # type: ignore[comparison-overlap]
 
 
 def _safe_str(value: Any) -> str:

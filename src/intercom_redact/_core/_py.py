@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._protocols import Hooks
 
 __all__ = ["DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "WALL_CEILING", "KnownValues",
-           "Walk"]
+           "Walk", "key_text"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -135,7 +135,7 @@ class KnownValues:
     text can hold.
     """
 
-    __slots__ = ("_needles", "_phrases", "_phones")
+    __slots__ = ("_needles", "_phones", "_phrases")
 
     def __init__(self, known: Iterable[tuple[str, str]]) -> None:
         needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
@@ -253,8 +253,8 @@ class Walk:
     clock only once the wall clock passes the budget.
     """
 
-    __slots__ = ("hooks", "summary", "scan", "known", "overrides", "texts", "finishers", "nodes",
-                 "max_nodes", "max_depth", "active", "unscanned", "cpu_deadline", "wall_soft", "wall_hard")
+    __slots__ = ("active", "cpu_deadline", "finishers", "hooks", "known", "max_depth", "max_nodes", "nodes",
+                 "overrides", "scan", "summary", "texts", "unscanned", "wall_hard", "wall_soft")
 
     def __init__(self, hooks: Hooks, summary: Any, scan: bool, max_nodes: int, max_depth: int,
                  time_budget: float, unscanned: str) -> None:
@@ -330,7 +330,7 @@ class Walk:
             return
         if type(value) is dict or isinstance(value, Mapping):
             for k, v in value.items():
-                child = state.step_key(k if type(k) is str else _key_text(k))
+                child = state.step_key(k if type(k) is str else key_text(k))
                 if child.match is None or child.match.kind != KEEP:
                     self.collect_known(v, child, entity_type, depth + 1)
         elif isinstance(value, (list, tuple)):
@@ -453,7 +453,8 @@ class Walk:
         return known_only, scanner
 
 
-def _key_text(key: Any) -> str:
+def key_text(key: Any) -> str:
+    """A key as the path automaton reads it (``"?"`` for one whose ``str()`` fails)."""
     try:
         return key if isinstance(key, str) else str(key)
     except Exception:
