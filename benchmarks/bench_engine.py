@@ -18,14 +18,15 @@ The pipelines:
               checks every key against a set of PII names and regex-scans every
               string (what one writes by hand)
 
-* scan=False:  RedactProcessor(redactor, scan=False): field rules and known
+* scan=False:  ``redactor.redact(event, scan=False)``: field rules and known
               values only, so the walk's own share is visible apart from the
               free-text scanner's
 
+The redacting pipelines run once on the compiled engine core and once on the
+pure-Python one (``intercom_redact._core``; the compiled rows are left out
+where it was not built or ``INTERCOM_REDACT_NO_EXTENSIONS=1`` is set).
 Rounds interleave the pipelines so that machine noise hits all alike; the table
-shows the median time per log call and the ratio to the plain pipeline.  The
-engine's core (compiled or pure Python, see ``intercom_redact._core``) is named
-in the header; ``INTERCOM_REDACT_NO_EXTENSIONS=1`` measures the pure one.
+shows the median time per log call and the ratio to the plain pipeline.
 
     python benchmarks/bench_engine.py [--rounds 25] [--calls 20000] [--stream 3000]
 """
@@ -40,11 +41,13 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from types import ModuleType
 
 import orjson
 import structlog
 
-from intercom_redact import Redactor
+from intercom_redact import Redactor, _core, engine
 from intercom_redact.structlog import RedactProcessor
 
 EVENT = {
@@ -154,6 +157,16 @@ def unscanned_processor(redactor: Redactor):
     return process
 
 
+def on_core(core: ModuleType, processor):
+    """``processor`` run on the engine core ``core`` (compiled or pure), whatever the default."""
+
+    def process(logger, method_name, event_dict):
+        engine._impl = core
+        return processor(logger, method_name, event_dict)
+
+    return process
+
+
 def table(title: str, samples: dict[str, list[float]]) -> None:
     base = statistics.median(samples["plain"])
     print(title)
@@ -172,21 +185,17 @@ def main(argv=None) -> int:
     parser.add_argument("--stream", type=int, default=3000, help="distinct events (0: skip the stream)")
     args = parser.parse_args(argv)
 
-    from intercom_redact._core import IMPLEMENTATION
-
-    # Each stream round logs events never seen before (its own seed), so no cache helps.
-    stream_rounds = max(3, args.rounds // 8) if args.stream else 0
-    streams = [stream_events(args.stream, seed) for seed in range(stream_rounds)]
+    cores = {name: _core.load(name) for name in ("c", "py") if name == "py" or _core.IMPLEMENTATION == "c"}
     redactor = Redactor()
     redactor.redact(EVENT)  # build the scanner and warm the path automaton before timing
-    print(f"Python {sys.version.split()[0]}, engine core: {IMPLEMENTATION}\n")
+    pipelines: dict[str, Callable[[Redactor], list]] = {"plain": lambda r: []}
+    for name, core in cores.items():
+        pipelines[f"RedactProcessor, core {name}"] = lambda r, core=core: [on_core(core, RedactProcessor(r))]
+        pipelines[f"scan=False, core {name}"] = lambda r, core=core: [on_core(core, unscanned_processor(r))]
+    pipelines["naive copy-and-walk"] = lambda r: [naive_processor]
+    print(f"Python {sys.version.split()[0]}, engine cores: {', '.join(cores)} (default {_core.IMPLEMENTATION})\n")
     with open(os.devnull, "wb") as sink:
-        loggers = {
-            "plain": make_logger([], sink),
-            "redacting (RedactProcessor)": make_logger([RedactProcessor(redactor)], sink),
-            "redacting, scan=False": make_logger([unscanned_processor(redactor)], sink),
-            "naive copy-and-walk": make_logger([naive_processor], sink),
-        }
+        loggers = {name: make_logger(build(redactor), sink) for name, build in pipelines.items()}
         samples: dict[str, list[float]] = {name: [] for name in loggers}
         for log in loggers.values():
             time_calls(log, 2000)  # warm-up
@@ -194,10 +203,14 @@ def main(argv=None) -> int:
             for name, log in loggers.items():
                 samples[name].append(time_calls(log, args.calls))
         table(f"structlog pipeline, repeated event, {args.rounds} rounds x {args.calls} calls", samples)
-        if streams:
+        if args.stream:
+            # Every pipeline gets events never seen before in every round (a seed of its
+            # own), so neither the scanner's result cache nor its gate memo can help.
+            stream_rounds = max(3, args.rounds // 8)
             samples = {name: [] for name in loggers}
-            for events in streams:
-                for name, log in loggers.items():
+            for round_ in range(stream_rounds):
+                for index, (name, log) in enumerate(loggers.items()):
+                    events = stream_events(args.stream, seed=round_ * 100 + index)
                     samples[name].append(time_stream(log, events))
             table(f"structlog pipeline, stream of {args.stream} distinct events each logged once, "
                   f"{stream_rounds} rounds", samples)
