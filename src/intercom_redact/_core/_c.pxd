@@ -7,6 +7,8 @@ cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
+cdef tuple _prepared(tuple key)
+cdef tuple _prepare(str entity_type, str value)
 
 
 @cython.final

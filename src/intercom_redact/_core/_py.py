@@ -126,6 +126,41 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
     return pos
 
 
+_NEEDLES, _PHRASE, _PHONE = 0, 1, 2
+# Values prepared before, shared by all events (a contact logs many times); bounded.
+_PREPARED: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
+_PREPARED_SIZE = 4096
+
+
+def _prepared(key: tuple[str, str]) -> tuple[int, tuple[Any, ...]]:
+    entry = _PREPARED.get(key)
+    if entry is None:
+        entry = _prepare(key[0], key[1])
+        if len(_PREPARED) >= _PREPARED_SIZE:
+            _PREPARED.clear()
+        _PREPARED[key] = entry
+    return entry
+
+
+def _prepare(entity_type: str, value: str) -> tuple[int, tuple[Any, ...]]:
+    """How ``value`` is searched: as a phone, a phrase, or a word (and its URL-encoded forms)."""
+    if entity_type == "PHONE_NUMBER" or (_HAS_DIGIT(value) and _PHONE_VALUE.fullmatch(value)):
+        digits = _NON_DIGITS.sub("", value)
+        if len(digits) >= 7:
+            return _PHONE, ((entity_type, value, digits),)
+    low = value.lower()
+    words = low.split()
+    if len(words) > 1:
+        return _PHRASE, ((entity_type, tuple(words), value),)
+    if "@" not in low:
+        return _NEEDLES, ((entity_type, low, value),)
+    # E-mails also URL-encoded, as in query strings.
+    encoded = low.replace("@", "%40")
+    plus = encoded.replace("+", "%2b")
+    forms = (low, plus, encoded) if plus != encoded else (low, encoded)
+    return _NEEDLES, tuple((entity_type, form, value) for form in forms)
+
+
 class KnownValues:
     """The known values of one event, found in its texts whatever their case and notation.
 
@@ -145,27 +180,12 @@ class KnownValues:
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
                 continue
-            value = value.strip()
-            if len(value) < MIN_KNOWN_LENGTH or (entity_type, value) in seen:
+            key = (entity_type, value.strip())
+            if len(key[1]) < MIN_KNOWN_LENGTH or key in seen:
                 continue
-            seen.add((entity_type, value))
-            if entity_type == "PHONE_NUMBER" or (_HAS_DIGIT(value) and _PHONE_VALUE.fullmatch(value)):
-                digits = _NON_DIGITS.sub("", value)
-                if len(digits) >= 7:
-                    phones.append((entity_type, value, digits))
-                    continue
-            low = value.lower()
-            words = low.split()
-            if len(words) > 1:
-                phrases.append((entity_type, tuple(words), value))
-                continue
-            needles.append((entity_type, low, value))
-            if "@" in low:  # URL-encoded forms, as in query strings
-                encoded = low.replace("@", "%40")
-                plus = encoded.replace("+", "%2b")
-                if plus != encoded:
-                    needles.append((entity_type, plus, value))
-                needles.append((entity_type, encoded, value))
+            seen.add(key)
+            kind, entries = _prepared(key)
+            (needles if kind == _NEEDLES else phrases if kind == _PHRASE else phones).extend(entries)
         self._needles = needles
         self._phrases = phrases
         self._phones = phones
