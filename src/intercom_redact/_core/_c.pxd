@@ -31,6 +31,7 @@ cdef class Walk:
 
     cpdef bint out_of_time(self) except -1
     cpdef str fail(self, str reason)
+    cdef count(self, object op)
     cdef object enter(self, object v, Py_ssize_t size, Py_ssize_t depth)
     cdef object replace(self, object op, object value)
     cdef drop(self, object op, object v)

@@ -309,6 +309,15 @@ class Walk:
         self.summary.failed(reason)
         return self.unscanned
 
+    def count(self, op: Any) -> None:
+        """``summary.add(op.type, op.label)``, inline: it runs for every value a rule catches."""
+        summary = self.summary
+        summary.count += 1
+        types: dict[str, int] = summary.types
+        types[op.type] = types.get(op.type, 0) + 1
+        rules: dict[str, int] = summary.rules
+        rules[op.label] = rules.get(op.label, 0) + 1
+
     def enter(self, v: Any, size: int, depth: int) -> int:
         self.nodes += size
         if self.nodes > self.max_nodes:
@@ -336,13 +345,13 @@ class Walk:
             self.known.append((op.type, text))
             if op.own_action:
                 self.overrides.append((op.type, text, op))
-        self.summary.add(op.type, op.label)
+        self.count(op)
         return op.apply(text)  # type: ignore[no-any-return]
 
     def drop(self, op: Any, v: Any) -> None:
         if type(v) is str and len(v) >= MIN_KNOWN_LENGTH:
             self.known.append((op.type, v))
-        self.summary.add(op.type, op.label)
+        self.count(op)
 
     def collect_known(self, value: Any, state: Any, entity_type: str, depth: int) -> None:
         """Remember the strings inside a container a rule redacted whole (a location)."""
@@ -350,7 +359,9 @@ class Walk:
             return
         if type(value) is dict or isinstance(value, Mapping):
             for k, v in value.items():
-                child = state.step_key(k if type(k) is str else key_text(k))
+                child = state.next_key.get(k)
+                if child is None:
+                    child = state.step_key(k if type(k) is str else key_text(k))
                 if child.match is None or child.match.kind != KEEP:
                     self.collect_known(v, child, entity_type, depth + 1)
         elif isinstance(value, (list, tuple)):
@@ -380,7 +391,7 @@ class Walk:
             self.drop(op, v)
             return False
         if kind == REPLACE:
-            self.summary.add(op.type, op.label)
+            self.count(op)
             self.collect_known(v, state, op.type, 0)
             out[key] = self.hooks.placeholder(op.type)
             return True
