@@ -309,13 +309,14 @@ class Redactor:
         known = _impl.KnownValues(walk.known)
         texts = walk.texts
         known_only, to_scan = walk.triage(known, self._clean)
-        plain = [i for i in known_only if _LOOKS_LIKE_HTML(texts[i][2]) is None]
-        for i in plain:  # the common case: no scanner call at all
+        for i in known_only:  # the common case: no scanner call at all
             container, key, text = texts[i]
+            if _LOOKS_LIKE_HTML(text) is not None:
+                to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
+                continue
             found = disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
             if found:
                 container[key] = self._apply(text, found, False, walk.summary, walk.overrides)
-        to_scan.extend(i for i in known_only if _LOOKS_LIKE_HTML(texts[i][2]) is not None)
         if not to_scan:
             return
         batch = [texts[i][2] for i in to_scan]
