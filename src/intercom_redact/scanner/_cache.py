@@ -13,6 +13,8 @@ import threading
 from collections import OrderedDict
 from hashlib import blake2b
 
+from ._findings import Finding
+
 __all__ = ["ResultCache"]
 
 _PROCESS_KEY = os.urandom(32)
@@ -25,7 +27,7 @@ class ResultCache:
 
     def __init__(self, size: int) -> None:
         self._size = max(0, int(size))
-        self._entries: OrderedDict[bytes, tuple] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[Finding, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -36,7 +38,7 @@ class ResultCache:
         mac.update(text.encode("utf-8", "surrogatepass"))
         return mac.digest()
 
-    def get(self, key: bytes) -> tuple | None:
+    def get(self, key: bytes) -> tuple[Finding, ...] | None:
         """The cached findings for ``key``, or ``None``."""
         if not self._size:
             return None
@@ -46,7 +48,7 @@ class ResultCache:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: bytes, findings: tuple) -> None:
+    def put(self, key: bytes, findings: tuple[Finding, ...]) -> None:
         """Remember ``findings`` for ``key``, evicting the least recently used entry."""
         if not self._size:
             return
