@@ -2,11 +2,12 @@
 
 This file is the single source of both implementations: it runs as plain
 Python (``IMPLEMENTATION == "py"``), and the build compiles the very same file
-with Cython into ``_c`` (pure-Python mode: ``_py.pxd`` beside it declares the
+with Cython into ``_c`` (pure-Python mode: ``_c.pxd`` beside it declares the
 C types, so nothing here imports Cython).  Only what runs for every key and
-every string of every event lives here; the rare paths (objects, exceptions,
-keys never seen before) are the engine's, in Python, reached through methods a
-subclass of :class:`Walk` provides.
+every string of every event lives here -- with the per-string checks: an
+identifier's ``only_if`` and the cheap test for structure inside a string; the
+rare paths (objects, exceptions, keys never seen before, parsing a string that
+may hold structure) are the engine's, in Python, reached through ``hooks``.
 
 Known values are prepared lazily: building :class:`KnownValues` only sorts the
 values into words, phrases and phones; a text is searched for a value only
