@@ -82,6 +82,25 @@ def redactor():
     return shared
 
 
+@pytest.fixture(params=["c", "py"])
+def core(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The engine runs on the compiled core, then on its pure-Python twin (the same
+    tests for both; ``c`` is skipped where it was not built or is switched off)."""
+    from intercom_redact import _core, engine
+
+    if request.param == "c" and _core.NO_EXTENSIONS:
+        pytest.skip("INTERCOM_REDACT_NO_EXTENSIONS is set: pure Python only")
+    try:
+        module = _core.load(request.param)
+    except ImportError:
+        pytest.skip("the compiled core was not built (pure-Python install)")
+    monkeypatch.setattr(engine, "_impl", module)
+    # The scanner's known-value search is the core's too.
+    monkeypatch.setattr("intercom_redact.scanner._known.KnownValues", module.KnownValues)
+    monkeypatch.setattr("intercom_redact.scanner._scanner.KnownValues", module.KnownValues, raising=False)
+    return str(request.param)
+
+
 @pytest.fixture
 def fake_intercom() -> Iterator[FakeIntercom]:
     """A :class:`~intercom_redact.testing.FakeIntercom` (seed 0) serving on 127.0.0.1 for one test."""

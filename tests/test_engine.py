@@ -13,6 +13,8 @@ from intercom_redact import Policy, Redactor
 
 EMAIL = "jane.doe@example.com"
 
+pytestmark = pytest.mark.usefixtures("core")  # every test on the compiled and the pure core
+
 
 
 def contact():

@@ -6,6 +6,8 @@ import pytest
 
 from intercom_redact.scanner import Scanner
 
+pytestmark = pytest.mark.usefixtures("core")  # every test on the compiled and the pure core
+
 
 @pytest.fixture(scope="module")
 def scanner() -> Scanner:

@@ -6,51 +6,56 @@ A call runs in three phases:
    free text: they are set aside, and every personal value a rule caught is
    remembered as a *known value*.
 2. **Scan**: the free-text strings go through the scanner (gate, Presidio,
-   known values) and their findings are replaced.
+   known values) and their findings are replaced.  A short string the scanner
+   found clean before is only searched for the event's known values, and only
+   when a substring pre-check says it can hold one.
 3. **Finish**: copies of tuples, sets, bytes, dataclasses, models, exceptions and
    other objects are rebuilt now that their contents are final.
 
 Every bound (depth, cycles, size, time) and every error ends in the value being
-replaced whole by a placeholder: the engine fails closed and never raises.
+replaced whole by a placeholder: the engine fails closed and never raises.  The
+time bound is CPU time of the calling thread (``Policy.time_budget``), so load
+on the machine does not make events fail; a wall-clock ceiling far above it
+(``WALL_CEILING`` times the budget) still stops a value whose ``__str__`` blocks.
+
+The hot loop of phase 1 and the known-value search are the core
+(:mod:`intercom_redact._core`, compiled where a compiler was present at
+install); this module keeps what is rare and everything around it.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as _dt
 import decimal
 import enum
 import re
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import _core, _structured
+from ._core._protocols import Abort
+from ._core._py import DROP, KEEP, REPLACE, SCAN, key_text
 from ._failclosed import UNSCANNED, blank
-from . import _structured
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
+from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild_model, rebuild_object, rebuild_sequence
 from ._vocabulary import looks_personal
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
+from .scanner._findings import Finding, disjoint
+
+if TYPE_CHECKING:
+    from ._core._py import Walk
+    from .scanner import Scanner
 
 __all__ = ["Redactor", "Summary"]
 
-# Op kinds, ordered so that "kind <= SCAN" means "the value may be kept as is".
-_KEEP, _SCAN, _REPLACE, _DROP = 0, 1, 2, 3
-
-_SCALARS = frozenset({int, float, bool, type(None), complex})
-# The cheap test before a string is parsed for structure (a regex search, in C).
-_may_hold_structure = _structured.may_hold_structure
-_STRUCTURE_WINDOW = _structured.MAX_LENGTH
 # Values of these types carry no free text: kept unless a rule says otherwise.
 _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.Enum, range)
 
-# Known values shorter than this would match inside ordinary words.
-_MIN_KNOWN_LENGTH = 3
-_TRACK_CYCLES_FROM = 8
 # More known values than this in one event (a bulk payload of contacts) and its
 # free text is redacted whole rather than searched value by value.
 _MAX_KNOWN_VALUES = 2000
@@ -61,6 +66,12 @@ _LOOKS_LIKE_HTML = re.compile(
     r"(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 ).search
+# Texts up to this length the scanner found clean are remembered (per Redactor,
+# up to _CLEAN_SIZE of them): enum-like values, paths, short messages recur.
+_CLEAN_LENGTH = 256
+_CLEAN_SIZE = 8192
+# The core the engine runs (the tests swap it to compare the two).
+_impl = _core.CORE
 
 
 @dataclass(slots=True)
@@ -91,7 +102,7 @@ class Summary:
 class _Op:
     """A rule (or an entity type) compiled into what the walk does."""
 
-    __slots__ = ("kind", "type", "label", "apply", "secret", "specificity", "own_action", "only_if")
+    __slots__ = ("apply", "kind", "label", "only_if", "own_action", "secret", "specificity", "type")
 
     def __init__(self, kind: int, type_: str | None, label: str,
                  apply: Callable[[str], str] | None = None,
@@ -130,7 +141,7 @@ class Redactor:
 
     def __init__(self, policy: Policy | None = None, *, hmac_key: str | bytes | HmacKey | None = None,
                  hmac_key_id: str | None = None, ner_model: str | None = None,
-                 scanner: Any = None) -> None:
+                 scanner: Scanner | None = None) -> None:
         self._policy = policy if policy is not None else Policy.default()
         if not isinstance(self._policy, Policy):
             raise TypeError(f"policy must be a Policy, got {type(self._policy).__name__}")
@@ -152,7 +163,7 @@ class Redactor:
             paths.append((rule.segments, self._rule_op(rule)))
         secret = self._type_op("SECRET")
         for key in sorted(policy.secret_keys):
-            op = _Op(_REPLACE, "SECRET", "secret_keys", secret.apply, secret=True)
+            op = _Op(REPLACE, "SECRET", "secret_keys", secret.apply, secret=True)
             paths.append((parse_path(f"**.{_quote(key)}"), op))
         self._matcher: PathMatcher[_Op] = PathMatcher(
             paths, rank=lambda index, op: (op.secret, op.specificity, index)
@@ -160,26 +171,28 @@ class Redactor:
         self._root = self._matcher.root
         for entity_type in policy.types:
             self._type_op(entity_type)  # a pseudonymize type without a key fails here, not per event
-        self._default = _Op(_SCAN, None, "default")
+        self._default = _Op(SCAN, None, "default")
         self._unscanned = policy.placeholder_for(UNSCANNED)
+        self._hooks = _Hooks(self)
+        self._clean: set[str] = set()  # short texts the scanner found clean
 
     def _rule_op(self, rule: Rule) -> _Op:
         spec = rule.specificity
         action = rule.action
         if action == "keep":
-            return _Op(_KEEP, rule.type, rule.path, specificity=spec)
+            return _Op(KEEP, rule.type, rule.path, specificity=spec)
         if action == "scan":
-            return _Op(_SCAN, rule.type, rule.path, specificity=spec)
+            return _Op(SCAN, rule.type, rule.path, specificity=spec)
         if action == "identifier":
-            return _Op(_SCAN, rule.type, rule.path, specificity=spec, only_if=looks_personal)
+            return _Op(SCAN, rule.type, rule.path, specificity=spec, only_if=looks_personal)
         entity_type = rule.type or "PII"
         if action is None:
             action = self._policy.type_action(entity_type)
             if action == "keep":
-                return _Op(_KEEP, entity_type, rule.path, specificity=spec)
+                return _Op(KEEP, entity_type, rule.path, specificity=spec)
         if action == "drop":
-            return _Op(_DROP, entity_type, rule.path, specificity=spec)
-        return _Op(_REPLACE, entity_type, rule.path, self._replacer(action, entity_type, rule.path),
+            return _Op(DROP, entity_type, rule.path, specificity=spec)
+        return _Op(REPLACE, entity_type, rule.path, self._replacer(action, entity_type, rule.path),
                    specificity=spec, own_action=action != self._policy.type_action(entity_type))
 
     def _type_op(self, entity_type: str) -> _Op:
@@ -188,9 +201,9 @@ class Redactor:
         if op is None:
             action = self._policy.type_action(entity_type)
             if action == "keep":
-                op = _Op(_KEEP, entity_type, "scanner")
+                op = _Op(KEEP, entity_type, "scanner")
             else:
-                op = _Op(_REPLACE, entity_type, "scanner",
+                op = _Op(REPLACE, entity_type, "scanner",
                          self._replacer(action, entity_type, f"types.{entity_type}"))
             self._type_ops[entity_type] = op
         return op
@@ -218,7 +231,7 @@ class Redactor:
         return self._policy
 
     @property
-    def scanner(self):
+    def scanner(self) -> Scanner:
         """The free-text :class:`~intercom_redact.scanner.Scanner` (built on first use)."""
         scanner = self._scanner
         if scanner is None:
@@ -228,7 +241,7 @@ class Redactor:
                 scanner = self._scanner
         return scanner
 
-    def _build_scanner(self):
+    def _build_scanner(self) -> Scanner:
         from .scanner import Scanner
 
         return Scanner(ner_model=self._ner_model, allow=self._policy.allow,
@@ -253,8 +266,10 @@ class Redactor:
         """Like :meth:`redact`, and say what was done (:class:`Summary`)."""
         summary = Summary()
         try:
-            walk = _Walk(self, summary, scan)
-            return walk.run(value), summary
+            policy = self._policy
+            walk = _impl.Walk(self._hooks, summary, scan, policy.max_nodes, policy.max_depth,
+                              policy.time_budget, self._unscanned)
+            return self._run(walk, value), summary
         except Exception:
             summary.failed("error")
             return self.fail_closed(value), summary
@@ -270,6 +285,57 @@ class Redactor:
         except Exception:
             return self._unscanned
 
+    def _run(self, walk: Walk, value: Any) -> Any:
+        box: list[Any] = [None]
+        walk.put(box, 0, value, self._root, self._default, 0)
+        if box[0] is self._unscanned and isinstance(value, Mapping):
+            return self.fail_closed(value)  # an event stays a dict, with none of its content
+        if walk.texts:
+            # Searching every text for every known value costs texts x values: an
+            # event past either bound has its free text redacted whole instead.
+            reason = ("time" if walk.out_of_time()
+                      else "size" if len(walk.known) > _MAX_KNOWN_VALUES else None)
+            if reason is not None:
+                for container, key, _ in walk.texts:
+                    container[key] = walk.fail(reason)
+            else:
+                self._scan_texts(walk)
+        for container, key, rebuild, parts in walk.finishers:
+            try:
+                container[key] = rebuild(parts)
+            except Exception:
+                walk.summary.failed("error")
+                container[key] = self._unscanned
+        return box[0]
+
+    def _scan_texts(self, walk: Walk) -> None:
+        """Phase 2: replace what the scanner and the known values find in the walk's texts."""
+        known = _impl.KnownValues(walk.known)
+        texts = walk.texts
+        known_only, to_scan = walk.triage(known, self._clean)
+        for i in known_only:  # the common case: no scanner call at all
+            container, key, text = texts[i]
+            if _LOOKS_LIKE_HTML(text) is not None:
+                to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
+                continue
+            found = disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
+            if found:
+                container[key] = self._apply(text, found, False, walk.summary, walk.overrides)
+        if not to_scan:
+            return
+        batch = [texts[i][2] for i in to_scan]
+        candidates = {value for text in batch for value in known.candidates(text)}
+        redacted = self._redact_texts(batch, None, sorted(candidates), walk.summary, walk.scan,
+                                      walk.overrides)
+        clean = self._clean
+        for i, text, out in zip(to_scan, batch, redacted):
+            container, key, _ = texts[i]
+            container[key] = out
+            if walk.scan and out is text and len(text) <= _CLEAN_LENGTH:
+                if len(clean) >= _CLEAN_SIZE:
+                    clean.clear()
+                clean.add(text)
+
     @property
     def unscanned(self) -> str:
         """The placeholder of a value redacted whole (``[REDACTED:UNSCANNED]`` by default)."""
@@ -283,12 +349,12 @@ class Redactor:
         return blank(value, self._unscanned, marker=marker)
 
     def _redact_texts(self, texts: list[str], html: bool | None, known: list[tuple[str, str]],
-                      summary: Summary, scan: bool, overrides: list[tuple[str, str, _Op]] = ()) -> list[str]:
+                      summary: Summary, scan: bool, overrides: Sequence[tuple[str, str, _Op]] = ()) -> list[str]:
         if not scan and not known:
             return texts
         # One scanner call per kind of text, so the event's known values are prepared once.
         flags = [html if html is not None else _LOOKS_LIKE_HTML(text) is not None for text in texts]
-        findings: list = [None] * len(texts)
+        findings: list[list[Finding] | None] = [None] * len(texts)
         for flag in (False, True):
             indexes = [i for i, f in enumerate(flags) if f is flag]
             if indexes:
@@ -299,8 +365,8 @@ class Redactor:
         return [self._apply(text, found, flag, summary, overrides) if found else text
                 for text, found, flag in zip(texts, findings, flags)]
 
-    def _apply(self, text: str, findings, html: bool, summary: Summary,
-               overrides: list[tuple[str, str, _Op]]) -> str:
+    def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
+               overrides: Sequence[tuple[str, str, _Op]]) -> str:
         from .scanner import apply_findings
 
         kept = []
@@ -309,7 +375,7 @@ class Redactor:
                 summary.failed("unscanned")
                 return self._unscanned
             op = self._type_op(finding.entity_type)
-            if op.kind != _KEEP:
+            if op.kind != KEEP:
                 kept.append(finding)
                 summary.add(finding.entity_type, "scanner")
         if not kept:
@@ -317,10 +383,12 @@ class Redactor:
 
         by_value = {(t, normalize(t, v)): op for t, v, op in overrides}
 
-        def replacement(finding) -> str:
+        def replacement(finding: Finding) -> str:
             value = text[finding.start:finding.end]
             op = by_value.get((finding.entity_type, normalize(finding.entity_type, value))) if by_value else None
-            return (op or self._type_op(finding.entity_type)).apply(value)
+            apply = (op or self._type_op(finding.entity_type)).apply
+            assert apply is not None  # only keep ops have none, and kept findings are left out
+            return apply(value)
 
         return apply_findings(text, kept, replacement, html=html)
 
@@ -339,339 +407,135 @@ class Redactor:
 
     def __repr__(self) -> str:
         key = f", key_id={self._key.key_id!r}" if self._key else ""
-        return f"<Redactor rules={len(self._policy.rules)} ner_model={self._ner_model!r}{key}>"
+        return (f"<Redactor rules={len(self._policy.rules)} ner_model={self._ner_model!r}{key} "
+                f"core={_impl.IMPLEMENTATION}>")
 
 
 def _quote(key: str) -> str:
     return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class _Walk:
-    """The state of one ``redact`` call.  Not shared between calls or threads."""
+class _Hooks:
+    """The rare paths of a walk, in plain Python: one per ``Redactor`` (see ``_core.Hooks``)."""
 
-    __slots__ = ("r", "summary", "scan", "known", "overrides", "texts", "finishers", "nodes", "max_nodes",
-                 "max_depth", "deadline", "active")
+    __slots__ = ("placeholders", "r")
 
-    def __init__(self, redactor: Redactor, summary: Summary, scan: bool):
-        policy = redactor._policy
+    def __init__(self, redactor: Redactor) -> None:
         self.r = redactor
-        self.summary = summary
-        self.scan = scan
-        self.known: list[tuple[str, str]] = []
-        self.overrides: list[tuple[str, str, _Op]] = []
-        # Free text set aside in phase 1: (container, key, text).
-        self.texts: list[tuple[Any, Any, str]] = []
-        # Rebuilds run in phase 3, innermost first: (container, key, rebuild, parts).
-        self.finishers: list[tuple[Any, Any, Callable[[Any], Any], Any]] = []
-        self.nodes = 0
-        self.max_nodes = policy.max_nodes
-        self.max_depth = policy.max_depth
-        self.deadline = time.perf_counter() + policy.time_budget
-        self.active: set[int] = set()
+        self.placeholders: dict[str, str] = {}
 
-    def run(self, value: Any) -> Any:
-        box = [None]
-        self.put(box, 0, value, self.r._root, self.r._default, 0)
-        if box[0] is self.r._unscanned and isinstance(value, Mapping):
-            return self.r.fail_closed(value)  # an event stays a dict, with none of its content
-        if self.texts:
-            containers = [(c, k) for c, k, _ in self.texts]
-            # Searching every text for every known value costs texts x values: an
-            # event past either bound has its free text redacted whole instead.
-            reason = ("time" if time.perf_counter() > self.deadline
-                      else "size" if len(self.known) > _MAX_KNOWN_VALUES else None)
-            if reason is not None:
-                redacted = [self.fail(reason) for _ in containers]
-            else:
-                redacted = self.r._redact_texts([t for _, _, t in self.texts], None, self.known,
-                                                self.summary, self.scan, self.overrides)
-            for (container, key), text in zip(containers, redacted):
-                container[key] = text
-        for container, key, rebuild, parts in self.finishers:
-            try:
-                container[key] = rebuild(parts)
-            except Exception:
-                self.summary.failed("error")
-                container[key] = self.r._unscanned
-        return box[0]
+    def placeholder(self, entity_type: str) -> str:
+        text = self.placeholders.get(entity_type)
+        if text is None:
+            text = self.placeholders[entity_type] = self.r._policy.placeholder_for(entity_type)
+        return text
 
-    # -- helpers ------------------------------------------------------------------------
-
-    def fail(self, reason: str) -> str:
-        self.summary.failed(reason)
-        return self.r._unscanned
-
-    def replace(self, op: _Op, value: Any) -> str:
-        """Apply a redact/mask/pseudonymize op to a scalar and remember the value."""
-        if type(value) is str:
-            text = value
-        else:
-            try:
-                text = str(value)
-            except Exception:  # e.g. an int past sys.get_int_max_str_digits()
-                return self.fail("error")
-        if len(text) >= _MIN_KNOWN_LENGTH:
-            self.known.append((op.type, text))
-            if op.own_action:
-                self.overrides.append((op.type, text, op))
-        self.summary.add(op.type, op.label)
-        return op.apply(text)
-
-    def collect_known(self, value: Any, state: MatchState[_Op], entity_type: str, depth: int) -> None:
-        """Remember the strings inside a container a rule redacted whole (a location)."""
-        if depth > 4:
-            return
-        if isinstance(value, Mapping):
-            for k, v in value.items():
-                child = state.step_key(k if type(k) is str else _key_text(k))
-                if child.match is None or child.match.kind != _KEEP:
-                    self.collect_known(v, child, entity_type, depth + 1)
-        elif isinstance(value, (list, tuple)):
-            for v in value[:50]:
-                self.collect_known(v, state.step_index(0), entity_type, depth + 1)
-        elif type(value) is str and len(value) >= _MIN_KNOWN_LENGTH:
-            self.known.append((entity_type, value))
-
-    # -- the walk -----------------------------------------------------------------------
-
-    def put(self, out: Any, key: Any, v: Any, state: MatchState[_Op], op: _Op, depth: int) -> bool:
-        """Store the redacted ``v`` at ``out[key]``; False when the op drops it."""
-        t = type(v)
-        kind = op.kind
-        if t is str or t in _SCALARS:
-            if kind <= _SCAN or v is None or t is bool:  # numbers carry no free text
-                out[key] = v
-                if kind == _SCAN and t is str:
-                    self.set_aside(out, key, v, state, op, depth)
-            elif kind == _REPLACE:
-                out[key] = self.replace(op, v)
-            else:
-                self.drop(op, v)
-                return False
-            return True
-        if kind == _DROP:
-            self.drop(op, v)
-            return False
-        if kind == _REPLACE:
-            self.summary.add(op.type, op.label)
-            self.collect_known(v, state, op.type, 0)
-            out[key] = self.r._policy.placeholder_for(op.type)
-            return True
-        if depth >= self.max_depth:
-            out[key] = self.fail("depth")
-            return True
-        if time.perf_counter() > self.deadline:
-            out[key] = self.fail("time")
-            return True
-        try:
-            if t is dict:
-                out[key] = self.mapping(v, state, op, depth)
-            elif t is list:
-                out[key] = self.sequence(v, state, op, depth)
-            else:
-                self.other(out, key, v, state, op, depth)
-        except _Abort as abort:
-            out[key] = self.fail(abort.reason)
-        except RecursionError:
-            out[key] = self.fail("depth")
-        except Exception:
-            out[key] = self.fail("error")
-        return True
-
-    def set_aside(self, out: Any, key: Any, text: str, state: MatchState[_Op], op: _Op, depth: int) -> None:
-        """A string a scan op selected: kept, walked as the structure it holds, or free text.
-
-        The hook for identifiers (``op.only_if``: an opaque id is kept, an e-mail
-        used as one is scanned) and for structure inside strings
-        (:mod:`intercom_redact._structured`: the parsed value is walked here, at
-        the string's place, and written back in its format in phase 3).
-        """
-        if op.only_if is not None and not op.only_if(text):
-            return
-        parsed = _structured.parse(text) if _may_hold_structure(text, 0, _STRUCTURE_WINDOW) else None
-        if parsed is None:
-            self.texts.append((out, key, text))
-        elif isinstance(parsed, _structured.Parsed):
-            parts: dict[str, Any] = {"layers": [None] * len(parsed.layers), "skeleton": parsed.skeleton}
-            for index, layer in enumerate(parsed.layers):
-                self.put(parts["layers"], index, layer, state, op, depth + 1)
-            if parsed.skeleton is not None:
-                self.texts.append((parts, "skeleton", parsed.skeleton))
-            self.later(out, key, parsed.write, parts)
-        else:  # TOO_BIG
-            out[key] = self.fail("size")
-
-    def drop(self, op: _Op, v: Any) -> None:
-        if type(v) is str and len(v) >= _MIN_KNOWN_LENGTH:
-            self.known.append((op.type, v))
-        self.summary.add(op.type, op.label)
-
-    def enter(self, v: Any, size: int, depth: int) -> int:
-        self.nodes += size
-        if self.nodes > self.max_nodes:
-            raise _Abort("size")
-        # Real events are shallow; only deep walks pay for cycle tracking (a cycle
-        # is also stopped by the depth bound, this just names it).
-        if depth < _TRACK_CYCLES_FROM:
-            return 0
-        ident = id(v)
-        if ident in self.active:
-            raise _Abort("cycle")
-        self.active.add(ident)
-        return ident
-
-    def mapping(self, d: Mapping[Any, Any], state: MatchState[_Op], op: _Op, depth: int) -> dict:
-        ident = self.enter(d, len(d), depth)
-        out: dict[Any, Any] = {}
-        depth += 1
-        if state.by_object:  # conditions on the object ({"type": "company"}), search filters
-            state = state.for_object(d)
-        next_key = state.next_key
-        texts = self.texts
-        # The common leaves (kept or free-text strings and numbers) are handled
-        # inline: this loop runs for every key of every event.
-        for k, v in d.items():
-            child = next_key.get(k)
-            if child is None:
-                child, k = self.new_key(state, k, out)
-            m = child.match
-            if m is not None:
-                op_v = m
-            else:
-                op_v = op
-            t = type(v)
-            if t is str:
-                kind = op_v.kind
-                if kind == _KEEP:
-                    out[k] = v
-                    continue
-                if kind == _SCAN:
-                    out[k] = v
-                    only_if = op_v.only_if
-                    if only_if is None or only_if(v):
-                        if _may_hold_structure(v, 0, _STRUCTURE_WINDOW) is None:
-                            texts.append((out, k, v))
-                        else:
-                            self.set_aside(out, k, v, child, op_v, depth)
-                    continue
-            elif t in _SCALARS and op_v.kind <= _SCAN:
-                out[k] = v
-                continue
-            self.put(out, k, v, child, op_v, depth)
-        if ident:
-            self.active.discard(ident)
-        return out
-
-    def new_key(self, state: MatchState[_Op], key: Any, out: dict) -> tuple[MatchState[_Op], Any]:
+    def new_key(self, walk: Walk, state: MatchState[_Op], key: Any,
+                out: dict[Any, Any]) -> tuple[MatchState[_Op], Any]:
         """A key not seen at this place before: scan it as free text before trusting it.
 
         Clean keys enter the transition cache and are never scanned again; a key
         holding personal data (``{"jane@example.com": 3}``) is replaced by its
         redacted text and stays out of the cache, so it is checked every time.
         """
-        text = key if type(key) is str else _key_text(key)
+        text = key if type(key) is str else key_text(key)
         findings = self.r.scanner.scan(text)
         if not findings:
             child = state.step_key(text)
             if type(key) is not str and len(state.next_key) < MAX_CACHED_TRANSITIONS:
                 state.next_key[key] = child  # e.g. the sinks' part markers: cached as themselves
             return child, key
-        redacted = self.r._apply(text, findings, False, self.summary, ())
+        redacted = self.r._apply(text, findings, False, walk.summary, ())
         clean, n = redacted, 1
         while clean in out:  # two keys redacted alike must not overwrite each other
             n += 1
             clean = f"{redacted}#{n}"
         return state.step_key(text, cache=False), clean
 
-    def sequence(self, items: Iterable[Any], state: MatchState[_Op], op: _Op, depth: int) -> list:
-        items = items if isinstance(items, (list, tuple)) else list(items)
-        ident = self.enter(items, len(items), depth)
-        out: list[Any] = []
-        depth += 1
-        for i, v in enumerate(items):
-            child = state.step_index(i)
-            m = child.match
-            out.append(None)
-            if not self.put(out, len(out) - 1, v, child, op if m is None else m, depth):
-                out.pop()
-        if ident:
-            self.active.discard(ident)
-        return out
-
-    def other(self, out: Any, key: Any, v: Any, state: MatchState[_Op], op: _Op, depth: int) -> None:
+    def other(self, walk: Walk, out: Any, key: Any, v: Any, state: MatchState[_Op], op: _Op,
+              depth: int) -> None:
         """Everything that is not a str, scalar, dict or list."""
         if isinstance(v, _OPAQUE):
             out[key] = v
         elif isinstance(v, (bytes, bytearray, memoryview)):
-            box = [None]
-            self.put(box, 0, bytes(v).decode("utf-8", "surrogateescape"), state, op, depth)
-            kind = type(v) if type(v) in (bytes, bytearray) else bytes
-            self.later(out, key, lambda b: b[0] if not isinstance(b[0], str)
-                       else kind(b[0].encode("utf-8", "surrogateescape")), box)
+            box: list[Any] = [None]
+            walk.put(box, 0, bytes(v).decode("utf-8", "surrogateescape"), state, op, depth)
+            later(walk, out, key, rebuild_bytes(type(v)), box)
         elif isinstance(v, Mapping):
-            self.later(out, key, _rebuild_mapping(type(v)), self.mapping(v, state, op, depth))
+            later(walk, out, key, rebuild_mapping(type(v)), walk.mapping(v, state, op, depth))
         elif isinstance(v, (list, tuple, set, frozenset)):
-            self.later(out, key, _rebuild_sequence(v), self.sequence(v, state, op, depth))
+            later(walk, out, key, rebuild_sequence(v), walk.sequence(v, state, op, depth))
         elif isinstance(v, BaseException):
-            self.exception(out, key, v, state, op, depth)
+            self.exception(walk, out, key, v, state, op, depth)
         elif dataclasses.is_dataclass(v) and not isinstance(v, type):
             fields = {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
-            self.later(out, key, _rebuild_object(v), self.mapping(fields, state, op, depth))
+            later(walk, out, key, rebuild_object(v), walk.mapping(fields, state, op, depth))
         elif hasattr(v, "__pydantic_fields__") and hasattr(v, "__dict__"):
             fields = dict(v.__dict__)
             fields.update(getattr(v, "__pydantic_extra__", None) or {})
-            self.later(out, key, _rebuild_model(v), self.mapping(fields, state, op, depth))
+            later(walk, out, key, rebuild_model(v), walk.mapping(fields, state, op, depth))
         elif hasattr(v, "__dict__") and _default_text(type(v)):
             # Its text shows no data, so a copy with redacted attributes is safe.
-            self.later(out, key, _rebuild_object(v), self.mapping(vars(v), state, op, depth))
+            later(walk, out, key, rebuild_object(v), walk.mapping(vars(v), state, op, depth))
         else:
             # Anything else is logged by its text: redact that text.
-            self.put(out, key, _safe_str(v), state, op, depth)
+            walk.put(out, key, _safe_str(v), state, op, depth)
 
-    def exception(self, out: Any, key: Any, exc: BaseException, state: MatchState[_Op],
+    def structured(self, walk: Walk, out: Any, key: Any, text: str, state: MatchState[_Op], op: _Op,
+                   depth: int) -> None:
+        """A scanned string that may hold structure: walked as the structure it holds, or free text.
+
+        :mod:`intercom_redact._structured` parses it; the layers are walked here,
+        at the string's place and with its rules, and written back in the
+        string's format in phase 3.  Past the parser's bounds it fails closed.
+        """
+        parsed = _structured.parse(text)
+        if parsed is None:
+            walk.texts.append((out, key, text))
+        elif isinstance(parsed, _structured.Parsed):
+            parts: dict[str, Any] = {"layers": [None] * len(parsed.layers), "skeleton": parsed.skeleton}
+            for index, layer in enumerate(parsed.layers):
+                walk.put(parts["layers"], index, layer, state, op, depth + 1)
+            if parsed.skeleton is not None:
+                walk.texts.append((parts, "skeleton", parsed.skeleton))
+            later(walk, out, key, parsed.write, parts)
+        else:  # TOO_BIG
+            out[key] = walk.fail("size")
+
+    def exception(self, walk: Walk, out: Any, key: Any, exc: BaseException, state: MatchState[_Op],
                   op: _Op, depth: int) -> None:
         ident = id(exc)
-        if ident in self.active:  # a chain that loops back (e.__context__.__context__ is e)
-            raise _Abort("cycle")
-        self.active.add(ident)
+        if ident in walk.active:  # a chain that loops back (e.__context__.__context__ is e)
+            raise Abort("cycle")
+        walk.active.add(ident)
         try:
             parts: dict[str, Any] = {}
-            self.put(parts, "args", tuple(exc.args), state, op, depth)
-            self.put(parts, "message", _safe_str(exc), state, op, depth)
+            walk.put(parts, "args", tuple(exc.args), state, op, depth)
+            walk.put(parts, "message", _safe_str(exc), state, op, depth)
             attrs = getattr(exc, "__dict__", None)
             if attrs:
-                self.put(parts, "attrs", dict(attrs), state, op, depth)
+                walk.put(parts, "attrs", dict(attrs), state, op, depth)
             # Follow the chain as a traceback shows it: the cause, else the context
             # unless suppressed.  ``raise … from`` sets both to the same exception,
             # and walking both would double the work at every link.
             if exc.__cause__ is not None:
-                self.put(parts, "__cause__", exc.__cause__, state, op, depth + 1)
+                walk.put(parts, "__cause__", exc.__cause__, state, op, depth + 1)
             elif exc.__context__ is not None and not exc.__suppress_context__:
-                self.put(parts, "__context__", exc.__context__, state, op, depth + 1)
+                walk.put(parts, "__context__", exc.__context__, state, op, depth + 1)
         finally:
-            self.active.discard(ident)
-        self.later(out, key, _rebuild_exception(exc), parts)
-
-    def later(self, out: Any, key: Any, rebuild: Callable[[Any], Any], parts: Any) -> None:
-        out[key] = parts  # placeholder until phase 3; never returned as is
-        self.finishers.append((out, key, rebuild, parts))
+            walk.active.discard(ident)
+        later(walk, out, key, rebuild_exception(exc), parts)
 
 
-class _Abort(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-def _key_text(key: Any) -> str:
-    try:
-        return key if isinstance(key, str) else str(key)
-    except Exception:
-        return "?"
+def later(walk: Walk, out: Any, key: Any, rebuild: Callable[[Any], Any], parts: Any) -> None:
+    """Rebuild ``out[key]`` from ``parts`` in phase 3, once its contents are final."""
+    out[key] = parts  # placeholder until phase 3; never returned as is
+    walk.finishers.append((out, key, rebuild, parts))
 
 
 def _default_text(kind: type) -> bool:
     """True when instances render as ``<Kind object at 0x…>`` (no data in the text)."""
-    return kind.__repr__ is object.__repr__ and kind.__str__ is object.__str__
+    return all(getattr(kind, name) is getattr(object, name) for name in ("__repr__", "__str__"))
 
 
 def _safe_str(value: Any) -> str:
@@ -681,79 +545,4 @@ def _safe_str(value: Any) -> str:
             raise TypeError
         return text
     except Exception:
-        raise _Abort("error") from None
-
-
-def _rebuild_mapping(kind: type) -> Callable[[dict], Any]:
-    def rebuild(items: dict) -> Any:
-        try:
-            return kind(items)
-        except Exception:
-            return items
-
-    return rebuild
-
-
-def _rebuild_sequence(original: Any) -> Callable[[list], Any]:
-    kind = type(original)
-
-    def rebuild(items: list) -> Any:
-        if kind in (tuple, list, set, frozenset):
-            return kind(items)
-        if isinstance(original, tuple) and hasattr(original, "_make"):
-            return original._make(items)  # namedtuple
-        try:
-            return kind(items)
-        except Exception:
-            return tuple(items) if isinstance(original, tuple) else list(items)
-
-    return rebuild
-
-
-def _rebuild_object(original: Any) -> Callable[[dict], Any]:
-    def rebuild(fields: dict) -> Any:
-        try:
-            clone = copy.copy(original)
-            for name, value in fields.items():
-                object.__setattr__(clone, name, value)
-            return clone
-        except Exception:
-            return fields
-
-    return rebuild
-
-
-def _rebuild_model(original: Any) -> Callable[[dict], Any]:
-    def rebuild(fields: dict) -> Any:
-        try:
-            return type(original).model_construct(**fields)
-        except Exception:
-            return fields
-
-    return rebuild
-
-
-def _exception_or_none(value: Any) -> BaseException | None:
-    return value if isinstance(value, BaseException) else None
-
-
-def _rebuild_exception(original: BaseException) -> Callable[[dict], Any]:
-    def rebuild(parts: dict) -> Any:
-        try:
-            clone = copy.copy(original)
-            clone.args = parts["args"]
-            if "attrs" in parts:
-                clone.__dict__.update(parts["attrs"])
-            # A link that failed closed is a placeholder string, not an exception: drop it.
-            clone.__cause__ = _exception_or_none(parts.get("__cause__"))
-            clone.__context__ = _exception_or_none(parts.get("__context__"))
-            clone.__traceback__ = None  # frames hold locals we cannot redact in place
-            if str(clone) == str(original) and parts["message"] != str(original):
-                raise ValueError("str() does not follow args")
-            return clone
-        except Exception:
-            # Keep the type's name and the redacted message; lose the type.
-            return f"{type(original).__name__}: {parts['message']}"
-
-    return rebuild
-
+        raise Abort("error") from None

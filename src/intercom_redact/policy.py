@@ -45,7 +45,7 @@ from ._paths import PathSyntaxError, Segment, parse_path
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = [
     "ACTIONS",

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._findings import Finding
 
+from ._findings import Finding
+
 __all__ = ["ResultCache"]
 
 _PROCESS_KEY = os.urandom(32)

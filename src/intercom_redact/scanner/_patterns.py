@@ -304,21 +304,17 @@ class PatternPass:
             self._set.Compile()
         self._set_rules = tuple(set_rules)
         self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
-        self._warming = False
+        self._warming = threading.Event()
         self._warm_lock = threading.Lock()
-
-    def _claim_warm_up(self) -> bool:
-        """True for the one caller that starts the warm-up."""
-        with self._warm_lock:
-            if self._warming:
-                return False
-            self._warming = True
-            return True
 
     def warm_in_background(self) -> None:
         """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
-        if self._warming or not self._claim_warm_up():  # every scan asks: answer without the lock
+        if self._warming.is_set():  # every scan asks: answer without the lock
             return
+        with self._warm_lock:
+            if self._warming.is_set():
+                return
+            self._warming.set()
         # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
         timer = threading.Timer(_WARM_UP_DELAY, self._warm_quietly)
         timer.name = "intercom-redact-warm-up"

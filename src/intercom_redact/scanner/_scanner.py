@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .._core._py import Deadline
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
@@ -122,8 +122,10 @@ class Scanner:
     :param allow_domains: e-mail domains never reported -- the company's own
         and its support addresses' (subdomains included).
     :param max_chars: longer texts are not scanned but reported whole (reason ``"size"``).
-    :param time_budget: seconds one text may spend in the recognizers
-        (patterns, NLP).  Checked between stages and between texts of a batch
+    :param time_budget: seconds of the calling thread's CPU time one text
+        may spend in the recognizers (patterns, NLP), so a busy machine does
+        not fail good texts; the wall clock may run to ``WALL_CEILING``
+        times it (:class:`intercom_redact._core._py.Deadline`).  Checked between stages and between texts of a batch
         (spaCy's pipe reads 32 texts per step), so a stage that started in
         time runs to its end: ``max_chars`` bounds how long one stage can
         take.  Past it, the text is reported whole (reason ``"timeout"``).
@@ -288,7 +290,7 @@ class Scanner:
             for job in jobs:
                 results[job.index] = self._fail(job.text, "error")
             return
-        deadline = time.perf_counter() + self._time_budget * len(jobs)
+        deadline = Deadline(self._time_budget * len(jobs))
         pending = []
         try:
             # Pass 1, per text: the patterns the set named, checked in Python.
@@ -316,7 +318,7 @@ class Scanner:
             if results[job.index] is None:
                 results[job.index] = self._fail(job.text, reason)
 
-    def _presidio_pass(self, parts: PresidioParts, jobs: list[_Job], deadline: float) -> None:
+    def _presidio_pass(self, parts: PresidioParts, jobs: list[_Job], deadline: Deadline) -> None:
         if parts.analyzer is not None:
             for job in jobs:
                 self._check(deadline)
@@ -327,7 +329,7 @@ class Scanner:
         if parts.ner is not None:
             self._named_entities(parts, [job for job in jobs if job.ner], deadline)
 
-    def _named_entities(self, parts: PresidioParts, jobs: list[_Job], deadline: float) -> None:
+    def _named_entities(self, parts: PresidioParts, jobs: list[_Job], deadline: Deadline) -> None:
         if not jobs:
             return
         self._check(deadline)
@@ -344,8 +346,8 @@ class Scanner:
             job.found = job.found + self._keep(job.plain, _findings(found))
 
     @staticmethod
-    def _check(deadline: float) -> None:
-        if time.perf_counter() > deadline:
+    def _check(deadline: Deadline) -> None:
+        if deadline.passed():
             raise _BudgetExceeded
 
     def _keep(self, plain: str, found: list[Finding]) -> list[Finding]:

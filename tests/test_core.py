@@ -1,0 +1,134 @@
+"""The engine's core: the compiled build is the one that runs, and it behaves exactly as its twin."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+import strategies
+from intercom_redact import Redactor, _core, engine
+from intercom_redact.scanner import Scanner, _known, _scanner
+
+
+def _compiled() -> ModuleType:
+    if _core.NO_EXTENSIONS:
+        pytest.skip("INTERCOM_REDACT_NO_EXTENSIONS is set: pure Python only")
+    try:
+        return _core.load("c")
+    except ImportError:
+        pytest.skip("the compiled core was not built (pure-Python install, or no C compiler)")
+
+
+def test_the_compiled_core_runs_in_a_normal_install() -> None:
+    compiled = _compiled()
+    assert compiled.IMPLEMENTATION == "c" and compiled.__file__.endswith((".so", ".pyd"))
+    assert _core.CORE is compiled and _core.IMPLEMENTATION == "c"
+    assert "core=c" in repr(Redactor())
+
+
+def test_the_environment_variable_forces_pure_python() -> None:
+    code = "from intercom_redact import _core, Redactor; print(_core.IMPLEMENTATION, repr(Redactor()))"
+    env = {**os.environ, "INTERCOM_REDACT_NO_EXTENSIONS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("py ") and "core=py" in out.stdout
+
+
+def test_an_unknown_core_is_named() -> None:
+    with pytest.raises(ValueError, match="'rust'"):
+        _core.load("rust")
+
+
+# -- the differential test: same output, same summary ------------------------------------------
+
+
+@contextlib.contextmanager
+def _running(module: ModuleType) -> Iterator[None]:
+    saved = engine._impl, _known.KnownValues, _scanner.KnownValues
+    engine._impl, _known.KnownValues, _scanner.KnownValues = module, module.KnownValues, module.KnownValues
+    try:
+        yield
+    finally:
+        engine._impl, _known.KnownValues, _scanner.KnownValues = saved
+
+
+SCANNER = Scanner()
+# One redactor per core: each keeps its own memory of clean texts, and both see
+# the same events in the same order.
+REDACTORS = {"c": Redactor(scanner=SCANNER), "py": Redactor(scanner=SCANNER)}
+
+
+def _both(value: Any, scan: bool) -> dict[str, tuple[str, engine.Summary]]:
+    out = {}
+    for name, redactor in REDACTORS.items():
+        with _running(_core.load(name)):
+            redacted, summary = redactor.redact_with_summary(value, scan=scan)
+        out[name] = (repr(redacted), summary)  # repr: exceptions and NaN compare by identity
+    return out
+
+
+@settings(strategies.LEAKS, max_examples=150)
+@given(strategies.events())
+def test_compiled_and_pure_cores_agree_on_output_and_summary(planted: strategies.Planted) -> None:
+    _compiled()
+    event = {"event": planted.message, "payload": planted.value, "error": planted.error,
+             # The paths the core leaves to the engine: structure inside strings, identifiers.
+             "body": json.dumps(planted.value, default=repr),
+             "line": " ".join(f"k{i}={json.dumps(value)}" for i, value in enumerate(planted.secrets[:3])),
+             "user_id": planted.secrets[0], "contact_ids": [planted.survivors[0], planted.secrets[-1]]}
+    for scan in (True, False):
+        results = _both(event, scan)
+        assert results["c"] == results["py"]
+
+
+# -- known values: the pre-check never hides a value the search would find ------------------------
+
+
+def _cores() -> list[ModuleType]:
+    names = ["py"] if _core.NO_EXTENSIONS else ["c", "py"]
+    return [module for module in map(_optional, names) if module is not None]
+
+
+def _optional(name: str) -> ModuleType | None:
+    try:
+        return _core.load(name)
+    except ImportError:
+        return None
+
+
+@settings(strategies.LEAKS, max_examples=100)
+@given(strategies.events())
+def test_the_pre_check_never_hides_a_value_the_search_finds(planted: strategies.Planted) -> None:
+    # Each planted value, as a known value of either kind, searched in every text of the event.
+    texts = [planted.message, *planted.secrets, *planted.survivors]
+    for module in _cores():
+        for value in planted.secrets + planted.survivors:
+            for entity_type in ("PERSON", "PHONE_NUMBER"):
+                values = module.KnownValues([(entity_type, value)])
+                for text in texts:
+                    found = values.find(text)
+                    if found:
+                        # The candidates alone find the same (a full name's parts are values of their own).
+                        candidates = values.candidates(text)
+                        assert set(module.KnownValues(candidates).find(text)) == set(found), (value, text)
+
+
+def test_phones_are_parsed_only_where_their_digits_occur(core: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = _core.load(core)
+    parsed: list[str] = []
+    import phonenumbers
+
+    real = phonenumbers.parse
+    monkeypatch.setattr(phonenumbers, "parse", lambda value, region: parsed.append(value) or real(value, region))
+    module._phone_forms.cache_clear()
+    values = module.KnownValues([("PHONE_NUMBER", "+44 20 7946 0958"), ("PHONE_NUMBER", "+1 415 555 0132")])
+    assert values.find("order 1234 shipped, call 020-7946-0958") == [(25, 38, "PHONE_NUMBER")]
+    assert parsed == ["+44 20 7946 0958"]  # the other phone's digits are not in the text
