@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+from typing import Any
 
 import orjson
 import pytest
@@ -48,6 +49,12 @@ def _one_line_error(err: str) -> str:
 
 def _audit(env: dict[str, str]) -> AuditLog:
     return AuditLog(f"sqlite:///{os.path.join(env['INTERCOM_REDACT_HOME'], 'audit.sqlite3')}")
+
+
+def _records(env: dict[str, str]) -> list[Any]:
+    """The audit records the CLI wrote, read with the log closed afterwards."""
+    with _audit(env) as audit:
+        return list(audit.records())
 
 
 # -- redact ---------------------------------------------------------------------------------------
@@ -184,7 +191,7 @@ def test_source_scan_then_apply(fake_intercom: FakeIntercom, env, tmp_path, caps
     applied = orjson.loads(report_file.read_bytes())
     assert applied["redacted"] == report["messages_with_pii"]
     assert fake_intercom.count("/conversations/redact") == report["messages_with_pii"]
-    assert [r.kind for r in _audit(env).records()] == ["source_redaction.applied"]
+    assert [r.kind for r in _records(env)] == ["source_redaction.applied"]
 
 
 def test_source_apply_stopped_by_rate_limits_resumes(fake_intercom: FakeIntercom, env, tmp_path, capsys) -> None:
@@ -260,7 +267,7 @@ def test_delete_dry_run_then_delete_then_verify(fake_intercom: FakeIntercom, env
     err = capsys.readouterr().err
     assert "deleted contact" in err and not [v for v in ws.pii_values(None) if v in err]
     assert cid not in ws.contacts
-    kinds = [r.kind for r in _audit(env).records()]
+    kinds = [r.kind for r in _records(env)]
     assert kinds[0] == "deletion.intent" and kinds[-1] == "deletion.completed"
 
     assert main(["audit", "verify"]) == 0
@@ -292,7 +299,7 @@ def test_interrupted_deletion_is_resumed(fake_intercom: FakeIntercom, env, capsy
     assert main([*_api(fake_intercom), "deletion", "resume"]) == 0
     assert "1 pending deletion(s) completed" in capsys.readouterr().err
     assert cid not in ws.contacts
-    assert [r.kind for r in _audit(env).records()].count("deletion.completed") == 1
+    assert [r.kind for r in _records(env)].count("deletion.completed") == 1
 
 
 def test_delete_without_hmac_key(fake_intercom: FakeIntercom, env, monkeypatch, capsys) -> None:
@@ -346,7 +353,7 @@ def test_retention_enforce(env, tmp_path, capsys) -> None:
     assert main(["retention", "enforce"]) == 0
     assert "deleted export_files 1" in capsys.readouterr().err
     assert not os.path.exists(old) and os.path.exists(new)
-    records = [r for r in _audit(env).records() if r.kind == "retention.enforced"]
+    records = [r for r in _records(env) if r.kind == "retention.enforced"]
     assert [r.payload["dry_run"] for r in records] == [True, False]
 
 

@@ -348,13 +348,15 @@ def _configure(mode: str) -> tuple[io.StringIO, _Everything | None]:
 @pytest.mark.parametrize("mode", ["unconfigured", "stdlib", "structlog"])
 @pytest.mark.usefixtures("restore_logging")
 def test_dsar_and_deletion_log_no_pii(mode: str, fake: FakeIntercom, client: IntercomClient, audit: AuditLog,
-                                      db_url: str, capfd: pytest.CaptureFixture[str]) -> None:
+                                      db_url: str, capfd: pytest.CaptureFixture[str],
+                                      request: pytest.FixtureRequest) -> None:
     if db_url.startswith("postgresql"):
         pytest.skip("logging does not depend on the database")
     stream, everything = _configure(mode)
     cid = fake.workspace.busiest_contact_id
     email = fake.workspace.contacts[cid]["email"]
     store = SQLStore(db_url)
+    request.addfinalizer(store.close)
     store.put_contact(fake.workspace.contacts[cid])
 
     export_contact_data(client, email=email)
