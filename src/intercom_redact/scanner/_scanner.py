@@ -246,6 +246,15 @@ class Scanner:
         """Only the known values in ``text``: no patterns, no NER (cheap).  Never raises."""
         return self.scan_batch([text], html=html, known_values=known_values, known_only=True)[0]
 
+    def warm(self) -> None:
+        """Compile every pattern and load what the validators need, now (idempotent).
+
+        A first scan compiles only what it meets, to keep a process's first log
+        call cheap; bulk jobs warm up front instead, so no record's time budget
+        pays for a one-time compile.
+        """
+        self._get_pass().warm()
+
     # -- the stages ---------------------------------------------------------------------------
 
     def _prepare(self, index: int, text: str, html: bool, known: KnownValues | None,
