@@ -372,3 +372,15 @@ def events(draw) -> Planted:
 
 def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+#: The time budget of the redactors the leak and property tests use: no machine load reaches it.
+#: Those tests check what is found and what is kept; the budget has tests of its own.
+UNHURRIED_BUDGET = 30.0
+
+
+def unhurried_redactor(**kwargs: Any) -> Any:
+    """A default :class:`~intercom_redact.Redactor` whose time budget no machine load reaches."""
+    from intercom_redact import Policy, Redactor
+
+    return Redactor(dataclasses.replace(Policy.default(), time_budget=UNHURRIED_BUDGET), **kwargs)
