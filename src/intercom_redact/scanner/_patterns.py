@@ -305,6 +305,7 @@ class PatternPass:
         self._set_rules = tuple(set_rules)
         self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
         self._warming = threading.Event()
+        self._warm = False
         self._warm_lock = threading.Lock()
 
     def warm_in_background(self) -> None:
@@ -329,11 +330,14 @@ class PatternPass:
 
     def warm(self) -> None:
         """Compile every pattern now, and load what the validators need (idempotent)."""
+        if self._warm:  # bulk jobs ask once per partition: answer in one attribute read
+            return
         from ._validators import warm
 
         for rule in self._rules:
             rule.pattern.search("")  # compiles it
         warm()
+        self._warm = True
 
     @property
     def triggered_by_set(self) -> int:
