@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import pickle
@@ -32,7 +33,7 @@ from presidio_analyzer import (
 from intercom_redact.scanner import Scanner, _patterns
 from intercom_redact.scanner._findings import Finding, disjoint
 from intercom_redact.scanner._html import extract
-from intercom_redact.scanner._registry import ENTITIES, SCORE_THRESHOLD
+from intercom_redact.scanner._registry import ENTITIES, IBAN_COUNTRIES, SCORE_THRESHOLD
 from test_scanner_recognizers import CLEAN, FOUND
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -112,6 +113,36 @@ def test_the_environment_can_switch_re2_off() -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=300, check=True)
     assert proc.stdout.split() == ["regex", "EMAIL_ADDRESS"]
+
+
+def _every_test_string() -> list[str]:
+    """Every string constant of the test modules: the suite's examples, found and clean alike."""
+    found = set()
+    for module in sorted(Path(__file__).parent.glob("test_*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 3:
+                found.add(node.value)
+    return sorted(found)
+
+
+def test_a_trigger_never_misses_a_match(texts: list[str]) -> None:
+    # A trigger is a part of its pattern (PatternSpec.trigger): wherever the pattern
+    # matches, the set must name it.  Every built-in pattern is exercised here.
+    patterns = _patterns.builtin_pass()
+    matched = set()
+    for text in [*texts, *_every_test_string(), "SSN 123-456789 on file"]:
+        candidates = set(patterns.candidates(text))
+        for index, rule in enumerate(patterns._rules):
+            if rule.pattern.search(text):
+                matched.add(rule.name)
+                assert index in candidates, (rule.name, text)
+    assert matched == {spec.name for entity in ENTITIES for spec in entity.patterns}
+
+
+def test_iban_countries_are_python_stdnums() -> None:
+    from stdnum import numdb
+
+    assert sorted(IBAN_COUNTRIES) == sorted(prefix[1] for prefix in numdb.get("iban").prefixes)
 
 
 def test_every_builtin_pattern_has_a_trigger() -> None:

@@ -7,8 +7,9 @@ module, with their look-arounds -- and their matches go through the
 recognizer's checks: validator, invalidator, context words, vetoes, score
 threshold.  Presidio's analyzer is never called.
 
-The set holds a *trigger* per pattern: the pattern in RE2's dialect,
-loosened until it matches wherever the pattern could (:func:`to_re2`):
+The set holds a *trigger* per pattern: the part of it every match contains
+(``PatternSpec.trigger``; the whole pattern when it names none) in RE2's
+dialect, loosened until it matches wherever the pattern could (:func:`to_re2`):
 negative look-arounds and word boundaries are dropped, positive
 look-arounds become plain groups, and ``\\d``, ``\\w``, ``\\s``, ``\\p{Lu}``
 (ASCII in RE2, Unicode in Python) are widened to their ASCII members plus
@@ -35,7 +36,7 @@ from typing import Any
 import regex
 
 from ._findings import Finding
-from ._registry import ENTITIES, SCORE_THRESHOLD, EntitySpec
+from ._registry import ENTITIES, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
 try:
     if os.environ.get("INTERCOM_REDACT_NO_RE2"):
@@ -252,12 +253,12 @@ class _Rule:
 
     __slots__ = ("_compiled", "entity", "name", "score", "source", "translated")
 
-    def __init__(self, entity: EntitySpec, name: str, source: str, score: float) -> None:
+    def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
-        self.name = name
-        self.source = source
-        self.score = score
-        self.translated = to_re2(source, entity.flags) if re2 is not None else None
+        self.name = spec.name
+        self.source = spec.regex
+        self.score = spec.score
+        self.translated = to_re2(spec.trigger or spec.regex, entity.flags) if re2 is not None else None
         self._compiled: Any = None
 
     @property
@@ -284,8 +285,7 @@ class PatternPass:
     """
 
     def __init__(self, entities: Sequence[EntitySpec]) -> None:
-        self._rules = tuple(_Rule(entity, spec.name, spec.regex, spec.score)
-                            for entity in entities for spec in entity.patterns)
+        self._rules = tuple(_Rule(entity, spec) for entity in entities for spec in entity.patterns)
         self._all = tuple(range(len(self._rules)))
         self._set: Any = None
         set_rules = []

@@ -48,7 +48,7 @@ from ._validators import (
     ssn_invalid,
 )
 
-__all__ = ["ENTITIES", "PRESIDIO_FLAGS", "SCORE_THRESHOLD", "EntitySpec", "PatternSpec"]
+__all__ = ["ENTITIES", "IBAN_COUNTRIES", "PRESIDIO_FLAGS", "SCORE_THRESHOLD", "EntitySpec", "PatternSpec"]
 
 PRESIDIO_FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
 """Presidio's default flags for a ``PatternRecognizer`` (the ``regex`` module's values are re's)."""
@@ -59,11 +59,19 @@ SCORE_THRESHOLD = 0.4
 
 @dataclass(frozen=True, slots=True)
 class PatternSpec:
-    """One regular expression of a recognizer, with the score of a bare match."""
+    """One regular expression of a recognizer, with the score of a bare match.
+
+    :param trigger: a part every match contains (same dialect and flags), for the pattern
+        pass to screen texts with instead of the whole pattern: the words a greeting
+        starts with, the ``@`` of an e-mail (gitleaks' rule keywords, RE2's filter atoms).
+        A long pattern screened whole makes the set's DFA build states for every new
+        text; its trigger keeps the set small.  ``None``: the whole pattern.
+    """
 
     name: str
     regex: str
     score: float
+    trigger: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +118,10 @@ _EMAIL = EntitySpec(
             # \w is Unicode: "jöran@exämple.de" and IDN domains too.
             r"(?<![\w.!#$%*+^`{|}~-])[\w!#$%*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
             rf"[\w!#$%'*+^`{{|}}~-])?{_AT}{_DOMAIN}",
-            0.5,
+            0.5, trigger=_AT,
         ),
-        PatternSpec("Email, quoted local part", rf'"[^"\r\n@]{{1,64}}"{_AT}{_DOMAIN}', 0.5),  # "jane doe"@x.com
+        PatternSpec("Email, quoted local part", rf'"[^"\r\n@]{{1,64}}"{_AT}{_DOMAIN}', 0.5,  # "jane doe"@x.com
+                    trigger=rf'"{_AT}'),
     ),
     context=("email",),
     validate=email_domain,  # the bundled public suffix list, never a download
@@ -125,7 +134,7 @@ _SPELLED_EMAIL = EntitySpec(
         "spelled out",
         r"(?<![\w.+-])[\w.+-]{1,64}(?:[ \t]+at[ \t]+|[ \t]*[\[(]at[\])][ \t]*)[\w-]{1,63}"
         r"(?:(?:[ \t]+dot[ \t]+|[ \t]*[\[(]dot[\])][ \t]*)[\w-]{1,63}){1,4}\b",
-        0.6,
+        0.6, trigger=r"(?:[ \t]at[ \t]|[\[(]at[\])])",
     ),),
     validate=spelled_email,
 )
@@ -137,7 +146,7 @@ _PHONE = EntitySpec(
         # A loose candidate: digit runs with separators; python-phonenumbers decides.
         r"(?<![\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{5,22}\d"
         r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?![\w-])",
-        0.4,
+        0.4, trigger=r"\d[\d \t.\-/()]{6}",  # its first seven characters
     ),),
     context=("phone", "tel", "telephone", "mobile", "cell", "call", "whatsapp", "number", "reach"),
     validate=phone_valid,
@@ -151,7 +160,7 @@ _CARD = EntitySpec(
         "card number",  # Presidio's, plus Mastercard's 2221-2720 range (since 2017)
         r"\b(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|2[2-7]\d{2}|6\d{3}|1\d{3}|3\d{3})[- ]?\d{3,4}"
         r"[- ]?\d{3,4}[- ]?\d{3,5}\b",
-        0.3,
+        0.3, trigger=r"\d{4}[- ]?\d{3}",
     ),),
     context=("credit", "card", "visa", "mastercard", "cc ", "amex", "discover", "jcb", "diners",
              "maestro", "instapayment"),
@@ -164,14 +173,23 @@ _ANY_CARD = EntitySpec(
         PatternSpec(  # any issuer: 4-digit head, groups of 3-6 by space, dash, dot or two spaces
             "grouped card number",
             r"(?<![\w.-])\d{4}(?:(?:[ .-]|[ ]{2})\d{3,6}){2,4}(?![\w-]|[.-]\d)",
-            0.3,
+            0.3, trigger=r"\d{4}(?:[ .-]|[ ]{2})\d{3}",
         ),
-        PatternSpec("card number, one run", r"(?<![\w.-])(?!1\d{12}(?!\d))\d{12,19}(?![\w-]|[.-]\d)", 0.3),
+        PatternSpec("card number, one run", r"(?<![\w.-])(?!1\d{12}(?!\d))\d{12,19}(?![\w-]|[.-]\d)", 0.3,
+                    trigger=r"\d{12}"),
     ),
     context=_CARD.context,
     validate=any_card,  # 12-19 digits, Luhn
     veto=look_alike,  # an order or ticket number that happens to pass Luhn stays
 )
+
+# The countries of the IBAN registry (ISO 13616; python-stdnum's list, kept in step by a test).
+IBAN_COUNTRIES = (
+    "AD AE AL AT AZ BA BE BG BH BI BR BY CH CR CY CZ DE DJ DK DO EE EG ES FI FK FO FR GB GE GI GL GR GT HN HR"
+    " HU IE IL IQ IS IT JO KW KZ LB LC LI LT LU LV LY MC MD ME MK MN MR MT MU NI NL NO OM PK PL PS PT QA RO RS"
+    " RU SA SC SD SE SI SK SM SO ST SV TL TN TR UA VA VG XK YE"
+).split()
+_IBAN_COUNTRIES = "|".join(IBAN_COUNTRIES)
 
 _IBAN = EntitySpec(
     "IBAN_CODE", "IbanRecognizer",
@@ -180,7 +198,7 @@ _IBAN = EntitySpec(
             "IBAN Generic",  # Presidio's, its optional tail groups tried off first
             r"(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})"
             r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])",
-            0.5,
+            0.5, trigger=rf"(?:{_IBAN_COUNTRIES})[0-9]{{2}}[ -]?[A-Z0-9]{{4}}",
         ),
         PatternSpec(
             # The same in lower case, apart: one pattern for both cases would let the
@@ -188,7 +206,7 @@ _IBAN = EntitySpec(
             "IBAN, lower case",
             r"(?<![a-z0-9])([a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]{4}){2,6})"
             r"((?:[ -]?[a-z0-9]{4})?)((?:[ -]?[a-z0-9]{1,3})?)(?![a-z0-9])",
-            0.5,
+            0.5, trigger=rf"(?:{_IBAN_COUNTRIES.lower()})[0-9]{{2}}[ -]?[a-z0-9]{{4}}",
         ),
     ),
     flags=_CASED,
@@ -200,11 +218,11 @@ _IBAN = EntitySpec(
 _IP = EntitySpec(
     "IP_ADDRESS", "IpRecognizer",
     (
-        PatternSpec("IPv4", r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b", 0.6),
+        PatternSpec("IPv4", r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b", 0.6, trigger=r"\d\.\d+\.\d+\.\d"),
         PatternSpec(  # loose, made exact by ip_interface: Presidio's IPv6 pattern costs more than all others
             "IPv6",
             r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%[0-9a-zA-Z]+)?(?:/\d{1,3})?(?![\w:])",
-            0.6,
+            0.6, trigger=r":[0-9A-Fa-f]*:",
         ),
     ),
     context=("ip", "ipv4", "ipv6"),
@@ -230,16 +248,18 @@ _URL_CREDENTIALS = EntitySpec(
     (PatternSpec(
         "user:password in a URL",
         r"\b[a-z][a-z0-9+.\-]{0,15}://\K[^\s/?#@:\"'<>]+:[^\s/?#@\"'<>]+(?=@)",
-        0.9,
+        0.9, trigger=r"://[^\s/?#@:\"'<>]+:[^\s/?#@\"'<>]+@",
     ),),
 )
 
 _BEARER_TOKEN = EntitySpec(
     "BEARER_TOKEN", "BearerTokenRecognizer",
     (
-        PatternSpec("bearer token", r"\bbearer[ \t]{1,5}\K[A-Za-z0-9\-._~+/]{11,}[A-Za-z0-9\-_~+/]=*", 0.9),
-        PatternSpec("basic credentials", r"\bbasic[ \t]{1,5}\K[A-Za-z0-9+/]{12,}={0,2}", 0.8),
-        PatternSpec("JWT", r"\beyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]{5,}", 0.95),
+        PatternSpec("bearer token", r"\bbearer[ \t]{1,5}\K[A-Za-z0-9\-._~+/]{11,}[A-Za-z0-9\-_~+/]=*", 0.9,
+                    trigger=r"bearer[ \t]"),
+        PatternSpec("basic credentials", r"\bbasic[ \t]{1,5}\K[A-Za-z0-9+/]{12,}={0,2}", 0.8,
+                    trigger=r"basic[ \t]"),
+        PatternSpec("JWT", r"\beyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]{5,}", 0.95, trigger=r"eyJ[\w-]+\.eyJ"),
     ),
 )
 
@@ -249,6 +269,10 @@ _SUFFIXES = ["Alley", "Aly", "Avenue", "Ave", "Av", "Boulevard", "Blvd", "Bend",
 _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIXES), key=len, reverse=True)) + r")\b\.?"
 _CAP_WORD = r"\p{Lu}[\p{L}'’.\-]*"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|#)\.?[ \t]*#?[\w\-]+"
+_VOIE_START = (
+    r"(?i:rue|avenue|boulevard|chemin|impasse|allée|quai|route)[ \t]+"
+    r"(?:(?:de[ \t]+la|de|du|des|d'|l')[ \t]*)?\p{Lu}"
+)
 _VOIE = (
     r"(?i:rue|avenue|boulevard|chemin|impasse|allée|quai|route)[ \t]+"
     rf"(?:(?:de[ \t]+la|de|du|des|d'|l')[ \t]*)?{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}"
@@ -266,25 +290,25 @@ _STREET_ADDRESS = EntitySpec(
             "number first",
             rf"\b\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{_CAP_WORD}[ \t]+){{1,4}}{_SUFFIX}"
             rf"(?:,?[ \t]+{_UNIT})?",
-            0.7,
+            0.7, trigger=rf"[ \t]{_SUFFIX}",
         ),
         PatternSpec(  # Flat 5 / Francesca Plains (UK: the unit on the line above the street)
             "unit first",
             rf"\b(?:Flat|Studio|Apartment|Apt|Unit|Suite)\.?[ \t]+\d{{1,5}}[A-Za-z]?,?[ \t]*\n?[ \t]*"
             rf"(?:\d{{1,5}}[A-Za-z]?[ \t]+)?(?:{_CAP_WORD}[ \t]+){{1,4}}{_SUFFIX}",
-            0.7,
+            0.7, trigger=r"(?:Flat|Studio|Apartment|Apt|Unit|Suite)\.?[ \t]+\d",
         ),
         PatternSpec(  # Kerkstraat 12, Beckergasse 8, Murat-Heinrich-Allee 7740, Drubinstraße 47-26
             "suffix glued, number after",
             rf"\b\p{{Lu}}[\p{{L}}'’\-]{{0,40}}?{_EU_SUFFIX}[ \t]+\d{{1,5}}[a-zA-Z]?(?:[-/]\d{{1,5}}[a-zA-Z]?)?\b",
-            0.7,
+            0.7, trigger=rf"{_EU_SUFFIX}[ \t]+\d",
         ),
         PatternSpec(  # 5, avenue Samson (two patterns: an optional lead costs a third more)
             "french voie, numbered",
             rf"\b\d{{1,4}}(?:[ \t]?(?:bis|ter))?,?[ \t]+{_VOIE}",
-            0.6,
+            0.6, trigger=_VOIE_START,
         ),
-        PatternSpec("french voie", rf"\b{_VOIE}", 0.6),  # rue de la Paix
+        PatternSpec("french voie", rf"\b{_VOIE}", 0.6, trigger=_VOIE_START),  # rue de la Paix
     ),
     flags=_CASED,
     context=("address", "street", "live", "lives", "living", "ship", "shipping", "deliver",
@@ -300,7 +324,7 @@ _POSTCODE = EntitySpec(
         PatternSpec(  # 10115 Berlin, 75001 Paris: postcode then city, at the start of a line
             "EU postcode before city",
             r"(?:^|(?<=,[ \t]))[ \t]*\K\d{4,5}(?=[ \t]+\p{Lu}[\p{L}'’\-]+)",
-            0.5,
+            0.5, trigger=r"\d{4}[ \t]+\p{Lu}",
         ),
     ),
     flags=_CASED,
@@ -329,16 +353,19 @@ _INTRODUCTIONS = (r"(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|this[ \t]+is|name:|i
 _CONTEXT_NAME = EntitySpec(
     "PERSON", "ContextNameRecognizer",
     (
-        PatternSpec("greeting", rf"(?<=\b{_GREETINGS}[ \t]+){_NAME}(?=[ \t]*(?:[,!:;.\n]|$))", 0.7),
+        PatternSpec("greeting", rf"(?<=\b{_GREETINGS}[ \t]+){_NAME}(?=[ \t]*(?:[,!:;.\n]|$))", 0.7,
+                    trigger=rf"{_GREETINGS}[ \t]+\p{{Lu}}"),
         PatternSpec(
             "sign-off",
             rf"(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—][ \t]*)?){_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
-            0.7,
+            0.7, trigger=rf"{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n",
         ),
         PatternSpec("sign-off, same line",
-                    rf"(?<=\b{_SIGN_OFFS}[ \t]*[,\-–—][ \t]*){_NAME}(?=[ \t]*(?:[.!\n]|$))", 0.6),
-        PatternSpec("introduction", rf"(?<=\b{_INTRODUCTIONS}[ \t]+){_NAME}", 0.7),
+                    rf"(?<=\b{_SIGN_OFFS}[ \t]*[,\-–—][ \t]*){_NAME}(?=[ \t]*(?:[.!\n]|$))", 0.6,
+                    trigger=rf"{_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{Lu}}"),
+        PatternSpec("introduction", rf"(?<=\b{_INTRODUCTIONS}[ \t]+){_NAME}", 0.7,
+                    trigger=rf"{_INTRODUCTIONS}[ \t]+\p{{Lu}}"),
     ),
     flags=_CASED,
     invalidate=not_a_name,
@@ -358,7 +385,7 @@ _DATE_OF_BIRTH = EntitySpec(
         r"\b(?:born(?:[ \t]+(?:on|in))?|date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|birth[ \t_-]?date|birthday"
         r"|geboren(?:[ \t]+am)?|geboortedatum|née?[ \t]+le)[ \t]*(?:is[ \t]+)?[:=-]?[ \t]*\K"
         rf"{_DATE}\b",
-        0.85,
+        0.85, trigger=r"(?:born|date[ \t]+of[ \t]+birth|d\.?o\.?b|birth|geboren|geboortedatum|née?[ \t]+le)",
     ),),
 )
 
@@ -377,7 +404,7 @@ _NATIONAL_ID = EntitySpec(
         "identifier after an identity word",
         rf"\b(?i:{_ID_WORDS})(?:[ \t]*(?i:number|no\.?|nr\.?|\#))?[ \t]*(?i:is[ \t]+)?[:=\#-]?[ \t]*\K"
         r"[0-9A-Z](?:[0-9A-Z]|[ .\-/](?=[0-9A-Z])){5,24}(?![\w-])",
-        0.5,
+        0.5, trigger=rf"(?i:{_ID_WORDS})",
     ),),
     flags=_CASED,  # the identifier in capitals and digits; the words before it in any case
     validate=national_id,  # python-stdnum: a checksum some country's identifier passes
@@ -423,22 +450,25 @@ _ANY_CASE_NAME = EntitySpec(
     "PERSON", "AnyCaseNameRecognizer",
     (
         PatternSpec("greeting, any case",
-                    rf"{_LEAD}{_ANY_GREETINGS}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6),
+                    rf"{_LEAD}{_ANY_GREETINGS}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6,
+                    trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}"),
         PatternSpec(
             "sign-off, any case",
             rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
-            0.6,
+            0.6, trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n",
         ),
         PatternSpec("sign-off at the end, any case",
-                    rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5),
+                    rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5,
+                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}"),
         PatternSpec("introduction, any case",
-                    rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7),
+                    rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7,
+                    trigger=rf"{_ANY_INTRODUCTIONS}[ \t]+\p{{L}}"),
         PatternSpec(  # "this is jane from acme", "it's łukasz here"
             "this is … from",
             rf"\b(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+\K{_ANY_NAME}"
             r"(?=[ \t]+(?i:from|here|speaking|writing|de|von|van)\b)",
-            0.6,
+            0.6, trigger=r"(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+\p{L}",
         ),
     ),
     flags=_CASED,
@@ -461,7 +491,7 @@ _CJK_PERSON = EntitySpec(
         PatternSpec(  # "this is 山田太郎", "my name is 王伟", "Hi 김민수,"
             "after a latin cue",
             rf"\b(?:{_ANY_INTRODUCTIONS}|{_ANY_GREETINGS}|(?i:this[ \t]+is|i[ \t]+am|i'm))[ \t]{{0,4}}\K{_CJK_NAME}",
-            0.7,
+            0.7, trigger=rf"[{_HAN}{_KATAKANA}{_HANGUL}]{{2}}",
         ),
         PatternSpec("chinese introduction", rf"(?:我叫|我是|我姓|我的名字是|名字叫|本人|亲爱的|尊敬的)\K[{_HAN}]{{2,4}}", 0.6),
         PatternSpec(  # 私は山田太郎です, 山田と申します
@@ -479,7 +509,7 @@ _CJK_PERSON = EntitySpec(
             "before an honorific",
             rf"(?<![{_HAN}{_KATAKANA}{_HANGUL}])(?!お?客|皆|各位|고객|회원|여러분|관리자)"
             rf"[{_HAN}{_KATAKANA}{_HANGUL}]{{1,6}}(?={_CJK_HONORIFIC})",
-            0.6,
+            0.6, trigger=rf"[{_HAN}{_KATAKANA}{_HANGUL}](?:{_CJK_HONORIFIC})",
         ),
     ),
     flags=_CASED,
@@ -491,7 +521,7 @@ _MAILBOX_NAME = EntitySpec(
         PatternSpec(  # From: "Jane Doe" <jane@example.com>, To: "doe, jane" <…>
             "quoted display name",  # unbounded: a counted repeat costs RE2's DFA a state per count
             r"\"\K[^\"\r\n<>@]+(?=\"[ \t]*<[^<>\s@\"]+@)",
-            0.8,
+            0.8, trigger=r"\"[ \t]*<[^<>\s@\"]+@",
         ),
         PatternSpec(  # From: Jane Doe <jane@example.com>, Cc: a <a@x>, Łukasz Nowak <l@y>
             # after a header's colon or a list's comma only: "updated Jane Doe <…>" is a log
@@ -499,7 +529,7 @@ _MAILBOX_NAME = EntitySpec(
             "display name",
             r"(?<=[:,;][ \t]{0,4})\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,3}"
             r"(?=[ \t]*<[^<>\s@\"]+@)",
-            0.7,
+            0.7, trigger=r"<[^<>\s@\"]+@",
         ),
     ),
     flags=_CASED | re.IGNORECASE,
@@ -522,7 +552,7 @@ _ANY_CASE_STREET = EntitySpec(  # "20 minutes on the road" holds function words:
             rf"\b\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{_ADDRESS_WORD}[ \t]+){{1,3}}"
             rf"(?i:{alternation(STREET_TYPES_ANY_CASE)})\b\.?"
             r"(?:,?[ \t]+(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|\#)\.?[ \t]*\#?[\w\-]+)?",
-            0.6,
+            0.6, trigger=rf"[ \t](?i:{alternation(STREET_TYPES_ANY_CASE)})",
         ),
     ),
     flags=_CASED,
@@ -538,7 +568,7 @@ _STREET_LAYOUTS = EntitySpec(
             rf"\b{_TYPE_FIRST}[ \t]+(?:{_ADDRESS_PARTICLE}[ \t]+)*{_CAP_WORD}"
             rf"(?:[ \t]+(?:{_ADDRESS_PARTICLE}[ \t]+)*{_CAP_WORD}){{0,3}},?[ \t]*(?:n[º°o]\.?[ \t]*)?"
             rf"\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}}[a-zA-Z]?)?\b{_NOT_A_COUNT}",
-            0.6,
+            0.6, trigger=rf"{_TYPE_FIRST}[ \t]",
         ),
         PatternSpec(  # Berliner Straße 12, Am Markt 3a, Lange Laan 7
             "street type word after the name",
@@ -546,13 +576,14 @@ _STREET_LAYOUTS = EntitySpec(
             r"(?<![\p{L}'’])\p{Lu}[\p{L}'’]*(?:[ \t\-]\p{Lu}[\p{L}'’]*){0,2}[ \t\-](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse"
             r"|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Markt|Gracht|Kade|Plein|Laan|Straat)[ \t]+\d{1,4}[a-zA-Z]?"
             r"(?:[-/]\d{1,4}[a-zA-Z]?)?\b",
-            0.6,
+            0.6, trigger=r"[ \t\-](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Steig|Pfad"
+                         r"|Markt|Gracht|Kade|Plein|Laan|Straat)[ \t]+\d",
         ),
         PatternSpec(  # kerkstraat 12, hauptstrasse 5 (lower case; capitalised is the row above's)
             "suffix glued, lower case",
             r"(?<![\p{L}'’\-])\p{Ll}[\p{L}'’\-]*?(?:straße|strasse|straat|gasse|laan|gracht|allee|platz|steeg"
             r"|dreef|singel|kade|plein)[ \t]+\d{1,5}[a-z]?(?:[-/]\d{1,5}[a-z]?)?\b",
-            0.6,
+            0.6, trigger=r"(?:straße|strasse|straat|gasse|laan|gracht|allee|platz|steeg|dreef|singel|kade|plein)[ \t]+\d",
         ),
         PatternSpec(  # PO Box 123, P.O. Box 77, Postfach 10 20 30, Apartado de Correos 5
             "post office box",
@@ -573,7 +604,7 @@ _US_CITY = EntitySpec(  # the city of a "Springfield, IL 62704" line (its ZIP is
         "city before state and ZIP",
         r"(?<![\p{L}.'’\-])\p{Lu}[\p{L}.'’\-]*(?:[ \t]+\p{Lu}[\p{L}.'’\-]*){0,2}"
         rf"(?=,[ \t]*(?:{alternation(US_STATES)})[ \t]+\d{{5}}(?:-\d{{4}})?\b)",
-        0.6,
+        0.6, trigger=rf",[ \t]*(?:{alternation(US_STATES)})[ \t]+\d{{5}}",
     ),),
     flags=_CASED,
 )
