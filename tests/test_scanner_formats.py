@@ -55,6 +55,11 @@ CATEGORIES = {
         "call +44 20 7946 0958 ext. 123 please", "call +44 20 7946 0958 x123", "call +44.20.7946.0958",
         "call (020) 7946 0958 tomorrow", "ring 00 44 20 7946 0958", "tel +1 (415) 555-0132 ext 7",
         "+1 201-555-0000 4000 0000 0000 0002",  # a phone glued to a card number
+        "fax +33 1 99 00 12 34 anytime",  # a country code and a length its plan allows (a range not yet assigned)
+        "Phone: 476 1540",  # a local number: no region's plan, but a phone word before it
+        "reach me on 2612 3456 (office)",  # ... or after it
+        "desk 020 7946 0958-Office",  # a label glued on with a dash
+        r"Personal Info:\nPhone:\n020 7946 0958\nE-mail: none",  # a message logged with its escapes
     ],
     "e-mails": [
         'reply to "jane doe"@example.com', "contact jöran.müller@example.de", "mail jane@exämple.de",
@@ -69,17 +74,19 @@ CATEGORIES = {
     "national identifiers": [
         "my BSN is 111222333", "PESEL 44051401359", "CPF 390.533.447-05", "DNI: 54362315K",
         "codice fiscale RCCMNL83S18D969H", "personnummer 880320-0016", "national id 2 95 10 99 126 111 93",
+        "here's my SSN: 12345678901234",  # what the writer calls their SSN, whatever its shape
     ],
 }
 SECRETS = {
     "cards": _cards(),
     "IBANs in lower case": ["0417 1643 00", "0417164300", "0532 0130 00", "12345698765432"],
-    "phones": ["7946 0958", "7946 0958", "7946.0958", "7946 0958", "7946 0958", "555-0132", "201-555-0000"],
+    "phones": ["7946 0958", "7946 0958", "7946.0958", "7946 0958", "7946 0958", "555-0132", "201-555-0000",
+               "99 00 12 34", "476 1540", "2612 3456", "7946 0958", "7946 0958"],
     "e-mails": ['"jane doe"', "jöran.müller", "jane@exämple", "jane@xn--", "jane%2540", "jane&#64;",
                 "jane at example", "jane [at]"],
     "dates of birth": ["4 March 1987", "04/03/1987", "1987-03-04", "March 4th, 1987"],
     "national identifiers": ["111222333", "44051401359", "390.533.447-05", "54362315K", "RCCMNL83S18D969H",
-                             "880320-0016", "2 95 10 99 126 111 93"],
+                             "880320-0016", "2 95 10 99 126 111 93", "12345678901234"],
 }
 CASES = [(category, text, secret) for category, texts in CATEGORIES.items()
          for text, secret in zip(texts, SECRETS[category], strict=True)]
@@ -120,7 +127,10 @@ def test_html_places(body: str) -> None:
     "Message-ID: <CAF123abc.456@mail.gmail.com>",
     "In-Reply-To: <5f9c3b2a1e4d7c0012345678@intercom-mail.example.com>",
     "order 123456789015 shipped",  # passes Luhn, but it is an order number
+    "office hours 9-17, order number 4471 2093",  # a phone word, but an order number
+    "retried 3 times in 1500 ms (office sync)",
     f"invoice {_luhn_complete('700000000000000')} paid",  # a card shape no issuer's prefix claims
-], ids=["Message-ID", "In-Reply-To", "order number", "invoice number"])
+], ids=["Message-ID", "In-Reply-To", "order number", "order number near a phone word", "timings",
+        "invoice number"])
 def test_what_is_not_personal_survives(text: str) -> None:
     assert REDACTOR.redact_text(text) == text

@@ -43,6 +43,7 @@ from ._validators import (
     national_id,
     not_a_name,
     phone_prefixes,
+    phone_shaped,
     phone_valid,
     spelled_email,
     ssn_invalid,
@@ -139,19 +140,32 @@ _SPELLED_EMAIL = EntitySpec(
     validate=spelled_email,
 )
 
+# A loose candidate: digit runs with separators, an extension; not glued to a word, an
+# address, a path or an id ("-Office" may follow: a label, not the id's next group).
+_PHONE_CANDIDATE = (
+    r"(?<![\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{5,22}\d"
+    r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?!\w|-\d)"
+)
+_PHONE_TRIGGER = r"\d[\d \t.\-/()]{6}"  # the candidate's first seven characters
+
 _PHONE = EntitySpec(
     "PHONE_NUMBER", "PhoneNumberRecognizer",
-    (PatternSpec(
-        "phone candidate",
-        # A loose candidate: digit runs with separators; python-phonenumbers decides.
-        r"(?<![\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{5,22}\d"
-        r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?![\w-])",
-        0.4, trigger=r"\d[\d \t.\-/()]{6}",  # its first seven characters
-    ),),
+    (PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.4, trigger=_PHONE_TRIGGER),),
     context=("phone", "tel", "telephone", "mobile", "cell", "call", "whatsapp", "number", "reach"),
-    validate=phone_valid,
+    validate=phone_valid,  # python-phonenumbers decides
     veto=look_alike,
     parts=phone_prefixes,  # "+1 201-555-0000 4000 0000 0000 0002": the phone is the first three groups
+)
+
+_PHONE_IN_CONTEXT = EntitySpec(  # "Phone: 476 1540", "26 987457 (office)": a local number no plan list names
+    "PHONE_NUMBER", "PhoneInContextRecognizer",
+    (PatternSpec("phone candidate next to a phone word", _PHONE_CANDIDATE, 0.1, trigger=_PHONE_TRIGGER),),
+    # Words that name a phone and nothing else ("number" and "call" do not: order numbers, API calls).
+    context=("phone", "phones", "tel", "telephone", "mobile", "cell", "cellphone", "whatsapp", "fax", "office",
+             "landline", "sms", "ph", "mob", "handy", "telefon", "téléphone", "portable", "telefoon",
+             "mobiel", "teléfono", "móvil", "telefono", "cellulare"),
+    validate=phone_shaped,  # only the digit count: context alone raises it over the threshold
+    veto=look_alike,
 )
 
 _CARD = EntitySpec(
@@ -237,6 +251,12 @@ _SSN = EntitySpec(
         PatternSpec("SSN3 (very weak)", r"\b(([0-9]{3})-([0-9]{2})-([0-9]{4}))\b", 0.05),
         PatternSpec("SSN4 (very weak)", r"\b[0-9]{9}\b", 0.05),
         PatternSpec("SSN5 (medium)", r"\b([0-9]{3})[- .]([0-9]{2})[- .]([0-9]{4})\b", 0.5),
+        PatternSpec(  # "my SSN: 298023726177675": what the writer calls their SSN, whatever its shape
+            "number after an SSN word",
+            r"\b(?:ssn|social[ \t]+security(?:[ \t]+(?:number|no\.?|\#))?)[ \t]*(?:is[ \t]+)?[:=\#-]?[ \t]*\K"
+            r"\d(?:\d|[ .\-](?=\d)){6,18}(?![\w-])",
+            0.6, trigger=r"(?:ssn|social[ \t]+security)",
+        ),
     ),
     context=("social", "security", "ssn", "ssns", "ssid"),
     invalidate=ssn_invalid,
@@ -642,7 +662,7 @@ _POSTCODE_LAYOUTS = EntitySpec(
 )
 
 ENTITIES: tuple[EntitySpec, ...] = (
-    _EMAIL, _SPELLED_EMAIL, _PHONE, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
+    _EMAIL, _SPELLED_EMAIL, _PHONE, _PHONE_IN_CONTEXT, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
     _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID,
     _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _US_CITY, _POSTCODE_LAYOUTS,
 )

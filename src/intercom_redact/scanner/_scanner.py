@@ -76,22 +76,32 @@ class _BudgetExceeded(Exception):
 class _Job:
     """One text on its way through the scan."""
 
-    __slots__ = ("candidates", "found", "index", "key", "known", "ner", "text", "view")
+    __slots__ = ("candidates", "found", "index", "key", "known", "ner", "plain", "text", "view")
 
-    def __init__(self, index: int, text: str, view: TextView | None, key: bytes | None,
+    def __init__(self, index: int, text: str, view: TextView | None, plain: str,
                  known: KnownValues | None) -> None:
         self.index = index
         self.text = text
         self.view = view
-        self.key = key
+        self.plain = plain  # what the recognizers read: the view's text, escapes read as what they stand for
+        self.key: bytes | None = None
         self.known = known
         self.candidates = _NO_CANDIDATES
         self.ner = False
         self.found: list[Finding] = []
 
-    @property
-    def plain(self) -> str:
-        return self.view.text if self.view is not None else self.text
+
+def unescaped(text: str) -> str:
+    """``text`` with the escapes a log line carries for line breaks and tabs read as what they stand for.
+
+    A message logged as JSON or through ``repr`` holds ``Phone:\\n0688 919 41 98``:
+    the ``n`` glues the number to a word, and a sign-off loses its line.  Each
+    two-character escape becomes a space and the character (same length, so
+    offsets into the view are offsets into the text).
+    """
+    if "\\" not in text:
+        return text
+    return text.replace("\\n", " \n").replace("\\r", " \r").replace("\\t", " \t")
 
 
 class Scanner:
@@ -262,7 +272,7 @@ class Scanner:
         if len(text) > self._max_chars:
             return self._fail(text, "size")
         view = extract(text) if html else None
-        plain = view.text if view is not None else text
+        plain = unescaped(view.text if view is not None else text)
         candidates, ner = _NO_CANDIDATES, False
         if not known_only and plain not in self._shut:
             candidates = self._get_pass().candidates(plain)
@@ -273,9 +283,9 @@ class Scanner:
             if known is None:
                 return []
             if view is None:  # the hot path of log messages: no job to build
-                return disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
-            return self._finish(_Job(index, text, view, None, known), [])
-        job = _Job(index, text, view, None, known)
+                return disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(plain))
+            return self._finish(_Job(index, text, view, plain, known), [])
+        job = _Job(index, text, view, plain, known)
         job.candidates, job.ner = candidates, ner
         # The cache holds what the recognizers found, so known values (different in
         # every event) stay out of its key and a repeated body still hits.

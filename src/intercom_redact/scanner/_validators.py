@@ -186,26 +186,41 @@ _NOT_PHONES = re.compile(
 )
 
 
-def phone_valid(text: str) -> bool:
-    """python-phonenumbers calls the candidate valid: in its country (``+``/``00``), else in a likely region.
+def phone_shaped(text: str) -> bool | None:
+    """Digits enough for a phone anywhere (7-15) and none of the shapes that are something else.
 
-    A number with a trunk ``0`` is tried in :data:`TRUNK_ZERO_REGIONS`, one
-    without in :data:`OTHER_REGIONS` by its length.  Validation, not the
-    pattern, keeps dates, amounts and order numbers out.
+    ``None`` (the score stands: context decides) or ``False``.
+    """
+    digits = sum(ch.isdigit() for ch in text)
+    return None if 7 <= digits <= 15 and not _NOT_PHONES.fullmatch(text) else False
+
+
+def phone_valid(text: str) -> bool:
+    """python-phonenumbers accepts the candidate: in its country (``+``/``00``), else in a likely region.
+
+    A number with its country code (``+``/``00``) needs only a length that
+    country's plan allows: written that way it is a phone, whether or not the
+    range is assigned yet.  A number with a trunk ``0`` is tried in
+    :data:`TRUNK_ZERO_REGIONS`, one without in :data:`OTHER_REGIONS` by its
+    length, and must be valid there.  Validation, not the pattern, keeps
+    dates, amounts and order numbers out.
     """
     import phonenumbers
 
-    digits = sum(ch.isdigit() for ch in text)
-    if not 7 <= digits <= 15 or _NOT_PHONES.fullmatch(text):
+    if phone_shaped(text) is False:
         return False
     if text.startswith("00"):
         text = "+" + text[2:]
     if text.startswith("+"):
-        regions: tuple[str | None, ...] = (None,)
-    elif text.lstrip("(").startswith("0"):
+        try:
+            return phonenumbers.is_possible_number(phonenumbers.parse(text, None))
+        except phonenumbers.NumberParseException:
+            return False
+    regions: tuple[str, ...]
+    if text.lstrip("(").startswith("0"):
         regions = TRUNK_ZERO_REGIONS
     else:
-        regions = OTHER_REGIONS.get(digits, ())
+        regions = OTHER_REGIONS.get(sum(ch.isdigit() for ch in text), ())
     for region in regions:
         try:
             number = phonenumbers.parse(text, region)
