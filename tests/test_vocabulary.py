@@ -145,6 +145,17 @@ def test_a_name_is_a_persons_only_where_the_schema_says_so(redactor: Redactor, e
         assert NAME not in repr(out)
 
 
+@pytest.mark.parametrize("event", [
+    {"tags": {"type": "tag.list", "tags": [{"type": "tag", "name": "call back +44 20 7946 0958"}]}},
+    {"company": {"type": "company", "name": "Acme (billing: jane.doe@example.com)"}},
+    {"segments": [{"type": "segment", "name": "reach on +44 20 7946 0958"}]},
+])
+def test_a_things_name_is_still_scanned_as_free_text(redactor: Redactor, event: dict[str, Any]) -> None:
+    out = repr(redactor.redact(event))
+    assert "7946" not in out and "jane.doe" not in out
+    assert "call back" in out or "Acme" in out or "reach on" in out  # the rest of the name stays
+
+
 def test_intercom_visitor_objects_are_personal(redactor: Redactor) -> None:
     visitor = {"type": "visitor", "id": "5f2", "pseudonym": "Azure Bike from Dublin",
                "location_data": {"city_name": "Dublin", "region_name": "Leinster", "postal_code": "D02 X285"}}

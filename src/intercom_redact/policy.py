@@ -163,12 +163,13 @@ def _classification() -> tuple[Rule, ...]:
     identifiers = ["**.~id", "**.id", "**.intercom_user_id", "**.contact_ids", "**.external_id", "**.user_id",
                    "**.frames[*].locals.~id"]
     content = ["**.body", "**.subject", "**.title", "**.custom_attributes",
-               f"**[type={_FILE_THINGS}].name", "**.attachments[*].name", "**.attachment_files[*].name"]
+               f"**[type={_FILE_THINGS}].name", "**.attachments[*].name", "**.attachment_files[*].name",
+               # Companies, tags, segments, teams... are named by the workspace: no person's
+               # name by the schema, but free text all the same ("call back +44 20 7946 0958").
+               f"**[type={_NAMED_THINGS}].name", "**.tags.**.name", "**.segments.**.name",
+               *(f"**.{key}[*].name" for key in _THING_LISTS), *(f"**.{key}.name" for key in _THING_KEYS)]
     metadata = [
         "**.created_at", "**.updated_at", "**.role", "**.type", "**.state",
-        # Companies, tags, segments, teams... are named by the workspace, not by the customer.
-        f"**[type={_NAMED_THINGS}].name", "**.tags.**.name", "**.segments.**.name",
-        *(f"**.{key}[*].name" for key in _THING_LISTS), *(f"**.{key}.name" for key in _THING_KEYS),
         # structlog's dict_tracebacks: a frame's function name, not a person's.
         "**.frames[*].name", "**.exc_type",
         # Fields that structlog and the stdlib add to every event.
