@@ -12,12 +12,14 @@ that does not) and nested separators.  A linear pattern needs a few
 milliseconds for 10,000 characters; :data:`BOUND` is two orders of magnitude
 above that, and the worst input is then run at four times the length: a
 pattern whose time grows more than tenfold is super-linear.  The end-to-end tests run
-the same kind of text, at the scanner's size cap, through the whole scanner.
+the same kind of text, at the scanner's size cap, through the whole scanner.  Times are
+the test thread's CPU time, so a busy machine does not fail a linear pattern.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
 import re
 import time
@@ -101,14 +103,14 @@ _KNOWN_SLOW: dict[str, str] = {}
 
 def _time(pattern: re.Pattern | regex.Pattern, text: str) -> float:
     timeout = {"timeout": BOUND * 4} if isinstance(pattern, regex.Pattern) else {}
-    start = time.perf_counter()
+    start = time.thread_time()
     try:
         for _ in pattern.finditer(text, **timeout):
             pass
         pattern.match(text, **timeout)
     except TimeoutError:
-        pass  # regex gave up: far past the bound, reported as such
-    return time.perf_counter() - start
+        return math.inf  # regex gave up: far past the bound, reported as such
+    return time.thread_time() - start
 
 
 def _time_all(pattern: re.Pattern | regex.Pattern) -> tuple[float, str]:
@@ -165,9 +167,9 @@ def test_known_value_search_is_linear():
     texts = {**INPUTS, "phone digits without end": _fill("4 4 2 0 7 9 4 6 0 9 "),
              "email near miss": _fill("jane.doe+x@example.co "), "name near miss": _fill("Jane Marie Do ")}
     for name, text in texts.items():
-        start = time.perf_counter()
+        start = time.thread_time()
         known.find(text)
-        assert time.perf_counter() - start < BOUND, name
+        assert time.thread_time() - start < BOUND, name
 
 
 # -- end to end: the whole scanner on hostile text, at its size cap -------------------------
@@ -196,9 +198,9 @@ def scanner() -> Scanner:
 def test_scanner_is_bounded_on_hostile_text(scanner, name, figures):
     text = _E2E[name][:50_000]
     scanner.scan("warm up: jane@example.com")
-    start = time.perf_counter()
+    start = time.thread_time()
     findings = scanner.scan(text, html="<p>" in text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     figures.maximum("worst scan time (s, 50k chars)", elapsed, name)
     assert elapsed < 5.0, f"{name}: {elapsed:.2f}s"
     assert all(0 <= f.start < f.end <= len(text) for f in findings)
@@ -208,6 +210,6 @@ def test_scanner_is_bounded_on_hostile_text(scanner, name, figures):
 def test_redactor_is_bounded_on_quadratic_text(name):
     redactor = Redactor()
     redactor.redact_text("warm up: jane@example.com")
-    start = time.perf_counter()
+    start = time.thread_time()
     redactor.redact({"event": _E2E_SLOW[name]})
-    assert time.perf_counter() - start < 1.0
+    assert time.thread_time() - start < 1.0

@@ -186,23 +186,33 @@ _NOT_PHONES = re.compile(
 )
 
 
+_LETTER = re.compile(r"[^\W\d_]")  # in a phone candidate, letters only start its extension ("x12", "ext. 12")
+
+
 def phone_shaped(text: str) -> bool | None:
-    """Digits enough for a phone anywhere (7-15) and none of the shapes that are something else.
+    """Digits enough for a phone anywhere (7-15, an extension aside) and none of the shapes that are something else.
 
     ``None`` (the score stands: context decides) or ``False``.
     """
-    digits = sum(ch.isdigit() for ch in text)
+    digits = sum(ch.isdigit() for ch in _LETTER.split(text, 1)[0])
     return None if 7 <= digits <= 15 and not _NOT_PHONES.fullmatch(text) else False
+
+
+# A North American number as people write it: (415) 555-0132, 415-555-0132, 415.555.0132 x12.
+_NANP_SHAPE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[-. ])\d{3}[-. ]\d{4}(?:[ ]*(?:x|ext\.?)[ ]*\d{1,6})?")
+_SEPARATED = re.compile(r"\d[ .\-/()]+\d")
 
 
 def phone_valid(text: str) -> bool:
     """python-phonenumbers accepts the candidate: in its country (``+``/``00``), else in a likely region.
 
-    A number with its country code (``+``/``00``) needs only a length that
-    country's plan allows: written that way it is a phone, whether or not the
-    range is assigned yet.  A number with a trunk ``0`` is tried in
-    :data:`TRUNK_ZERO_REGIONS`, one without in :data:`OTHER_REGIONS` by its
-    length, and must be valid there.  Validation, not the pattern, keeps
+    Written the way only phones are -- with the country code (``+``/``00``),
+    with a trunk ``0`` and separators, or in the North American layout -- a
+    number needs only a length its plan allows (``is_possible_number``): a
+    range not assigned yet is still someone's phone.  A bare run of digits
+    must be valid (``is_valid_number``) in a likely region: one with a trunk
+    ``0`` in :data:`TRUNK_ZERO_REGIONS`, one without in
+    :data:`OTHER_REGIONS` by its length.  Validation, not the pattern, keeps
     dates, amounts and order numbers out.
     """
     import phonenumbers
@@ -218,15 +228,18 @@ def phone_valid(text: str) -> bool:
             return False
     regions: tuple[str, ...]
     if text.lstrip("(").startswith("0"):
-        regions = TRUNK_ZERO_REGIONS
+        regions, written_as_phone = TRUNK_ZERO_REGIONS, _SEPARATED.search(text) is not None
+    elif _NANP_SHAPE.fullmatch(text):
+        regions, written_as_phone = ("US",), True
     else:
-        regions = OTHER_REGIONS.get(sum(ch.isdigit() for ch in text), ())
+        regions, written_as_phone = OTHER_REGIONS.get(sum(ch.isdigit() for ch in text), ()), False
+    accepts = phonenumbers.is_possible_number if written_as_phone else phonenumbers.is_valid_number
     for region in regions:
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        if accepts(number):
             return True
     return False
 
