@@ -70,11 +70,13 @@ CATEGORIES = {
     "dates of birth": [
         "I was born on 4 March 1987, please update", "DOB: 04/03/1987", "date of birth: 1987-03-04",
         "her birthday is March 4th, 1987",
+        "what is your date of birth? It's 5/23/1979",  # a few words between the cue and the date
     ],
     "national identifiers": [
         "my BSN is 111222333", "PESEL 44051401359", "CPF 390.533.447-05", "DNI: 54362315K",
         "codice fiscale RCCMNL83S18D969H", "personnummer 880320-0016", "national id 2 95 10 99 126 111 93",
         "here's my SSN: 12345678901234",  # what the writer calls their SSN, whatever its shape
+        "my driver's license number is D8537536", "driving licence: MORGA753116SM9IJ",
     ],
 }
 SECRETS = {
@@ -84,9 +86,10 @@ SECRETS = {
                "99 00 12 34", "476 1540", "2612 3456", "7946 0958", "7946 0958"],
     "e-mails": ['"jane doe"', "jöran.müller", "jane@exämple", "jane@xn--", "jane%2540", "jane&#64;",
                 "jane at example", "jane [at]"],
-    "dates of birth": ["4 March 1987", "04/03/1987", "1987-03-04", "March 4th, 1987"],
+    "dates of birth": ["4 March 1987", "04/03/1987", "1987-03-04", "March 4th, 1987", "5/23/1979"],
     "national identifiers": ["111222333", "44051401359", "390.533.447-05", "54362315K", "RCCMNL83S18D969H",
-                             "880320-0016", "2 95 10 99 126 111 93", "12345678901234"],
+                             "880320-0016", "2 95 10 99 126 111 93", "12345678901234", "D8537536",
+                             "MORGA753116SM9IJ"],
 }
 CASES = [(category, text, secret) for category, texts in CATEGORIES.items()
          for text, secret in zip(texts, SECRETS[category], strict=True)]
@@ -129,8 +132,9 @@ def test_html_places(body: str) -> None:
     "order 123456789015 shipped",  # passes Luhn, but it is an order number
     "office hours 9-17, order number 4471 2093",  # a phone word, but an order number
     "retried 3 times in 1500 ms (office sync)",
+    "licensed under the MIT license, version 2",
     f"invoice {_luhn_complete('700000000000000')} paid",  # a card shape no issuer's prefix claims
-], ids=["Message-ID", "In-Reply-To", "order number", "order number near a phone word", "timings",
+], ids=["Message-ID", "In-Reply-To", "order number", "order number near a phone word", "timings", "a licence",
         "invoice number"])
 def test_what_is_not_personal_survives(text: str) -> None:
     assert REDACTOR.redact_text(text) == text

@@ -403,10 +403,23 @@ _DATE_OF_BIRTH = EntitySpec(
     (PatternSpec(  # "born on 4 March 1987", "DOB: 04/03/1987", "date of birth 1987-03-04"
         "date after a birth word",
         r"\b(?:born(?:[ \t]+(?:on|in))?|date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|birth[ \t_-]?date|birthday"
-        r"|geboren(?:[ \t]+am)?|geboortedatum|née?[ \t]+le)[ \t]*(?:is[ \t]+)?[:=-]?[ \t]*\K"
+        # A few words may stand between: "date of birth. It's 5/23/1979", "born in Lyon on 4 March 1987".
+        r"|geboren(?:[ \t]+am)?|geboortedatum|née?[ \t]+le)[^\d\n]{0,24}?\K"
         rf"{_DATE}\b",
         0.85, trigger=r"(?:born|date[ \t]+of[ \t]+birth|d\.?o\.?b|birth|geboren|geboortedatum|née?[ \t]+le)",
     ),),
+)
+
+_DRIVER_LICENCE = EntitySpec(  # no checksum to check: the words before it say what it is
+    "NATIONAL_ID", "DriverLicenceRecognizer",
+    (PatternSpec(  # "driver's license number is D85375366316", "driving licence: MORGA753116SM9IJ"
+        "identifier after a driving-licence word",
+        r"\b(?i:driver(?:['’]?s)?[ \t]+licen[cs]e|driving[ \t]+licen[cs]e|führerschein"
+        r"|permis[ \t]+de[ \t]+conduire|rijbewijs)(?:[ \t]*(?i:number|no\.?|nr\.?|id|\#))?[ \t]*(?i:is[ \t]+)?"
+        r"[:=\#-]?[ \t]*\K(?=[A-Z0-9 -]{0,24}\d)[A-Z0-9](?:[A-Z0-9]|[ -](?=[A-Z0-9])){4,23}(?![\w-])",
+        0.7, trigger=r"(?i:licen[cs]e|führerschein|permis[ \t]+de[ \t]+conduire|rijbewijs)",
+    ),),
+    flags=_CASED,
 )
 
 _ID_WORDS = (
@@ -663,7 +676,7 @@ _POSTCODE_LAYOUTS = EntitySpec(
 
 ENTITIES: tuple[EntitySpec, ...] = (
     _EMAIL, _SPELLED_EMAIL, _PHONE, _PHONE_IN_CONTEXT, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
-    _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID,
+    _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID, _DRIVER_LICENCE,
     _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _US_CITY, _POSTCODE_LAYOUTS,
 )
 """Every built-in recognizer, in the order findings of equal rank are reported."""

@@ -52,6 +52,7 @@ def _decode(label: str) -> str:
     return lowered
 
 
+@functools.lru_cache(maxsize=4096)  # domains repeat: a stream of mail meets the same few hundred
 def has_public_suffix(domain: str) -> bool:
     """Whether ``domain`` is a name under a public suffix (``example.co.uk`` yes, ``co.uk`` no)."""
     labels = domain.translate(_DOTS).removesuffix(".").split(".")
