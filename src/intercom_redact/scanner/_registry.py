@@ -43,8 +43,7 @@ from ._validators import (
     national_id,
     not_a_name,
     phone_prefixes,
-    phone_shaped,
-    phone_valid,
+    phone_verdict,
     spelled_email,
     ssn_invalid,
 )
@@ -146,26 +145,19 @@ _PHONE_CANDIDATE = (
     r"(?<![\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{5,22}\d"
     r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?!\w|-\d)"
 )
-_PHONE_TRIGGER = r"\d[\d \t.\-/()]{6}"  # the candidate's first seven characters
 
 _PHONE = EntitySpec(
     "PHONE_NUMBER", "PhoneNumberRecognizer",
-    (PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.4, trigger=_PHONE_TRIGGER),),
-    context=("phone", "tel", "telephone", "mobile", "cell", "call", "whatsapp", "number", "reach"),
-    validate=phone_valid,  # python-phonenumbers decides
-    veto=look_alike,
-    parts=phone_prefixes,  # "+1 201-555-0000 4000 0000 0000 0002": the phone is the first three groups
-)
-
-_PHONE_IN_CONTEXT = EntitySpec(  # "Phone: 476 1540", "26 987457 (office)": a local number no plan list names
-    "PHONE_NUMBER", "PhoneInContextRecognizer",
-    (PatternSpec("phone candidate next to a phone word", _PHONE_CANDIDATE, 0.1, trigger=_PHONE_TRIGGER),),
-    # Words that name a phone and nothing else ("number" and "call" do not: order numbers, API calls).
+    # Valid (python-phonenumbers) is a phone; phone-shaped but in no plan we try ("Phone: 476
+    # 1540", "26 987457 (office)") only next to a word that names a phone and nothing else
+    # ("number" and "call" do not: order numbers, API calls).
+    (PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.1, trigger=r"\d[\d \t.\-/()]{6}"),),
     context=("phone", "phones", "tel", "telephone", "mobile", "cell", "cellphone", "whatsapp", "fax", "office",
              "landline", "sms", "ph", "mob", "handy", "telefon", "téléphone", "portable", "telefoon",
              "mobiel", "teléfono", "móvil", "telefono", "cellulare"),
-    validate=phone_shaped,  # only the digit count: context alone raises it over the threshold
+    validate=phone_verdict,
     veto=look_alike,
+    parts=phone_prefixes,  # "+1 201-555-0000 4000 0000 0000 0002": the phone is the first three groups
 )
 
 _CARD = EntitySpec(
@@ -675,7 +667,7 @@ _POSTCODE_LAYOUTS = EntitySpec(
 )
 
 ENTITIES: tuple[EntitySpec, ...] = (
-    _EMAIL, _SPELLED_EMAIL, _PHONE, _PHONE_IN_CONTEXT, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
+    _EMAIL, _SPELLED_EMAIL, _PHONE, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
     _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID, _DRIVER_LICENCE,
     _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _US_CITY, _POSTCODE_LAYOUTS,
 )

@@ -34,7 +34,7 @@ __all__ = [
     "national_id",
     "not_a_name",
     "phone_prefixes",
-    "phone_valid",
+    "phone_verdict",
     "spelled_email",
     "ssn_invalid",
     "warm",
@@ -189,13 +189,10 @@ _NOT_PHONES = re.compile(
 _LETTER = re.compile(r"[^\W\d_]")  # in a phone candidate, letters only start its extension ("x12", "ext. 12")
 
 
-def phone_shaped(text: str) -> bool | None:
-    """Digits enough for a phone anywhere (7-15, an extension aside) and none of the shapes that are something else.
-
-    ``None`` (the score stands: context decides) or ``False``.
-    """
+def _phone_shaped(text: str) -> bool:
+    """Digits enough for a phone anywhere (7-15, an extension aside) and none of the shapes that are something else."""
     digits = sum(ch.isdigit() for ch in _LETTER.split(text, 1)[0])
-    return None if 7 <= digits <= 15 and not _NOT_PHONES.fullmatch(text) else False
+    return 7 <= digits <= 15 and not _NOT_PHONES.fullmatch(text)
 
 
 # A North American number as people write it: (415) 555-0132, 415-555-0132, 415.555.0132 x12.
@@ -203,9 +200,10 @@ _NANP_SHAPE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[-. ])\d{3}[-. ]
 _SEPARATED = re.compile(r"\d[ .\-/()]+\d")
 
 
-def phone_valid(text: str) -> bool:
-    """python-phonenumbers accepts the candidate: in its country (``+``/``00``), else in a likely region.
+def phone_verdict(text: str) -> bool | None:
+    """``True``: a phone; ``None``: phone-shaped but in no plan tried (context decides); ``False``: no phone.
 
+    python-phonenumbers accepts the candidate: in its country (``+``/``00``), else in a likely region.
     Written the way only phones are -- with the country code (``+``/``00``),
     with a trunk ``0`` and separators, or in the North American layout -- a
     number needs only a length its plan allows (``is_possible_number``): a
@@ -215,10 +213,14 @@ def phone_valid(text: str) -> bool:
     :data:`OTHER_REGIONS` by its length.  Validation, not the pattern, keeps
     dates, amounts and order numbers out.
     """
+    if not _phone_shaped(text):
+        return False
+    return True if _in_a_plan(text) else None
+
+
+def _in_a_plan(text: str) -> bool:
     import phonenumbers
 
-    if phone_shaped(text) is False:
-        return False
     if text.startswith("00"):
         text = "+" + text[2:]
     if text.startswith("+"):
@@ -275,4 +277,4 @@ def warm() -> None:
     has_public_suffix("example.com")
     iban_checksum("GB82 WEST 1234 5698 7654 32")  # the example of ISO 13616
     national_id("")  # imports every module
-    phone_valid("+44 20 7946 0000")
+    phone_verdict("+44 20 7946 0000")
