@@ -281,6 +281,8 @@ class MatchState(Generic[T]):
             if type(target) is str:
                 return self._filter(obj, target)
         conditions = self._conditions
+        if not conditions:
+            return self  # no pending condition reads the object: entering it changes nothing
         if len(conditions) == 1:
             seen: Any = obj.get(conditions[0])
             if type(seen) is not str:
