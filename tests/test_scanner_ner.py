@@ -19,10 +19,16 @@ needs_model = [
 
 def test_ner_text_blanks_what_ner_need_not_read() -> None:
     text = "I tried again.\nMy colleague Owen Smith agrees.\nmail a@b.io now"
-    found = [Finding(text.index("a@b.io"), text.index("a@b.io") + 6, "EMAIL_ADDRESS", 1.0)]
+    found = [(text.index("a@b.io"), text.index("a@b.io") + 6)]
     blanked = ner_text(text, found)
-    assert len(blanked) == len(text)
+    assert blanked is not None and len(blanked) == len(text)
     assert blanked.splitlines() == [" " * 14, "My colleague Owen Smith agrees.", " " * 15]
+
+
+def test_ner_reads_nothing_when_the_only_names_are_found_already() -> None:
+    text = "contact Owen Smith merged into lead"
+    assert ner_text(text, [(8, 18)]) is None  # the event named him: the model has nothing to read
+    assert ner_text(text, []) == text
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +38,13 @@ def ner() -> Scanner:
 
 class TestNer:
     pytestmark = needs_model
+
+    def test_a_text_read_without_a_known_name_is_not_remembered_as_clean(self, ner: Scanner) -> None:
+        text = "assigned the ticket to Owen Smith yesterday"
+        named = ner.scan(text, known_values=[("PERSON", "Owen Smith")])  # the model is not asked
+        assert [(text[f.start:f.end], f.entity_type) for f in named] == [("Owen Smith", "PERSON")]
+        again = ner.scan(text)  # another event, nothing known: the model must read it now
+        assert ("Owen Smith", "PERSON") in {(text[f.start:f.end], f.entity_type) for f in again}
 
     def test_names_and_places_anywhere(self, ner: Scanner) -> None:
         text = "The refund went to my colleague Owen Smith, who flew from Chicago to Berlin."

@@ -34,7 +34,7 @@ import importlib.util
 import logging
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -263,27 +263,33 @@ def _worth_reading(text: str, start: int, end: int) -> bool:
     return False
 
 
-def ner_text(text: str, found: list[Any]) -> str:
-    """``text`` with what the NER model need not read blanked out, offsets kept.
+def ner_text(text: str, spans: Iterable[tuple[int, int]]) -> str | None:
+    """``text`` with what the NER model need not read blanked out, offsets kept; ``None`` if nothing is left.
 
-    Blanked: what pattern recognizers already found, and lines without a
-    capitalised word past their first word or a sentence's.  Blanking keeps
-    every offset (spaces for characters), and the model reads a run of spaces
-    as one token, so NER costs what the remaining text costs.
+    Blanked: ``spans`` (what pattern recognizers and the event's known values
+    already found), then the lines left without a capitalised word past their
+    first word or a sentence's.  Blanking keeps every offset (spaces for
+    characters), and the model reads a run of spaces as one token, so NER
+    costs what the remaining text costs -- nothing, when a log line's only
+    name is one the event already named.
     """
-    blank = [(f.start, f.end) for f in found]
-    blank += [line.span() for line in _LINE.finditer(text)
-              if not _worth_reading(text, line.start(), line.end())]
-    if not blank:
-        return text
+    text = _blanked(text, spans)
+    text = _blanked(text, [line.span() for line in _LINE.finditer(text)
+                           if not _worth_reading(text, line.start(), line.end())])
+    return None if text.isspace() or not text else text
+
+
+def _blanked(text: str, spans: Iterable[tuple[int, int]]) -> str:
     out = []
     pos = 0
-    for start, end in sorted(blank):
+    for start, end in sorted(spans):
         if end <= pos:
             continue
         start = max(start, pos)
         out.append(text[pos:start])
         out.append(" " * (end - start))
         pos = end
+    if not out:
+        return text
     out.append(text[pos:])
     return "".join(out)

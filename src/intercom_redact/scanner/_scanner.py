@@ -76,7 +76,7 @@ class _BudgetExceeded(Exception):
 class _Job:
     """One text on its way through the scan."""
 
-    __slots__ = ("candidates", "found", "index", "key", "known", "ner", "plain", "text", "view")
+    __slots__ = ("_known_found", "candidates", "found", "index", "key", "known", "ner", "plain", "text", "view")
 
     def __init__(self, index: int, text: str, view: TextView | None, plain: str,
                  known: KnownValues | None) -> None:
@@ -89,6 +89,13 @@ class _Job:
         self.candidates = _NO_CANDIDATES
         self.ner = False
         self.found: list[Finding] = []
+        self._known_found: list[tuple[int, int, str]] | None = None
+
+    def known_found(self) -> list[tuple[int, int, str]]:
+        """Where the event's known values are in the text (searched once)."""
+        if self._known_found is None:
+            self._known_found = self.known.find(self.plain) if self.known is not None else []
+        return self._known_found
 
 
 def unescaped(text: str) -> str:
@@ -352,13 +359,22 @@ class Scanner:
         if not jobs:
             return
         self._check(deadline)
-        texts = [ner_text(job.plain, job.found) for job in jobs]
+        reading: list[tuple[_Job, str]] = []
+        for job in jobs:
+            known = job.known_found()
+            if known:
+                job.key = None  # what the model reads depends on this event's values: not for the cache
+            text = ner_text(job.plain, [(f.start, f.end) for f in job.found] + [(a, b) for a, b, _ in known])
+            if text is not None:  # a line whose only name the event already named: nothing to read
+                reading.append((job, text))
+        if not reading:
+            return
         engine = parts.engine
-        if len(texts) == 1:
-            docs = iter([(texts[0], engine.process_text(texts[0], "en"))])
+        if len(reading) == 1:
+            docs = iter([(reading[0][1], engine.process_text(reading[0][1], "en"))])
         else:
-            docs = engine.process_batch(texts, "en", batch_size=32)
-        for job, (text, artifacts) in zip(jobs, docs):
+            docs = engine.process_batch([text for _, text in reading], "en", batch_size=32)
+        for (job, _), (text, artifacts) in zip(reading, docs):
             self._check(deadline)
             found = [r for r in parts.ner.analyze(text, list(NER_ENTITIES), artifacts)
                      if r.score >= SCORE_THRESHOLD]
@@ -393,8 +409,7 @@ class Scanner:
 
     def _finish(self, job: _Job, found: list[Finding]) -> list[Finding]:
         if job.known is not None:
-            found = found + [Finding(start, end, entity_type, 1.0)
-                             for start, end, entity_type in job.known.find(job.plain)]
+            found = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in job.known_found()]
         if job.view is None:
             return disjoint(found)
         return disjoint(Finding(start, end, f.entity_type, f.score)
