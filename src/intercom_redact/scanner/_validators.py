@@ -11,6 +11,7 @@ for phonenumbers' metadata.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import ipaddress
 import re
@@ -218,6 +219,29 @@ def phone_verdict(text: str) -> bool | None:
     return True if _in_a_plan(text) else None
 
 
+@functools.cache
+def _plausible(regions: tuple[str, ...], digits: int, trunk: bool) -> tuple[str, ...]:
+    """``regions`` whose plan has national numbers this long, one per country code.
+
+    Parsing costs tens of µs a region; a region whose numbers are never this
+    long cannot accept the number, and a second region of the same country
+    code (``CA`` after ``US``) answers what the first did.  A leading ``0`` is
+    a trunk prefix only where the plan has one (Italy keeps it in the number).
+    """
+    from phonenumbers import PhoneMetadata
+
+    kept, codes = [], set()
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        if metadata is None or metadata.country_code in codes:
+            continue
+        national = digits - 1 if trunk and metadata.national_prefix else digits
+        if national in metadata.general_desc.possible_length:
+            kept.append(region)
+            codes.add(metadata.country_code)
+    return tuple(kept)
+
+
 def _in_a_plan(text: str) -> bool:
     import phonenumbers
 
@@ -229,14 +253,16 @@ def _in_a_plan(text: str) -> bool:
         except phonenumbers.NumberParseException:
             return False
     regions: tuple[str, ...]
-    if text.lstrip("(").startswith("0"):
+    digits = sum(ch.isdigit() for ch in _LETTER.split(text, 1)[0])
+    trunk = text.lstrip("(").startswith("0")
+    if trunk:
         regions, written_as_phone = TRUNK_ZERO_REGIONS, _SEPARATED.search(text) is not None
     elif _NANP_SHAPE.fullmatch(text):
         regions, written_as_phone = ("US",), True
     else:
-        regions, written_as_phone = OTHER_REGIONS.get(sum(ch.isdigit() for ch in text), ()), False
+        regions, written_as_phone = OTHER_REGIONS.get(digits, ()), False
     accepts = phonenumbers.is_possible_number if written_as_phone else phonenumbers.is_valid_number
-    for region in regions:
+    for region in _plausible(regions, digits, trunk):
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
