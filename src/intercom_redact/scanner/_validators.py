@@ -236,7 +236,7 @@ def _plausible(regions: tuple[str, ...], digits: int, trunk: bool) -> tuple[str,
         if metadata is None or metadata.country_code in codes:
             continue
         national = digits - 1 if trunk and metadata.national_prefix else digits
-        if national in metadata.general_desc.possible_length:
+        if metadata.general_desc is not None and national in metadata.general_desc.possible_length:
             kept.append(region)
             codes.add(metadata.country_code)
     return tuple(kept)
