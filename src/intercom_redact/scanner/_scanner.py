@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .._core._py import Deadline
+from ._addresses import address_blocks
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
@@ -316,7 +317,8 @@ class Scanner:
             for job in jobs:
                 self._check(deadline)
                 try:
-                    job.found = self._keep(job.plain, patterns.find(job.plain, job.candidates))
+                    # A street found, the rest of its address block goes with it.
+                    job.found = address_blocks(job.plain, self._keep(job.plain, patterns.find(job.plain, job.candidates)))
                     pending.append(job)
                 except Exception:
                     results[job.index] = self._fail(job.text, "error")

@@ -1,0 +1,153 @@
+"""Address blocks: a street finding grows over the rest of its address.
+
+The street patterns find the line that makes a text an address ("1788
+Heritage Drive", "Degnehøjvej 45", "PSC 3687, Box 9420"); the rest of the
+address -- the building number or unit before it, the unit after it, the
+city, region code, postcode and country on the same line or the next few
+lines -- has no shape of its own ("Calgary", "Canada") and is only personal
+*because* it follows a street.  So this step runs after the pattern pass,
+only on texts where a street was found, and extends each street finding:
+
+* backwards over a unit ("Apt. 975 ") and a building number ("1272 ") on its line
+  (a unit may stand on the line above, as UK addresses write it);
+* forwards, one part at a time, over what an address block holds: a unit
+  ("Suite 111", "#5", "Box 12"), a postcode (digits, the UK and Canadian
+  layouts), and places -- one to four capitalised words with the particles of
+  place names ("Villanueva del Pardillo"), optionally a region code and a
+  postcode after them ("Springfield, IL 62704", "Iceland 33478").
+
+Parts are separated by spaces, commas and line breaks (with a line's leading
+spaces and quote marks).  The block stops at sentence text: a part holding a
+function word (:data:`~._text_cues.FUNCTION_WORDS`), a part followed by a
+lower-case word on its line ("London for the summer"), a blank line unless a
+country or a postcode follows it (the country names are python-phonenumbers'
+geocoding names, in every language it carries), and at most
+:data:`MAX_LINES` line breaks and :data:`MAX_GROWTH` characters.
+
+Every step is an anchored match of a bounded pattern, so the step is linear
+in the text; it never raises into the scan (the scanner fails the text
+closed if it does).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import regex
+
+from ._findings import Finding
+from ._text_cues import ADDRESS_PARTICLES, FUNCTION_WORDS, UNIT_TYPES, alternation
+
+__all__ = ["MAX_GROWTH", "MAX_LINES", "address_blocks"]
+
+MAX_GROWTH = 240
+"""Characters a block may grow past its street, each way together."""
+MAX_LINES = 5
+"""Line breaks a block may cross after its street."""
+_MAX_PARTS = 10
+_LOOK_BEHIND = 40  # characters searched for a building number or unit before the street
+
+_UNIT = rf"(?i:(?:p\.?[ \t]?o\.?[ \t]?)?(?:{alternation(UNIT_TYPES)})\b\.?[ \t]*(?:no\.?[ \t]*)?\#?[ \t]*\d[\w\-/]*|\#[ \t]?\d[\w\-]*)"
+_POSTCODE = (
+    r"(?:\d{3,6}(?:[ \-]\d{2,4})?"  # 62704, 114 55, 00-950, 1100-148, 62704-1234
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"  # UK
+    r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"  # Canada
+)
+_WORD = r"\p{Lu}[\p{L}\p{M}'’.\-]*"
+_PLACE = (
+    rf"(?P<words>{_WORD}(?:[ \t]+(?:(?:{alternation(ADDRESS_PARTICLES)})[ \t]+)?(?:{_WORD}|\([\p{{L}} ]{{1,20}}\))){{0,3}})"
+    rf"(?:,?[ \t]+(?P<code>{_POSTCODE}))?"
+)
+# A separator: spaces, one comma, line breaks with their leading spaces and quote marks.
+_SEPARATOR = r"(?P<sep>[ \t]*,?[ \t]*(?:\n[ \t>|}?]*,?[ \t]*){0,2})"
+_END = r"(?![\w\-/@])"
+_NEXT = regex.compile(rf"{_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|{_PLACE}){_END}")
+_BEFORE = regex.compile(
+    rf"(?:(?<![\w.\-/]){_UNIT}[ \t]*,?[ \t]*\n?[ \t]*|(?<![\w.\-/:])\d{{1,6}}[A-Za-z]?[ \t]*,?[ \t]+)\Z"
+)
+_LOWER_WORD_NEXT = regex.compile(r"[ \t]+\p{Ll}")
+
+
+def address_blocks(text: str, found: Sequence[Finding]) -> list[Finding]:
+    """``found`` with each ``STREET_ADDRESS`` finding grown over the rest of its address block.
+
+    A finding inside a grown block is the block's ("3278 1788 Heritage Drive" holds a
+    phone-shaped run): it is dropped, its score kept by the block.
+    """
+    streets = sorted((f for f in found if f.entity_type == "STREET_ADDRESS"), key=lambda f: f.start)
+    if not streets:
+        return list(found)
+    blocks: list[Finding] = []
+    for street in streets:
+        if blocks and street.end <= blocks[-1].end:
+            continue
+        blocks.append(Finding(_grow_back(text, street.start), _grow_forward(text, street.end),
+                              street.entity_type, street.score))
+    others = [f for f in found if f.entity_type != "STREET_ADDRESS"]
+    out = [f for f in others if not any(b.start <= f.start and f.end <= b.end for b in blocks)]
+    for block in blocks:
+        inside = [f.score for f in others if block.start <= f.start and f.end <= block.end]
+        out.append(Finding(block.start, block.end, block.entity_type, max([block.score, *inside])))
+    return out
+
+
+def _grow_back(text: str, start: int) -> int:
+    for _ in range(3):  # a unit and a building number: "Apt. 975 1272 Byvej 35"
+        match = _BEFORE.search(text, max(0, start - _LOOK_BEHIND), start)
+        if match is None:
+            break
+        start = match.start()
+    return start
+
+
+def _grow_forward(text: str, end: int) -> int:
+    limit = min(len(text), end + MAX_GROWTH)
+    lines = 0
+    for _ in range(_MAX_PARTS):
+        match = _NEXT.match(text, end, limit)
+        if match is None or not match.group("sep") or not _part_fits(text, match):
+            break
+        breaks = match.group("sep").count("\n")
+        lines += breaks
+        if lines > MAX_LINES or (breaks > 1 and not _ends_block(match)):
+            break
+        end = match.end()
+    return end
+
+
+def _part_fits(text: str, match: regex.Match[str]) -> bool:
+    """A place part is a name, not the start of a sentence."""
+    words = match.group("words")
+    if words is None:
+        return True
+    if any(_sentence_word(word) for word in words.split()):
+        return False
+    return match.group("code") is not None or _LOWER_WORD_NEXT.match(text, match.end()) is None
+
+
+def _sentence_word(word: str) -> bool:
+    """A function word, unless written as a region code ("IL", "BY", "ME")."""
+    bare = word.strip(".,()")
+    return bare.lower() in FUNCTION_WORDS and not (bare.isupper() and 2 <= len(bare) <= 3)
+
+
+def _ends_block(match: regex.Match[str]) -> bool:
+    """After a blank line only a country or a postcode still belongs to the address."""
+    if match.group("postcode") is not None:
+        return True
+    words = match.group("words")
+    return words is not None and words.lower() in _countries()
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    """Country names in the languages python-phonenumbers' geocoder carries, lower case."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    names = set()
+    for by_language in LOCALE_DATA.values():
+        for name in by_language.values():
+            if not name.startswith("*"):  # "*en": the same as that language's
+                names.add(name.lower())
+    return frozenset(names)
