@@ -11,15 +11,15 @@ only on texts where a street was found, and extends each street finding:
 * backwards over a unit ("Apt. 975 ") and a building number ("1272 ") on its line
   (a unit may stand on the line above, as UK addresses write it);
 * forwards, one part at a time, over what an address block holds: a unit
-  ("Suite 111", "#5", "Box 12"), a postcode (digits, the UK and Canadian
-  layouts), and places -- one to four capitalised words with the particles of
+  ("Suite 111", "#5", "Box 12"), a door or staircase on the street's line
+  ("3 A 4"), a postcode (digits, the UK and Canadian layouts), and places -- one to four capitalised words with the particles of
   place names ("Villanueva del Pardillo"), optionally a region code and a
   postcode after them ("Springfield, IL 62704", "Iceland 33478").
 
 Parts are separated by spaces, commas and line breaks (with a line's leading
 spaces and quote marks).  The block stops at sentence text: a part holding a
-function word (:data:`~._text_cues.FUNCTION_WORDS`), a part followed by a
-lower-case word on its line ("London for the summer"), a blank line unless a
+function word (:data:`~._text_cues.FUNCTION_WORDS`), a part on a line of its own followed
+by a lower-case word ("Best regards"), a blank line unless a
 country or a postcode follows it (the country names are python-phonenumbers'
 geocoding names, in every language it carries), and at most
 :data:`MAX_LINES` line breaks and :data:`MAX_GROWTH` characters.
@@ -54,19 +54,21 @@ _POSTCODE = (
     r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"  # UK
     r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"  # Canada
 )
-_WORD = r"\p{Lu}[\p{L}\p{M}'’.\-]*"
+_WORD = r"(?:[dl]['’])?\p{Lu}[\p{L}\p{M}'’.\-]*"  # Orange, d'Orange
 _PLACE = (
     rf"(?P<words>{_WORD}(?:[ \t]+(?:(?:{alternation(ADDRESS_PARTICLES)})[ \t]+)?(?:{_WORD}|\([\p{{L}} ]{{1,20}}\))){{0,3}})"
     rf"(?:,?[ \t]+(?P<code>{_POSTCODE}))?"
 )
 # A separator: spaces, one comma, line breaks with their leading spaces and quote marks.
-_SEPARATOR = r"(?P<sep>[ \t]*,?[ \t]*(?:\n[ \t>|}?]*,?[ \t]*){0,2})"
+_SEPARATOR = r"(?P<sep>[ \t]*(?:,[ \t]*)?(?:\n[ \t>|}?]*(?:,[ \t]*)?){0,2})"
 _END = r"(?![\w\-/@])"
-_NEXT = regex.compile(rf"{_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|{_PLACE}){_END}")
-_BEFORE = regex.compile(
-    rf"(?:(?<![\w.\-/]){_UNIT}[ \t]*,?[ \t]*\n?[ \t]*|(?<![\w.\-/:])\d{{1,6}}[A-Za-z]?[ \t]*,?[ \t]+)\Z"
+_NEXT = regex.compile(
+    rf"(?<![ \t]){_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|(?P<door>\d{{1,2}}[A-Za-z]?)|{_PLACE}){_END}"
 )
-_LOWER_WORD_NEXT = regex.compile(r"[ \t]+\p{Ll}")
+_BEFORE = regex.compile(
+    rf"(?:(?<![\w.\-/]){_UNIT}[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?|(?<![\w.\-/:])\d{{1,6}}[A-Za-z]?(?:[ \t]*,[ \t]*|[ \t]+))\Z"
+)
+_LOWER_WORD_NEXT = regex.compile(r"(?<![ \t])[ \t]+\p{Ll}")
 
 
 def address_blocks(text: str, found: Sequence[Finding]) -> list[Finding]:
@@ -108,6 +110,8 @@ def _grow_forward(text: str, end: int) -> int:
         match = _NEXT.match(text, end, limit)
         if match is None or not match.group("sep") or not _part_fits(text, match):
             break
+        if match.group("door") is not None and "\n" in match.group("sep"):
+            break  # a door or staircase number stands on the street's line: "Kiannonkatu 3 A 4"
         breaks = match.group("sep").count("\n")
         lines += breaks
         if lines > MAX_LINES or (breaks > 1 and not _ends_block(match)):
@@ -123,13 +127,15 @@ def _part_fits(text: str, match: regex.Match[str]) -> bool:
         return True
     if any(_sentence_word(word) for word in words.split()):
         return False
-    return match.group("code") is not None or _LOWER_WORD_NEXT.match(text, match.end()) is None
+    if match.group("code") is not None or "\n" not in match.group("sep"):
+        return True  # on the street's line, capitalised words after it are its city
+    return _LOWER_WORD_NEXT.match(text, match.end()) is None
 
 
 def _sentence_word(word: str) -> bool:
-    """A function word, unless written as a region code ("IL", "BY", "ME")."""
+    """A function word, unless written as a region code or a staircase ("IL", "BY", "A")."""
     bare = word.strip(".,()")
-    return bare.lower() in FUNCTION_WORDS and not (bare.isupper() and 2 <= len(bare) <= 3)
+    return bare.lower() in FUNCTION_WORDS and not (bare.isupper() and len(bare) <= 3 and bare != "I")
 
 
 def _ends_block(match: regex.Match[str]) -> bool:

@@ -638,10 +638,14 @@ _ADDRESS_CUE = (
     r"(?i:(?:address(?:es)?|addr\.?|adresse|adres|anschrift|adresa|indirizzo|endereço|dirección|osoite)"
     r"(?:[ \t]*(?:[:=?,\-]|is|was|to|at|now|here|it[ \t]+is|it's)){0,3}"
     r"|(?:live[sd]?|living|reside[sd]?|staying|located|situated)[ \t]+at"
-    r"|(?:ship(?:ped|ping)?|deliver(?:ed|y)?)(?:[ \t]+(?:it|them|this|that|to[ \t]+me))?[ \t]+to)"
+    r"|(?:office|home|house|flat|shop|store|restaurant|hotel|warehouse)[ \t]+is[ \t]+(?:at|on))"
 )
-_SEND_CUE = r"(?i:(?:sen[dt]|mail(?:ed)?|post(?:ed)?|forward(?:ed)?|return(?:ed)?|moved?|meet(?:[ \t]+\w+)?)[ \t]+(?:to|at))"
-_UNIT_AFTER = r"\.?,?[ \t]*\n?[ \t]*(?i:apt|apartment|suite|ste|unit|flat)\.?[ \t]*\#?\d"
+# "shipped to Staging 2", "moved to Python 3": after these a street needs its building number too.
+_SEND_CUE = (
+    r"(?i:(?:sen[dt]|ship(?:ped)?|deliver(?:ed)?|mail(?:ed)?|post(?:ed)?|forward(?:ed)?|return(?:ed)?|moved?"
+    r"|meet(?:[ \t]+\w+)?)(?:[ \t]+(?:it|them|this|that|everything))?[ \t]+(?:to|at))"
+)
+_UNIT_AFTER = r"\.?,?[ \t]*(?:\n[ \t]*)?(?i:apt|apartment|suite|ste|flat)\.?[ \t]*\#?\d"  # not "unit": "Chapter 11 Unit 4"
 _MILITARY_LAST = r"(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b"
 _STREETISH = r"(?:[\p{Lu}\p{N}][\p{L}\p{M}\p{N}'’.\-]*|(?i:rue|ul\.|via|calle|de|la|du|des|del|di|da|van|von|der|den|z|u\.))"
 
@@ -655,7 +659,7 @@ _STREET_FORMS = EntitySpec(
         ),
         PatternSpec(  # Nánási út 21., Dózsa György út 78, Slovenska cesta 5, Merineitsi põik 87
             "street type word after the name",
-            rf"(?<![\p{{L}}\p{{M}}'’\-]){_NAME_PIECE}(?:[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*){{0,2}}[ \t]+(?i:{_SPACED})"
+            rf"(?<![\p{{L}}\p{{M}}'’.\-]){_NAME_PIECE}(?:[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*){{0,2}}[ \t]+(?i:{_SPACED})"
             rf"(?![\p{{L}}\p{{M}}])[ \t]*{_HOUSE_NUMBER}\.?(?![\w\-])",
             0.7, trigger=rf"[ \t](?i:{_SPACED})[ \t]*\d",
         ),
@@ -665,12 +669,12 @@ _STREET_FORMS = EntitySpec(
             rf",?[ \t]*{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
             0.6, trigger=rf"(?i:{_TYPE_FIRST_MORE})[ \t]",
         ),
-        PatternSpec(  # my address is Tiigi 34; lives at 62933 Norrbyvägen 41; ship to Uus 6
+        PatternSpec(  # my address is Nurme 12; lives at Rannamõisa 17; our office is at 4 Viru Väljak 9
             "named street after an address cue",
-            rf"\b{_ADDRESS_CUE}[ \t]*\n?[ \t]*\K{_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
+            rf"\b{_ADDRESS_CUE}[ \t]*(?:\n[ \t]*)?\K{_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
             0.6, trigger=_ADDRESS_CUE,
         ),
-        PatternSpec(  # sent to 57060 Napparngummut 57: a building number and a house number
+        PatternSpec(  # sent to 12 Pikk Jalg 3: a building number and a house number
             "numbered street after a sending cue",
             rf"\b{_SEND_CUE}[ \t]+\K\d{{1,6}}[A-Za-z]?,?[ \t]+{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
             0.6, trigger=rf"{_SEND_CUE}[ \t]+\d",
@@ -683,7 +687,7 @@ _STREET_FORMS = EntitySpec(
         PatternSpec(  # PSC 3687, Box 9420 / APO AP 77224; Unit 4035 Box 0348 DPO AA 04889; USS Galarneau FPO AP 03252
             "military address (USPS Publication 28)",
             r"\b(?:(?i:psc|cmr|unit)[ \t]+\d{1,6},?[ \t]+(?i:box)[ \t]+\d{1,6}"
-            rf"|(?:USS|USNS|USCGC)[ \t]+{_NAME_PIECE}(?:[ \t]+{_NAME_PIECE}){{0,2}})[ \t]*,?[ \t]*\n?[ \t]*{_MILITARY_LAST}",
+            rf"|(?:USS|USNS|USCGC)[ \t]+{_NAME_PIECE}(?:[ \t]+{_NAME_PIECE}){{0,2}})[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?{_MILITARY_LAST}",
             0.9, trigger=_MILITARY_LAST,
         ),
         PatternSpec("military post office line", rf"\b{_MILITARY_LAST}", 0.8),  # APO AE 09499-0074
@@ -695,7 +699,7 @@ _STREET_FORMS = EntitySpec(
         ),
         PatternSpec(  # Main St and 5th Avenue, Yonge Street & Bloor Street
             "two streets joined",
-            rf"\b(?:\d{{1,3}}(?:st|nd|rd|th)|{_CAP_WORD})(?:[ \t]+{_CAP_WORD}){{0,2}}[ \t]+{_SUFFIX}[ \t]+(?:and|&)[ \t]+"
+            rf"(?<![\p{{L}}\p{{M}}\d'’.\-])(?:\d{{1,3}}(?:st|nd|rd|th)|{_CAP_WORD})(?:[ \t]+{_CAP_WORD}){{0,2}}[ \t]+{_SUFFIX}[ \t]+(?:and|&)[ \t]+"
             rf"(?:\d{{1,3}}(?:st|nd|rd|th)|{_CAP_WORD})(?:[ \t]+{_CAP_WORD}){{0,2}}[ \t]+{_SUFFIX}",
             0.6, trigger=rf"[ \t]{_SUFFIX}[ \t]+(?:and|&)[ \t]",
         ),
