@@ -230,6 +230,9 @@ KEPT = [
     "I hit the corner of the desk and the wall",
     "order 48392 at 12:30, retried 3 times",
     "Release 2024 Build 5 shipped to Staging 2",
+    "please send it to 3 Windows 10 machines",
+    "Unit 4 tests passed on Ubuntu 22 and Fedora 39",
+    "ordered the Necktie 3 pack",
 ]
 
 

@@ -12,14 +12,16 @@ only on texts where a street was found, and extends each street finding:
   (a unit may stand on the line above, as UK addresses write it);
 * forwards, one part at a time, over what an address block holds: a unit
   ("Suite 111", "#5", "Box 12"), a door or staircase on the street's line
-  ("3 A 4"), a postcode (digits, the UK and Canadian layouts), and places -- one to four capitalised words with the particles of
-  place names ("Villanueva del Pardillo"), optionally a region code and a
-  postcode after them ("Springfield, IL 62704", "Iceland 33478").
+  ("3 A 4"), a postcode (digits, the UK and Canadian layouts), and places:
+  one to four capitalised words with the particles of place names
+  ("Villanueva del Pardillo"), optionally a postcode after them
+  ("Springfield, IL 62704", "Iceland 33478").
 
 Parts are separated by spaces, commas and line breaks (with a line's leading
 spaces and quote marks).  The block stops at sentence text: a part holding a
-function word (:data:`~._text_cues.FUNCTION_WORDS`), a part on a line of its own followed
-by a lower-case word ("Best regards"), a blank line unless a
+function word (:data:`~._text_cues.FUNCTION_WORDS`; a region code in
+capitals such as "IN" or "ME" is not one), a part on a line of its own
+followed by a lower-case word ("Best regards"), a blank line unless a
 country or a postcode follows it (the country names are python-phonenumbers'
 geocoding names, in every language it carries), and at most
 :data:`MAX_LINES` line breaks and :data:`MAX_GROWTH` characters.
@@ -65,9 +67,8 @@ _END = r"(?![\w\-/@])"
 _NEXT = regex.compile(
     rf"(?<![ \t]){_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|(?P<door>\d{{1,2}}[A-Za-z]?)|{_PLACE}){_END}"
 )
-_BEFORE = regex.compile(
-    rf"(?:(?<![\w.\-/]){_UNIT}[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?|(?<![\w.\-/:])\d{{1,6}}[A-Za-z]?(?:[ \t]*,[ \t]*|[ \t]+))\Z"
-)
+_NUMBER_BEFORE = regex.compile(r"(?<![\w.\-/:])\d{1,6}[A-Za-z]?[ \t]+\Z")  # "3278 1788 Heritage Drive"
+_UNIT_BEFORE = regex.compile(rf"(?<![\w.\-/]){_UNIT}[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?\Z")  # "Apt. 975 1272 Byvej 35"
 _LOWER_WORD_NEXT = regex.compile(r"(?<![ \t])[ \t]+\p{Ll}")
 
 
@@ -95,15 +96,16 @@ def address_blocks(text: str, found: Sequence[Finding]) -> list[Finding]:
 
 
 def _grow_back(text: str, start: int) -> int:
-    for _ in range(3):  # a unit and a building number: "Apt. 975 1272 Byvej 35"
-        match = _BEFORE.search(text, max(0, start - _LOOK_BEHIND), start)
-        if match is None:
-            break
-        start = match.start()
+    # One building number, then one unit: not a list of years ("1987, 1988 Larry Wall").
+    for before in (_NUMBER_BEFORE, _UNIT_BEFORE):
+        match = before.search(text, max(0, start - _LOOK_BEHIND), start)
+        if match is not None:
+            start = match.start()
     return start
 
 
-def _grow_forward(text: str, end: int) -> int:
+def _grow_forward(text: str, street_end: int) -> int:
+    end = street_end
     limit = min(len(text), end + MAX_GROWTH)
     lines = 0
     for _ in range(_MAX_PARTS):
@@ -117,6 +119,8 @@ def _grow_forward(text: str, end: int) -> int:
         if lines > MAX_LINES or (breaks > 1 and not _ends_block(match)):
             break
         end = match.end()
+    if end > street_end and text[end - 1] == "." and text[end - 2:end - 1].isalpha():
+        end -= 1  # the sentence's full stop, not the place's
     return end
 
 

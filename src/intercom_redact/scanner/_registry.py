@@ -676,7 +676,8 @@ _STREET_FORMS = EntitySpec(
         ),
         PatternSpec(  # sent to 12 Pikk Jalg 3: a building number and a house number
             "numbered street after a sending cue",
-            rf"\b{_SEND_CUE}[ \t]+\K\d{{1,6}}[A-Za-z]?,?[ \t]+{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
+            rf"\b{_SEND_CUE}[ \t]+\K\d{{1,6}}[A-Za-z]?,?[ \t]+{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}"
+            r"(?=[ \t]*(?:[,.;:!?)\n]|$|(?i:apt|apartment|suite|ste|unit|flat)\b))",  # not "to 3 Windows 10 machines"
             0.6, trigger=rf"{_SEND_CUE}[ \t]+\d",
         ),
         PatternSpec(  # Hõbeda 48 Apt. 473, Tiigi 34\n Suite 177

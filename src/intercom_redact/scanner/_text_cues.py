@@ -95,7 +95,7 @@ GLUED_STREET_TYPES = [
     # Swedish
     "vägen", "gatan", "gränd", "torget", "torg", "stigen", "allén",
     # Finnish
-    "katu", "tie", "kuja", "polku", "väylä", "raitti", "kaari", "tori",
+    "katu", "kuja", "polku", "väylä", "raitti", "kaari", "tori",
     # Estonian
     "tänav", "puiestee", "maantee",
     # Icelandic
