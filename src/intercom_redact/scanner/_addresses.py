@@ -21,9 +21,7 @@ Parts are separated by spaces, commas and line breaks (with a line's leading
 spaces and quote marks).  The block stops at sentence text: a part holding a
 function word (:data:`~._text_cues.FUNCTION_WORDS`; a region code in
 capitals such as "IN" or "ME" is not one), a part on a line of its own
-followed by a lower-case word ("Best regards"), a blank line unless a
-country or a postcode follows it (the country names are python-phonenumbers'
-geocoding names, in every language it carries), and at most
+followed by a lower-case word ("Best regards"), a blank line, and at most
 :data:`MAX_LINES` line breaks and :data:`MAX_GROWTH` characters.
 
 Every step is an anchored match of a bounded pattern, so the step is linear
@@ -33,7 +31,6 @@ closed if it does).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import regex
@@ -61,8 +58,8 @@ _PLACE = (
     rf"(?P<words>{_WORD}(?:[ \t]+(?:(?:{alternation(ADDRESS_PARTICLES)})[ \t]+)?(?:{_WORD}|\([\p{{L}} ]{{1,20}}\))){{0,3}})"
     rf"(?:,?[ \t]+(?P<code>{_POSTCODE}))?"
 )
-# A separator: spaces, one comma, line breaks with their leading spaces and quote marks.
-_SEPARATOR = r"(?P<sep>[ \t]*(?:,[ \t]*)?(?:\n[ \t>|}?]*(?:,[ \t]*)?){0,2})"
+# A separator: spaces, one comma, a line break with the next line's leading spaces and quote marks.
+_SEPARATOR = r"(?P<sep>[ \t]*(?:,[ \t]*)?(?:\n[ \t>|}?]*(?:,[ \t]*)?)?)"  # one break: a blank line ends the block
 _END = r"(?![\w\-/@])"
 _NEXT = regex.compile(
     rf"(?<![ \t]){_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|(?P<door>\d{{1,2}}[A-Za-z]?)|{_PLACE}){_END}"
@@ -114,9 +111,8 @@ def _grow_forward(text: str, street_end: int) -> int:
             break
         if match.group("door") is not None and "\n" in match.group("sep"):
             break  # a door or staircase number stands on the street's line: "Kiannonkatu 3 A 4"
-        breaks = match.group("sep").count("\n")
-        lines += breaks
-        if lines > MAX_LINES or (breaks > 1 and not _ends_block(match)):
+        lines += "\n" in match.group("sep")
+        if lines > MAX_LINES:
             break
         end = match.end()
     if end > street_end and text[end - 1] == "." and text[end - 2:end - 1].isalpha():
@@ -140,24 +136,3 @@ def _sentence_word(word: str) -> bool:
     """A function word, unless written as a region code or a staircase ("IL", "BY", "A")."""
     bare = word.strip(".,()")
     return bare.lower() in FUNCTION_WORDS and not (bare.isupper() and len(bare) <= 3 and bare != "I")
-
-
-def _ends_block(match: regex.Match[str]) -> bool:
-    """After a blank line only a country or a postcode still belongs to the address."""
-    if match.group("postcode") is not None:
-        return True
-    words = match.group("words")
-    return words is not None and words.lower() in _countries()
-
-
-@functools.cache
-def _countries() -> frozenset[str]:
-    """Country names in the languages python-phonenumbers' geocoder carries, lower case."""
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    names = set()
-    for by_language in LOCALE_DATA.values():
-        for name in by_language.values():
-            if not name.startswith("*"):  # "*en": the same as that language's
-                names.add(name.lower())
-    return frozenset(names)
