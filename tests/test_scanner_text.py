@@ -101,6 +101,9 @@ CASES: list[tuple[str, str, str]] = [
     ("street after an address cue", "please send it to 12 Pikk Jalg 3", "Pikk Jalg 3"),
     ("street before a unit", "Kalda 5 Apt. 12, Tartu", "Kalda 5"),
     ("street before a unit", "Vesivärava 31\nSuite 4", "Vesivärava 31"),
+    ("street before its town", "Tiigi 34\n10115 Tallinn", "Tiigi 34"),
+    ("street before its town", "Jiřího z Poděbrad 18, 130 00 Praha 3", "Jiřího z Poděbrad 18"),
+    ("street before its town", "Hnappavellir 40\nCape Town, WC 8001", "Hnappavellir 40"),
     # -- US military and PO formats (USPS Publication 28) -----------------------------------------
     ("military address", "PSC 1234, Box 5678\nAPO AE 09012", "PSC 1234, Box 5678"),
     ("military address", "Unit 2050 Box 4190 APO AP 96278-2050", "Unit 2050 Box 4190"),

@@ -646,24 +646,30 @@ _SEND_CUE = (
     r"|meet(?:[ \t]+\w+)?)(?:[ \t]+(?:it|them|this|that|everything))?[ \t]+(?:to|at))"
 )
 _UNIT_AFTER = r"\.?,?[ \t]*(?:\n[ \t]*)?(?i:apt|apartment|suite|ste|flat)\.?[ \t]*\#?\d"  # not "unit": "Chapter 11 Unit 4"
+# What follows a street in the block that names its town: "10115 Berlin", "130 00 Praha 3" on the next
+# line or after a comma (not a year: "Windows 10, 2019 Server"), or "Cape Town, WC 8001".
+_TOWN_LINE = (
+    r"[ \t]*(?:,[ \t]*|\n[ \t]*)(?:(?!(?:19|20)\d\d\b)(?:\d{4,5}|\d{3}[ \t]\d{2}|\d{2}-\d{3})[ \t]+\p{Lu}\p{Ll}"
+    r"|\p{Lu}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{Lu}[\p{L}\p{M}'’.\-]*){0,2},?[ \t]+[A-Z]{2,3}[ \t]+\d{4,5}\b)"
+)
 _MILITARY_LAST = r"(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b"
 _STREETISH = r"(?:[\p{Lu}\p{N}][\p{L}\p{M}\p{N}'’.\-]*|(?i:rue|ul\.|via|calle|de|la|du|des|del|di|da|van|von|der|den|z|u\.))"
 
 _STREET_FORMS = EntitySpec(
     "STREET_ADDRESS", "StreetFormsRecognizer",
     (
-        PatternSpec(  # Degnehøjvej 45, Zeppelinstr 70, Kiannonkatu 98, Sudurlandsbraut 20
+        PatternSpec(  # Søndergade 12, Lindenstr 7, Hämeenkatu 14, Laugavegur 12
             "street type glued to the name",
             rf"(?<![\p{{L}}\p{{M}}'’\-])\p{{Lu}}[\p{{L}}\p{{M}}'’\-]{{0,40}}?(?i:{_GLUED})\.?[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
             0.7, trigger=rf"(?i:{_GLUED})\.?[ \t]+\d",
         ),
-        PatternSpec(  # Nánási út 21., Dózsa György út 78, Slovenska cesta 5, Merineitsi põik 87
+        PatternSpec(  # Váci utca 19, Andrássy út 60., Slovenska cesta 5, Tartu maantee 14
             "street type word after the name",
             rf"(?<![\p{{L}}\p{{M}}'’.\-]){_NAME_PIECE}(?:[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*){{0,2}}[ \t]+(?i:{_SPACED})"
             rf"(?![\p{{L}}\p{{M}}])[ \t]*{_HOUSE_NUMBER}\.?(?![\w\-])",
             0.7, trigger=rf"[ \t](?i:{_SPACED})[ \t]*\d",
         ),
-        PatternSpec(  # Ctra. de Fuentenueva 98, Trg revolucije 91, Rúa Olmos 55
+        PatternSpec(  # Ctra. de Valencia 12, Trg bana Jelačića 3, Carrer de Mallorca 401
             "more street types first",
             rf"(?<![\p{{L}}\p{{M}}])(?i:{_TYPE_FIRST_MORE})[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*(?:[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*){{0,3}}"
             rf",?[ \t]*{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
@@ -680,12 +686,17 @@ _STREET_FORMS = EntitySpec(
             r"(?=[ \t]*(?:[,.;:!?)\n]|$|(?i:apt|apartment|suite|ste|unit|flat)\b))",  # not "to 3 Windows 10 machines"
             0.6, trigger=rf"{_SEND_CUE}[ \t]+\d",
         ),
-        PatternSpec(  # Hõbeda 48 Apt. 473, Tiigi 34\n Suite 177
+        PatternSpec(  # Kalda 5 Apt. 12, Vesivärava 31\nSuite 4
             "named street before a unit",
             rf"(?<![\p{{L}}\p{{M}}\d'’.\-]){_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}{_UNIT_AFTER}[\w\-]*",
-            0.6, trigger=rf"\d{_UNIT_AFTER}",
+            0.6, trigger=rf"\d[a-zA-Z]?{_UNIT_AFTER}",
         ),
-        PatternSpec(  # PSC 3687, Box 9420 / APO AP 77224; Unit 4035 Box 0348 DPO AA 04889; USS Galarneau FPO AP 03252
+        PatternSpec(  # Tiigi 34\n10115 Tallinn, Jiřího z Poděbrad 18, 130 00 Praha 3
+            "named street before its town",
+            rf"(?<![\p{{L}}\p{{M}}\d'’.\-]){_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\.?(?={_TOWN_LINE})",
+            0.6, trigger=rf"\d[a-zA-Z]?\.?{_TOWN_LINE}",
+        ),
+        PatternSpec(  # PSC 1234, Box 5678 / APO AE 09012; Unit 2050 Box 4190 APO AP 96278-2050; USNS Mercy FPO AP 96678
             "military address (USPS Publication 28)",
             r"\b(?:(?i:psc|cmr|unit)[ \t]+\d{1,6},?[ \t]+(?i:box)[ \t]+\d{1,6}"
             rf"|(?:USS|USNS|USCGC)[ \t]+{_NAME_PIECE}(?:[ \t]+{_NAME_PIECE}){{0,2}})[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?{_MILITARY_LAST}",
