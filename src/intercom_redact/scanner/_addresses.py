@@ -93,11 +93,13 @@ def address_blocks(text: str, found: Sequence[Finding]) -> list[Finding]:
 
 
 def _grow_back(text: str, start: int) -> int:
-    # One building number, then one unit: not a list of years ("1987, 1988 Larry Wall").
-    for before in (_NUMBER_BEFORE, _UNIT_BEFORE):
+    # At most one building number, then a unit: "Apt. 975 1272 Byvej 35", not "1987, 1988 Larry Wall".
+    for before in (_UNIT_BEFORE, _NUMBER_BEFORE, _UNIT_BEFORE):
         match = before.search(text, max(0, start - _LOOK_BEHIND), start)
         if match is not None:
             start = match.start()
+            if before is _UNIT_BEFORE:
+                break  # a unit opens the block
     return start
 
 
