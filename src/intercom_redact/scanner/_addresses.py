@@ -62,7 +62,7 @@ _PLACE = (
 _SEPARATOR = r"(?P<sep>[ \t]*(?:,[ \t]*)?(?:\n[ \t>|}?]*(?:,[ \t]*)?)?)"  # one break: a blank line ends the block
 _END = r"(?![\w\-/@])"
 _NEXT = regex.compile(
-    rf"(?<![ \t]){_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|(?P<door>\d{{1,2}}[A-Za-z]?)|{_PLACE}){_END}"
+    rf"(?<![ \t])(?=[ \t,\n]){_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|(?P<door>\d{{1,2}}[A-Za-z]?)|{_PLACE}){_END}"
 )
 _NUMBER_BEFORE = regex.compile(r"(?<![\w.\-/:])\d{1,6}[A-Za-z]?[ \t]+\Z")  # "3278 1788 Heritage Drive"
 _UNIT_BEFORE = regex.compile(rf"(?<![\w.\-/]){_UNIT}[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?\Z")  # "Apt. 975 1272 Byvej 35"
@@ -109,7 +109,7 @@ def _grow_forward(text: str, street_end: int) -> int:
     lines = 0
     for _ in range(_MAX_PARTS):
         match = _NEXT.match(text, end, limit)
-        if match is None or not match.group("sep") or not _part_fits(text, match):
+        if match is None or not _part_fits(text, match):
             break
         if match.group("door") is not None and "\n" in match.group("sep"):
             break  # a door or staircase number stands on the street's line: "Kiannonkatu 3 A 4"
