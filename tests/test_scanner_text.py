@@ -199,7 +199,8 @@ def test_an_address_block_is_bounded() -> None:
     ("<p>my name is <i>josé garcía</i></p>", "josé garcía"),
     ("<p>From: &quot;Jane Doe&quot; &lt;jane@example.com&gt;</p>", "Jane Doe"),
     ("<p>221b baker street<br>london</p>", "221b baker street"),
-], ids=["greeting", "sign-off", "introduction", "header", "address"])
+    ("<p>10 Elm Road</p><p>Leeds LS1 4AP</p><p>See you soon</p>", "Leeds LS1 4AP"),  # a paragraph per line
+], ids=["greeting", "sign-off", "introduction", "header", "address", "address block"])
 def test_names_and_addresses_inside_html_tags(body: str, secret: str) -> None:
     out = REDACTOR.redact_text(body, html=True)
     assert secret not in out, out

@@ -21,7 +21,9 @@ Parts are separated by spaces, commas and line breaks (with a line's leading
 spaces and quote marks).  The block stops at sentence text: a part holding a
 function word (:data:`~._text_cues.FUNCTION_WORDS`; a region code in
 capitals such as "IN" or "ME" is not one), a part on a line of its own
-followed by a lower-case word ("Best regards"), a blank line, and at most
+followed by a lower-case word ("Best regards"), a blank line unless a
+postcode follows it (Intercom's composer writes each line as a paragraph:
+"<p>10 Elm Road</p><p>Leeds LS1 4AP</p>"), and at most
 :data:`MAX_LINES` line breaks and :data:`MAX_GROWTH` characters.
 
 Every step is an anchored match of a bounded pattern, so the step is linear
@@ -59,7 +61,7 @@ _PLACE = (
     rf"(?:,?[ \t]+(?P<code>{_POSTCODE}))?"
 )
 # A separator: spaces, one comma, a line break with the next line's leading spaces and quote marks.
-_SEPARATOR = r"(?P<sep>[ \t]*(?:,[ \t]*)?(?:\n[ \t>|}?]*(?:,[ \t]*)?)?)"  # one break: a blank line ends the block
+_SEPARATOR = r"(?P<sep>[ \t]*(?:,[ \t]*)?(?:\n[ \t>|}?]*(?:,[ \t]*)?){0,2})"
 _END = r"(?![\w\-/@])"
 _NEXT = regex.compile(
     rf"(?<![ \t])(?=[ \t,\n]){_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|(?P<door>\d{{1,2}}[A-Za-z]?)|{_PLACE}){_END}"
@@ -113,9 +115,10 @@ def _grow_forward(text: str, street_end: int) -> int:
             break
         if match.group("door") is not None and "\n" in match.group("sep"):
             break  # a door or staircase number stands on the street's line: "Kiannonkatu 3 A 4"
-        lines += "\n" in match.group("sep")
-        if lines > MAX_LINES:
-            break
+        breaks = match.group("sep").count("\n")
+        lines += breaks
+        if lines > MAX_LINES or (breaks > 1 and match.group("postcode") is None and match.group("code") is None):
+            break  # past a blank line, only a line with a postcode still belongs
         end = match.end()
     if end > street_end and text[end - 1] == "." and text[end - 2:end - 1].isalpha():
         end -= 1  # the sentence's full stop, not the place's
