@@ -43,7 +43,7 @@ from ._text_cues import ADDRESS_PARTICLES, FUNCTION_WORDS, UNIT_TYPES, alternati
 __all__ = ["MAX_GROWTH", "MAX_LINES", "address_blocks"]
 
 MAX_GROWTH = 240
-"""Characters a block may grow past its street, each way together."""
+"""Characters a block may grow after its street (before it: a building number and a unit)."""
 MAX_LINES = 5
 """Line breaks a block may cross after its street."""
 _MAX_PARTS = 10

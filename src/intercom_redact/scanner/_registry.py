@@ -12,9 +12,11 @@ are built from these rows: the compiled multi-pattern pass
 The recognizers are chosen for support text, not Presidio's default set
 (which tags ``212-555-0199`` as ``UK_NHS`` with score 1.0 and order numbers
 as ``US_BANK_NUMBER``): international phones checked by
-python-phonenumbers, street addresses and postcodes (US, UK, EU),
-credentials in URLs, bearer tokens, and names where support text puts them
-(greetings, sign-offs, introductions).
+python-phonenumbers, street addresses and postcodes (US, UK, EU; the
+national street types of continental Europe and the Nordics; US military
+addresses; intersections -- the rest of an address block is grown onto a
+street finding by :mod:`._addresses`), credentials in URLs, bearer tokens,
+and names where support text puts them (greetings, sign-offs, introductions).
 """
 
 from __future__ import annotations
