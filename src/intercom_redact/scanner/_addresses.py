@@ -66,8 +66,9 @@ _END = r"(?![\w\-/@])"
 _NEXT = regex.compile(
     rf"(?<![ \t])(?=[ \t,\n]){_SEPARATOR}(?:(?P<unit>{_UNIT})|(?P<postcode>{_POSTCODE})|(?P<door>\d{{1,2}}[A-Za-z]?)|{_PLACE}){_END}"
 )
-_NUMBER_BEFORE = regex.compile(r"(?<![\w.\-/:])\d{1,6}[A-Za-z]?[ \t]+\Z")  # "3278 1788 Heritage Drive"
-_UNIT_BEFORE = regex.compile(rf"(?<![\w.\-/]){_UNIT}[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?\Z")  # "Apt. 975 1272 Byvej 35"
+# Searched backwards ((?r): the regex module tries the end first), from the street's start.
+_NUMBER_BEFORE = regex.compile(r"(?r)(?<![\w.\-/:])\d{1,6}[A-Za-z]?[ \t]+\Z")  # "3278 1788 Heritage Drive"
+_UNIT_BEFORE = regex.compile(rf"(?r)(?<![\w.\-/]){_UNIT}[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?\Z")  # "Apt. 975 1272 Byvej 35"
 _LOWER_WORD_NEXT = regex.compile(r"(?<![ \t])[ \t]+\p{Ll}")
 
 

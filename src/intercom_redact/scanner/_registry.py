@@ -680,7 +680,7 @@ _STREET_FORMS = EntitySpec(
         PatternSpec(  # my address is Nurme 12; lives at Rannamõisa 17; our office is at 4 Viru Väljak 9
             "named street after an address cue",
             rf"\b{_ADDRESS_CUE}[ \t]*(?:\n[ \t]*)?\K{_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
-            0.6, trigger=_ADDRESS_CUE,
+            0.6, trigger=rf"{_ADDRESS_CUE}[ \t]*(?:\n[ \t]*)?{_BUILDING}\p{{Lu}}",  # not "email address is jane@…"
         ),
         PatternSpec(  # sent to 12 Pikk Jalg 3: a building number and a house number
             "numbered street after a sending cue",
