@@ -252,6 +252,7 @@ def pattern_recognizers() -> list[Any]:
 # Smith", "Dennis Boone", "Springfield, IL".  Greetings, sign-offs and
 # introductions are the pattern recognizers' job.
 _LINE = re.compile(r"[^\n]+")
+_NOT_A_BREAK = re.compile(r"[^\n]")
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]")
 _SENTENCE_START = re.compile(r"[.!?:]\s*\Z")
 
@@ -268,8 +269,9 @@ def ner_text(text: str, found: list[Any]) -> str:
 
     Blanked: what pattern recognizers already found, and lines without a
     capitalised word past their first word or a sentence's.  Blanking keeps
-    every offset (spaces for characters), and the model reads a run of spaces
-    as one token, so NER costs what the remaining text costs.
+    every offset (spaces for characters, line breaks kept: a blanked address
+    block must not glue the lines around it into one sentence), and the model
+    reads a run of spaces as one token, so NER costs what the remaining text costs.
     """
     blank = [(f.start, f.end) for f in found]
     blank += [line.span() for line in _LINE.finditer(text)
@@ -283,7 +285,7 @@ def ner_text(text: str, found: list[Any]) -> str:
             continue
         start = max(start, pos)
         out.append(text[pos:start])
-        out.append(" " * (end - start))
+        out.append(_NOT_A_BREAK.sub(" ", text[start:end]))  # an address block keeps its lines
         pos = end
     out.append(text[pos:])
     return "".join(out)
