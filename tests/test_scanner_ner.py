@@ -31,6 +31,13 @@ def test_ner_reads_nothing_when_the_only_names_are_found_already() -> None:
     assert ner_text(text, []) == text
 
 
+def test_ner_text_keeps_the_lines_of_a_blanked_address_block() -> None:
+    text = "Sent by Owen Smith\n12 Main Street\nSpringfield, OR 97477\nThanks"
+    block = (text.index("12"), text.index("97477") + 5)
+    blanked = ner_text(text, [block])
+    assert blanked is not None and blanked.split("\n")[1:3] == [" " * 14, " " * 21]
+
+
 @pytest.fixture(scope="module")
 def ner() -> Scanner:
     return Scanner(ner_model=MODEL)
@@ -51,6 +58,11 @@ class TestNer:
         found = {(text[f.start:f.end], f.entity_type) for f in ner.scan(text)}
         assert ("Owen Smith", "PERSON") in found
         assert {("Chicago", "LOCATION"), ("Berlin", "LOCATION")} & found
+
+    def test_an_entity_stops_at_its_last_word(self, ner: Scanner) -> None:
+        # spaCy may take the blanked lines after a name into its entity: up to the ids of a footer.
+        text = "We talked to Aune Kesä\n\nref e1f0f87f92fa94587f7e112f, conversation 5912127724"
+        assert [text[f.start:f.end] for f in ner.scan(text)] == ["Aune Kesä"]
 
     def test_patterns_still_run(self, ner: Scanner) -> None:
         text = "Hi Jane,\ncall +44 20 7946 0958"

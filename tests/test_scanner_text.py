@@ -79,6 +79,41 @@ CASES: list[tuple[str, str, str]] = [
     ("street address", "woont op kerkstraat 12 sinds maart", "kerkstraat 12"),
     ("street address", "send it to PO Box 1234 instead", "PO Box 1234"),
     ("street address", "Postfach 10 20 30, Hamburg", "Postfach 10 20 30"),
+    # -- street types of continental Europe and the Nordics, the number after the name ----------
+    ("street type glued to the name", "Levering til Søndergade 12 i morgen", "Søndergade 12"),
+    ("street type glued to the name", "Lieferung an Lindenstr 7 bitte", "Lindenstr 7"),
+    ("street type glued to the name", "asun nykyään Hämeenkatu 14 B", "Hämeenkatu 14"),
+    ("street type glued to the name", "kontoret ligger på Drottninggatan 21", "Drottninggatan 21"),
+    ("street type glued to the name", "Storgata 5, 0155 Oslo", "Storgata 5"),
+    ("street type glued to the name", "sent from Laugavegur 12 yesterday", "Laugavegur 12"),
+    ("street type after the name", "Budapest, Váci utca 19, 2. emelet", "Váci utca 19"),
+    ("street type after the name", "új cím: Andrássy út 60. földszint", "Andrássy út 60"),
+    ("street type after the name", "Slovenska cesta 5, Ljubljana", "Slovenska cesta 5"),
+    ("street type after the name", "kontor Tartu maantee 14 Tallinnas", "Tartu maantee 14"),
+    ("street type first", "envío a Ctra. de Valencia 12, Cuenca", "Valencia 12"),
+    ("street type first", "Trg bana Jelačića 3, Zagreb", "Trg bana Jelačića 3"),
+    ("street type first", "Carrer de Mallorca 401, Barcelona", "Mallorca 401"),
+    # -- a name and a number only, with an address cue ----------------------------------------------
+    ("street after an address cue", "my address is Nurme 12, please update it", "Nurme 12"),
+    ("street after an address cue", "Address:\nKõrgemäe 8", "Kõrgemäe 8"),
+    ("street after an address cue", "she lives at Rannamõisa 17", "Rannamõisa 17"),
+    ("street after an address cue", "our office is at 4 Viru Väljak 9", "Viru Väljak 9"),
+    ("street after an address cue", "please send it to 12 Pikk Jalg 3", "Pikk Jalg 3"),
+    ("street before a unit", "Kalda 5 Apt. 12, Tartu", "Kalda 5"),
+    ("street before a unit", "Vesivärava 31\nSuite 4", "Vesivärava 31"),
+    ("street before its town", "Tiigi 34\n10115 Tallinn", "Tiigi 34"),
+    ("street before its town", "Jiřího z Poděbrad 18, 130 00 Praha 3", "Jiřího z Poděbrad 18"),
+    ("street before its town", "Hnappavellir 40\nCape Town, WC 8001", "Hnappavellir 40"),
+    # -- US military and PO formats (USPS Publication 28) -----------------------------------------
+    ("military address", "PSC 1234, Box 5678\nAPO AE 09012", "PSC 1234, Box 5678"),
+    ("military address", "Unit 2050 Box 4190 APO AP 96278-2050", "Unit 2050 Box 4190"),
+    ("military address", "CMR 410 Box 2344, APO AE 09021", "CMR 410 Box 2344"),
+    ("military address", "USNS Mercy FPO AP 96678 for now", "Mercy"),
+    ("military address", "forward my mail to APO AA 34002-1234", "34002-1234"),
+    # -- intersections --------------------------------------------------------------------------------
+    ("intersection", "meet me at the corner of Pine St and 3rd Avenue", "Pine St and 3rd"),
+    ("intersection", "the intersection of rue Royale & Boulevard Anspach", "Royale & Boulevard Anspach"),
+    ("intersection", "it happened on Elm Street and Oak Avenue last night", "Elm Street and Oak"),
     # -- postcodes and city lines -----------------------------------------------------------------
     ("postcode", "Ottawa ON K1A 0B1", "K1A 0B1"),
     ("postcode", "Dublin D02 X285, Ireland", "D02 X285"),
@@ -92,6 +127,27 @@ CASES: list[tuple[str, str, str]] = [
     ("postcode", "CEP 01310-100", "01310-100"),
     ("US city line", "lives in Springfield, IL 62704", "Springfield"),
     ("US city line", "Salt Lake City, UT 84101-1234", "Salt Lake City"),
+]
+
+# An address block: a street, and what follows it that is only personal because it follows it.
+ADDRESS_BLOCKS: list[tuple[str, list[str]]] = [
+    ("Ship to: 742 Evergreen Terrace\nApt. 3B\nSpringfield, OR 97477\nUnited States",
+     ["742", "Apt. 3B", "Springfield", "OR 97477", "United States"]),
+    ("Rückversand an Lindenstr 7\n10115 Berlin\nDeutschland\n\nDanke!", ["Lindenstr", "10115", "Berlin", "Deutschland"]),
+    ("14 Rue Sainte-Catherine, 33000 Bordeaux, France", ["14", "Sainte-Catherine", "33000", "Bordeaux", "France"]),
+    ("Flat 2\n18 Cranmer Road\nLONDON SW9 6EJ", ["Flat 2", "Cranmer", "LONDON", "SW9 6EJ"]),
+    ("billing: 88 Harbour Drive, Unit 4, Halifax, NS B3H 1Y6, Canada",
+     ["88", "Unit 4", "Halifax", "NS", "B3H 1Y6", "Canada"]),
+    ("> Kiannonkatu 3 A 4\n> 90100 Oulu\n> Suomi", ["Kiannonkatu", "90100", "Oulu", "Suomi"]),  # quoted reply
+    ("We moved: 500 Oak Road Suite 210 Austin TX 78701.", ["500", "Suite 210", "Austin", "TX 78701"]),
+    ("PSC 1234, Box 5678\nAPO AE 09012-5678", ["PSC 1234", "Box 5678", "APO AE 09012-5678"]),
+]
+# What stays after the block: sentence text, a sign-off, the next paragraph.
+BLOCK_ENDS: list[tuple[str, str]] = [
+    ("I live at 12 Baker Street. Please call me tomorrow", " Please call me tomorrow"),
+    ("12 Baker Street\nLondon\nBest regards,\nthe support team", "Best regards,\nthe support team"),
+    ("Delivered to 9 Elm Road, Leeds\n\nThe parcel was damaged when it arrived", "\n\nThe parcel was damaged when it arrived"),
+    ("deliver to 77 Pine Street for the team at 10:30", "for the team at 10:30"),
 ]
 
 
@@ -119,13 +175,32 @@ def test_name_or_address_is_redacted(structlog_sink: tuple[structlog.BoundLogger
     assert secret not in line["event"] and secret not in line["note"], line
 
 
+@pytest.mark.parametrize(("text", "parts"), ADDRESS_BLOCKS, ids=[text for text, _ in ADDRESS_BLOCKS])
+def test_an_address_block_goes_with_its_street(text: str, parts: list[str]) -> None:
+    out = REDACTOR.redact_text(text)
+    assert [part for part in parts if part in out] == [], out
+
+
+@pytest.mark.parametrize(("text", "kept"), BLOCK_ENDS, ids=[text for text, _ in BLOCK_ENDS])
+def test_an_address_block_stops_at_sentence_text(text: str, kept: str) -> None:
+    out = REDACTOR.redact_text(text)
+    assert out.endswith(kept) and "Baker" not in out and "Elm" not in out and "Pine" not in out, out
+
+
+def test_an_address_block_is_bounded() -> None:
+    lines = "\n".join(f"Place{chr(65 + i)}" for i in range(12))
+    out = REDACTOR.redact_text(f"12 Baker Street\n{lines}")
+    assert "PlaceA" not in out and "PlaceL" in out, out  # MAX_LINES line breaks, no more
+
+
 @pytest.mark.parametrize(("body", "secret"), [
     ("<p>Hi <b>jane</b>,</p><p>the export is empty</p>", "jane"),
     ("<p>Thanks,<br>łukasz nowak</p>", "łukasz nowak"),
     ("<p>my name is <i>josé garcía</i></p>", "josé garcía"),
     ("<p>From: &quot;Jane Doe&quot; &lt;jane@example.com&gt;</p>", "Jane Doe"),
     ("<p>221b baker street<br>london</p>", "221b baker street"),
-], ids=["greeting", "sign-off", "introduction", "header", "address"])
+    ("<p>10 Elm Road</p><p>Leeds LS1 4AP</p><p>See you soon</p>", "Leeds LS1 4AP"),  # a paragraph per line
+], ids=["greeting", "sign-off", "introduction", "header", "address", "address block"])
 def test_names_and_addresses_inside_html_tags(body: str, secret: str) -> None:
     out = REDACTOR.redact_text(body, html=True)
     assert secret not in out, out
@@ -151,6 +226,17 @@ KEPT = [
     "GET /api/v2/users?page=12 200 in 35ms",
     "Plan: Pro, seats: 12, region: us-east-1",
     "the zip file was 12 MB",
+    # name-and-number shapes that are not streets without an address cue
+    "Windows 10 crashed again, see Chapter 11 of the manual",
+    "we moved to Python 3 and sent it to Team 4 at 10:30",
+    "ran Test Suite 3 on Windows 10 twice",
+    "Chapter 11 Unit 4 quiz is due",
+    "I hit the corner of the desk and the wall",
+    "order 48392 at 12:30, retried 3 times",
+    "Release 2024 Build 5 shipped to Staging 2",
+    "please send it to 3 Windows 10 machines",
+    "Unit 4 tests passed on Ubuntu 22 and Fedora 39",
+    "ordered the Necktie 3 pack",
 ]
 
 

@@ -252,6 +252,7 @@ def pattern_recognizers() -> list[Any]:
 # Smith", "Dennis Boone", "Springfield, IL".  Greetings, sign-offs and
 # introductions are the pattern recognizers' job.
 _LINE = re.compile(r"[^\n]+")
+_NOT_A_BREAK = re.compile(r"[^\n]")
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]")
 _SENTENCE_START = re.compile(r"[.!?:]\s*\Z")
 
@@ -269,9 +270,10 @@ def ner_text(text: str, spans: Iterable[tuple[int, int]]) -> str | None:
     Blanked: ``spans`` (what pattern recognizers and the event's known values
     already found), then the lines left without a capitalised word past their
     first word or a sentence's.  Blanking keeps every offset (spaces for
-    characters), and the model reads a run of spaces as one token, so NER
-    costs what the remaining text costs -- nothing, when a log line's only
-    name is one the event already named.
+    characters, line breaks kept: a blanked address block must not glue the
+    lines around it into one sentence), and the model reads a run of spaces as
+    one token, so NER costs what the remaining text costs -- nothing, when a log
+    line's only name is one the event already named.
     """
     text = _blanked(text, spans)
     text = _blanked(text, [line.span() for line in _LINE.finditer(text)
@@ -287,7 +289,7 @@ def _blanked(text: str, spans: Iterable[tuple[int, int]]) -> str:
             continue
         start = max(start, pos)
         out.append(text[pos:start])
-        out.append(" " * (end - start))
+        out.append(_NOT_A_BREAK.sub(" ", text[start:end]))  # an address block keeps its lines
         pos = end
     if not out:
         return text

@@ -12,9 +12,11 @@ are built from these rows: the compiled multi-pattern pass
 The recognizers are chosen for support text, not Presidio's default set
 (which tags ``212-555-0199`` as ``UK_NHS`` with score 1.0 and order numbers
 as ``US_BANK_NUMBER``): international phones checked by
-python-phonenumbers, street addresses and postcodes (US, UK, EU),
-credentials in URLs, bearer tokens, and names where support text puts them
-(greetings, sign-offs, introductions).
+python-phonenumbers, street addresses and postcodes (US, UK, EU; the
+national street types of continental Europe and the Nordics; US military
+addresses; intersections -- the rest of an address block is grown onto a
+street finding by :mod:`._addresses`), credentials in URLs, bearer tokens,
+and names where support text puts them (greetings, sign-offs, introductions).
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ._text_cues import (
+    ADDRESS_PARTICLES,
     CJK_HONORIFICS,
     FUNCTION_WORDS,
+    GLUED_STREET_TYPES,
+    SPACED_STREET_TYPES,
     STREET_TYPES_ANY_CASE,
+    TYPE_FIRST_EXTRA,
     US_STATES,
     alternation,
     has_function_word,
@@ -623,6 +629,104 @@ _STREET_LAYOUTS = EntitySpec(
     context=_STREET_ADDRESS.context,
 )
 
+# -- street forms without an English type word, military and PO formats, intersections ----------
+# The number after the name ("Degnehøjvej 45", "Nánási út 21", "Ctra. Hornos 3"): a national
+# street-type word (:mod:`._text_cues`) makes the shape an address by itself.  A name and a
+# number alone ("Tiigi 34") is also "Windows 10" and "Chapter 11": it needs an address cue --
+# an address word or "lives at" before it, or a secondary unit ("Apt. 4") right after it.
+_NAME_PIECE = r"\p{Lu}[\p{L}\p{M}'’.\-]*"
+_STREET_NAME = (rf"{_NAME_PIECE}(?:[ \t]+(?:(?:{alternation(ADDRESS_PARTICLES)})[ \t]+)?{_NAME_PIECE}){{0,3}}")
+_HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?:[-/]\d{1,5}[a-zA-Z]?)?"
+_BUILDING = r"(?:\d{1,6}[A-Za-z]?,?[ \t]+)?"  # a building number before the street
+_GLUED = alternation(GLUED_STREET_TYPES)
+_SPACED = alternation(SPACED_STREET_TYPES)
+_TYPE_FIRST_MORE = alternation(TYPE_FIRST_EXTRA)
+_ADDRESS_CUE = (
+    r"(?i:(?:address(?:es)?|addr\.?|adresse|adres|anschrift|adresa|indirizzo|endereço|dirección|osoite)"
+    r"(?:[ \t]*(?:[:=?,\-]|is|was|to|at|now|here|it[ \t]+is|it's)){0,3}"
+    r"|(?:live[sd]?|living|reside[sd]?|staying|located|situated)[ \t]+at"
+    r"|(?:office|home|house|flat|shop|store|restaurant|hotel|warehouse)[ \t]+is[ \t]+(?:at|on))"
+)
+# "shipped to Staging 2", "moved to Python 3": after these a street needs its building number too.
+_SEND_CUE = (
+    r"(?i:(?:sen[dt]|ship(?:ped)?|deliver(?:ed)?|mail(?:ed)?|post(?:ed)?|forward(?:ed)?|return(?:ed)?|moved?"
+    r"|meet(?:[ \t]+\w+)?)(?:[ \t]+(?:it|them|this|that|everything))?[ \t]+(?:to|at))"
+)
+_UNIT_AFTER = r"\.?,?[ \t]*(?:\n[ \t]*)?(?i:apt|apartment|suite|ste|flat)\.?[ \t]*\#?\d"  # not "unit": "Chapter 11 Unit 4"
+# What follows a street in the block that names its town: "10115 Berlin", "130 00 Praha 3" on the next
+# line or after a comma (not a year: "Windows 10, 2019 Server"), or "Cape Town, WC 8001".
+_TOWN_LINE = (
+    r"[ \t]*(?:,[ \t]*|\n[ \t]*)(?:(?!(?:19|20)\d\d\b)(?:\d{4,5}|\d{3}[ \t]\d{2}|\d{2}-\d{3})[ \t]+\p{Lu}\p{Ll}"
+    r"|\p{Lu}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{Lu}[\p{L}\p{M}'’.\-]*){0,2},?[ \t]+[A-Z]{2,3}[ \t]+\d{4,5}\b)"
+)
+_MILITARY_LAST = r"(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b"
+_STREETISH = r"(?:[\p{Lu}\p{N}][\p{L}\p{M}\p{N}'’.\-]*|(?i:rue|ul\.|via|calle|de|la|du|des|del|di|da|van|von|der|den|z|u\.))"
+
+_STREET_FORMS = EntitySpec(
+    "STREET_ADDRESS", "StreetFormsRecognizer",
+    (
+        PatternSpec(  # Søndergade 12, Lindenstr 7, Hämeenkatu 14, Laugavegur 12
+            "street type glued to the name",
+            rf"(?<![\p{{L}}\p{{M}}'’\-])\p{{Lu}}[\p{{L}}\p{{M}}'’\-]{{0,40}}?(?i:{_GLUED})\.?[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
+            0.7, trigger=rf"(?i:{_GLUED})\.?[ \t]+\d",
+        ),
+        PatternSpec(  # Váci utca 19, Andrássy út 60., Slovenska cesta 5, Tartu maantee 14
+            "street type word after the name",
+            rf"(?<![\p{{L}}\p{{M}}'’.\-]){_NAME_PIECE}(?:[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*){{0,2}}[ \t]+(?i:{_SPACED})"
+            rf"(?![\p{{L}}\p{{M}}])[ \t]*{_HOUSE_NUMBER}\.?(?![\w\-])",
+            0.7, trigger=rf"[ \t](?i:{_SPACED})[ \t]*\d",
+        ),
+        PatternSpec(  # Ctra. de Valencia 12, Trg bana Jelačića 3, Carrer de Mallorca 401
+            "more street types first",
+            rf"(?<![\p{{L}}\p{{M}}])(?i:{_TYPE_FIRST_MORE})[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*(?:[ \t]+\p{{L}}[\p{{L}}\p{{M}}'’.\-]*){{0,3}}"
+            rf",?[ \t]*{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
+            0.6, trigger=rf"(?i:{_TYPE_FIRST_MORE})[ \t]",
+        ),
+        PatternSpec(  # my address is Nurme 12; lives at Rannamõisa 17; our office is at 4 Viru Väljak 9
+            "named street after an address cue",
+            rf"\b{_ADDRESS_CUE}[ \t]*(?:\n[ \t]*)?\K{_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\b{_NOT_A_COUNT}",
+            0.6, trigger=rf"{_ADDRESS_CUE}[ \t]*(?:\n[ \t]*)?{_BUILDING}\p{{Lu}}",  # not "email address is jane@…"
+        ),
+        PatternSpec(  # sent to 12 Pikk Jalg 3: a building number and a house number
+            "numbered street after a sending cue",
+            rf"\b{_SEND_CUE}[ \t]+\K\d{{1,6}}[A-Za-z]?,?[ \t]+{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}"
+            r"(?=[ \t]*(?:[,.;:!?)\n]|$|(?i:apt|apartment|suite|ste|unit|flat)\b))",  # not "to 3 Windows 10 machines"
+            0.6, trigger=rf"{_SEND_CUE}[ \t]+\d",
+        ),
+        PatternSpec(  # Kalda 5 Apt. 12, Vesivärava 31\nSuite 4
+            "named street before a unit",
+            rf"(?<![\p{{L}}\p{{M}}\d'’.\-]){_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}{_UNIT_AFTER}[\w\-]*",
+            0.6, trigger=rf"\d[a-zA-Z]?{_UNIT_AFTER}",
+        ),
+        PatternSpec(  # Tiigi 34\n10115 Tallinn, Jiřího z Poděbrad 18, 130 00 Praha 3
+            "named street before its town",
+            rf"(?<![\p{{L}}\p{{M}}\d'’.\-]){_BUILDING}{_STREET_NAME}[ \t]+{_HOUSE_NUMBER}\.?(?={_TOWN_LINE})",
+            0.6, trigger=rf"\d[a-zA-Z]?\.?{_TOWN_LINE}",
+        ),
+        PatternSpec(  # PSC 1234, Box 5678 / APO AE 09012; Unit 2050 Box 4190 APO AP 96278-2050; USNS Mercy FPO AP 96678
+            "military address (USPS Publication 28)",
+            r"\b(?:(?i:psc|cmr|unit)[ \t]+\d{1,6},?[ \t]+(?i:box)[ \t]+\d{1,6}"
+            rf"|(?:USS|USNS|USCGC)[ \t]+{_NAME_PIECE}(?:[ \t]+{_NAME_PIECE}){{0,2}})[ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?{_MILITARY_LAST}",
+            0.9, trigger=_MILITARY_LAST,
+        ),
+        PatternSpec("military post office line", rf"\b{_MILITARY_LAST}", 0.8),  # APO AE 09499-0074
+        PatternSpec(  # the corner of Main St and 5th Avenue, the intersection of rue X & Y
+            "intersection",
+            r"\b(?i:(?:the[ \t]+)?(?:corner|intersection|junction|crossing)[ \t]+of)[ \t]+"
+            rf"{_STREETISH}(?:[ \t]+{_STREETISH}){{0,5}}[ \t]+(?:and|&)[ \t]+{_STREETISH}(?:[ \t]+{_STREETISH}){{0,5}}",
+            0.7, trigger=r"(?i:corner|intersection|junction|crossing)[ \t]+of[ \t]",
+        ),
+        PatternSpec(  # Main St and 5th Avenue, Yonge Street & Bloor Street
+            "two streets joined",
+            rf"(?<![\p{{L}}\p{{M}}\d'’.\-])(?:\d{{1,3}}(?:st|nd|rd|th)|{_CAP_WORD})(?:[ \t]+{_CAP_WORD}){{0,2}}[ \t]+{_SUFFIX}[ \t]+(?:and|&)[ \t]+"
+            rf"(?:\d{{1,3}}(?:st|nd|rd|th)|{_CAP_WORD})(?:[ \t]+{_CAP_WORD}){{0,2}}[ \t]+{_SUFFIX}",
+            0.6, trigger=rf"[ \t]{_SUFFIX}[ \t]+(?:and|&)[ \t]",
+        ),
+    ),
+    flags=_CASED,
+    context=_STREET_ADDRESS.context,
+)
+
 _US_CITY = EntitySpec(  # the city of a "Springfield, IL 62704" line (its ZIP is the postcode row's)
     "LOCATION", "UsCityLineRecognizer",
     (PatternSpec(
@@ -669,6 +773,7 @@ _POSTCODE_LAYOUTS = EntitySpec(
 ENTITIES: tuple[EntitySpec, ...] = (
     _EMAIL, _SPELLED_EMAIL, _PHONE, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
     _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID, _DRIVER_LICENCE,
-    _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _US_CITY, _POSTCODE_LAYOUTS,
+    _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _STREET_FORMS, _US_CITY,
+    _POSTCODE_LAYOUTS,
 )
 """Every built-in recognizer, in the order findings of equal rank are reported."""

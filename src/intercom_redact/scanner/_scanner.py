@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .._core._py import Deadline
+from ._addresses import address_blocks
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
@@ -323,7 +324,8 @@ class Scanner:
             for job in jobs:
                 self._check(deadline)
                 try:
-                    job.found = self._keep(job.plain, patterns.find(job.plain, job.candidates))
+                    # A street found, the rest of its address block goes with it.
+                    job.found = address_blocks(job.plain, self._keep(job.plain, patterns.find(job.plain, job.candidates)))
                     pending.append(job)
                 except Exception:
                     results[job.index] = self._fail(job.text, "error")
@@ -378,7 +380,7 @@ class Scanner:
             self._check(deadline)
             found = [r for r in parts.ner.analyze(text, list(NER_ENTITIES), artifacts)
                      if r.score >= SCORE_THRESHOLD]
-            job.found = job.found + self._keep(job.plain, _findings(found))
+            job.found = job.found + self._keep(job.plain, _stripped(text, _findings(found)))
 
     @staticmethod
     def _check(deadline: Deadline) -> None:
@@ -444,6 +446,17 @@ class Scanner:
     def __repr__(self) -> str:
         return (f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, "
                 f"time_budget={self._time_budget})")
+
+
+def _stripped(text: str, findings: list[Finding]) -> list[Finding]:
+    """NER findings without the white space spaCy may take into an entity (the blanked lines after a name)."""
+    out = []
+    for f in findings:
+        value = text[f.start:f.end]
+        start = f.start + len(value) - len(value.lstrip())
+        end = f.end - len(value) + len(value.rstrip())
+        out.append(Finding(start, end, f.entity_type, f.score) if (start, end) != (f.start, f.end) else f)
+    return out
 
 
 def _findings(results: Iterable[Any]) -> list[Finding]:

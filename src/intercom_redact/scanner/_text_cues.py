@@ -15,7 +15,11 @@ no person-name list, no generator's or test corpus's vocabulary.
 Addresses likewise: a house number and a street-type word of several
 languages, unit and PO-box prefixes, postcode layouts of common countries
 (their national postal formats), and the USPS state abbreviations of a
-``City, ST 12345`` line.
+``City, ST 12345`` line.  The street-type words of continental Europe and
+the Nordics are the national street-type vocabularies (the ones libpostal's
+``street_types`` dictionaries and the UPU's addressing guides list per
+country), written out here; the secondary-unit designators are USPS
+Publication 28's (appendix C2) and their common European equivalents.
 """
 
 from __future__ import annotations
@@ -25,9 +29,14 @@ import re
 from ._validators import NOT_NAMES
 
 __all__ = [
+    "ADDRESS_PARTICLES",
     "CJK_HONORIFICS",
     "FUNCTION_WORDS",
+    "GLUED_STREET_TYPES",
+    "SPACED_STREET_TYPES",
     "STREET_TYPES_ANY_CASE",
+    "TYPE_FIRST_EXTRA",
+    "UNIT_TYPES",
     "US_STATES",
     "alternation",
     "has_function_word",
@@ -73,6 +82,59 @@ STREET_TYPES_ANY_CASE = ["street", "st", "avenue", "ave", "boulevard", "blvd", "
 
 US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"]
 """USPS two-letter state and territory codes (USPS Publication 28, appendix B)."""
+
+GLUED_STREET_TYPES = [
+    # German and Austrian (the ones an English word never ends in)
+    "str", "straße", "strasse", "gasse", "platz", "allee", "brücke", "zeile", "gürtel", "steig", "stieg",
+    # Dutch and Flemish
+    "straat", "steenweg", "laan", "gracht", "dreef", "plein", "steeg",
+    # Danish
+    "vej", "gade", "vænge", "stræde", "plads", "torv",
+    # Norwegian
+    "veien", "vegen", "vei", "veg", "gata", "gaten", "plassen",
+    # Swedish
+    "vägen", "gatan", "gränd", "torget", "torg", "stigen", "allén",
+    # Finnish
+    "katu", "kuja", "polku", "väylä", "raitti", "kaari", "tori",
+    # Estonian
+    "tänav", "puiestee", "maantee",
+    # Icelandic
+    "braut", "vegur", "stræti", "stígur", "tröð",
+]
+"""Street types written glued to the name, the number after ("Degnehøjvej 45", "Kiannonkatu 98")."""
+
+SPACED_STREET_TYPES = [
+    # Hungarian
+    "út", "utca", "u.", "tér", "körút", "krt.", "köz", "sétány", "fasor", "rakpart",
+    # Slovenian, Croatian, Serbian (Latin), Czech, Slovak
+    "ulica", "cesta", "trg", "třída", "nábřeží", "náměstí", "nám.", "námestie",
+    # Estonian, Finnish
+    "tänav", "põik", "puiestee", "maantee", "mnt.",
+    # Norwegian, Danish, Swedish (after a genitive or an adjective: "Nordre vei 5")
+    "vei", "veg", "vej", "gade", "allé", "väg",
+]
+"""Street types written as a word after the name, the number after ("Nánási út 21", "Slovenska cesta 5")."""
+
+TYPE_FIRST_EXTRA = [
+    "ctra.", "ctra", "carretera", "rúa", "carrer", "avinguda", "passeig", "estrada", "av.", "bulevar", "trg",
+    "ulica", "náměstí", "nám.", "bulevardi", "odos", "οδός", "λεωφόρος", "πλατεία",
+]
+"""Street types written before the name beyond the Romance and Polish ones of the registry ("Ctra. Hornos 3")."""
+
+UNIT_TYPES = [
+    "apt", "apartment", "suite", "ste", "unit", "flat", "floor", "fl", "room", "rm", "bldg", "building",
+    "dept", "office", "studio", "box", "pmb", "lot", "space", "trlr",
+    "wohnung", "whg", "etage", "stock", "appartement", "app", "bus", "piso", "puerta", "escalera",
+    "interno", "scala", "andar", "sala", "lok", "lokal", "mieszkanie", "m.",
+]
+"""Secondary-unit designators: USPS Publication 28 (appendix C2) and their common European equivalents."""
+
+ADDRESS_PARTICLES = [
+    "de", "del", "la", "le", "les", "los", "las", "di", "da", "do", "dos", "das", "du", "des", "della", "dei",
+    "degli", "van", "von", "der", "den", "ter", "ten", "am", "an", "im", "zum", "zur", "auf", "bei", "u", "z",
+    "na", "nad", "pod", "sur", "sous", "lès", "à", "upon", "of",
+]
+"""Lower-case words inside a place or street name ("Villanueva del Pardillo", "Hrušovany u Brna")."""
 
 CJK_HONORIFICS = ("様", "さん", "くん", "ちゃん", "殿", "先生", "女士", "小姐", "님", "씨")
 """Address forms written after a name in Japanese, Chinese and Korean."""
