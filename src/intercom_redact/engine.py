@@ -174,6 +174,8 @@ class Redactor:
         self._default = _Op(SCAN, None, "default")
         self._unscanned = policy.placeholder_for(UNSCANNED)
         self._hooks = _Hooks(self)
+        # The walk's tables per core (the tests run both cores on one redactor).
+        self._tables: dict[str, dict[Any, Any]] = {"c": {}, "py": {}}
         self._clean: set[str] = set()  # short texts the scanner found clean
 
     def _rule_op(self, rule: Rule) -> _Op:
@@ -268,7 +270,7 @@ class Redactor:
         try:
             policy = self._policy
             walk = _impl.Walk(self._hooks, summary, scan, policy.max_nodes, policy.max_depth,
-                              policy.time_budget, self._unscanned)
+                              policy.time_budget, self._unscanned, self._tables[_impl.IMPLEMENTATION])
             return self._run(walk, value), summary
         except Exception:
             summary.failed("error")

@@ -7,6 +7,14 @@ cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
+@cython.locals(ch=Py_UCS4)
+cdef str _decimal_digits(str text)
+@cython.locals(size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, digit=bint)
+cdef bint _phone_like(str value) except -1
+cdef bint _is_letter(Py_UCS4 ch)
+@cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
+cdef list _name_parts(str value)
+cdef bint _holds_structure(str text) except -1
 cdef tuple _prepared(tuple key)
 cdef tuple _prepare(str entity_type, str value)
 
@@ -28,12 +36,30 @@ cdef class KnownValues:
 
 
 @cython.final
+cdef class Step:
+    cdef public object state, op
+    cdef public int kind
+    cdef public bint plain
+    cdef public Table table
+
+
+@cython.final
+cdef class Table:
+    cdef public object state, op
+    cdef public dict steps, objects
+    cdef public bint by_object
+    cdef public tuple conditions
+    cdef public Step index
+
+
+@cython.final
 cdef class Walk:
     cdef public object hooks, summary, unscanned
     cdef public bint scan
     cdef public list known, overrides, texts, finishers
     cdef public Py_ssize_t nodes, max_nodes, max_depth
     cdef public set active
+    cdef public dict tables
     cdef public Deadline deadline
 
     cpdef bint out_of_time(self) except -1
@@ -43,8 +69,20 @@ cdef class Walk:
     cdef object replace(self, object op, object value)
     cdef drop(self, object op, object v)
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
+    cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1
+    @cython.locals(kind=int)
+    cdef bint put_in(self, object out, object key, object v, object state, object op, Table table,
+                     Py_ssize_t depth) except -1
+    cdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
     cdef set_aside(self, object out, object key, str text, object state, object op, Py_ssize_t depth)
     cpdef dict mapping(self, object d, object state, object op, Py_ssize_t depth)
+    @cython.locals(kind=int, steps=dict, texts=list, step=Step)
+    cdef dict walk_mapping(self, object d, Table table, Py_ssize_t depth)
+    @cython.locals(conditions=tuple, found=Table)
+    cdef Table for_object(self, Table table, object d)
+    cdef tuple new_step(self, Table table, object key, dict out)
     cpdef list sequence(self, object items, object state, object op, Py_ssize_t depth)
+    @cython.locals(step=Step, uniform=bint)
+    cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
     cpdef tuple triage(self, KnownValues known, set clean)
