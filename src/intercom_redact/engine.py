@@ -266,15 +266,25 @@ class Redactor:
 
     def redact_with_summary(self, value: Any, *, scan: bool = True) -> tuple[Any, Summary]:
         """Like :meth:`redact`, and say what was done (:class:`Summary`)."""
+        out, summary = self._redact_many([value], scan)
+        return out[0], summary
+
+    def _redact_many(self, values: Iterable[Any], scan: bool) -> tuple[list[Any], Summary]:
+        """Each value redacted as :meth:`redact` does, with one :class:`Summary` for all (a partition's records)."""
         summary = Summary()
-        try:
-            policy = self._policy
-            walk = _impl.Walk(self._hooks, summary, scan, policy.max_nodes, policy.max_depth,
-                              policy.time_budget, self._unscanned, self._tables[_impl.IMPLEMENTATION])
-            return self._run(walk, value), summary
-        except Exception:
-            summary.failed("error")
-            return self.fail_closed(value), summary
+        policy = self._policy
+        walk_type, tables = _impl.Walk, self._tables[_impl.IMPLEMENTATION]
+        hooks, unscanned = self._hooks, self._unscanned
+        out = []
+        for value in values:
+            try:
+                walk = walk_type(hooks, summary, scan, policy.max_nodes, policy.max_depth, policy.time_budget,
+                                 unscanned, tables)
+                out.append(self._run(walk, value))
+            except Exception:
+                summary.failed("error")
+                out.append(self.fail_closed(value))
+        return out, summary
 
     def redact_text(self, text: str, *, html: bool = False,
                     known_values: Iterable[tuple[str, str]] = ()) -> str:
