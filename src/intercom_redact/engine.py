@@ -330,7 +330,13 @@ class Redactor:
             if _LOOKS_LIKE_HTML(text) is not None:
                 to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                 continue
-            found = disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
+            spans = known.find(text)
+            if not spans:
+                continue
+            if len(spans) == 1 and spans[0][0] < spans[0][1]:  # one span is its own disjoint set (the usual)
+                found = [Finding(spans[0][0], spans[0][1], spans[0][2], 1.0)]
+            else:
+                found = disjoint([Finding(start, end, kind, 1.0) for start, end, kind in spans])
             if found:
                 container[key] = self._apply(text, found, False, walk.summary, walk.overrides)
         if not to_scan:

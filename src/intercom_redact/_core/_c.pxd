@@ -30,9 +30,13 @@ cdef class Deadline:
 cdef class KnownValues:
     cdef list _needles, _phrases, _phones
 
+    @cython.locals(low=str, digits=str, entity_type=str, needle=str, value=str, own=str, words=tuple)
     cpdef list candidates(self, str text)
+    @cython.locals(low=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, all_digits=str, entity_type=str,
+                   needle=str, words=tuple)
     cpdef list find(self, str text)
-    cdef _find_phones(self, str text, list found)
+    @cython.locals(digits=str, national=str, prefixes=frozenset, entity_type=str)
+    cdef _find_phones(self, str text, str all_digits, list found)
 
 
 @cython.final

@@ -53,8 +53,6 @@ WALL_CEILING = 8.0
 
 # A run of digits with short separators between them: where a phone may be written.
 _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
-_NON_DIGITS = re.compile(r"\D+")
-_HAS_DIGIT = re.compile(r"\d").search
 # A phone is searched for only where a digit run ends in its last digits: no
 # national number is shorter than this.
 _PHONE_TAIL = 4
@@ -130,9 +128,10 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
 
 
 _NEEDLES, _PHRASE, _PHONE = 0, 1, 2
-# Values prepared before, shared by all events (a contact logs many times); bounded.
+# Values prepared before, shared by all events (a contact logs many times); bounded, and small:
+# on a stream of distinct values a larger memo costs more in cache misses than it saves.
 _PREPARED: dict[tuple[str, str], tuple[tuple[int, Any], ...]] = {}
-_PREPARED_SIZE = 4096
+_PREPARED_SIZE = 256
 
 
 def _prepared(key: tuple[str, str]) -> tuple[tuple[int, Any], ...]:
@@ -271,11 +270,12 @@ class KnownValues:
             for entity_type, words, value in self._phrases:
                 if words[0] in low:
                     out.append((entity_type, value))
-        if self._phones and _HAS_DIGIT(text):
-            digits = _NON_DIGITS.sub("", text)
-            for entity_type, value, own in self._phones:
-                if own[-_PHONE_TAIL:] in digits:
-                    out.append((entity_type, value))
+        if self._phones:
+            digits = _decimal_digits(text)
+            if digits:
+                for entity_type, value, own in self._phones:
+                    if own[-_PHONE_TAIL:] in digits:
+                        out.append((entity_type, value))
         return out
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
@@ -302,19 +302,20 @@ class KnownValues:
                     else:
                         found.append((start, end, entity_type))
                         start = low.find(words[0], end)
-        if self._phones and _HAS_DIGIT(text):
-            self._find_phones(text, found)
+        if self._phones:
+            all_digits = _decimal_digits(text)
+            if all_digits:
+                self._find_phones(text, all_digits, found)
         return found
 
-    def _find_phones(self, text: str, found: list[tuple[int, int, str]]) -> None:
-        all_digits = _NON_DIGITS.sub("", text)
+    def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
         # Only the phones whose last digits occur in the text are parsed.
         phones = [(entity_type, *_phone_forms(value, own)) for entity_type, value, own in self._phones
                   if own[-_PHONE_TAIL:] in all_digits]
         if not phones:
             return
         for run in _DIGIT_RUN.finditer(text):
-            digits = _NON_DIGITS.sub("", run.group())
+            digits = _decimal_digits(run.group())
             for entity_type, national, prefixes in phones:
                 if digits.endswith(national) and digits[: len(digits) - len(national)] in prefixes:
                     found.append((run.start(), run.end(), entity_type))
