@@ -45,7 +45,7 @@ from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild
 from ._vocabulary import looks_personal
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
-from .scanner._findings import Finding, disjoint
+from .scanner._findings import Finding, apply_findings, disjoint
 
 if TYPE_CHECKING:
     from ._core._py import Walk
@@ -385,8 +385,6 @@ class Redactor:
 
     def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
                overrides: Sequence[tuple[str, str, _Op]]) -> str:
-        from .scanner import apply_findings
-
         kept = []
         for finding in findings:
             if finding.entity_type == UNSCANNED:
@@ -399,7 +397,7 @@ class Redactor:
         if not kept:
             return text
 
-        by_value = {(t, normalize(t, v)): op for t, v, op in overrides}
+        by_value = {(t, normalize(t, v)): op for t, v, op in overrides} if overrides else None
 
         def replacement(finding: Finding) -> str:
             value = text[finding.start:finding.end]
