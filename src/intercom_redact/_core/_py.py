@@ -511,11 +511,14 @@ class Walk:
     # -- the walk -----------------------------------------------------------------------
 
     def table(self, state: Any, op: Any) -> Table:
-        """The table of ``state`` under ``op`` (made on first use)."""
+        """The table of ``state`` under ``op`` (made on first use; past the bound, made and not kept:
+        the automaton makes a state per search filter once its own memo is full)."""
         key = (state, op)
         table = self.tables.get(key)
         if table is None:
-            table = self.tables[key] = Table(state, op)
+            table = Table(state, op)
+            if len(self.tables) < MAX_CACHED_TRANSITIONS:
+                self.tables[key] = table
         return table
 
     def put(self, out: Any, key: Any, v: Any, state: Any, op: Any, depth: int) -> bool:
