@@ -16,7 +16,8 @@ every partition (Presidio and spaCy take seconds to load); it reads the key
 from its own environment, or from the local pool that started it.
 
 * **JSON lines**: each line is parsed with orjson, redacted as a value (field
-  rules apply by key) and dumped with orjson.  A line that is not JSON is
+  rules apply by key; a partition's records in one engine call) and dumped
+  with orjson.  A line that is not JSON is
   redacted as plain text and counted as malformed; it is never passed through.
 * **Plain text**: each line is free text for the scanner (HTML aware).
 * **CSV**: the header row names the fields, so the column ``email`` is caught

@@ -9,6 +9,11 @@ identifier's ``only_if`` and the cheap test for structure inside a string; the
 rare paths (objects, exceptions, keys never seen before, parsing a string that
 may hold structure) are the engine's, in Python, reached through ``hooks``.
 
+A key's rule is one dict look-up: each automaton state, under the op its
+container inherits, has a :class:`Table` of the :class:`Step` every key seen
+there leads to (the child state, the op, its kind), shared by the walks of
+one redactor and bounded like the automaton's own memos.
+
 Known values are prepared lazily: building :class:`KnownValues` only sorts the
 values into words, phrases and phones; a text is searched for a value only
 after a substring (or, for phones, a digit-run) pre-check says it can hold it,
