@@ -288,11 +288,8 @@ def redact_partition(records: Iterable[Any], redactor: Redactor | RedactorConfig
         plan = _CsvPlan(header, frozenset(keep_columns))
         out = plan.redact_rows(engine, [list(row) for row in batch], scan, stats)
     elif kind == "values":
-        out = []
-        for value in batch:
-            clean, summary = engine.redact_with_summary(value, scan=scan)
-            stats.add_summary(summary)
-            out.append(clean)
+        out, summary = engine._redact_many(batch, scan)
+        stats.add_summary(summary)
     else:
         lines = _Lines(engine, scan, stats)
         encoded = [line if isinstance(line, bytes) else line.encode("utf-8") for line in batch]
