@@ -220,6 +220,16 @@ def test_personal_data_in_keys_is_redacted_and_never_cached(redactor):
     assert EMAIL not in repr(again)
 
 
+def test_thousands_of_search_filters_keep_the_walk_tables_bounded(core):
+    from intercom_redact._paths import MAX_CACHED_TRANSITIONS
+
+    redactor = Redactor()
+    for n in range(MAX_CACHED_TRANSITIONS + 300):  # past the automaton's own memo of filters
+        out = redactor.redact({"query": {"field": f"custom_attributes.f{n}", "operator": "=", "value": EMAIL}})
+        assert out["query"]["value"] == "[REDACTED:EMAIL_ADDRESS]"
+    assert len(redactor._tables[core]) <= MAX_CACHED_TRANSITIONS
+
+
 def test_redact_text_and_html(redactor):
     assert redactor.redact_text(f"mail {EMAIL}") == "mail [REDACTED:EMAIL_ADDRESS]"
     html = f'<p>Hi, write to <a href="mailto:{EMAIL}">{EMAIL}</a></p>'

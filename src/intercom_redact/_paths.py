@@ -238,6 +238,16 @@ class MatchState(Generic[T]):
         self.by_object = bool(self._conditions) or bool(positions)
 
     @property
+    def conditions(self) -> tuple[str, ...]:
+        """The fields pending conditions read (``("type",)``): :meth:`for_object` depends on their values only."""
+        return self._conditions
+
+    @property
+    def uniform_index(self) -> bool:
+        """True when every list element leads to the same state (no pending segment names an index)."""
+        return self._uniform_index
+
+    @property
     def is_dead(self) -> bool:
         """True when no rule can match at or below this state."""
         return not self._positions

@@ -240,10 +240,12 @@ def _name(qualifiers: frozenset[str]) -> str | None:
     return None  # "company_name", "file_name": scanned as any other text
 
 
-looks_personal = re.compile(r"@|%40|^\s*\+|\S\s+\S").search
-"""A match when a value under an identifier key may be personal data, not an opaque id.
+def looks_personal(value: str) -> bool:
+    """True when a value under an identifier key may be personal data, not an opaque id.
 
-An e-mail address (also URL-encoded), a phone written with its ``+`` country
-code, or words separated by spaces: those are scanned; ``"4155552671"``,
-``"ord_81hx"`` and UUIDs are kept as the ids they are.
-"""
+    An e-mail address (also URL-encoded), a phone written with its ``+`` country
+    code, or words separated by spaces: those are scanned; ``"4155552671"``,
+    ``"ord_81hx"`` and UUIDs are kept as the ids they are.  (What the search
+    ``@|%40|^\\s*\\+|\\S\\s+\\S`` finds, in string operations: this runs for every id.)
+    """
+    return "@" in value or "%40" in value or value.lstrip().startswith("+") or len(value.split()) > 1

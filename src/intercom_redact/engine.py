@@ -45,7 +45,7 @@ from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild
 from ._vocabulary import looks_personal
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
-from .scanner._findings import Finding, disjoint
+from .scanner._findings import Finding, apply_findings, disjoint
 
 if TYPE_CHECKING:
     from ._core._py import Walk
@@ -174,6 +174,8 @@ class Redactor:
         self._default = _Op(SCAN, None, "default")
         self._unscanned = policy.placeholder_for(UNSCANNED)
         self._hooks = _Hooks(self)
+        # The walk's tables per core (the tests run both cores on one redactor).
+        self._tables: dict[str, dict[Any, Any]] = {"c": {}, "py": {}}
         self._clean: set[str] = set()  # short texts the scanner found clean
 
     def _rule_op(self, rule: Rule) -> _Op:
@@ -264,15 +266,25 @@ class Redactor:
 
     def redact_with_summary(self, value: Any, *, scan: bool = True) -> tuple[Any, Summary]:
         """Like :meth:`redact`, and say what was done (:class:`Summary`)."""
+        out, summary = self._redact_many([value], scan)
+        return out[0], summary
+
+    def _redact_many(self, values: Iterable[Any], scan: bool) -> tuple[list[Any], Summary]:
+        """Each value redacted as :meth:`redact` does, with one :class:`Summary` for all (a partition's records)."""
         summary = Summary()
-        try:
-            policy = self._policy
-            walk = _impl.Walk(self._hooks, summary, scan, policy.max_nodes, policy.max_depth,
-                              policy.time_budget, self._unscanned)
-            return self._run(walk, value), summary
-        except Exception:
-            summary.failed("error")
-            return self.fail_closed(value), summary
+        policy = self._policy
+        walk_type, tables = _impl.Walk, self._tables[_impl.IMPLEMENTATION]
+        hooks, unscanned = self._hooks, self._unscanned
+        out = []
+        for value in values:
+            try:
+                walk = walk_type(hooks, summary, scan, policy.max_nodes, policy.max_depth, policy.time_budget,
+                                 unscanned, tables)
+                out.append(self._run(walk, value))
+            except Exception:
+                summary.failed("error")
+                out.append(self.fail_closed(value))
+        return out, summary
 
     def redact_text(self, text: str, *, html: bool = False,
                     known_values: Iterable[tuple[str, str]] = ()) -> str:
@@ -318,7 +330,13 @@ class Redactor:
             if _LOOKS_LIKE_HTML(text) is not None:
                 to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                 continue
-            found = disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(text))
+            spans = known.find(text)
+            if not spans:
+                continue
+            if len(spans) == 1 and spans[0][0] < spans[0][1]:  # one span is its own disjoint set (the usual)
+                found = [Finding(spans[0][0], spans[0][1], spans[0][2], 1.0)]
+            else:
+                found = disjoint([Finding(start, end, kind, 1.0) for start, end, kind in spans])
             if found:
                 container[key] = self._apply(text, found, False, walk.summary, walk.overrides)
         if not to_scan:
@@ -367,8 +385,6 @@ class Redactor:
 
     def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
                overrides: Sequence[tuple[str, str, _Op]]) -> str:
-        from .scanner import apply_findings
-
         kept = []
         for finding in findings:
             if finding.entity_type == UNSCANNED:
@@ -381,7 +397,7 @@ class Redactor:
         if not kept:
             return text
 
-        by_value = {(t, normalize(t, v)): op for t, v, op in overrides}
+        by_value = {(t, normalize(t, v)): op for t, v, op in overrides} if overrides else None
 
         def replacement(finding: Finding) -> str:
             value = text[finding.start:finding.end]

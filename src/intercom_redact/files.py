@@ -16,7 +16,8 @@ every partition (Presidio and spaCy take seconds to load); it reads the key
 from its own environment, or from the local pool that started it.
 
 * **JSON lines**: each line is parsed with orjson, redacted as a value (field
-  rules apply by key) and dumped with orjson.  A line that is not JSON is
+  rules apply by key; a partition's records in one engine call) and dumped
+  with orjson.  A line that is not JSON is
   redacted as plain text and counted as malformed; it is never passed through.
 * **Plain text**: each line is free text for the scanner (HTML aware).
 * **CSV**: the header row names the fields, so the column ``email`` is caught
@@ -287,16 +288,13 @@ def redact_partition(records: Iterable[Any], redactor: Redactor | RedactorConfig
         plan = _CsvPlan(header, frozenset(keep_columns))
         out = plan.redact_rows(engine, [list(row) for row in batch], scan, stats)
     elif kind == "values":
-        out = []
-        for value in batch:
-            clean, summary = engine.redact_with_summary(value, scan=scan)
-            stats.add_summary(summary)
-            out.append(clean)
+        out, summary = engine._redact_many(batch, scan)
+        stats.add_summary(summary)
     else:
         lines = _Lines(engine, scan, stats)
-        line_fn = lines.json_line if kind == "jsonl" else lines.text_line
-        out = [line_fn(line) if isinstance(line, bytes) else line_fn(line.encode("utf-8")).decode("utf-8")
-               for line in batch]
+        encoded = [line if isinstance(line, bytes) else line.encode("utf-8") for line in batch]
+        redacted = lines.json_lines(encoded) if kind == "jsonl" else [lines.text_line(line) for line in encoded]
+        out = [new if isinstance(line, bytes) else new.decode("utf-8") for line, new in zip(batch, redacted)]
     return RedactedPartition(out, stats)
 
 
@@ -327,12 +325,15 @@ def redact_frame(frame: Any, redactor: Redactor | RedactorConfig, *, scan: bool 
 # -- per-record redaction --------------------------------------------------------------------------
 
 
-def _split_eol(line: bytes) -> tuple[bytes, bytes]:
-    if line.endswith(b"\r\n"):
-        return line[:-2], b"\r\n"
+def _eol(line: bytes) -> bytes:
     if line.endswith(b"\n"):
-        return line[:-1], b"\n"
-    return line, b""
+        return b"\r\n" if line.endswith(b"\r\n") else b"\n"
+    return b""
+
+
+def _split_eol(line: bytes) -> tuple[bytes, bytes]:
+    eol = _eol(line)
+    return line[:len(line) - len(eol)], eol
 
 
 class _Lines:
@@ -353,22 +354,36 @@ class _Lines:
         self.stats.add_summary(summary)
         return _as_text(clean, self.redactor).encode("utf-8") + eol
 
-    def json_line(self, line: bytes) -> bytes:
-        body, eol = _split_eol(line)
-        if not body.strip():
-            return line
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            self.stats.malformed += 1
-            return self.text_line(line)
-        clean, summary = self.redactor.redact_with_summary(value, scan=self.scan)
+    def json_lines(self, lines: list[bytes]) -> list[bytes]:
+        """Redact JSON lines: the records parsed, redacted in one engine call, and dumped.
+
+        orjson reads a line with its line ending (JSON whitespace); a blank
+        line is kept, one that is not JSON is redacted as text.
+        """
+        out = list(lines)
+        values: list[Any] = []
+        where: list[int] = []
+        for index, line in enumerate(lines):
+            try:
+                values.append(orjson.loads(line))
+                where.append(index)
+            except orjson.JSONDecodeError:
+                if line.strip():
+                    self.stats.malformed += 1
+                    out[index] = self.text_line(line)
+        clean, summary = self.redactor._redact_many(values, self.scan)
         self.stats.add_summary(summary)
-        try:
-            return orjson.dumps(clean) + eol
-        except TypeError:  # pragma: no cover - a JSON value redacts to JSON; fail closed regardless
-            self.stats.fail_closed["error"] = self.stats.fail_closed.get("error", 0) + 1
-            return orjson.dumps(self.redactor.unscanned) + eol
+        for index, value in zip(where, clean):
+            eol = _eol(lines[index])
+            try:
+                if eol == b"\n":
+                    out[index] = orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+                else:
+                    out[index] = orjson.dumps(value) + eol
+            except TypeError:  # pragma: no cover - a JSON value redacts to JSON; fail closed regardless
+                self.stats.fail_closed["error"] = self.stats.fail_closed.get("error", 0) + 1
+                out[index] = orjson.dumps(self.redactor.unscanned) + eol
+        return out
 
 
 def _as_text(value: Any, redactor: Redactor) -> str:

@@ -7,6 +7,14 @@ cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
+@cython.locals(ch=Py_UCS4)
+cdef str _decimal_digits(str text)
+@cython.locals(size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, digit=bint)
+cdef bint _phone_like(str value) except -1
+cdef bint _is_letter(Py_UCS4 ch)
+@cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
+cdef list _name_parts(str value)
+cdef bint _holds_structure(str text) except -1
 cdef tuple _prepared(tuple key)
 cdef tuple _prepare(str entity_type, str value)
 
@@ -22,9 +30,30 @@ cdef class Deadline:
 cdef class KnownValues:
     cdef list _needles, _phrases, _phones
 
+    @cython.locals(low=str, digits=str, entity_type=str, needle=str, value=str, own=str, words=tuple)
     cpdef list candidates(self, str text)
+    @cython.locals(low=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, all_digits=str, entity_type=str,
+                   needle=str, words=tuple)
     cpdef list find(self, str text)
-    cdef _find_phones(self, str text, list found)
+    @cython.locals(digits=str, national=str, prefixes=frozenset, entity_type=str)
+    cdef _find_phones(self, str text, str all_digits, list found)
+
+
+@cython.final
+cdef class Step:
+    cdef public object state, op
+    cdef public int kind
+    cdef public bint plain
+    cdef public Table table
+
+
+@cython.final
+cdef class Table:
+    cdef public object state, op
+    cdef public dict steps, objects
+    cdef public bint by_object
+    cdef public tuple conditions
+    cdef public Step index
 
 
 @cython.final
@@ -34,6 +63,7 @@ cdef class Walk:
     cdef public list known, overrides, texts, finishers
     cdef public Py_ssize_t nodes, max_nodes, max_depth
     cdef public set active
+    cdef public dict tables
     cdef public Deadline deadline
 
     cpdef bint out_of_time(self) except -1
@@ -43,8 +73,20 @@ cdef class Walk:
     cdef object replace(self, object op, object value)
     cdef drop(self, object op, object v)
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
+    cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1
+    @cython.locals(kind=int)
+    cdef bint put_in(self, object out, object key, object v, object state, object op, Table table,
+                     Py_ssize_t depth) except -1
+    cdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
     cdef set_aside(self, object out, object key, str text, object state, object op, Py_ssize_t depth)
     cpdef dict mapping(self, object d, object state, object op, Py_ssize_t depth)
+    @cython.locals(kind=int, steps=dict, texts=list, step=Step)
+    cdef dict walk_mapping(self, object d, Table table, Py_ssize_t depth)
+    @cython.locals(conditions=tuple, found=Table)
+    cdef Table for_object(self, Table table, object d)
+    cdef tuple new_step(self, Table table, object key, dict out)
     cpdef list sequence(self, object items, object state, object op, Py_ssize_t depth)
+    @cython.locals(step=Step, uniform=bint)
+    cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
     cpdef tuple triage(self, KnownValues known, set clean)

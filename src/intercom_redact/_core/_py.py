@@ -9,6 +9,11 @@ identifier's ``only_if`` and the cheap test for structure inside a string; the
 rare paths (objects, exceptions, keys never seen before, parsing a string that
 may hold structure) are the engine's, in Python, reached through ``hooks``.
 
+A key's rule is one dict look-up: each automaton state, under the op its
+container inherits, has a :class:`Table` of the :class:`Step` every key seen
+there leads to (the child state, the op, its kind), shared by the walks of
+one redactor and bounded like the automaton's own memos.
+
 Known values are prepared lazily: building :class:`KnownValues` only sorts the
 values into words, phrases and phones; a text is searched for a value only
 after a substring (or, for phones, a digit-run) pre-check says it can hold it,
@@ -23,15 +28,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._paths import MAX_CACHED_TRANSITIONS
 from .._structured import MAX_LENGTH as _STRUCTURE_WINDOW
-from .._structured import may_hold_structure as _may_hold_structure
 from ._protocols import Abort
 
 if TYPE_CHECKING:
     from ._protocols import Hooks
 
 __all__ = ["DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES", "WALL_CEILING",
-           "Deadline", "KnownValues", "Walk", "key_text"]
+           "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -53,10 +58,6 @@ WALL_CEILING = 8.0
 
 # A run of digits with short separators between them: where a phone may be written.
 _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
-_PHONE_VALUE = re.compile(r"\+?[\d\s.\-()/]{7,}")
-_NON_DIGITS = re.compile(r"\D+")
-_HAS_DIGIT = re.compile(r"\d").search
-_NAME_PART = re.compile(r"[^\W\d_](?:[^\W\d_]|['\-][^\W\d_])*")
 # A phone is searched for only where a digit run ends in its last digits: no
 # national number is shorter than this.
 _PHONE_TAIL = 4
@@ -132,9 +133,10 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
 
 
 _NEEDLES, _PHRASE, _PHONE = 0, 1, 2
-# Values prepared before, shared by all events (a contact logs many times); bounded.
+# Values prepared before, shared by all events (a contact logs many times); bounded, and small:
+# on a stream of distinct values a larger memo costs more in cache misses than it saves.
 _PREPARED: dict[tuple[str, str], tuple[tuple[int, Any], ...]] = {}
-_PREPARED_SIZE = 4096
+_PREPARED_SIZE = 256
 
 
 def _prepared(key: tuple[str, str]) -> tuple[tuple[int, Any], ...]:
@@ -155,8 +157,8 @@ def _prepare(entity_type: str, value: str) -> tuple[tuple[int, Any], ...]:
     """
     if entity_type in UNSEARCHED_TYPES:
         return ()
-    if entity_type == "PHONE_NUMBER" or (_HAS_DIGIT(value) and _PHONE_VALUE.fullmatch(value)):
-        digits = _NON_DIGITS.sub("", value)
+    if entity_type == "PHONE_NUMBER" or _phone_like(value):
+        digits = _decimal_digits(value)
         if len(digits) >= 7:
             return ((_PHONE, (entity_type, value, digits)),)
     low = value.lower()
@@ -165,10 +167,7 @@ def _prepare(entity_type: str, value: str) -> tuple[tuple[int, Any], ...]:
         phrase = ((_PHRASE, (entity_type, tuple(words), value)),)
         if entity_type != "PERSON":
             return phrase
-        # Lower-case particles ("van", "de") and initials are not names on their own.
-        parts = dict.fromkeys(part for part in _NAME_PART.findall(value)
-                              if part[0].isupper() and len(part) >= MIN_KNOWN_LENGTH)
-        return phrase + tuple((_NEEDLES, (entity_type, part.lower(), part)) for part in parts)
+        return phrase + tuple([(_NEEDLES, (entity_type, part.lower(), part)) for part in _name_parts(value)])
     if "@" not in low:
         return ((_NEEDLES, (entity_type, low, value)),)
     # E-mails also URL-encoded, as in query strings.
@@ -176,6 +175,61 @@ def _prepare(entity_type: str, value: str) -> tuple[tuple[int, Any], ...]:
     plus = encoded.replace("+", "%2b")
     forms = (low, plus, encoded) if plus != encoded else (low, encoded)
     return tuple((_NEEDLES, (entity_type, form, value)) for form in forms)
+
+
+def _decimal_digits(text: str) -> str:
+    """The decimal digits of ``text`` (what ``\\d`` matches), in order."""
+    return "".join([ch for ch in text if ch.isdecimal()])
+
+
+def _phone_like(value: str) -> bool:
+    """Whether ``value`` is written as a phone: an optional ``+``, then at least 7 digits,
+    spaces and ``.-()/``, with a digit among them (``\\+?[\\d\\s.\\-()/]{7,}`` in full)."""
+    size = len(value)
+    start = 1 if size and value[0] == "+" else 0
+    if size - start < 7:
+        return False
+    digit = False
+    for i in range(start, size):
+        ch = value[i]
+        if ch.isdecimal():
+            digit = True
+        elif not (ch.isspace() or ch in ".-()/"):
+            return False
+    return digit
+
+
+def _is_letter(ch: str) -> bool:
+    """A letter of a name: a word character that is no digit and no ``_`` (``[^\\W\\d_]``)."""
+    return ch.isalnum() and not ch.isdecimal()
+
+
+def _name_parts(value: str) -> list[str]:
+    """The capitalised words of a name, each once: runs of letters, joined by single ``'`` or ``-``.
+
+    Lower-case particles ("van", "de") and initials are not names on their own.
+    """
+    parts: list[str] = []
+    size = len(value)
+    i = 0
+    while i < size:
+        if not _is_letter(value[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < size:
+            if _is_letter(value[j]):
+                j += 1
+            elif (value[j] == "'" or value[j] == "-") and j + 1 < size and _is_letter(value[j + 1]):
+                j += 2
+            else:
+                break
+        if j - i >= MIN_KNOWN_LENGTH and value[i].isupper():
+            part = value[i:j]
+            if part not in parts:
+                parts.append(part)
+        i = j
+    return parts
 
 
 class KnownValues:
@@ -221,11 +275,12 @@ class KnownValues:
             for entity_type, words, value in self._phrases:
                 if words[0] in low:
                     out.append((entity_type, value))
-        if self._phones and _HAS_DIGIT(text):
-            digits = _NON_DIGITS.sub("", text)
-            for entity_type, value, own in self._phones:
-                if own[-_PHONE_TAIL:] in digits:
-                    out.append((entity_type, value))
+        if self._phones:
+            digits = _decimal_digits(text)
+            if digits:
+                for entity_type, value, own in self._phones:
+                    if own[-_PHONE_TAIL:] in digits:
+                        out.append((entity_type, value))
         return out
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
@@ -252,19 +307,20 @@ class KnownValues:
                     else:
                         found.append((start, end, entity_type))
                         start = low.find(words[0], end)
-        if self._phones and _HAS_DIGIT(text):
-            self._find_phones(text, found)
+        if self._phones:
+            all_digits = _decimal_digits(text)
+            if all_digits:
+                self._find_phones(text, all_digits, found)
         return found
 
-    def _find_phones(self, text: str, found: list[tuple[int, int, str]]) -> None:
-        all_digits = _NON_DIGITS.sub("", text)
+    def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
         # Only the phones whose last digits occur in the text are parsed.
         phones = [(entity_type, *_phone_forms(value, own)) for entity_type, value, own in self._phones
                   if own[-_PHONE_TAIL:] in all_digits]
         if not phones:
             return
         for run in _DIGIT_RUN.finditer(text):
-            digits = _NON_DIGITS.sub("", run.group())
+            digits = _decimal_digits(run.group())
             for entity_type, national, prefixes in phones:
                 if digits.endswith(national) and digits[: len(digits) - len(national)] in prefixes:
                     found.append((run.start(), run.end(), entity_type))
@@ -272,6 +328,16 @@ class KnownValues:
 
 
 # -- the walk -------------------------------------------------------------------------
+
+
+def _holds_structure(text: str) -> bool:
+    """Whether ``text`` may hold structure (``may_hold_structure`` over its first ``MAX_LENGTH`` characters)."""
+    return (text.find("=", 0, _STRUCTURE_WINDOW) != -1 or text.find("{", 0, _STRUCTURE_WINDOW) != -1
+            or text.find("[", 0, _STRUCTURE_WINDOW) != -1 or text.find("\n", 0, _STRUCTURE_WINDOW) != -1)
+
+
+def _condition_key(value: Any) -> Any:
+    return value.lower() if type(value) is str else None
 
 
 class Deadline:
@@ -299,6 +365,46 @@ class Deadline:
         return now > self.wall_hard or time.thread_time() > self.cpu
 
 
+class Step:
+    """Where a key (or a list element) leads from a :class:`Table`: the automaton state and the op there.
+
+    ``kind`` and ``plain`` (a scan op without an ``only_if`` check) are the
+    op's, read without a look-up; ``table`` is the child's table, made when
+    the value under the key is first a container.
+    """
+
+    __slots__ = ("kind", "op", "plain", "state", "table")
+
+    def __init__(self, state: Any, op: Any) -> None:
+        self.state = state
+        self.op = op
+        self.kind: int = op.kind
+        self.plain = op.only_if is None
+        self.table: Table | None = None
+
+
+class Table:
+    """An automaton state under the op its container inherits: the :class:`Step` of every key seen there.
+
+    So a key's rule is one dict look-up.  Steps are kept only for keys the
+    automaton caches itself (a key that holds personal data is looked at every
+    time), and the objects' conditions (``{"type": "company"}``) are memoised
+    on the values of the fields they read, as :meth:`MatchState.for_object` is.
+    Shared by the walks of one redactor, bounded as the automaton's caches are.
+    """
+
+    __slots__ = ("by_object", "conditions", "index", "objects", "op", "state", "steps")
+
+    def __init__(self, state: Any, op: Any) -> None:
+        self.state = state
+        self.op = op
+        self.steps: dict[Any, Step] = {}
+        self.by_object: bool = state.by_object
+        self.conditions: tuple[str, ...] = state.conditions
+        self.objects: dict[Any, Table] = {}
+        self.index: Step | None = None  # every element's step, when they all lead to one state
+
+
 class Walk:
     """The state of one ``redact`` call and its hot loop.  Not shared between calls or threads.
 
@@ -315,11 +421,13 @@ class Walk:
     """
 
     __slots__ = ("active", "deadline", "finishers", "hooks", "known", "max_depth", "max_nodes", "nodes",
-                 "overrides", "scan", "summary", "texts", "unscanned")
+                 "overrides", "scan", "summary", "tables", "texts", "unscanned")
 
     def __init__(self, hooks: Hooks, summary: Any, scan: bool, max_nodes: int, max_depth: int,
-                 time_budget: float, unscanned: str) -> None:
+                 time_budget: float, unscanned: str, tables: dict[Any, Table]) -> None:
         self.hooks = hooks
+        # The redactor's tables by (state, op), shared by its walks.
+        self.tables = tables
         self.summary = summary
         self.scan = scan
         self.known: list[tuple[str, str]] = []
@@ -407,8 +515,23 @@ class Walk:
 
     # -- the walk -----------------------------------------------------------------------
 
+    def table(self, state: Any, op: Any) -> Table:
+        """The table of ``state`` under ``op`` (made on first use; past the bound, made and not kept:
+        the automaton makes a state per search filter once its own memo is full)."""
+        key = (state, op)
+        table = self.tables.get(key)
+        if table is None:
+            table = Table(state, op)
+            if len(self.tables) < MAX_CACHED_TRANSITIONS:
+                self.tables[key] = table
+        return table
+
     def put(self, out: Any, key: Any, v: Any, state: Any, op: Any, depth: int) -> bool:
         """Store the redacted ``v`` at ``out[key]``; False when the op drops it."""
+        return self.put_in(out, key, v, state, op, None, depth)
+
+    def put_in(self, out: Any, key: Any, v: Any, state: Any, op: Any, table: Table | None, depth: int) -> bool:
+        """:meth:`put`, with the table of ``(state, op)`` when the caller has it."""
         t = type(v)
         kind: int = op.kind
         if t is str or t in SCALARS:
@@ -438,9 +561,9 @@ class Walk:
             return True
         try:
             if t is dict:
-                out[key] = self.mapping(v, state, op, depth)
+                out[key] = self.walk_mapping(v, table if table is not None else self.table(state, op), depth)
             elif t is list:
-                out[key] = self.sequence(v, state, op, depth)
+                out[key] = self.walk_sequence(v, table if table is not None else self.table(state, op), depth)
             else:
                 self.hooks.other(self, out, key, v, state, op, depth)
         except Abort as abort:
@@ -451,42 +574,86 @@ class Walk:
             out[key] = self.fail("error")
         return True
 
+    def put_step(self, out: Any, key: Any, v: Any, step: Step, depth: int) -> bool:
+        """:meth:`put` under a step: its table is made once, the first time a container is there."""
+        table = step.table
+        if table is None and (type(v) is dict or type(v) is list):
+            table = step.table = self.table(step.state, step.op)
+        return self.put_in(out, key, v, step.state, step.op, table, depth)
+
     def mapping(self, d: Any, state: Any, op: Any, depth: int) -> dict[Any, Any]:
+        return self.walk_mapping(d, self.table(state, op), depth)
+
+    def walk_mapping(self, d: Any, table: Table, depth: int) -> dict[Any, Any]:
         ident = self.enter(d, len(d), depth)
         out: dict[Any, Any] = {}
         depth += 1
-        if state.by_object:  # conditions on the object ({"type": "company"}), search filters
-            state = state.for_object(d)
-        next_key: dict[Any, Any] = state.next_key
+        if table.by_object:  # conditions on the object ({"type": "company"}), search filters
+            table = self.for_object(table, d)
+        steps = table.steps
         texts = self.texts
         # The common leaves (kept or free-text strings and numbers) are handled
         # inline: this loop runs for every key of every event.
         for k, v in d.items():
-            child = next_key.get(k)
-            if child is None:
-                child, k = self.hooks.new_key(self, state, k, out)
-            m = child.match
-            op_v = op if m is None else m
+            step = steps.get(k)
+            if step is None:
+                step, k = self.new_step(table, k, out)
+            kind: int = step.kind
             t = type(v)
             if t is str:
-                kind: int = op_v.kind
                 if kind == KEEP:
                     out[k] = v
                     continue
                 if kind == SCAN:
                     out[k] = v
-                    if op_v.only_if is None and _may_hold_structure(v, 0, _STRUCTURE_WINDOW) is None:
+                    if step.plain and not _holds_structure(v):
                         texts.append((out, k, v))
                     else:
-                        self.set_aside(out, k, v, child, op_v, depth)
+                        self.set_aside(out, k, v, step.state, step.op, depth)
                     continue
-            elif t in SCALARS and op_v.kind <= SCAN:
+            elif t in SCALARS and kind <= SCAN:
                 out[k] = v
                 continue
-            self.put(out, k, v, child, op_v, depth)
+            self.put_step(out, k, v, step, depth)
         if ident:
             self.active.discard(ident)
         return out
+
+    def for_object(self, table: Table, d: Any) -> Table:
+        """The table for the keys of ``d``: ``MatchState.for_object``, memoised on what it reads."""
+        if "operator" in d and "value" in d:  # maybe a search filter (rare): the automaton reads it
+            return self.table(table.state.for_object(d), table.op)
+        conditions = table.conditions
+        if not conditions:
+            return table  # nothing to read but a filter, and this is none
+        seen: Any
+        if len(conditions) == 1:
+            seen = d.get(conditions[0])
+            if type(seen) is not str:
+                seen = None
+        else:
+            seen = tuple([_condition_key(d.get(name)) for name in conditions])
+        found = table.objects.get(seen)
+        if found is None:
+            found = self.table(table.state.for_object(d), table.op)
+            if len(table.objects) < MAX_CACHED_TRANSITIONS:
+                table.objects[seen] = found
+        return found
+
+    def new_step(self, table: Table, key: Any, out: dict[Any, Any]) -> tuple[Step, Any]:
+        """The step of a key the table has not seen; kept when the automaton caches the key."""
+        state = table.state
+        child = state.next_key.get(key)
+        cached = child is not None
+        if child is None:
+            child, stored = self.hooks.new_key(self, state, key, out)
+            cached = stored is key and state.next_key.get(key) is child
+            key = stored
+        m = child.match
+        step = Step(child, table.op if m is None else m)
+        if cached and len(table.steps) < MAX_CACHED_TRANSITIONS:
+            table.steps[key] = step
+        return step, key
 
     def set_aside(self, out: Any, key: Any, text: str, state: Any, op: Any, depth: int) -> None:
         """A string a scan op selected: kept, free text, or the structure it holds (``hooks.structured``).
@@ -497,21 +664,31 @@ class Walk:
         only_if = op.only_if
         if only_if is not None and not only_if(text):
             return
-        if _may_hold_structure(text, 0, _STRUCTURE_WINDOW) is None:
+        if not _holds_structure(text):
             self.texts.append((out, key, text))
         else:
             self.hooks.structured(self, out, key, text, state, op, depth)
 
     def sequence(self, items: Any, state: Any, op: Any, depth: int) -> list[Any]:
+        return self.walk_sequence(items, self.table(state, op), depth)
+
+    def walk_sequence(self, items: Any, table: Table, depth: int) -> list[Any]:
         items = items if isinstance(items, (list, tuple)) else list(items)
         ident = self.enter(items, len(items), depth)
         out: list[Any] = []
         depth += 1
+        state = table.state
+        uniform = state.uniform_index
         for i, v in enumerate(items):
-            child = state.step_index(i)
-            m = child.match
+            step = table.index if uniform else None
+            if step is None:
+                child = state.step_index(i)
+                m = child.match
+                step = Step(child, table.op if m is None else m)
+                if uniform:
+                    table.index = step
             out.append(None)
-            if not self.put(out, len(out) - 1, v, child, op if m is None else m, depth):
+            if not self.put_step(out, len(out) - 1, v, step, depth):
                 out.pop()
         if ident:
             self.active.discard(ident)
