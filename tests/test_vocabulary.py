@@ -156,6 +156,29 @@ def test_a_things_name_is_still_scanned_as_free_text(redactor: Redactor, event: 
     assert "call back" in out or "Acme" in out or "reach on" in out  # the rest of the name stays
 
 
+@pytest.mark.parametrize("key", ["requester", "assignee", "author", "customer", "sender", "Recipient", "owner"])
+def test_a_partys_key_holding_a_bare_name_is_a_person(redactor: Redactor, key: str) -> None:
+    assert classify(key) == "party"
+    out = redactor.redact({key: "Łukasz Nowak", "event": "ticket from Łukasz Nowak"})
+    assert out == {key: "[REDACTED:PERSON]", "event": "ticket from [REDACTED:PERSON]"}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("u_123", "u_123"),  # a handle or an id is no name: scanned, and kept
+    ("5f1c2d", "5f1c2d"),
+    ("jane@example.com", "[REDACTED:EMAIL_ADDRESS]"),  # scanned as any text
+    ("call +44 20 7946 0958", "call [REDACTED:PHONE_NUMBER]"),
+])
+def test_a_partys_key_holding_anything_else_is_scanned(redactor: Redactor, value: str, expected: str) -> None:
+    assert redactor.redact({"requester": value}) == {"requester": expected}
+
+
+def test_a_partys_object_is_walked_by_its_own_keys(redactor: Redactor) -> None:
+    author = {"type": "admin", "id": "814", "name": NAME, "plan": "pro", "away_mode_enabled": False}
+    out = redactor.redact({"author": author, "customer": {"plan": "pro", "seats": 3}})
+    assert out == {"author": {**author, "name": "[REDACTED:PERSON]"}, "customer": {"plan": "pro", "seats": 3}}
+
+
 def test_intercom_visitor_objects_are_personal(redactor: Redactor) -> None:
     visitor = {"type": "visitor", "id": "5f2", "pseudonym": "Azure Bike from Dublin",
                "location_data": {"city_name": "Dublin", "region_name": "Leinster", "postal_code": "D02 X285"}}

@@ -23,12 +23,12 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["CLASSES", "classify", "looks_personal", "split_words"]
+__all__ = ["CLASSES", "classify", "looks_personal", "reads_as_name", "split_words"]
 
 #: Every class :func:`classify` can return (what ``~class`` path segments may name).
 CLASSES = frozenset({
     "email", "phone", "person", "address", "postcode", "location", "ip", "card", "iban",
-    "bank_account", "ssn", "national_id", "dob", "secret", "avatar", "id",
+    "bank_account", "ssn", "national_id", "dob", "secret", "avatar", "id", "party",
 })
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -79,6 +79,15 @@ _PERSON_WORDS = frozenset({
     "subscriber", "applicant", "beneficiary", "payer", "payee", "driver", "rider", "student", "parent",
     "reviewer", "commenter", "participant", "attendee", "speaker", "caller", "callee", "from", "to",
     "reply", "cc", "bcc", "my", "your", "their", "his", "her", "mother", "father", "pseudonym",
+})
+# A key that is only one of these names a party to the conversation: its value is a person
+# (``"requester": "Jane Doe"``) or an object about one (Intercom's ``author``).
+_PARTIES = frozenset({
+    "requester", "requestor", "assignee", "author", "sender", "recipient", "customer", "user", "contact",
+    "visitor", "teammate", "admin", "reporter", "submitter", "approver", "reviewer", "commenter",
+    "cardholder", "payer", "payee", "beneficiary", "applicant", "patient", "employee", "passenger",
+    "guest", "attendee", "participant", "caller", "callee", "subscriber", "buyer", "seller", "owner",
+    "creator", "person",
 })
 _NOT_PERSON_WORDS = frozenset({
     "company", "org", "organization", "organisation", "business", "team", "tag", "segment", "plan",
@@ -216,7 +225,9 @@ def _contact_point(words: tuple[str, ...], head: str, before: frozenset[str]) ->
 
 
 def _identity(words: tuple[str, ...], head: str, before: frozenset[str]) -> str | None:
-    """Names, cards, pictures and identifiers."""
+    """Names, parties, cards, pictures and identifiers."""
+    if len(words) == 1 and head in _PARTIES:
+        return "party"
     if head in ("name", "names"):
         return _name(before)
     if head in ("pseudonym", "person"):
@@ -238,6 +249,19 @@ def _name(qualifiers: frozenset[str]) -> str | None:
     if qualifiers.isdisjoint(_NOT_PERSON_WORDS) or not qualifiers.isdisjoint(_PERSON_WORDS):
         return "person"
     return None  # "company_name", "file_name": scanned as any other text
+
+
+def reads_as_name(value: str) -> bool:
+    """A person's name standing alone: one to four words of letters (``"Jane Doe"``, ``"łukasz"``, ``"O'Brien"``).
+
+    What a party's key (``requester``, ``author``) holds when it is no object:
+    a name is replaced; an e-mail, a handle or an id (digits, ``_``, ``@``) is
+    scanned as any other text.
+    """
+    words = value.split()
+    if not 1 <= len(words) <= 4 or len(value) > 80:
+        return False
+    return all(word[0].isalpha() and all(ch.isalpha() or ch in "'’-." for ch in word) for word in words)
 
 
 def looks_personal(value: str) -> bool:

@@ -42,7 +42,7 @@ from ._core._py import DROP, KEEP, REPLACE, SCAN, key_text
 from ._failclosed import UNSCANNED, blank
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
 from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild_model, rebuild_object, rebuild_sequence
-from ._vocabulary import looks_personal
+from ._vocabulary import looks_personal, reads_as_name
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 from .scanner._findings import Finding, apply_findings, disjoint
@@ -102,12 +102,12 @@ class Summary:
 class _Op:
     """A rule (or an entity type) compiled into what the walk does."""
 
-    __slots__ = ("apply", "kind", "label", "only_if", "own_action", "secret", "specificity", "type")
+    __slots__ = ("apply", "kind", "label", "own_action", "screen", "secret", "specificity", "type", "within")
 
     def __init__(self, kind: int, type_: str | None, label: str,
                  apply: Callable[[str], str] | None = None,
                  secret: bool = False, specificity: int = 0, own_action: bool = False,
-                 only_if: Callable[[str], object] | None = None):
+                 screen: Callable[[str], int] | None = None, within: _Op | None = None):
         self.kind = kind
         self.type = type_
         self.label = label
@@ -117,8 +117,21 @@ class _Op:
         # True when the rule's action differs from its type's: the same value
         # found in free text must then get the rule's replacement, not the type's.
         self.own_action = own_action
-        # A scan op for identifiers: scan a string only when only_if(text) says so.
-        self.only_if = only_if
+        # A scan op that looks at each string first: screen(text) says KEEP, SCAN or REPLACE
+        # (an identifier is kept unless it looks personal; a bare name is replaced).
+        self.screen = screen
+        # What the values inside a container under this op inherit (None: this op).
+        self.within = within
+
+
+def _identifier(text: str) -> int:
+    """An identifier is kept, unless it looks personal (an e-mail used as an id): then scanned."""
+    return SCAN if looks_personal(text) else KEEP
+
+
+def _name(text: str) -> int:
+    """A party's value (``"requester": "Jane Doe"``): a bare name is replaced, anything else scanned."""
+    return REPLACE if reads_as_name(text) else SCAN
 
 
 class Redactor:
@@ -158,6 +171,7 @@ class Redactor:
     def _compile(self) -> None:
         policy = self._policy
         self._type_ops: dict[str, _Op] = {}
+        self._default = _Op(SCAN, None, "default")
         paths = []
         for rule in policy.rules:
             paths.append((rule.segments, self._rule_op(rule)))
@@ -171,7 +185,6 @@ class Redactor:
         self._root = self._matcher.root
         for entity_type in policy.types:
             self._type_op(entity_type)  # a pseudonymize type without a key fails here, not per event
-        self._default = _Op(SCAN, None, "default")
         self._unscanned = policy.placeholder_for(UNSCANNED)
         self._hooks = _Hooks(self)
         # The walk's tables per core (the tests run both cores on one redactor).
@@ -186,7 +199,14 @@ class Redactor:
         if action == "scan":
             return _Op(SCAN, rule.type, rule.path, specificity=spec)
         if action == "identifier":
-            return _Op(SCAN, rule.type, rule.path, specificity=spec, only_if=looks_personal)
+            return _Op(SCAN, rule.type, rule.path, specificity=spec, screen=_identifier)
+        if action == "name":
+            entity_type = rule.type or "PERSON"
+            type_action = self._policy.type_action(entity_type)
+            if type_action == "keep":
+                return _Op(SCAN, entity_type, rule.path, specificity=spec)
+            return _Op(SCAN, entity_type, rule.path, self._replacer(type_action, entity_type, rule.path),
+                       specificity=spec, screen=_name, within=self._default)
         entity_type = rule.type or "PII"
         if action is None:
             action = self._policy.type_action(entity_type)

@@ -60,7 +60,9 @@ __all__ = [
 
 #: What a rule may do with the value it selects.  ``identifier``: keep the value
 #: unless it looks like personal data (an e-mail, a ``+`` phone, words), then scan it.
-ACTIONS = frozenset({"redact", "pseudonymize", "mask", "drop", "keep", "scan", "identifier"})
+#: ``name``: a value that reads as a name (words of letters) is the rule's type
+#: (``PERSON`` by default), anything else is scanned; an object under it is walked.
+ACTIONS = frozenset({"redact", "pseudonymize", "mask", "drop", "keep", "scan", "identifier", "name"})
 #: What a type may do with the values of that type (fields and text findings).
 TYPE_ACTIONS = frozenset({"redact", "pseudonymize", "mask", "keep"})
 
@@ -178,6 +180,8 @@ def _classification() -> tuple[Rule, ...]:
     return (
         *(Rule(path, type=type_) for path, type_ in vocabulary),
         *(Rule(path, type=type_) for path, type_ in pii),
+        # A party's key alone ("requester", "author"): a bare name is a person, an object is walked.
+        Rule("**.~party", "name", type="PERSON"),
         *(Rule(path, "identifier") for path in identifiers),
         *(Rule(path, "scan") for path in content),
         *(Rule(path, "keep") for path in metadata),

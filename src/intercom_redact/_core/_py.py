@@ -5,7 +5,7 @@ Python (``IMPLEMENTATION == "py"``), and the build compiles the very same file
 with Cython into ``_c`` (pure-Python mode: ``_c.pxd`` beside it declares the
 C types, so nothing here imports Cython).  Only what runs for every key and
 every string of every event lives here -- with the per-string checks: an
-identifier's ``only_if`` and the cheap test for structure inside a string; the
+op's ``screen`` and the cheap test for structure inside a string; the
 rare paths (objects, exceptions, keys never seen before, parsing a string that
 may hold structure) are the engine's, in Python, reached through ``hooks``.
 
@@ -368,7 +368,7 @@ class Deadline:
 class Step:
     """Where a key (or a list element) leads from a :class:`Table`: the automaton state and the op there.
 
-    ``kind`` and ``plain`` (a scan op without an ``only_if`` check) are the
+    ``kind`` and ``plain`` (a scan op without a ``screen``) are the
     op's, read without a look-up; ``table`` is the child's table, made when
     the value under the key is first a container.
     """
@@ -379,7 +379,7 @@ class Step:
         self.state = state
         self.op = op
         self.kind: int = op.kind
-        self.plain = op.only_if is None
+        self.plain = op.screen is None
         self.table: Table | None = None
 
 
@@ -397,7 +397,7 @@ class Table:
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
-        self.op = op
+        self.op = op if op.within is None else op.within  # what the keys without a rule inherit
         self.steps: dict[Any, Step] = {}
         self.by_object: bool = state.by_object
         self.conditions: tuple[str, ...] = state.conditions
@@ -658,12 +658,18 @@ class Walk:
     def set_aside(self, out: Any, key: Any, text: str, state: Any, op: Any, depth: int) -> None:
         """A string a scan op selected: kept, free text, or the structure it holds (``hooks.structured``).
 
-        An identifier (``op.only_if``) is scanned only when it looks personal:
-        an opaque id is kept, an e-mail used as one is not.
+        An op with a ``screen`` looks at the string first: an identifier is
+        kept unless it looks personal (an opaque id is kept, an e-mail used as
+        one is not); a party's bare name (``"requester": "Jane Doe"``) is replaced.
         """
-        only_if = op.only_if
-        if only_if is not None and not only_if(text):
-            return
+        screen = op.screen
+        if screen is not None:
+            verdict = screen(text)
+            if verdict == KEEP:
+                return
+            if verdict == REPLACE:
+                out[key] = self.replace(op, text)
+                return
         if not _holds_structure(text):
             self.texts.append((out, key, text))
         else:
