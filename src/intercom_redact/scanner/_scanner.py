@@ -325,7 +325,10 @@ class Scanner:
                 self._check(deadline)
                 try:
                     # A street found, the rest of its address block goes with it.
-                    job.found = address_blocks(job.plain, self._keep(job.plain, patterns.find(job.plain, job.candidates)))
+                    found, skipped = patterns.find_beside(job.plain, job.candidates, job.known_found())
+                    if skipped:
+                        job.key = None  # the answer depends on this event's values: not for the cache
+                    job.found = address_blocks(job.plain, self._keep(job.plain, found))
                     pending.append(job)
                 except Exception:
                     results[job.index] = self._fail(job.text, "error")
