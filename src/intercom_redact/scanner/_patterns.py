@@ -360,27 +360,22 @@ class PatternPass:
         found = tuple(rules[hit - 1] for hit in hits if hit)
         return tuple(sorted(found + self._always)) if self._always else tuple(sorted(found))
 
-    def find(self, text: str, candidates: Sequence[int]) -> list[Finding]:
-        """The findings of the ``candidates`` patterns in ``text``, checked as Presidio checks them."""
-        return self.find_beside(text, candidates, ())[0]
+    def find(self, text: str, candidates: Sequence[int],
+             known: Sequence[tuple[int, int, str]] = ()) -> list[Finding]:
+        """The findings of the ``candidates`` patterns in ``text``, checked as Presidio checks them.
 
-    def find_beside(self, text: str, candidates: Sequence[int],
-                    known: Sequence[tuple[int, int, str]]) -> tuple[list[Finding], bool]:
-        """:meth:`find`, leaving unchecked a match inside one of the ``known`` spans; and whether one was.
-
-        The event's own values are redacted either way, and a phone's validation
-        costs tens of µs.  What is found is then this event's answer, not the text's.
+        A match inside one of the ``known`` spans (the event's own values, found
+        already) is left unchecked: it is redacted either way, and a phone's
+        validation costs tens of µs.  The answer is then this event's, not the text's.
         """
         found: list[Finding] = []
-        skipped = False
         for index in candidates:
             rule = self._rules[index]
             for match in rule.pattern.finditer(text):
                 if known and _inside(known, match.start(), match.end()):
-                    skipped = True
                     continue
                 found.extend(self._check(text, rule, match))
-        return found, skipped
+        return found
 
     @staticmethod
     def _check(text: str, rule: _Rule, match: Any) -> list[Finding]:

@@ -235,24 +235,23 @@ class Scanner:
         """
         texts = list(texts)
         results: list[list[Finding] | None] = [None] * len(texts)
-        with quiet():
+        try:
+            # Prepared once for the whole batch: these are the same event's values.
+            known = KnownValues(normalize(known_values)) or None
+        except Exception:
+            return [self._fail(text, "error") for text in texts]
+        jobs = []
+        for index, text in enumerate(texts):
             try:
-                # Prepared once for the whole batch: these are the same event's values.
-                known = KnownValues(normalize(known_values)) or None
+                job_or_result = self._prepare(index, text, html, known, known_only)
             except Exception:
-                return [self._fail(text, "error") for text in texts]
-            jobs = []
-            for index, text in enumerate(texts):
-                try:
-                    job_or_result = self._prepare(index, text, html, known, known_only)
-                except Exception:
-                    job_or_result = self._fail(text, "error")
-                if isinstance(job_or_result, _Job):
-                    jobs.append(job_or_result)
-                else:
-                    results[index] = job_or_result
-            if jobs:
-                self._analyze_jobs(jobs, results)
+                job_or_result = self._fail(text, "error")
+            if isinstance(job_or_result, _Job):
+                jobs.append(job_or_result)
+            else:
+                results[index] = job_or_result
+        if jobs:
+            self._analyze_jobs(jobs, results)
         if self._pass is not None:
             # The events after the first should not pay, inside their time budget, for
             # compiling the patterns this one did not need.
@@ -312,7 +311,10 @@ class Scanner:
     def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
         try:  # built outside the budget: loading a spaCy model is no text's fault
             patterns = self._get_pass()
-            parts = self._get_presidio() if self._others or any(job.ner for job in jobs) else None
+            parts = None
+            if self._others or any(job.ner for job in jobs):
+                with quiet():  # Presidio logs through `logging`: not into the sink that called us
+                    parts = self._get_presidio()
         except Exception:
             for job in jobs:
                 results[job.index] = self._fail(job.text, "error")
@@ -325,16 +327,18 @@ class Scanner:
                 self._check(deadline)
                 try:
                     # A street found, the rest of its address block goes with it.
-                    found, skipped = patterns.find_beside(job.plain, job.candidates, job.known_found())
-                    if skipped:
+                    known = job.known_found()
+                    if known:
                         job.key = None  # the answer depends on this event's values: not for the cache
+                    found = patterns.find(job.plain, job.candidates, known)
                     job.found = address_blocks(job.plain, self._keep(job.plain, found))
                     pending.append(job)
                 except Exception:
                     results[job.index] = self._fail(job.text, "error")
             # Pass 2, only with NER or a user's non-pattern recognizer: Presidio.
             if parts is not None:
-                self._presidio_pass(parts, pending, deadline)
+                with quiet():
+                    self._presidio_pass(parts, pending, deadline)
         except _BudgetExceeded:
             reason = "timeout"
         except Exception:
