@@ -49,6 +49,9 @@ class _Gazetteer:
         if names is not None:
             return key in names
         raw = self._read()
+        names = self._names
+        if names is not None:  # built meanwhile (and the bytes let go)
+            return key in names
         # "M  Uwe   ": the name at its column, a space after it (a "+" joins compound names,
         # which only the set knows).
         at = raw.find(b" " + key + b" ")
@@ -72,14 +75,13 @@ class _Gazetteer:
 
     def build(self) -> None:
         raw = self._read()
-        with self._lock:
-            if self._names is not None:
-                return
-            names = {line[_NAME_COLUMNS].rstrip().replace(b"+", b"-")
-                     for line in raw.split(b"\n") if line[:2] in _GENDERS}
-            names.difference_update(word.encode() for word in WORDS_NOT_GIVEN_NAMES)
-            self._names = frozenset(names)
-            self._raw = b""  # the set answers from now on
+        if self._names is not None:
+            return
+        names = {line[_NAME_COLUMNS].rstrip().replace(b"+", b"-")
+                 for line in raw.split(b"\n") if line[:2] in _GENDERS}
+        names.difference_update(word.encode() for word in WORDS_NOT_GIVEN_NAMES)
+        self._names = frozenset(names)  # two threads may build it at once: the same set, harmlessly
+        self._raw = b""  # the set answers from now on
 
 
 def _read() -> bytes:
@@ -102,15 +104,18 @@ def warm() -> None:
     _GAZETTEER.build()
 
 
-def starts_with_given_name(text: str) -> bool:
+# Validators: ``None`` keeps the pattern's score (a street's or a cue's finding over the same
+# words keeps its type), ``False`` drops the match.
+
+def starts_with_given_name(text: str) -> bool | None:
     """The first word of ``text`` is a given name: "Uwe Ziegler"."""
-    return is_given_name(text.split()[0])
+    return None if is_given_name(text.split()[0]) else False
 
 
-def all_given_names(text: str) -> bool:
+def all_given_names(text: str) -> bool | None:
     """Every capitalised word of a list ("Hervé, Noël and Wallace") is a given name."""
     names = [word.strip(",") for word in text.split() if word[:1].isupper()]
-    return len(names) >= 2 and all(is_given_name(name) for name in names)
+    return None if len(names) >= 2 and all(is_given_name(name) for name in names) else False
 
 
 def name_pieces(text: str) -> Iterator[tuple[int, int]]:

@@ -26,7 +26,7 @@ __all__ = ["complete_person"]
 _MAX_WORDS_ADDED = 3  # a name of four words at most, as the pattern rows read them
 _TITLE_REACH = 32  # characters before a span searched for its titles
 _NEXT_WORD = regex.compile(
-    rf"[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*"
+    rf"(?<![ \t])[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*"
     rf"(?P<word>{NAME_WORD})(?![\p{{L}}\p{{M}}\p{{N}}_@/])"
 )
 _TITLES_BEFORE = regex.compile(rf"(?<![\p{{L}}\p{{M}}]){NAME_TITLE}(?:{NAME_TITLE})?\Z")

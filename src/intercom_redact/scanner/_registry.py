@@ -362,7 +362,7 @@ _POSTCODE = EntitySpec(
 # titles in any case ("ms. Mashuu", "Prof. Dr."), middle initials ("Benito S.
 # Bianchi") and the particles of European surnames ("van den Oord", "Lukić-de Pauw").
 NAME_PARTICLE = r"(?:van|von|der|den|de|du|des|da|di|del|della|la|le|ten|ter|zu|y|dos|das|al|el|bin|ibn)"
-NAME_WORD = rf"(?:\p{{Lu}}['’])?\p{{Lu}}\p{{Ll}}+(?:\p{{Lu}}\p{{Ll}}+)?(?:-(?:\p{{Lu}}\p{{Ll}}+|{NAME_PARTICLE}))*"
+NAME_WORD = rf"(?:\p{{Lu}}['’])?\p{{Lu}}\p{{Ll}}+(?:\p{{Lu}}\p{{Ll}}+)?(?:-(?:\p{{Lu}}\p{{Ll}}+|{NAME_PARTICLE})){{0,2}}"
 NAME_TITLE = rf"(?i:{alternation(NAME_TITLES)})\.?[ \t]+"
 _NAME_BODY = (  # an initial is one capital: never the head of a name word, so each word splits one way
     rf"{NAME_WORD}(?:[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*{NAME_WORD}){{0,3}}"
