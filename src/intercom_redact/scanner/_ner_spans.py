@@ -6,8 +6,8 @@ Andersson", "Milorad" of "Milorad S Musić"), leaves out the title ("Mr" of
 ("Galarneau\\n\\n0165 Erzsébet").  So a PERSON span is cut at its first line
 break, then grown over the titles just before it and over the initials and
 capitalised words just after it -- the same name words as the pattern rows
-(:data:`~._registry.NAME_WORD`), never one of :data:`~._text_cues.NOT_NAME_WORDS`
--- and a possessive "'s" stays outside ("Riku Andou's Cautionary Tales").
+(:data:`~._registry.NAME_WORD`), never one of :data:`~._text_cues.NOT_NAME_WORDS`,
+and a suffix ("Jr.", "PhD", "MBA") -- and a possessive "'s" stays outside ("Riku Andou's Cautionary Tales").
 Each step is one anchored match at the span's edge: a few microseconds a name.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import regex
 
 from ._findings import Finding
-from ._registry import NAME_PARTICLE, NAME_TITLE, NAME_WORD
+from ._registry import NAME_PARTICLE, NAME_SUFFIX, NAME_TITLE, NAME_WORD
 from ._text_cues import NOT_NAME_WORDS
 
 __all__ = ["complete_person"]
@@ -29,6 +29,7 @@ _NEXT_WORD = regex.compile(
     rf"(?<![ \t])[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*"
     rf"(?P<word>{NAME_WORD})(?![\p{{L}}\p{{M}}\p{{N}}_@/])"
 )
+_SUFFIX = regex.compile(NAME_SUFFIX)
 _TITLES_BEFORE = regex.compile(rf"(?<![\p{{L}}\p{{M}}]){NAME_TITLE}(?:{NAME_TITLE})?\Z")
 _POSSESSIVE = ("'s", "’s")
 
@@ -61,6 +62,9 @@ def _complete(text: str, start: int, end: int) -> tuple[int, int] | None:
         if step is None or step.group("word").lower() in NOT_NAME_WORDS:
             break
         end = step.end()
+    suffix = _SUFFIX.match(text, end)
+    if suffix is not None:
+        end = suffix.end()
     titles = _TITLES_BEFORE.search(text, max(0, start - _TITLE_REACH), start)
     if titles is not None:
         start = titles.start()

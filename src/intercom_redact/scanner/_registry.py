@@ -53,7 +53,7 @@ from ._validators import (
 )
 
 __all__ = [
-    "ENTITIES", "IBAN_COUNTRIES", "NAME_PARTICLE", "NAME_TITLE", "NAME_WORD", "PRESIDIO_FLAGS", "SCORE_THRESHOLD",
+    "ENTITIES", "IBAN_COUNTRIES", "NAME_PARTICLE", "NAME_SUFFIX", "NAME_TITLE", "NAME_WORD", "PRESIDIO_FLAGS", "SCORE_THRESHOLD",
     "EntitySpec", "PatternSpec",
 ]
 
@@ -367,6 +367,10 @@ NAME_TITLE = rf"(?i:{alternation(NAME_TITLES)})\.?[ \t]+"
 _NAME_BODY = (  # an initial is one capital: never the head of a name word, so each word splits one way
     rf"{NAME_WORD}(?:[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*{NAME_WORD}){{0,3}}"
 )
+NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (no bare MA, MD: US states)
+    r",?[ \t]+(?:Jr|Sr|II|III|IV|Ph\.?D|M\.D|D\.?D\.?S|DVM|MBA|Esq|CPA|B\.A|B\.?Sc|B\.?Eng|M\.A|M\.?Sc|M\.?Eng"
+    r"|LL\.?M)\.?(?![\p{L}\p{N}])"
+)
 _NAME = rf"(?:{NAME_TITLE}){{0,2}}{_NAME_BODY}"
 _GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
 _SIGN_OFFS = (
@@ -522,7 +526,7 @@ _NOT_IN_WORD = r"(?<![\p{L}\p{M}\p{N}'’.\-])"
 _CUED_NAME = EntitySpec(
     "PERSON", "CuedNameRecognizer",
     (
-        PatternSpec("title", rf"{_NOT_IN_WORD}(?<!\d[ \t]){NAME_TITLE}(?:{NAME_TITLE})?{_NAME_BODY}", 0.7,
+        PatternSpec("title", rf"{_NOT_IN_WORD}(?<!\d[ \t]){NAME_TITLE}(?:{NAME_TITLE})?{_NAME_BODY}(?:{NAME_SUFFIX})?", 0.7,
                     trigger=rf"{NAME_TITLE}\p{{Lu}}"),
         PatternSpec("introduction or request", rf"\b{_NAME_CUES}[ \t]+\K{_NAME}", 0.6,
                     trigger=rf"{_NAME_CUES}[ \t]+\p{{L}}"),
@@ -552,7 +556,7 @@ _GIVEN_NAME = EntitySpec(
     "PERSON", "GivenNameRecognizer",
     (
         PatternSpec("given name and surname",
-                    rf"{_NOT_IN_WORD}{_GIVEN}(?:{_NAME_GAP}{NAME_WORD}){{1,3}}{_AFTER_NAME}", 0.6,
+                    rf"{_NOT_IN_WORD}{_GIVEN}(?:{_NAME_GAP}{NAME_WORD}){{1,3}}(?:{NAME_SUFFIX}|{_AFTER_NAME})", 0.6,
                     trigger=rf"\p{{Lu}}\p{{Ll}}+[ \t]+(?:\p{{Lu}}|{NAME_PARTICLE}[ \t])"),
         PatternSpec(
             "given name where a person stands",

@@ -125,7 +125,9 @@ WORDS_NOT_GIVEN_NAMES = frozenset((
     "Porsche Ferrari Lexus Toyota Honda Mazda Subaru Nissan Kia Paris London Berlin Sydney Austin Dallas "
     "Houston Phoenix Denver Boston Orlando Jackson Madison Florence Georgia Virginia Carolina Victoria "
     "Chelsea Brighton Adelaide Vienna Geneva Sofia Lima Santiago Jordan Israel India China Asia Africa "
-    "America Europe Kent Devon Cornwall Essex Lorraine Normandy Savoy Holland Frankfurt Hamburg"
+    "America Europe Kent Devon Cornwall Essex Lorraine Normandy Savoy Holland Frankfurt Hamburg Bay Easter "
+    # commands and nouns a log line starts with
+    "Edit Even File Floor Free Mall March Merge Night Nil Pin Redo Run Sad Save Skip Spring Tab Trace Alfa"
 ).split())
 """Given names of the gazetteer that are also common words, products or places: never read as a name."""
 
