@@ -143,3 +143,14 @@ def test_an_ner_person_span_is_completed(text: str, found: str, whole: str) -> N
 def test_other_ner_types_are_left_alone() -> None:
     place = Finding(0, 5, "LOCATION", 0.85)
     assert complete_person("Paris Texas", [place]) == [place]
+
+
+@needs_gazetteer
+def test_an_ner_person_span_grows_over_the_given_name_before_it() -> None:
+    text = "escalated to Katharina Lindqvist today"
+    start = text.index("Lindqvist")
+    [finding] = complete_person(text, [Finding(start, start + len("Lindqvist"), "PERSON", 0.85)])
+    assert text[finding.start:finding.end] == "Katharina Lindqvist"
+    text = "escalated to Contact Lindqvist today"  # no given name before it: left as found
+    start = text.index("Lindqvist")
+    assert complete_person(text, [Finding(start, start + 9, "PERSON", 0.85)])[0].start == start

@@ -4,10 +4,11 @@ spaCy's small English model often ends a name early ("Anna" of "Anna A.
 Andersson", "Milorad" of "Milorad S Musić"), leaves out the title ("Mr" of
 "Mr Graham McCaskill") and may run over a line break into the next line
 ("Galarneau\\n\\n0165 Erzsébet").  So a PERSON span is cut at its first line
-break, then grown over the titles just before it and over the initials and
-capitalised words just after it -- the same name words as the pattern rows
-(:data:`~._registry.NAME_WORD`), never one of :data:`~._text_cues.NOT_NAME_WORDS`,
-and a suffix ("Jr.", "PhD", "MBA") -- and a possessive "'s" stays outside ("Riku Andou's Cautionary Tales").
+break, then grown over the given name (:mod:`._first_names`) and the titles
+just before it, and over the initials and capitalised words just after it --
+the same name words as the pattern rows (:data:`~._registry.NAME_WORD`), never
+one of :data:`~._text_cues.NOT_NAME_WORDS` -- and a suffix ("Jr.", "PhD",
+"MBA"); a possessive "'s" stays outside ("Riku Andou's Cautionary Tales").
 Each step is one anchored match at the span's edge: a few microseconds a name.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 import regex
 
 from ._findings import Finding
+from ._first_names import is_given_name
 from ._registry import NAME_PARTICLE, NAME_SUFFIX, NAME_TITLE, NAME_WORD
 from ._text_cues import NOT_NAME_WORDS
 
@@ -30,6 +32,7 @@ _NEXT_WORD = regex.compile(
     rf"(?P<word>{NAME_WORD})(?![\p{{L}}\p{{M}}\p{{N}}_@/])"
 )
 _SUFFIX = regex.compile(NAME_SUFFIX)
+_GIVEN_BEFORE = regex.compile(r"(?<![\p{L}\p{M}'’.\-])\p{Lu}\p{Ll}+(?=[ \t]+\Z)")
 _TITLES_BEFORE = regex.compile(rf"(?<![\p{{L}}\p{{M}}]){NAME_TITLE}(?:{NAME_TITLE})?\Z")
 _POSSESSIVE = ("'s", "’s")
 
@@ -65,6 +68,9 @@ def _complete(text: str, start: int, end: int) -> tuple[int, int] | None:
     suffix = _SUFFIX.match(text, end)
     if suffix is not None:
         end = suffix.end()
+    given = _GIVEN_BEFORE.search(text, max(0, start - _TITLE_REACH), start)
+    if given is not None and is_given_name(given.group()):
+        start = given.start()
     titles = _TITLES_BEFORE.search(text, max(0, start - _TITLE_REACH), start)
     if titles is not None:
         start = titles.start()

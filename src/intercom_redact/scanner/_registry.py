@@ -529,7 +529,7 @@ _CUED_NAME = EntitySpec(
         PatternSpec("title", rf"{_NOT_IN_WORD}(?<!\d[ \t]){NAME_TITLE}(?:{NAME_TITLE})?{_NAME_BODY}(?:{NAME_SUFFIX})?", 0.7,
                     trigger=rf"{NAME_TITLE}\p{{Lu}}"),
         PatternSpec("introduction or request", rf"\b{_NAME_CUES}[ \t]+\K{_NAME}", 0.6,
-                    trigger=rf"{_NAME_CUES}[ \t]+\p{{L}}"),
+                    trigger=rf"{_NAME_CUES}[ \t]+(?:\p{{Lu}}|{NAME_TITLE})"),
         PatternSpec("name here", rf"{_LEAD}\K{_NAME}(?=[ \t]+here[ \t]*[,!:;\-–—])", 0.6,
                     trigger=r"[ \t]here[ \t]*[,!:;\-–—]"),
         PatternSpec("added as a role",
@@ -551,6 +551,11 @@ _NAME_GAP = rf"[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PA
 _GIVEN = r"\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?"
 _AFTER_NAME = r"(?![\p{L}\p{M}\p{N}_@/]|\.\w)"
 _CONJUNCTIONS = r"(?:and|&|und|et|y|en|e|or|og|och|i|a)"
+_PERSON_STANDS = (  # after a name at a sentence's start: a speaker's colon, the one addressed, a subject
+    r"(?:[ \t]*:[ \t]*[\"“\p{Lu}]|,[ \t]+(?i:can|could|would|will|please|thanks|thank|do|did|are|have|i|we)\b"
+    r"|[ \t]+(?:is|was|has|had|will|would|can|could|did|does|said|says|wrote|asked|told|replied|called|lives"
+    r"|lived|works|worked)\b)"
+)
 
 _GIVEN_NAME = EntitySpec(
     "PERSON", "GivenNameRecognizer",
@@ -558,14 +563,8 @@ _GIVEN_NAME = EntitySpec(
         PatternSpec("given name and surname",
                     rf"{_NOT_IN_WORD}{_GIVEN}(?:{_NAME_GAP}{NAME_WORD}){{1,3}}(?:{NAME_SUFFIX}|{_AFTER_NAME})", 0.6,
                     trigger=rf"\p{{Lu}}\p{{Ll}}+[ \t]+(?:\p{{Lu}}|{NAME_PARTICLE}[ \t])"),
-        PatternSpec(
-            "given name where a person stands",
-            rf"{_LEAD}\K{_GIVEN}(?=[ \t]*:[ \t]*[\"“\p{{Lu}}]"
-            r"|,[ \t]+(?i:can|could|would|will|please|thanks|thank|do|did|are|have|i|we)\b"
-            r"|[ \t]+(?:is|was|has|had|will|would|can|could|did|does|said|says|wrote|asked|told|replied"
-            r"|called|lives|lived|works|worked)\b)",
-            0.6, trigger=r"\p{Lu}\p{Ll}+(?:[ \t]*:|,[ \t]|[ \t]+[a-z])",
-        ),
+        PatternSpec("given name where a person stands", rf"{_LEAD}\K{_GIVEN}(?={_PERSON_STANDS})", 0.6,
+                    trigger=rf"\p{{Lu}}\p{{Ll}}+{_PERSON_STANDS}"),
     ),
     flags=_CASED,
     validate=starts_with_given_name,
