@@ -14,7 +14,9 @@ The recognizers are chosen for support text, not Presidio's default set
 as ``US_BANK_NUMBER``): international phones checked by
 python-phonenumbers, street addresses and postcodes (US, UK, EU),
 credentials in URLs, bearer tokens, and names where support text puts them
-(greetings, sign-offs, introductions).
+(greetings, sign-offs, introductions; titles, "name is", "ask for", "speak to"
+anywhere in a sentence) and, with the ``names`` extra, capitalised names that
+start with a given name of a gazetteer (:mod:`._first_names`).
 """
 
 from __future__ import annotations

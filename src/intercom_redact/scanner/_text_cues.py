@@ -12,6 +12,13 @@ important").  These lists are the closed word classes of English (and a
 few of German, French, Spanish, Italian, Dutch), written for this module:
 no person-name list, no generator's or test corpus's vocabulary.
 
+Capitalised names have more cues, anywhere in a sentence: a title in any
+case (:data:`NAME_TITLES`), "name is", "I'm", "call me", "ask for" ... (in
+:mod:`._registry`).  What follows such a cue may still be no name ("I'm
+Stuck", "Click here,", "Plan B Pro"): :data:`NOT_NAME_WORDS` drops it, and
+:data:`WORDS_NOT_GIVEN_NAMES` keeps the gazetteer's common words ("Will",
+"Mark", "Ruby") from being read as given names.
+
 Addresses likewise: a house number and a street-type word of several
 languages, unit and PO-box prefixes, postcode layouts of common countries
 (their national postal formats), and the USPS state abbreviations of a
@@ -89,7 +96,10 @@ NOT_NAME_WORDS = frozenset((
     "plan section version type model grade class tier part step phase option level group exhibit "
     "appendix vitamin figure table row column chapter article schedule annex unit block building "
     "floor room gate terminal zone sector area region ward bay platform track side channel batch "
-    "stage round series size format suite apt apartment box route highway interstate"
+    "stage round series size format suite apt apartment box route highway interstate "
+    # the nouns a brand, store or campaign ends with ("Holly Jolly Christmas Campaign")
+    "christmas campaign sale store shop cup finals office inbox integration product catalog order invoice "
+    "workspace bank group inc ltd llc gmbh corp company street road avenue"
 ).split()) | FUNCTION_WORDS
 """Capitalised words a cue may precede that name no one (a match holding one is dropped)."""
 
