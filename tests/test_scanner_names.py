@@ -44,6 +44,7 @@ CUED = [
     ("please add Folasade Adeyemi as an admin", "Folasade Adeyemi"),
     ("attn: Thorvald Eriksen", "Thorvald Eriksen"),
     ("Sure, said Ottilie, it works now", "Ottilie"),
+    ("'I'm so sorry', said Ottilie to Bartosz", "Bartosz"),
     ("Quick note. Bartholomew here, the export is empty", "Bartholomew"),
     # a middle initial between two capitalised words
     ("the card of Leocadia M. Brandt was declined", "Leocadia M. Brandt"),
@@ -57,6 +58,7 @@ GIVEN = [
     ("Oskar: The invoice is wrong again", "Oskar"),
     ("Magdalena, can you resend the receipt?", "Magdalena"),
     ("Joachim is waiting for the export", "Joachim"),
+    ("Leopoldine ordered the yearly plan", "Leopoldine"),
 ]
 
 KEPT = [

@@ -369,8 +369,9 @@ NAME_TITLE = rf"(?i:{alternation(NAME_TITLES)})\.?[ \t]+"
 _NAME_BODY = (  # an initial is one capital: never the head of a name word, so each word splits one way
     rf"{NAME_WORD}(?:[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*{NAME_WORD}){{0,3}}"
 )
-NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (no bare MA, MD: US states)
-    r",?[ \t]+(?:Jr|Sr|II|III|IV|Ph\.?D|M\.D|D\.?D\.?S|DVM|MBA|Esq|CPA|B\.A|B\.?Sc|B\.?Eng|M\.A|M\.?Sc|M\.?Eng"
+NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (no bare MA, MD: US states);
+    # it starts where a run of spaces starts, so a search over one is linear
+    r"(?<![ \t,]),?[ \t]+(?:Jr|Sr|II|III|IV|Ph\.?D|M\.D|D\.?D\.?S|DVM|MBA|Esq|CPA|B\.A|B\.?Sc|B\.?Eng|M\.A|M\.?Sc|M\.?Eng"
     r"|LL\.?M)\.?(?![\p{L}\p{N}])"
 )
 _NAME = rf"(?:{NAME_TITLE}){{0,2}}{_NAME_BODY}"
@@ -532,6 +533,8 @@ _CUED_NAME = EntitySpec(
                     trigger=rf"{NAME_TITLE}\p{{Lu}}"),
         PatternSpec("introduction or request", rf"\b{_NAME_CUES}[ \t]+\K{_NAME}", 0.6,
                     trigger=rf"{_NAME_CUES}[ \t]+(?:\p{{Lu}}|{NAME_TITLE})"),
+        PatternSpec("said … to", rf"\b(?i:said|says|shouted|whispered|wrote)[ \t]+{_NAME}[ \t]+to[ \t]+\K{_NAME}", 0.6,
+                    trigger=r"(?i:said|says|shouted|whispered|wrote)[ \t]+\p{Lu}\p{Ll}+[ \t]+to[ \t]+\p{Lu}"),
         PatternSpec("name here", rf"{_LEAD}\K{_NAME}(?=[ \t]+here[ \t]*[,!:;\-–—])", 0.6,
                     trigger=r"[ \t]here[ \t]*[,!:;\-–—]"),
         PatternSpec("added as a role",
@@ -556,7 +559,8 @@ _CONJUNCTIONS = r"(?:and|&|und|et|y|en|e|or|og|och|i|a)"
 _PERSON_STANDS = (  # after a name at a sentence's start: a speaker's colon, the one addressed, a subject
     r"(?:[ \t]*:[ \t]*[\"“\p{Lu}]|,[ \t]+(?i:can|could|would|will|please|thanks|thank|do|did|are|have|i|we)\b"
     r"|[ \t]+(?:is|was|has|had|will|would|can|could|did|does|said|says|wrote|asked|told|replied|called|lives"
-    r"|lived|works|worked)\b)"
+    r"|lived|works|worked|went|came|left|moved|joined|spent|paid|bought|ordered|booked|signed|met|saw|heard"
+    r"|thought|felt|knew|wanted|needed|tried|got|made|took|gave|sent|emailed|shouted|listed|mentioned)\b)"
 )
 
 _GIVEN_NAME = EntitySpec(
