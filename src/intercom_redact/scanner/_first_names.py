@@ -24,6 +24,7 @@ answers every lookup after it.  ``warm()`` builds it at once.
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ class _Gazetteer:
         self._lock = threading.Lock()
         self._raw: bytes | None = None
         self._names: frozenset[bytes] | None = None
+        self._builder_of: int | None = None  # the process whose thread builds the set
 
     def __contains__(self, word: str) -> bool:
         key = word.encode()
@@ -64,8 +66,10 @@ class _Gazetteer:
 
     def _read(self) -> bytes:
         with self._lock:
-            if self._raw is None:
-                self._raw = _read()
+            if self._raw is None or self._builder_of != os.getpid():  # a forked child has no builder thread
+                if self._raw is None:
+                    self._raw = _read()
+                self._builder_of = os.getpid()
                 # Built after the first event, not during it (whose time budget it would share).
                 builder = threading.Timer(_BUILD_DELAY, self.build)
                 builder.name = "intercom-redact-given-names"

@@ -329,14 +329,16 @@ class PatternPass:
             return
 
     def warm(self) -> None:
-        """Compile every pattern now, and load what the validators need (idempotent)."""
+        """Compile every pattern now, and load what the validators need, given names too (idempotent)."""
         if self._warm:  # bulk jobs ask once per partition: answer in one attribute read
             return
+        from ._first_names import warm as warm_given_names
         from ._validators import warm
 
         for rule in self._rules:
             rule.pattern.search("")  # compiles it
         warm()
+        warm_given_names()
         self._warm = True
 
     @property
