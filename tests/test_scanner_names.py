@@ -121,8 +121,10 @@ def test_the_gazetteer_answers_the_same_before_and_after_its_set_is_built() -> N
     assert from_the_file[:3] == [True, True, True] and from_the_file[3:5] == [False, False]
 
 
-def test_name_pieces_start_at_each_word_longest_first() -> None:
-    assert list(name_pieces("Contact Jane Doe")) == [(0, 12), (8, 16)]  # a piece holds two words at least
+@needs_gazetteer
+def test_name_pieces_start_at_each_given_name_longest_first() -> None:
+    assert list(name_pieces("Contact Jane Doe")) == [(8, 16)]  # a piece holds two words at least
+    assert list(name_pieces("Contact Jane Anne Doe")) == [(8, 21), (8, 17), (13, 21)]
 
 
 # -- NER spans made whole (the model's output given, so no model is needed) -------------------------

@@ -124,12 +124,14 @@ def all_given_names(text: str) -> bool | None:
 
 
 def name_pieces(text: str) -> Iterator[tuple[int, int]]:
-    """Runs of two words or more of ``text``, from each word on, longest first: where a name may start and end.
+    """Runs of two words or more of ``text`` from each given name on, longest first: where a name may start and end.
 
     "Contact Jane Doe" fails as a whole (no given name first); "Jane Doe" does not.
     """
     words = [match.span() for match in _WORD.finditer(text)]
-    for i, (start, _) in enumerate(words):
+    for i, (start, first_end) in enumerate(words):
+        if not is_given_name(text[start:first_end]):
+            continue  # no piece from here validates: not tried
         for _, end in reversed(words[i + 1:]):
             if (i, end) != (0, len(text)):
                 yield start, end

@@ -405,7 +405,7 @@ def _checked(text: str, rule: _Rule, start: int, end: int) -> Finding | None:
         verdict = entity.validate(value)
         if verdict is not None:
             score = 1.0 if verdict else 0.0
-    if entity.invalidate is not None and entity.invalidate(value):
+    if score > 0.0 and entity.invalidate is not None and entity.invalidate(value):  # dropped already: not asked
         score = 0.0
     if score <= 0.0 or (entity.veto is not None and entity.veto(text, start, end)):
         return None

@@ -374,7 +374,10 @@ NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (n
     r"(?<![ \t,]),?[ \t]+(?:Jr|Sr|II|III|IV|Ph\.?D|M\.D|D\.?D\.?S|DVM|MBA|Esq|CPA|B\.A|B\.?Sc|B\.?Eng|M\.A|M\.?Sc|M\.?Eng"
     r"|LL\.?M)\.?(?![\p{L}\p{N}])"
 )
-_NAME = rf"(?:{NAME_TITLE}){{0,2}}{_NAME_BODY}"
+# Inside the other cues a title is capitalised (the title row finds "ms. Mashuu" in any case): an
+# any-case title would be tried at every lower-case letter of a text.
+_CAPITALISED_TITLE = rf"(?:{alternation(tuple(title.capitalize() for title in NAME_TITLES))})\.?[ \t]+"
+_NAME = rf"(?:{_CAPITALISED_TITLE}){{0,2}}{_NAME_BODY}"
 _GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
 _SIGN_OFFS = (
     r"(?i:thanks|thank[ \t]+you|many[ \t]+thanks|thanks[ \t]+again|cheers|best|best[ \t]+regards"
@@ -553,7 +556,8 @@ _CUED_NAME = EntitySpec(
 # ("Hervé, Noël and Wallace"), a given name where a person stands at a sentence's start: a
 # speaker ("Oskar: …"), the one addressed ("Maarit, can you …"), a subject ("Josef is …").
 _NAME_GAP = rf"[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*"
-_GIVEN = r"\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?"
+_GIVEN_TAIL = r"\p{Ll}+(?:-\p{Lu}\p{Ll}+)?"
+_GIVEN = rf"\p{{Lu}}{_GIVEN_TAIL}"
 _AFTER_NAME = r"(?![\p{L}\p{M}\p{N}_@/]|\.\w)"
 _CONJUNCTIONS = r"(?:and|&|und|et|y|en|e|or|og|och|i|a)"
 _PERSON_STANDS = (  # after a name at a sentence's start: a speaker's colon, the one addressed, a subject
@@ -569,8 +573,11 @@ _GIVEN_NAME = EntitySpec(
         PatternSpec("given name and surname",
                     rf"{_NOT_IN_WORD}{_GIVEN}(?:{_NAME_GAP}{NAME_WORD}){{1,3}}(?:{NAME_SUFFIX}|{_AFTER_NAME})", 0.6,
                     trigger=rf"\p{{Lu}}\p{{Ll}}+[ \t]+(?:\p{{Lu}}|{NAME_PARTICLE}[ \t])"),
-        PatternSpec("given name where a person stands", rf"{_LEAD}\K{_GIVEN}(?={_PERSON_STANDS})", 0.6,
-                    trigger=rf"\p{{Lu}}\p{{Ll}}+{_PERSON_STANDS}"),
+        PatternSpec(  # at a line's or a sentence's start (_LEAD), checked behind its capital: a capital is rarer
+            "given name where a person stands",
+            rf"\p{{Lu}}(?<=(?:^|[.!?,;:>(\"'“‘])[ \t]{{0,3}}\p{{Lu}}){_GIVEN_TAIL}(?={_PERSON_STANDS})", 0.6,
+            trigger=rf"\p{{Lu}}\p{{Ll}}+{_PERSON_STANDS}",
+        ),
     ),
     flags=_CASED,
     validate=starts_with_given_name,
