@@ -9,6 +9,7 @@ each negative is a log line or a sentence that must come out unchanged.
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import pytest
 
@@ -119,6 +120,16 @@ def test_the_gazetteer_answers_the_same_before_and_after_its_set_is_built() -> N
     fresh.build()
     assert [word in fresh for word in words] == from_the_file
     assert from_the_file[:3] == [True, True, True] and from_the_file[3:5] == [False, False]
+
+
+@needs_gazetteer
+@needs_gazetteer
+def test_a_forked_child_schedules_its_own_build() -> None:
+    fresh = _Gazetteer()
+    assert "Uwe" in fresh  # reads the file, schedules the set's build in this process
+    fresh._builder_of = -1  # as a forked child finds it: the parent's builder thread did not come along
+    assert "Uwe" in fresh
+    assert fresh._builder_of == os.getpid()
 
 
 @needs_gazetteer
