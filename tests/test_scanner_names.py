@@ -76,6 +76,7 @@ KEPT = [
     "Apple Pay and Google Pay are enabled",
     "Grant Access to the workspace",
     "Hi team, thanks again",
+    "Hello World from the worker",
     "Thanks again for the quick reply",
     "the Intercom Messenger loaded in Chrome",
     'File "/app/workers/export.py", line 88, in handle_request',
@@ -153,6 +154,11 @@ def test_an_ner_person_span_is_completed(text: str, found: str, whole: str) -> N
     start = text.index(found)
     [finding] = complete_person(text, [Finding(start, start + len(found), "PERSON", 0.85)])
     assert text[finding.start:finding.end] == whole
+
+
+def test_an_ner_person_span_of_common_words_is_dropped() -> None:
+    text = "I'm Stuck on step 2"
+    assert complete_person(text, [Finding(4, 9, "PERSON", 0.85)]) == []
 
 
 def test_other_ner_types_are_left_alone() -> None:

@@ -9,6 +9,7 @@ just before it, and over the initials and capitalised words just after it --
 the same name words as the pattern rows (:data:`~._registry.NAME_WORD`), never
 one of :data:`~._text_cues.NOT_NAME_WORDS` -- and a suffix ("Jr.", "PhD",
 "MBA"); a possessive "'s" stays outside ("Riku Andou's Cautionary Tales").
+A span of such words alone ("Stuck" of "I'm Stuck") is dropped.
 Each step is one anchored match at the span's edge: a few microseconds a name.
 """
 
@@ -58,8 +59,8 @@ def _complete(text: str, start: int, end: int) -> tuple[int, int] | None:
         end -= 1
     if text.endswith(_POSSESSIVE, start, end):
         end -= 2
-    if end <= start:
-        return None
+    if end <= start or all(word.strip(".,").lower() in NOT_NAME_WORDS for word in text[start:end].split()):
+        return None  # "I'm Stuck", "Support": no name
     for _ in range(_MAX_WORDS_ADDED):
         step = _NEXT_WORD.match(text, end)
         if step is None or step.group("word").lower() in NOT_NAME_WORDS:
