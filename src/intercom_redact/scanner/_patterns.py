@@ -329,14 +329,16 @@ class PatternPass:
             return
 
     def warm(self) -> None:
-        """Compile every pattern now, and load what the validators need (idempotent)."""
+        """Compile every pattern now, and load what the validators need, given names too (idempotent)."""
         if self._warm:  # bulk jobs ask once per partition: answer in one attribute read
             return
+        from ._first_names import warm as warm_given_names
         from ._validators import warm
 
         for rule in self._rules:
             rule.pattern.search("")  # compiles it
         warm()
+        warm_given_names()
         self._warm = True
 
     @property
@@ -415,7 +417,7 @@ def _checked(text: str, rule: _Rule, start: int, end: int) -> Finding | None:
         verdict = entity.validate(value)
         if verdict is not None:
             score = 1.0 if verdict else 0.0
-    if entity.invalidate is not None and entity.invalidate(value):
+    if score > 0.0 and entity.invalidate is not None and entity.invalidate(value):  # dropped already: not asked
         score = 0.0
     if score <= 0.0 or (entity.veto is not None and entity.veto(text, start, end)):
         return None

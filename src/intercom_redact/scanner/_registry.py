@@ -16,7 +16,10 @@ python-phonenumbers, street addresses and postcodes (US, UK, EU; the
 national street types of continental Europe and the Nordics; US military
 addresses; intersections -- the rest of an address block is grown onto a
 street finding by :mod:`._addresses`), credentials in URLs, bearer tokens,
-and names where support text puts them (greetings, sign-offs, introductions).
+and names where support text puts them (greetings, sign-offs, introductions;
+titles, "name is", "ask for", "speak to" anywhere in a sentence) and, with the
+``names`` extra, capitalised names that start with a given name of a
+gazetteer (:mod:`._first_names`).
 """
 
 from __future__ import annotations
@@ -25,16 +28,19 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ._first_names import all_given_names, name_pieces, starts_with_given_name
 from ._text_cues import (
     ADDRESS_PARTICLES,
     CJK_HONORIFICS,
     FUNCTION_WORDS,
     GLUED_STREET_TYPES,
+    NAME_TITLES,
     SPACED_STREET_TYPES,
     STREET_TYPES_ANY_CASE,
     TYPE_FIRST_EXTRA,
     US_STATES,
     alternation,
+    cue_not_a_name,
     has_function_word,
     postcode_value,
 )
@@ -54,7 +60,10 @@ from ._validators import (
     ssn_invalid,
 )
 
-__all__ = ["ENTITIES", "IBAN_COUNTRIES", "PRESIDIO_FLAGS", "SCORE_THRESHOLD", "EntitySpec", "PatternSpec"]
+__all__ = [
+    "ENTITIES", "IBAN_COUNTRIES", "NAME_PARTICLE", "NAME_SUFFIX", "NAME_TITLE", "NAME_WORD", "PRESIDIO_FLAGS", "SCORE_THRESHOLD",
+    "EntitySpec", "PatternSpec",
+]
 
 PRESIDIO_FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
 """Presidio's default flags for a ``PatternRecognizer`` (the ``regex`` module's values are re's)."""
@@ -351,13 +360,23 @@ _POSTCODE = EntitySpec(
 )
 
 # Names where support text puts them.  A name: 1-4 capitalised words, with
-# an optional title and the particles of European surnames.
-_NAME_WORD = r"(?:\p{Lu}['’])?\p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
-_PARTICLE = r"(?:van|von|der|den|de|du|da|di|del|della|la|le|ten|ter|zu|y|dos|das)"
-_NAME = (
-    r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Herr|Frau|Mme|Mlle)\.?[ \t]+)?"
-    rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME_WORD}){{0,3}}"
+# titles in any case ("ms. Mashuu", "Prof. Dr."), middle initials ("Benito S.
+# Bianchi") and the particles of European surnames ("van den Oord", "Lukić-de Pauw").
+NAME_PARTICLE = r"(?:van|von|der|den|de|du|des|da|di|del|della|la|le|ten|ter|zu|y|dos|das|al|el|bin|ibn)"
+NAME_WORD = rf"(?:\p{{Lu}}['’])?\p{{Lu}}\p{{Ll}}+(?:\p{{Lu}}\p{{Ll}}+)?(?:-(?:\p{{Lu}}\p{{Ll}}+|{NAME_PARTICLE})){{0,2}}"
+NAME_TITLE = rf"(?i:{alternation(NAME_TITLES)})\.?[ \t]+"
+_NAME_BODY = (  # an initial is one capital: never the head of a name word, so each word splits one way
+    rf"{NAME_WORD}(?:[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*{NAME_WORD}){{0,3}}"
 )
+NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (no bare MA, MD: US states);
+    # it starts where a run of spaces starts, so a search over one is linear
+    r"(?<![ \t,]),?[ \t]+(?:Jr|Sr|II|III|IV|Ph\.?D|M\.D|D\.?D\.?S|DVM|MBA|Esq|CPA|B\.A|B\.?Sc|B\.?Eng|M\.A|M\.?Sc|M\.?Eng"
+    r"|LL\.?M)\.?(?![\p{L}\p{N}])"
+)
+# Inside the other cues a title is capitalised (the title row finds "ms. Mashuu" in any case): an
+# any-case title would be tried at every lower-case letter of a text.
+_CAPITALISED_TITLE = rf"(?:{alternation(tuple(title.capitalize() for title in NAME_TITLES))})\.?[ \t]+"
+_NAME = rf"(?:{_CAPITALISED_TITLE}){{0,2}}{_NAME_BODY}"
 _GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
 _SIGN_OFFS = (
     r"(?i:thanks|thank[ \t]+you|many[ \t]+thanks|thanks[ \t]+again|cheers|best|best[ \t]+regards"
@@ -504,6 +523,87 @@ _ANY_CASE_NAME = EntitySpec(
     ),
     flags=_CASED,
     invalidate=has_function_word,
+)
+
+# Cues anywhere in a sentence, the name capitalised: a title before it, an introduction
+# ("her maiden name is X", "I'm X", "call me X"), a request naming someone ("ask for X",
+# "speak to X", "add X as admin"), "X here", and a middle initial between two words.
+_NAME_CUES = (
+    r"(?i:name[ \t]+is|name[ \t]+was|name's|name’s|i'm|i’m|i[ \t]+am|call[ \t]+me|calls[ \t]+me"
+    r"|called[ \t]+me|named(?:[ \t]+(?:him|her|them))?|known[ \t]+as|goes[ \t]+by|ask[ \t]+for|asked[ \t]+for"
+    r"|(?:speak|spoke|speaking|talk|talked|talking)[ \t]+(?:to|with)|follow[ \t]+up[ \t]+with|reach[ \t]+out[ \t]+to"
+    r"|said|asked|replied|attn\.?:?|attention:|c/o)"
+)
+_ROLES = (  # "add Jane Doe as admin": the role a person is added in
+    r"(?i:an?[ \t]+|the[ \t]+|my[ \t]+|our[ \t]+)?(?i:admin|administrator|teammate|user|owner|co-?owner|member"
+    r"|contact|collaborator|editor|viewer|agent|manager|recipient|approver|reviewer|assignee|signatory"
+    r"|beneficiary|guest|authori[sz]ed|emergency|secondary|primary|billing|account)\b"
+)
+_NOT_IN_WORD = r"(?<![\p{L}\p{M}\p{N}'’.\-])"
+
+_CUED_NAME = EntitySpec(
+    "PERSON", "CuedNameRecognizer",
+    (
+        PatternSpec("title", rf"{_NOT_IN_WORD}(?<!\d[ \t]){NAME_TITLE}(?:{NAME_TITLE})?{_NAME_BODY}(?:{NAME_SUFFIX})?", 0.7,
+                    trigger=rf"{NAME_TITLE}\p{{Lu}}"),
+        PatternSpec("introduction or request", rf"\b{_NAME_CUES}[ \t]+\K{_NAME}", 0.6,
+                    trigger=rf"{_NAME_CUES}[ \t]+(?:\p{{Lu}}|{NAME_TITLE})"),
+        PatternSpec("said … to", rf"\b(?i:said|says|shouted|whispered|wrote)[ \t]+{_NAME}[ \t]+to[ \t]+\K{_NAME}", 0.6,
+                    trigger=r"(?i:said|says|shouted|whispered|wrote)[ \t]+\p{Lu}\p{Ll}+[ \t]+to[ \t]+\p{Lu}"),
+        PatternSpec("name here", rf"{_LEAD}\K{_NAME}(?=[ \t]+here[ \t]*[,!:;\-–—])", 0.6,
+                    trigger=r"[ \t]here[ \t]*[,!:;\-–—]"),
+        PatternSpec("added as a role",
+                    rf"\b(?i:add|added|adding|invite|invited|inviting)[ \t]+\K{_NAME}(?=[ \t]+as[ \t]+{_ROLES})",
+                    0.6, trigger=r"(?i:add|invit)\w*[ \t]+\p{Lu}"),
+        PatternSpec("middle initial",
+                    rf"{_NOT_IN_WORD}{NAME_WORD}[ \t]+\p{{Lu}}\.?[ \t]+{NAME_WORD}(?![\p{{L}}\p{{N}}_@/])", 0.6,
+                    trigger=r"\p{Lu}\p{Ll}+[ \t]+\p{Lu}\.?[ \t]+\p{Lu}\p{Ll}"),
+    ),
+    flags=_CASED,
+    invalidate=cue_not_a_name,
+)
+
+# Names no cue introduces, read with a gazetteer of given names (:mod:`._first_names`): a
+# given name before a capitalised word ("Uwe Ziegler will be talking"), a list of given names
+# ("Hervé, Noël and Wallace"), a given name where a person stands at a sentence's start: a
+# speaker ("Oskar: …"), the one addressed ("Maarit, can you …"), a subject ("Josef is …").
+_NAME_GAP = rf"[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*"
+_GIVEN_TAIL = r"\p{Ll}+(?:-\p{Lu}\p{Ll}+)?"
+_GIVEN = rf"\p{{Lu}}{_GIVEN_TAIL}"
+_AFTER_NAME = r"(?![\p{L}\p{M}\p{N}_@/]|\.\w)"
+_CONJUNCTIONS = r"(?:and|&|und|et|y|en|e|or|og|och|i|a)"
+_PERSON_STANDS = (  # after a name at a sentence's start: a speaker's colon, the one addressed, a subject
+    r"(?:[ \t]*:[ \t]*[\"“\p{Lu}]|,[ \t]+(?i:can|could|would|will|please|thanks|thank|do|did|are|have|i|we)\b"
+    r"|[ \t]+(?:is|was|has|had|will|would|can|could|did|does|said|says|wrote|asked|told|replied|called|lives"
+    r"|lived|works|worked|went|came|left|moved|joined|spent|paid|bought|ordered|booked|signed|met|saw|heard"
+    r"|thought|felt|knew|wanted|needed|tried|got|made|took|gave|sent|emailed|shouted|listed|mentioned)\b)"
+)
+
+_GIVEN_NAME = EntitySpec(
+    "PERSON", "GivenNameRecognizer",
+    (
+        PatternSpec("given name and surname",
+                    rf"{_NOT_IN_WORD}{_GIVEN}(?:{_NAME_GAP}{NAME_WORD}){{1,3}}(?:{NAME_SUFFIX}|{_AFTER_NAME})", 0.6,
+                    trigger=rf"\p{{Lu}}\p{{Ll}}+[ \t]+(?:\p{{Lu}}|{NAME_PARTICLE}[ \t])"),
+        PatternSpec(  # at a line's or a sentence's start (_LEAD), checked behind its capital: a capital is rarer
+            "given name where a person stands",
+            rf"\p{{Lu}}(?<=(?:^|[.!?,;:>(\"'“‘])[ \t]{{0,3}}\p{{Lu}}){_GIVEN_TAIL}(?={_PERSON_STANDS})", 0.6,
+            trigger=rf"\p{{Lu}}\p{{Ll}}+{_PERSON_STANDS}",
+        ),
+    ),
+    flags=_CASED,
+    validate=starts_with_given_name,
+    invalidate=cue_not_a_name,
+    parts=name_pieces,
+)
+
+_GIVEN_NAMES_LIST = EntitySpec(
+    "PERSON", "GivenNamesListRecognizer",
+    (PatternSpec("list of given names",
+                 rf"{_NOT_IN_WORD}{_GIVEN}(?:,[ \t]*{_GIVEN})*,?[ \t]+{_CONJUNCTIONS}[ \t]+{_GIVEN}{_AFTER_NAME}", 0.6,
+                 trigger=rf"\p{{Lu}}\p{{Ll}}+,?[ \t]+{_CONJUNCTIONS}[ \t]+\p{{Lu}}"),),
+    flags=_CASED,
+    validate=all_given_names,
 )
 
 # Han, Katakana and Hangul names: no spaces and no case, so the cue bounds them (2-4 Han
@@ -772,8 +872,8 @@ _POSTCODE_LAYOUTS = EntitySpec(
 
 ENTITIES: tuple[EntitySpec, ...] = (
     _EMAIL, _SPELLED_EMAIL, _PHONE, _CARD, _ANY_CARD, _IBAN, _IP, _SSN, _URL_CREDENTIALS, _BEARER_TOKEN,
-    _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _DATE_OF_BIRTH, _NATIONAL_ID, _DRIVER_LICENCE,
-    _ANY_CASE_NAME, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS, _STREET_FORMS, _US_CITY,
-    _POSTCODE_LAYOUTS,
+    _STREET_ADDRESS, _POSTCODE, _CONTEXT_NAME, _CUED_NAME, _DATE_OF_BIRTH, _NATIONAL_ID, _DRIVER_LICENCE,
+    _ANY_CASE_NAME, _GIVEN_NAME, _GIVEN_NAMES_LIST, _CJK_PERSON, _MAILBOX_NAME, _ANY_CASE_STREET, _STREET_LAYOUTS,
+    _STREET_FORMS, _US_CITY, _POSTCODE_LAYOUTS,
 )
 """Every built-in recognizer, in the order findings of equal rank are reported."""

@@ -14,6 +14,7 @@ from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, disjoint
 from ._html import TextView, extract
 from ._known import KnownValues, normalize
+from ._ner_spans import complete_person
 from ._patterns import PatternPass, builtin_pass
 from ._presidio import (
     NER_ENTITIES,
@@ -387,7 +388,7 @@ class Scanner:
             self._check(deadline)
             found = [r for r in parts.ner.analyze(text, list(NER_ENTITIES), artifacts)
                      if r.score >= SCORE_THRESHOLD]
-            job.found = job.found + self._keep(job.plain, _stripped(text, _findings(found)))
+            job.found = job.found + self._keep(job.plain, complete_person(job.plain, _stripped(text, _findings(found))))
 
     @staticmethod
     def _check(deadline: Deadline) -> None:

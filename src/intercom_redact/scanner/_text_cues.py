@@ -12,6 +12,13 @@ important").  These lists are the closed word classes of English (and a
 few of German, French, Spanish, Italian, Dutch), written for this module:
 no person-name list, no generator's or test corpus's vocabulary.
 
+Capitalised names have more cues, anywhere in a sentence: a title in any
+case (:data:`NAME_TITLES`), "name is", "I'm", "call me", "ask for" ... (in
+:mod:`._registry`).  What follows such a cue may still be no name ("I'm
+Stuck", "Click here,", "Plan B Pro"): :data:`NOT_NAME_WORDS` drops it, and
+:data:`WORDS_NOT_GIVEN_NAMES` keeps the gazetteer's common words ("Will",
+"Mark", "Ruby") from being read as given names.
+
 Addresses likewise: a house number and a street-type word of several
 languages, unit and PO-box prefixes, postcode layouts of common countries
 (their national postal formats), and the USPS state abbreviations of a
@@ -33,12 +40,16 @@ __all__ = [
     "CJK_HONORIFICS",
     "FUNCTION_WORDS",
     "GLUED_STREET_TYPES",
+    "NAME_TITLES",
+    "NOT_NAME_WORDS",
     "SPACED_STREET_TYPES",
     "STREET_TYPES_ANY_CASE",
     "TYPE_FIRST_EXTRA",
     "UNIT_TYPES",
     "US_STATES",
+    "WORDS_NOT_GIVEN_NAMES",
     "alternation",
+    "cue_not_a_name",
     "has_function_word",
     "postcode_value",
 ]
@@ -76,6 +87,68 @@ FUNCTION_WORDS = frozenset((
     "ik jij je hij zij wij jullie het een en maar niet is zijn met voor"
 ).split()) | NOT_NAMES
 """Words no name is: a match stops before one (a name's particles, de/la/van/von, are not here)."""
+
+NAME_TITLES = (
+    "dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "herr", "frau", "mme", "mlle", "madame",
+    "monsieur", "mister", "sr", "sra", "srta", "dott", "mevr", "mevrouw", "dhr",
+)
+"""Titles written before a name, in any case (English, German, French, Spanish, Italian, Dutch)."""
+
+NOT_NAME_WORDS = frozenset((
+    # what follows "I'm", "named", "ask for" ... capitalised but no one's name
+    "back stuck confused new trying using getting looking having afraid unable able aware "
+    "interested curious wondering concerned frustrated disappointed excited not still currently "
+    "writing reaching contacting following calling emailing messaging "
+    # an imperative before "here,": "Click here, then ..."
+    "click tap press see look sign start stop come go read check details info more right over reply "
+    # a label and a letter ("Plan B Pro", "Section A. Overview") is no middle initial
+    "plan section version type model grade class tier part step phase option level group exhibit "
+    "appendix vitamin figure table row column chapter article schedule annex unit block building "
+    "floor room gate terminal zone sector area region ward bay platform track side channel batch "
+    "stage round series size format suite apt apartment box route highway interstate "
+    # the nouns a brand, store or campaign ends with ("Holly Jolly Christmas Campaign")
+    "christmas campaign sale store shop cup finals office inbox integration product catalog order invoice "
+    "workspace bank group inc ltd llc gmbh corp company street road avenue"
+).split()) | FUNCTION_WORDS
+"""Capitalised words a cue may precede that name no one (a match holding one is dropped)."""
+
+WORDS_NOT_GIVEN_NAMES = frozenset((
+    # months and days, virtues, plants, stones, weather
+    "May June April August Sunday Monday Tuesday Friday Hope Faith Grace Joy Charity Patience Prudence "
+    "Constance Honor Honour Trust Mercy Destiny Harmony Serenity Liberty Justice Unity Verity Bliss Rose "
+    "Lily Daisy Ivy Holly Iris Violet Jasmine Heather Hazel Willow Ash Rowan Oak Forest River Brook Rain "
+    "Storm Sky Summer Autumn Winter Dawn Star Moon Sun Stone Rock Clay Flint Jade Ruby Pearl Amber Crystal "
+    "Coral Opal Diamond Silver Gold Cherry Apple Olive Ginger Pepper Honey Candy Sugar Berry Basil Sage "
+    # ranks and trades
+    "King Prince Princess Duke Earl Baron Major General Judge Bishop Deacon Pastor Marshal Sheriff Hunter "
+    "Archer Baker Butcher Carter Cooper Fisher Mason Miller Porter Sawyer Smith Tanner Taylor Turner Walker "
+    "Weaver Ranger Pilot Sailor Knight Page Chase Chancellor Senator Bond Banks "
+    # adjectives, verbs and nouns a log or an English sentence starts with
+    "Rich Young Long Short Little Small Early Golden Lucky Happy Merry Bright Noble Gay Frank Sterling "
+    "Royal Precious Gentle Sunny Rusty Dusty Sandy Misty Stormy Brave True Wise Swift Sharp Strong Best "
+    "Will Mark Bill Grant Pat Sue Rob Guy Jack Bob Don Ray Max Min Art Gene Lance Drew Wade Dean Gil Hale "
+    "Mack Ward Wolf Fox Bear Buck Colt Hawk Drake Robin Jay Wren Raven Dove Crane Swan Lark Finch Carol "
+    "Kit Penny Cash Price Job Key Lock Bell Bolt Post Link Tag Log Note Angel Christian Eve Norm Echo "
+    "Nova Neo Zen Ace Blue Red Gray Grey Green Brown White Black Rusty Cloud Dale Glen Field Lane Way "
+    "Street Hill Moss Reed Rush Wells Worth Young Sunday Vale Vance Miles Mile Wally Lucky Bud Buddy Sonny "
+    "Baby Honey Darling Dear Sweet Love Lover Tiny Doll Sugar Champ Chief Boss Doc Judge Cap Major "
+    "Van Von De La Le Del Della Di Da Du Mac Al El Bin Ben Ibn Abu Ali Mr Mrs Ms Miss "
+    "Delta Alpha Beta Gamma Sigma Omega Iota Kappa Zeta Theta Lambda "
+    # products, languages and places a log names
+    "Ruby Java Python Rails Django Flask Celery Kafka Redis Mongo Docker Chrome Safari Firefox Opera "
+    "Edge Siri Alexa Cortana Jenkins Travis Heroku Stripe Slack Zoom Teams Excel Word Office Outlook "
+    "Android Apple Amazon Azure Windows Linux Ubuntu Debian Fedora Arch Alpine Apache Maven Gradle Chef "
+    "Puppet Helm Node Angular React Vue Ember Meteor Phoenix Elixir Scala Kotlin Swift Dart Flutter "
+    "Pascal Lisp Kernel Server Client Worker Queue Admin Test Data Cron Mercury Venus Mars Jupiter "
+    "Saturn Neptune Pluto Orion Atlas Titan Apollo Artemis Nike Tesla Ford Lincoln Dodge Jeep Mercedes "
+    "Porsche Ferrari Lexus Toyota Honda Mazda Subaru Nissan Kia Paris London Berlin Sydney Austin Dallas "
+    "Houston Phoenix Denver Boston Orlando Jackson Madison Florence Georgia Virginia Carolina Victoria "
+    "Chelsea Brighton Adelaide Vienna Geneva Sofia Lima Santiago Jordan Israel India China Asia Africa "
+    "America Europe Kent Devon Cornwall Essex Lorraine Normandy Savoy Holland Frankfurt Hamburg Bay Easter "
+    # commands and nouns a log line starts with
+    "Edit Even File Floor Free Mall March Merge Night Nil Pin Redo Run Sad Save Skip Spring Tab Trace Alfa"
+).split())
+"""Given names of the gazetteer that are also common words, products or places: never read as a name."""
 
 STREET_TYPES_ANY_CASE = ["street", "st", "avenue", "ave", "boulevard", "blvd", "road", "rd", "lane", "ln", "drive", "dr", "court", "ct", "place", "pl", "terrace", "ter", "crescent", "cres", "highway", "hwy", "parkway", "pkwy", "circle", "cir", "square", "sq", "close", "trail", "trl", "plaza", "plz", "way"]
 """Street-type words also trusted in lower or upper case ("221b baker street", "1 MAIN ST")."""
@@ -151,6 +224,15 @@ def postcode_value(text: str) -> bool | None:
 
 
 _PUNCTUATION = ".,;:!?\"()[]"
+
+
+def cue_not_a_name(text: str) -> bool:
+    """A capitalised word of ``text`` (its titles aside) is one of :data:`NOT_NAME_WORDS`: "I'm Stuck"."""
+    words = [word.strip(_PUNCTUATION).lower() for word in text.split()
+             if word[:1].isupper() and len(word.rstrip(".")) > 1]  # not an initial: "Beatrice A Gallo"
+    while words and words[0].rstrip(".") in NAME_TITLES:
+        words.pop(0)
+    return not words or any(word.removesuffix("'s").removesuffix("’s") in NOT_NAME_WORDS for word in words)
 
 
 def has_function_word(text: str) -> bool:

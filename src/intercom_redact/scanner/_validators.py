@@ -163,7 +163,7 @@ def ssn_invalid(text: str) -> bool:
 
 
 NOT_NAMES = frozenset(
-    ["team", "there", "all", "everyone", "everybody", "support", "sir", "madam", "guys", "folks", "friend", "friends", "customer", "sales", "billing", "again", "the", "this", "that", "these", "we", "you", "it", "welcome", "please", "thanks", "thank", "regards", "best", "cheers", "hello", "hi", "good", "morning", "afternoon", "evening", "dear", "sorry", "yes", "no", "ok", "okay", "happy", "great", "just", "also", "here", "my", "our", "your"]
+    ["team", "there", "all", "world", "everyone", "everybody", "support", "sir", "madam", "guys", "folks", "friend", "friends", "customer", "sales", "billing", "again", "the", "this", "that", "these", "we", "you", "it", "welcome", "please", "thanks", "thank", "regards", "best", "cheers", "hello", "hi", "good", "morning", "afternoon", "evening", "dear", "sorry", "yes", "no", "ok", "okay", "happy", "great", "just", "also", "here", "my", "our", "your"]
 )
 
 

@@ -1,0 +1,137 @@
+"""A gazetteer of given names, for names no cue introduces: "Uwe Ziegler will be talking".
+
+The source is Jörg Michael's ``nam_dict.txt`` (about 45,000 given names of
+some 50 countries, each with its frequency there; GNU Free Documentation
+License 1.2), as the ``gender-guesser`` package ships it (the ``names``
+extra): read where that package installed it, never copied into this one,
+never downloaded.  Without the package the gazetteer is empty and its rows
+find nothing.  It is independent of the generators the project is evaluated
+with (Faker's and presidio-evaluator's lists).
+
+A given name that is also a common word ("Will", "Mark", "Grant", "Hope",
+"May"), a product or a language ("Ruby", "Chrome") is left out
+(:data:`~._text_cues.WORDS_NOT_GIVEN_NAMES`): the rows built on this list
+(:mod:`._registry`) read a capitalised word as a name only where no common
+word could stand.
+
+Loaded lazily and cheaply for a first log call: the first lookup reads the
+file's bytes (a few milliseconds) and answers by searching them (a
+millisecond or two each); a quarter of a second later a background thread
+builds the set (about 50 ms, then a set of bytes of about 3.5 MiB), which
+answers every lookup after it.  ``warm()`` builds it at once.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import re
+import threading
+from collections.abc import Iterator
+
+from ._text_cues import WORDS_NOT_GIVEN_NAMES
+
+__all__ = ["all_given_names", "is_given_name", "name_pieces", "starts_with_given_name", "warm"]
+
+_GENDERS = (b"M ", b"F ", b"? ", b"1M", b"1F", b"?M", b"?F")  # a line's first two bytes: a name follows
+_NAME_COLUMNS = slice(3, 29)  # fixed-width file: the name is in these byte columns
+_BUILD_DELAY = 0.25  # seconds after the first lookup
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")  # a name's word, an initial ("A."), a particle
+
+
+class _Gazetteer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._raw: bytes | None = None
+        self._names: frozenset[bytes] | None = None
+        self._builder_of: int | None = None  # the process whose thread builds the set
+
+    def __contains__(self, word: str) -> bool:
+        key = word.encode()
+        names = self._names
+        if names is not None:
+            return key in names
+        raw = self._read()
+        names = self._names
+        if names is not None:  # built meanwhile (and the bytes let go)
+            return key in names
+        # "M  Uwe   ": the name at its column, a space after it (a "+" joins compound names,
+        # which only the set knows).
+        at = raw.find(b" " + key + b" ")
+        while at >= 0:
+            line = raw.rfind(b"\n", 0, at) + 1
+            if at + 1 - line == _NAME_COLUMNS.start and raw[line:line + 2] in _GENDERS:
+                return True
+            at = raw.find(b" " + key + b" ", at + 1)
+        return False
+
+    def _read(self) -> bytes:
+        with self._lock:
+            if self._raw is None or self._builder_of != os.getpid():  # a forked child has no builder thread
+                if self._raw is None:
+                    self._raw = _read()
+                self._builder_of = os.getpid()
+                # Built after the first event, not during it (whose time budget it would share).
+                builder = threading.Timer(_BUILD_DELAY, self.build)
+                builder.name = "intercom-redact-given-names"
+                builder.daemon = True
+                builder.start()
+            return self._raw
+
+    def build(self) -> None:
+        raw = self._read()
+        if self._names is not None:
+            return
+        names = {line[_NAME_COLUMNS].rstrip().replace(b"+", b"-")
+                 for line in raw.split(b"\n") if line[:2] in _GENDERS}
+        names.difference_update(word.encode() for word in WORDS_NOT_GIVEN_NAMES)
+        self._names = frozenset(names)  # two threads may build it at once: the same set, harmlessly
+        self._raw = b""  # the set answers from now on
+
+
+def _read() -> bytes:
+    try:
+        return (importlib.resources.files("gender_guesser") / "data" / "nam_dict.txt").read_bytes()
+    except (ImportError, OSError):
+        return b""  # the names extra is not installed: no word is a given name
+
+
+_GAZETTEER = _Gazetteer()
+
+
+def is_given_name(word: str) -> bool:
+    """``word``, capitalised as written ("Uwe"), is a given name of the gazetteer and no common word."""
+    return word not in WORDS_NOT_GIVEN_NAMES and word in _GAZETTEER
+
+
+def warm() -> None:
+    """Build the gazetteer's set now (idempotent)."""
+    _GAZETTEER.build()
+
+
+# Validators: ``None`` keeps the pattern's score (a street's or a cue's finding over the same
+# words keeps its type), ``False`` drops the match.
+
+def starts_with_given_name(text: str) -> bool | None:
+    """The first word of ``text`` is a given name: "Uwe Ziegler"."""
+    return None if is_given_name(text.split()[0]) else False
+
+
+def all_given_names(text: str) -> bool | None:
+    """Every capitalised word of a list ("Hervé, Noël and Wallace") is a given name."""
+    names = [word.strip(",") for word in text.split() if word[:1].isupper()]
+    return None if len(names) >= 2 and all(is_given_name(name) for name in names) else False
+
+
+def name_pieces(text: str) -> Iterator[tuple[int, int]]:
+    """Runs of two words or more of ``text`` from each given name on, longest first: where a name may start and end.
+
+    "Contact Jane Doe" fails as a whole (no given name first); "Jane Doe" does not.
+    """
+    words = [match.span() for match in _WORD.finditer(text)]
+    for i, (start, first_end) in enumerate(words):
+        if not is_given_name(text[start:first_end]):
+            continue  # no piece from here validates: not tried
+        for _, end in reversed(words[i + 1:]):
+            if (i, end) != (0, len(text)):
+                yield start, end
