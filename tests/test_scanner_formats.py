@@ -76,6 +76,7 @@ CATEGORIES = {
         "my BSN is 111222333", "PESEL 44051401359", "CPF 390.533.447-05", "DNI: 54362315K",
         "codice fiscale RCCMNL83S18D969H", "personnummer 880320-0016", "national id 2 95 10 99 126 111 93",
         "here's my SSN: 12345678901234",  # what the writer calls their SSN, whatever its shape
+        "his social security number is QQ 12 34 56 C",  # a UK National Insurance number called so
         "my driver's license number is D8537536", "driving licence: MORGA753116SM9IJ",
     ],
 }
@@ -88,7 +89,7 @@ SECRETS = {
                 "jane at example", "jane [at]"],
     "dates of birth": ["4 March 1987", "04/03/1987", "1987-03-04", "March 4th, 1987", "5/23/1979"],
     "national identifiers": ["111222333", "44051401359", "390.533.447-05", "54362315K", "RCCMNL83S18D969H",
-                             "880320-0016", "2 95 10 99 126 111 93", "12345678901234", "D8537536",
+                             "880320-0016", "2 95 10 99 126 111 93", "12345678901234", "QQ 12 34 56 C", "D8537536",
                              "MORGA753116SM9IJ"],
 }
 CASES = [(category, text, secret) for category, texts in CATEGORIES.items()
@@ -133,8 +134,9 @@ def test_html_places(body: str) -> None:
     "office hours 9-17, order number 4471 2093",  # a phone word, but an order number
     "retried 3 times in 1500 ms (office sync)",
     "licensed under the MIT license, version 2",
+    "social security number is required (code 1234567)",
     f"invoice {_luhn_complete('700000000000000')} paid",  # a card shape no issuer's prefix claims
-], ids=["Message-ID", "In-Reply-To", "order number", "order number near a phone word", "timings", "a licence",
+], ids=["Message-ID", "In-Reply-To", "order number", "order number near a phone word", "timings", "a licence", "an SSN field",
         "invoice number"])
 def test_what_is_not_personal_survives(text: str) -> None:
     assert REDACTOR.redact_text(text) == text

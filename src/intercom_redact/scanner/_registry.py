@@ -260,8 +260,9 @@ _SSN = EntitySpec(
         PatternSpec("SSN5 (medium)", r"\b([0-9]{3})[- .]([0-9]{2})[- .]([0-9]{4})\b", 0.5),
         PatternSpec(  # "my SSN: 298023726177675": what the writer calls their SSN, whatever its shape
             "number after an SSN word",
+            # Digits, or letters and digits as the UK's National Insurance number ("ZZ 12 34 56 T").
             r"\b(?:ssn|social[ \t]+security(?:[ \t]+(?:number|no\.?|\#))?)[ \t]*(?:is[ \t]+)?[:=\#-]?[ \t]*\K"
-            r"\d(?:\d|[ .\-](?=\d)){6,18}(?![\w-])",
+            r"(?=(?:[a-z]{0,3}[ .\-]?)?\d)[0-9a-z](?:[0-9a-z]|[ .\-](?=[0-9a-z])){6,18}(?![\w-])",
             0.6, trigger=r"(?:ssn|social[ \t]+security)",
         ),
     ),
