@@ -341,6 +341,13 @@ class PatternPass:
         warm_given_names()
         self._warm = True
 
+    def compile(self, candidates: Sequence[int]) -> None:
+        """Compile the ``candidates`` patterns not compiled yet (a scan does this before its time budget starts)."""
+        if self._warm:
+            return
+        for index in candidates:
+            self._rules[index].pattern  # noqa: B018  (the property compiles it)
+
     @property
     def triggered_by_set(self) -> int:
         """How many patterns the RE2 set screens (the rest run on every text)."""

@@ -310,8 +310,10 @@ class Scanner:
         self._shut.add(plain)
 
     def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
-        try:  # built outside the budget: loading a spaCy model is no text's fault
+        try:  # built outside the budget: loading a spaCy model or compiling a pattern is no text's fault
             patterns = self._get_pass()
+            for job in jobs:
+                patterns.compile(job.candidates)
             parts = None
             if self._others or any(job.ner for job in jobs):
                 with quiet():  # Presidio logs through `logging`: not into the sink that called us
