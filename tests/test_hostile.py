@@ -31,6 +31,14 @@ BOUND = 5.0  # seconds; generous for slow CI machines, the cases take millisecon
 UNSCANNED = "[REDACTED:UNSCANNED]"
 
 
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    """A redactor with the default time budget: these cases are about the bounds themselves."""
+    default = Redactor()
+    default.scanner.warm()
+    return default
+
+
 
 def _texts(value: Any) -> list[str]:
     """Every string and byte string inside a redacted copy, however it is held."""
