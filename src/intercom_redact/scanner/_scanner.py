@@ -372,10 +372,8 @@ class Scanner:
             return
         self._check(deadline)
         reading: list[tuple[_Job, str]] = []
-        for job in jobs:
+        for job in jobs:  # known values are blanked too (such a job is out of the cache already)
             known = job.known_found()
-            if known:
-                job.key = None  # what the model reads depends on this event's values: not for the cache
             text = ner_text(job.plain, [(f.start, f.end) for f in job.found] + [(a, b) for a, b, _ in known])
             if text is not None:  # a line whose only name the event already named: nothing to read
                 reading.append((job, text))

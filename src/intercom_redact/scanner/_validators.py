@@ -190,10 +190,9 @@ _NOT_PHONES = re.compile(
 _LETTER = re.compile(r"[^\W\d_]")  # in a phone candidate, letters only start its extension ("x12", "ext. 12")
 
 
-def _phone_shaped(text: str) -> bool:
-    """Digits enough for a phone anywhere (7-15, an extension aside) and none of the shapes that are something else."""
-    digits = sum(ch.isdigit() for ch in _LETTER.split(text, 1)[0])
-    return 7 <= digits <= 15 and not _NOT_PHONES.fullmatch(text)
+def _phone_digits(text: str) -> int:
+    """How many digits the number has, an extension aside."""
+    return sum(ch.isdigit() for ch in _LETTER.split(text, 1)[0])
 
 
 # A North American number as people write it: (415) 555-0132, 415-555-0132, 415.555.0132 x12.
@@ -214,9 +213,11 @@ def phone_verdict(text: str) -> bool | None:
     :data:`OTHER_REGIONS` by its length.  Validation, not the pattern, keeps
     dates, amounts and order numbers out.
     """
-    if not _phone_shaped(text):
+    # Digits enough for a phone anywhere, and none of the shapes that are something else.
+    digits = _phone_digits(text)
+    if not 7 <= digits <= 15 or _NOT_PHONES.fullmatch(text):
         return False
-    return True if _in_a_plan(text) else None
+    return True if _in_a_plan(text, digits) else None
 
 
 @functools.cache
@@ -242,7 +243,7 @@ def _plausible(regions: tuple[str, ...], digits: int, trunk: bool) -> tuple[str,
     return tuple(kept)
 
 
-def _in_a_plan(text: str) -> bool:
+def _in_a_plan(text: str, digits: int) -> bool:
     import phonenumbers
 
     if text.startswith("00"):
@@ -253,7 +254,6 @@ def _in_a_plan(text: str) -> bool:
         except phonenumbers.NumberParseException:
             return False
     regions: tuple[str, ...]
-    digits = sum(ch.isdigit() for ch in _LETTER.split(text, 1)[0])
     trunk = text.lstrip("(").startswith("0")
     if trunk:
         regions, written_as_phone = TRUNK_ZERO_REGIONS, _SEPARATED.search(text) is not None
