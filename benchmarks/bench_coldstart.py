@@ -11,7 +11,9 @@ reports:
 * **first call alone**: ``Redactor().redact(event)`` after the import;
 * **import**: ``import intercom_redact`` (with its integrations' imports);
 * **RSS after the first call**: the process's resident set then (``VmRSS``),
-  and its peak (``ru_maxrss``).
+  and its peak (``ru_maxrss``); and once the background warm-up has handed the
+  pattern pass its Hyperscan screen (from the on-disk cache after the first
+  run), what a long-running process holds.
 
 The baseline, measured in the same run and interleaved with it, is the same
 child without the import and the call: a bare interpreter that reads the
@@ -49,9 +51,19 @@ if sys.argv[3] == "redact":
     Redactor(ner_model=ner).redact(event)
     out["first_call"] = time.perf_counter() - t
 out["end"] = time.time()
-with open("/proc/self/status") as fh:
-    out["rss_kib"] = next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+def rss():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+out["rss_kib"] = out["warm_kib"] = rss()
 out["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[3] == "redact":
+    from intercom_redact.scanner import _hyperscan, _patterns
+    for _ in range(600):
+        if _patterns.builtin_pass().screen == "hyperscan" or not _hyperscan.AVAILABLE:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    out["warm_kib"] = rss()
 print(json.dumps(out))
 """
 
@@ -95,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{target_time} |")
     print(f"| RSS after the first call | {med('baseline', 'rss_kib') / 1024:.1f} MiB | "
           f"{med('redact', 'rss_kib') / 1024:.1f} MiB | {target_rss} |")
-    print(f"| peak RSS | {med('baseline', 'peak_kib') / 1024:.1f} MiB | "
+    print(f"| RSS once warmed up (every pattern compiled, the Hyperscan screen loaded) | | "
+          f"{med('redact', 'warm_kib') / 1024:.1f} MiB | |")
+    print(f"| peak RSS (at the first call) | {med('baseline', 'peak_kib') / 1024:.1f} MiB | "
           f"{med('redact', 'peak_kib') / 1024:.1f} MiB | |")
     return 0
 

