@@ -17,7 +17,10 @@ so no pipeline meets an event another table already logged.
   BatchLogRecordProcessor; ours = ``RedactingLogRecordProcessor(scan=False)``
   before it and a ``RedactingLogExporter`` inside it (the scan deferred to the
   export thread).  The batch is drained after each round, outside the timing;
-  the export thread's cost per record is reported on its own row.
+  the export thread's cost per record is reported on its own row.  The stream
+  table also shows the set-up with nothing on the application thread (no
+  processor before the batch; ``RedactingLogExporter`` does field rules and
+  scan on the export thread).
 
 Peers (``peers.py``): loggingredactor, sentry-sdk's EventScrubber, hushlog,
 each wrapped as that sink's processor/filter/formatter.  NER mode
@@ -67,6 +70,8 @@ OURS = "ours (pattern mode)"
 NER = "ours, NER mode (own events of the same stream)"
 # The engine's share: Redactor.redact of the event the sink hands it, alone.
 ENGINE_ROW = "(Redactor.redact of the same event, alone)"
+# OpenTelemetry with no processor before the batch: RedactingLogExporter does the whole job.
+ALL_DEFERRED = "ours, everything deferred (RedactingLogExporter alone, pattern mode)"
 # The adapter's share: the sink with a stand-in that only copies the event.
 ADAPTER_ROW = "(the sink with a copy-only redactor: adapter cost)"
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -292,6 +297,10 @@ def otel_table(traffic: Traffic, title: str, chunks: Chunks, target: float | Non
         return pipeline
 
     pipelines = {"plain emit": _OtelPipeline([], None, queue), OURS + ", scan deferred": deferred(Redactor())}
+    if target:  # nothing on the application thread: the exporter does field rules and scan
+        counter = _Discard()
+        pipelines[ALL_DEFERRED] = _OtelPipeline([], RedactingLogExporter(counter, Redactor()), queue)
+        pipelines[ALL_DEFERRED].counter = counter
     ner_chunks = None
     if ner is not None:
         ner_chunks = traffic.stream(traffic.ner_events)

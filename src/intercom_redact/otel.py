@@ -15,6 +15,10 @@ Which piece to use when:
   the pattern/NER scan of free text runs on the batch processor's export thread.
   Use this in services that log conversation bodies on a hot path, and wrap
   *every* exporter: one that is not wrapped gets free text not yet scanned.
+* ``BatchLogRecordProcessor(RedactingLogExporter(exporter))`` with no
+  processor before it — nothing on the application thread: field rules and
+  scan both run on the export thread.  Any processor or exporter that is not
+  wrapped sees the records raw.
 * :class:`RedactingSpanExporter` — wrap the span exporter of a
   ``BatchSpanProcessor`` (or ``SimpleSpanProcessor``).  The SDK freezes a span
   before processors see it, so spans are redacted by exporting redacted copies.
