@@ -60,22 +60,29 @@ class Screen:
         self._local = threading.local()
         self._scratch()  # a database that cannot scan fails here, not on a caller's text
 
-    def match(self, text: str) -> list[int]:
+    def match(self, text: str) -> tuple[int, ...]:
         """The indices of the triggers that may match ``text``, in no particular order."""
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates: UTF-8 has none, and Hyperscan reads UTF-8
             data = text.encode("utf-8", "replace")
-        hits: list[int] = []
-        self._db.scan(data, match_event_handler=lambda index, *_: hits.append(index),
-                      scratch=self._scratch())
-        return hits
+        try:
+            scratch, hits, report = self._local.state
+        except AttributeError:
+            scratch, hits, report = self._scratch()
+        hits.clear()
+        self._db.scan(data, match_event_handler=report, scratch=scratch)
+        return tuple(hits)
 
-    def _scratch(self) -> Any:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self._db)
-        return scratch
+    def _scratch(self) -> tuple[Any, list[int], Any]:
+        """This thread's scratch space, and the list its reports go to (kept: a scan is µs)."""
+        hits: list[int] = []
+
+        def report(index: int, start: int, end: int, flags: int, context: object) -> None:
+            hits.append(index)
+
+        state = self._local.state = (hyperscan.Scratch(self._db), hits, report)
+        return state
 
 
 def cache_dir() -> Path | None:
