@@ -17,13 +17,16 @@ import ast
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import pytest
+import regex
 from presidio_analyzer import (
     EntityRecognizer,
     Pattern,
@@ -200,6 +203,23 @@ def test_the_environment_can_switch_hyperscan_off() -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=300, check=True)
     assert proc.stdout.split() == ["False"]
+
+
+def test_builtin_patterns_on_re_match_as_on_regex(texts: list[str]) -> None:
+    # The standard library's `re` runs the built-in patterns it can read (faster); `regex`,
+    # Presidio's engine, the rest.  Where both read a pattern they must agree on every match.
+    patterns = _patterns.builtin_pass()
+    on_re = [rule for rule in patterns._rules if isinstance(rule.pattern, re.Pattern)]
+    assert {"Email", "phone candidate", "card number"} <= {rule.name for rule in on_re}
+    pairs = []
+    for rule in on_re:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a set `re` would read differently warns (FutureWarning)
+            pairs.append((rule, re.compile(rule.source, rule.entity.flags), regex.compile(rule.source, rule.entity.flags)))
+    for text in [*texts, *_every_test_string()]:
+        for rule, on_stdlib, on_regex in pairs:
+            assert ([m.span() for m in on_stdlib.finditer(text)]
+                    == [m.span() for m in on_regex.finditer(text)]), (rule.name, text)
 
 
 def test_iban_countries_are_python_stdnums() -> None:

@@ -79,6 +79,9 @@ _CONTEXT_BOOST, _CONTEXT_FLOOR = 0.35, 0.4
 _WORD = re.compile(r"\w+")
 
 
+_BUILTIN = frozenset(ENTITIES)
+
+
 class _Untranslatable(Exception):
     pass
 
@@ -258,7 +261,7 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "entity", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "builtin", "entity", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -266,15 +269,30 @@ class _Rule:
         self.source = spec.regex
         self.score = spec.score
         self.translated = to_re2(spec.trigger or spec.regex, entity.flags) if re2 is not None else None
+        self.builtin = entity in _BUILTIN
         self._compiled: Any = None
 
     @property
     def pattern(self) -> Any:
-        """The pattern, compiled by the ``regex`` module as Presidio compiles it."""
+        """The pattern, compiled by the ``regex`` module as Presidio compiles it.
+
+        A built-in pattern that the standard library's ``re`` reads (no ``\\p{…}``,
+        no ``\\K``) is compiled by ``re`` instead: it matches the same (a test runs
+        both over the suite's strings) in a third to a half of the time.  A user's
+        pattern always runs on ``regex``, as Presidio would run it.
+        """
         compiled = self._compiled
         if compiled is None:  # a race compiles twice, harmlessly
-            compiled = self._compiled = regex.compile(self.source, self.entity.flags)
+            compiled = self._compiled = self._compile()
         return compiled
+
+    def _compile(self) -> Any:
+        if self.builtin:
+            try:
+                return re.compile(self.source, self.entity.flags)
+            except re.error:
+                pass
+        return regex.compile(self.source, self.entity.flags)
 
 
 def _options() -> Any:
