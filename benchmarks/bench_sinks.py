@@ -11,7 +11,10 @@ so no pipeline meets an event another table already logged.
 * structlog: add_log_level, TimeStamper(fmt="iso"), JSONRenderer(orjson.dumps)
   to /dev/null; ours = ``RedactProcessor(Redactor())``.
 * stdlib: a StreamHandler to /dev/null with python-json-logger's JsonFormatter
-  (the fields as ``extra``); ours = ``RedactingFilter(Redactor())``.
+  (the fields as ``extra``); ours = ``RedactingFilter(Redactor())``.  The stream
+  table also shows both behind a ``QueueHandler`` (the README's hot-path
+  set-up): the application thread only enqueues, and the listener's work (the
+  handler, with our filter) runs after each round, timed on its own row.
 * OpenTelemetry logs, application thread: ``Logger.emit`` (body: the HTML
   body, else the message; the fields as attributes) into a
   BatchLogRecordProcessor; ours = ``RedactingLogRecordProcessor(scan=False)``
@@ -40,8 +43,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
+import logging.handlers
 import os
 import platform
+import queue
 import statistics
 import sys
 import time
@@ -70,6 +75,9 @@ OURS = "ours (pattern mode)"
 NER = "ours, NER mode (own events of the same stream)"
 # The engine's share: Redactor.redact of the event the sink hands it, alone.
 ENGINE_ROW = "(Redactor.redact of the same event, alone)"
+# stdlib behind a QueueHandler: the application thread's cost; the listener's is reported apart.
+QUEUED_PLAIN = "plain behind a QueueHandler (app thread)"
+QUEUED_OURS = "ours behind a QueueHandler, the listener redacts (app thread)"
 # OpenTelemetry with no processor before the batch: RedactingLogExporter does the whole job.
 ALL_DEFERRED = "ours, everything deferred (RedactingLogExporter alone, pattern mode)"
 # The adapter's share: the sink with a stand-in that only copies the event.
@@ -119,6 +127,32 @@ def stdlib_logger(name: str, sink: Any, filters: Sequence[logging.Filter] = (),
     log.propagate = False
     log.setLevel(logging.INFO)
     return lambda event: log.info(event[0], extra=event[1])
+
+
+class _Queued:
+    """A stdlib logger behind a ``QueueHandler``: the logging thread only enqueues; :meth:`drain`
+    plays the ``QueueListener`` (the JSON handler, with ``filters``) outside the timing and times it."""
+
+    def __init__(self, name: str, sink: Any, filters: Sequence[logging.Filter] = ()) -> None:
+        self.records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        self.handler = logging.StreamHandler(sink)
+        self.handler.setFormatter(JsonFormatter(JSON_FORMAT))
+        for f in filters:
+            self.handler.addFilter(f)
+        log = logging.getLogger(f"bench.{name}")
+        log.handlers[:] = [logging.handlers.QueueHandler(self.records)]
+        log.propagate = False
+        log.setLevel(logging.INFO)
+        self.log: LogFn = lambda event: log.info(event[0], extra=event[1])
+        self.listener_times: list[float] = []
+
+    def drain(self) -> None:
+        handled, start = 0, time.perf_counter()
+        while not self.records.empty():
+            self.handler.handle(self.records.get_nowait())
+            handled += 1
+        if handled:
+            self.listener_times.append((time.perf_counter() - start) / handled)
 
 
 class _Discard(LogRecordExporter):
@@ -268,7 +302,13 @@ def stdlib_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
         if ner is not None:
             cases[NER] = (stdlib_logger("ner", sink, [RedactingFilter(ner)]), traffic.stream(traffic.ner_events))
         _with_peers(cases, chunks, peer)
-        out.append(table("stdlib logging + python-json-logger, stream of distinct events", run(cases), 2.0))
+        queued = {QUEUED_PLAIN: _Queued("plain-q", sink), QUEUED_OURS: _Queued("ours-q", sink, [RedactingFilter(Redactor())])}
+        for name, q in queued.items():
+            cases[name] = (q.log, chunks)
+        medians = run(cases, lambda: [q.drain() for q in queued.values()])
+        listener = {f"{name.removesuffix(' (app thread)')}: listener thread, per record": f"{statistics.median(q.listener_times[1:]) * 1e6:.2f}"
+                    for name, q in queued.items()}
+        out.append(table("stdlib logging + python-json-logger, stream of distinct events", medians, 2.0, listener))
 
         chunks = traffic.repeated()
         redactor = Redactor()

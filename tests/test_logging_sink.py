@@ -6,6 +6,8 @@ import io
 import json
 import logging
 import logging.config
+import logging.handlers
+import queue
 import sys
 import uuid
 
@@ -130,6 +132,30 @@ def test_exception_text_is_formatted_redacted_and_exc_info_cleared(redactor, mak
     assert EMAIL in raw_out.getvalue()
     [copy] = records
     assert copy.exc_info is None
+
+
+def test_behind_a_queue_handler_the_listener_thread_redacts(redactor, make_logger):
+    # The hot-path set-up: the logging thread only enqueues; the listener's handler redacts.
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    handler, out = stream_handler(JsonFormatter(), RedactingFilter(redactor))
+    listener = logging.handlers.QueueListener(records, handler)
+    log = make_logger(logging.handlers.QueueHandler(records))
+    listener.start()
+    try:
+        log.info("updated %s <%s>", NAME, EMAIL, extra={"contact": {"email": EMAIL, "name": NAME, "id": "c1"}})
+        try:
+            raise LookupError(f"no contact for {OTHER_EMAIL} ({PHONE})")
+        except LookupError:
+            log.exception("lookup failed")
+    finally:
+        listener.stop()  # drains the queue first
+
+    updated, failed = json_lines(out)
+    assert updated["message"] == "updated [REDACTED:PERSON] <[REDACTED:EMAIL_ADDRESS]>"
+    assert updated["contact"] == {"email": "[REDACTED:EMAIL_ADDRESS]", "name": "[REDACTED:PERSON]", "id": "c1"}
+    # QueueHandler.prepare formats the traceback into the message: it is scanned as text.
+    assert "LookupError: no contact for [REDACTED:EMAIL_ADDRESS] ([REDACTED:PHONE_NUMBER])" in failed["message"]
+    assert EMAIL not in out.getvalue() and OTHER_EMAIL not in out.getvalue() and PHONE not in out.getvalue()
 
 
 def test_stack_info_is_redacted(redactor, make_logger):
