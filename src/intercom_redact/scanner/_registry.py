@@ -149,7 +149,7 @@ _SPELLED_EMAIL = EntitySpec(
         "spelled out",
         r"(?<![\w.+-])[\w.+-]{1,64}(?:[ \t]+at[ \t]+|[ \t]*[\[(]at[\])][ \t]*)[\w-]{1,63}"
         r"(?:(?:[ \t]+dot[ \t]+|[ \t]*[\[(]dot[\])][ \t]*)[\w-]{1,63}){1,4}\b",
-        0.6, trigger=r"(?:[ \t]at[ \t]|[\[(]at[\])])",
+        0.6, trigger=r"(?:[ \t]at[ \t]+|[\[(]at[\])][ \t]*)[\w-]+(?:[ \t]+dot[ \t]|[ \t]*[\[(]dot[\])])",
     ),),
     validate=spelled_email,
 )
@@ -181,7 +181,7 @@ _CARD = EntitySpec(
         "card number",  # Presidio's, plus Mastercard's 2221-2720 range (since 2017)
         r"\b(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|2[2-7]\d{2}|6\d{3}|1\d{3}|3\d{3})[- ]?\d{3,4}"
         r"[- ]?\d{3,4}[- ]?\d{3,5}\b",
-        0.3, trigger=r"\d{4}[- ]?\d{3}",
+        0.3, trigger=r"(?:^|[^\w])\d{4}[- ]?\d{3}",  # with the \b before it: not inside an id
     ),),
     context=("credit", "card", "visa", "mastercard", "cc ", "amex", "discover", "jcb", "diners",
              "maestro", "instapayment"),
@@ -194,10 +194,10 @@ _ANY_CARD = EntitySpec(
         PatternSpec(  # any issuer: 4-digit head, groups of 3-6 by space, dash, dot or two spaces
             "grouped card number",
             r"(?<![\w.-])\d{4}(?:(?:[ .-]|[ ]{2})\d{3,6}){2,4}(?![\w-]|[.-]\d)",
-            0.3, trigger=r"\d{4}(?:[ .-]|[ ]{2})\d{3}",
+            0.3, trigger=r"(?:^|[^\w.-])\d{4}(?:[ .-]|[ ]{2})\d{3}",
         ),
         PatternSpec("card number, one run", r"(?<![\w.-])(?!1\d{12}(?!\d))\d{12,19}(?![\w-]|[.-]\d)", 0.3,
-                    trigger=r"\d{12}"),
+                    trigger=r"(?:^|[^\w.-])\d{12}"),
     ),
     context=_CARD.context,
     validate=any_card,  # 12-19 digits, Luhn
