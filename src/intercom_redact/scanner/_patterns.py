@@ -330,6 +330,7 @@ class PatternPass:
         self._set_rules = tuple(set_rules)
         self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
         self._screen: _hyperscan.Screen | None = None  # takes over from the set once built
+        self._screen_asked = False
         self._warming = threading.Event()
         self._warm = False
         self._warm_lock = threading.Lock()
@@ -361,7 +362,9 @@ class PatternPass:
         from ._first_names import warm as warm_given_names
         from ._validators import warm
 
-        if self._set is not None and _hyperscan.AVAILABLE:
+        with self._warm_lock:  # one build per pass, whichever thread warms first
+            build, self._screen_asked = not self._screen_asked, True
+        if build and self._set is not None and _hyperscan.AVAILABLE:
             _hyperscan.build_in_background([self._rules[i].translated or "" for i in self._set_rules],
                                            self._take_screen)
         for rule in self._rules:
