@@ -109,7 +109,8 @@ _SOURCES = (
 
 
 class _Gazetteer:
-    def __init__(self) -> None:
+    def __init__(self, sources: tuple[_Source, ...] = _SOURCES) -> None:
+        self._sources = sources
         self._lock = threading.Lock()
         self._raw: list[tuple[_Source, bytes]] | None = None
         self._names: frozenset[bytes] | None = None
@@ -130,7 +131,7 @@ class _Gazetteer:
         with self._lock:
             if self._raw is None or self._builder_of != os.getpid():  # a forked child has no builder thread
                 if self._raw is None:
-                    self._raw = [(source, data) for source in _SOURCES if (data := source.read())]
+                    self._raw = [(source, data) for source in self._sources if (data := source.read())]
                 self._builder_of = os.getpid()
                 # Built after the first event, not during it (whose time budget it would share).
                 builder = threading.Timer(_BUILD_DELAY, self.build)
