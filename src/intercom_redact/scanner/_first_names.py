@@ -25,7 +25,7 @@ word could stand.
 Loaded lazily and cheaply for a first log call: the first lookup reads the
 files' bytes (a few milliseconds) and answers by searching them (a
 millisecond or two each); a quarter of a second later a background thread
-builds the set (about 50 ms, then a set of bytes of about 3.5 MiB with both
+builds the set (about 50 ms, then a set of bytes of about 3.7 MiB with both
 sources, 0.4 MiB with the Census alone), which answers every lookup after it.
 ``warm()`` builds it at once.
 """
