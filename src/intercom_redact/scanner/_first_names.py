@@ -97,7 +97,7 @@ class _Source:
             return b""
         folder = Path(next(iter(spec.submodule_search_locations)))
         try:
-            return b"".join((folder / name).read_bytes() for name in self.files)
+            return b"\n".join((folder / name).read_bytes() for name in self.files)  # a file may lack its last newline
         except OSError:
             return b""
 
