@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
 import pytest
 
 from intercom_redact import Redactor
 from intercom_redact.scanner import Scanner
 from intercom_redact.scanner._findings import Finding
-from intercom_redact.scanner._first_names import _Gazetteer, is_given_name, name_pieces
+from intercom_redact.scanner._first_names import _SOURCES, _Gazetteer, _unaccented, is_given_name, name_pieces
 from intercom_redact.scanner._ner_spans import complete_person
 
 SCANNER = Scanner(cache_size=0)
 HAS_GAZETTEER = importlib.util.find_spec("gender_guesser") is not None
 needs_gazetteer = pytest.mark.skipif(not HAS_GAZETTEER, reason="gender-guesser (the names extra) is not installed")
+CENSUS = next(source for source in _SOURCES if source.package == "names")
+needs_census = pytest.mark.skipif(not CENSUS.read(), reason="names (the given-names extra) is not installed")
 
 CUED = [
     # titles, any case, before a name with initials or particles
@@ -60,6 +63,14 @@ GIVEN = [
     ("Magdalena, can you resend the receipt?", "Magdalena"),
     ("Joachim is waiting for the export", "Joachim"),
     ("Leopoldine ordered the yearly plan", "Leopoldine"),
+]
+
+# Common US given names, which the Census files hold (the given-names extra, no GPL package).
+GIVEN_CENSUS = [
+    ("Deborah Whitfield will join the call", "Deborah Whitfield"),
+    ("Gregory: The invoice is wrong again", "Gregory"),
+    ("Jérôme Castellan asked for a refund", "Jérôme Castellan"),  # "Jerome" with its accents
+    ("Kimberly, Dolores and Shirley signed up", "Kimberly, Dolores and Shirley"),
 ]
 
 KEPT = [
@@ -102,6 +113,12 @@ def test_a_given_name_is_found_without_a_cue(text: str, secret: str) -> None:
     assert _found_whole(text, secret), SCANNER.scan(text)
 
 
+@needs_census
+@pytest.mark.parametrize(("text", "secret"), GIVEN_CENSUS, ids=[t for t, _ in GIVEN_CENSUS])
+def test_a_census_given_name_is_found_without_a_cue(text: str, secret: str) -> None:
+    assert _found_whole(text, secret), SCANNER.scan(text)
+
+
 @pytest.mark.parametrize("text", KEPT)
 def test_log_lines_and_prose_are_kept(text: str) -> None:
     assert Redactor().redact_text(text) == text
@@ -123,7 +140,35 @@ def test_the_gazetteer_answers_the_same_before_and_after_its_set_is_built() -> N
     assert from_the_file[:3] == [True, True, True] and from_the_file[3:5] == [False, False]
 
 
-@needs_gazetteer
+@needs_census
+def test_the_census_source_alone_answers_the_same_before_and_after_its_set_is_built() -> None:
+    words = ["James", "Deborah", "Jerome", "JAMES", "james", "Zzyzx", "Export", "Uwe"]
+    fresh = _Gazetteer((CENSUS,))
+    from_the_file = [word in fresh for word in words]
+    fresh.build()
+    assert [word in fresh for word in words] == from_the_file
+    assert from_the_file == [True, True, True, False, False, False, False, False]  # "Uwe": not a US name
+
+
+def test_a_source_whose_package_is_missing_or_hidden_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, CENSUS.package, None)  # as a benchmark hides it
+    assert CENSUS.read() == b""
+    fresh = _Gazetteer((CENSUS,))
+    assert "James" not in fresh
+    fresh.build()
+    assert "James" not in fresh
+
+
+def test_accents_come_off_as_the_us_lists_write_names() -> None:
+    assert [_unaccented(word) for word in ("Jérôme", "Łukasz", "Søren", "Zoë", "Ana")] == [
+        "Jerome", "Lukasz", "Soren", "Zoe", "Ana"]
+
+
+@needs_census
+def test_a_common_word_stays_out_with_its_accents_off_too() -> None:
+    assert is_given_name("Jérôme") and not is_given_name("Màrk") and not is_given_name("Will")
+
+
 @needs_gazetteer
 def test_a_forked_child_schedules_its_own_build() -> None:
     fresh = _Gazetteer()
