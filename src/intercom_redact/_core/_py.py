@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ._protocols import Hooks
 
 __all__ = ["DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES", "WALL_CEILING",
-           "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text"]
+           "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text", "screen_identifier"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -132,14 +132,14 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
     return pos
 
 
-_NEEDLES, _PHRASE, _PHONE = 0, 1, 2
 # Values prepared before, shared by all events (a contact logs many times); bounded, and small:
 # on a stream of distinct values a larger memo costs more in cache misses than it saves.
-_PREPARED: dict[tuple[str, str], tuple[tuple[int, Any], ...]] = {}
+_PREPARED: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
 _PREPARED_SIZE = 256
+_NOTHING: tuple[Any, ...] = ()
 
 
-def _prepared(key: tuple[str, str]) -> tuple[tuple[int, Any], ...]:
+def _prepared(key: tuple[str, str]) -> tuple[tuple[Any, ...], ...]:
     entry = _PREPARED.get(key)
     if entry is None:
         entry = _prepare(key[0], key[1])
@@ -149,37 +149,55 @@ def _prepared(key: tuple[str, str]) -> tuple[tuple[int, Any], ...]:
     return entry
 
 
-def _prepare(entity_type: str, value: str) -> tuple[tuple[int, Any], ...]:
-    """How ``value`` is searched, as ``(kind, entry)`` pairs: a phone, a phrase, or words.
+def _prepare(entity_type: str, value: str) -> tuple[tuple[Any, ...], ...]:
+    """How ``value`` is searched: ``(needles, phrases, phones)``, the entries of each kind.
 
     A person's full name is also searched for by each capitalised part of it:
     the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
     """
     if entity_type in UNSEARCHED_TYPES:
-        return ()
+        return (_NOTHING, _NOTHING, _NOTHING)
     if entity_type == "PHONE_NUMBER" or _phone_like(value):
         digits = _decimal_digits(value)
         if len(digits) >= 7:
-            return ((_PHONE, (entity_type, value, digits)),)
+            return (_NOTHING, _NOTHING, ((entity_type, value, digits),))
     low = value.lower()
     words = low.split()
     if len(words) > 1:
-        phrase = ((_PHRASE, (entity_type, tuple(words), value)),)
+        phrase = ((entity_type, tuple(words), value),)
         if entity_type != "PERSON":
-            return phrase
-        return phrase + tuple([(_NEEDLES, (entity_type, part.lower(), part)) for part in _name_parts(value)])
+            return (_NOTHING, phrase, _NOTHING)
+        return (tuple([(entity_type, part.lower(), part) for part in _name_parts(value)]), phrase, _NOTHING)
     if "@" not in low:
-        return ((_NEEDLES, (entity_type, low, value)),)
+        return (((entity_type, low, value),), _NOTHING, _NOTHING)
     # E-mails also URL-encoded, as in query strings.
     encoded = low.replace("@", "%40")
     plus = encoded.replace("+", "%2b")
     forms = (low, plus, encoded) if plus != encoded else (low, encoded)
-    return tuple((_NEEDLES, (entity_type, form, value)) for form in forms)
+    return (tuple([(entity_type, form, value) for form in forms]), _NOTHING, _NOTHING)
 
 
 def _decimal_digits(text: str) -> str:
-    """The decimal digits of ``text`` (what ``\\d`` matches), in order."""
-    return "".join([ch for ch in text if ch.isdecimal()])
+    """The decimal digits of ``text`` (what ``\\d`` matches), in order.
+
+    Joined from runs, not characters: most texts hold no digit or a few runs of them.
+    """
+    size = len(text)
+    i = 0
+    while i < size and not text[i].isdecimal():
+        i += 1
+    if i == size:
+        return ""
+    runs: list[str] = []
+    while i < size:
+        j = i + 1
+        while j < size and text[j].isdecimal():
+            j += 1
+        runs.append(text[i:j])
+        i = j + 1
+        while i < size and not text[i].isdecimal():
+            i += 1
+    return "".join(runs)
 
 
 def _phone_like(value: str) -> bool:
@@ -248,15 +266,26 @@ class KnownValues:
         phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
         phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
         seen: set[tuple[str, str]] = set()
-        for entity_type, value in known:
-            if not isinstance(value, str) or not isinstance(entity_type, str):
+        for pair in known:
+            entity_type, value = pair
+            if type(value) is not str or type(entity_type) is not str:
+                if not isinstance(value, str) or not isinstance(entity_type, str):
+                    continue
+            stripped = value.strip()
+            if len(stripped) < MIN_KNOWN_LENGTH:
                 continue
-            key = (entity_type, value.strip())
-            if len(key[1]) < MIN_KNOWN_LENGTH or key in seen:
+            # The walk's own pair is the key when it needs no stripping (the usual case).
+            key = pair if stripped is value and type(pair) is tuple else (entity_type, stripped)
+            if key in seen:
                 continue
             seen.add(key)
-            for kind, entry in _prepared(key):
-                (needles if kind == _NEEDLES else phrases if kind == _PHRASE else phones).append(entry)
+            entry = _prepared(key)
+            if entry[0]:
+                needles.extend(entry[0])
+            if entry[1]:
+                phrases.extend(entry[1])
+            if entry[2]:
+                phones.extend(entry[2])
         self._needles = needles
         self._phrases = phrases
         self._phones = phones
@@ -267,21 +296,41 @@ class KnownValues:
     def candidates(self, text: str) -> list[tuple[str, str]]:
         """The values ``text`` may hold (a superset of those :meth:`find` finds in it)."""
         out: list[tuple[str, str]] = []
+        self._pre_check(text, out)
+        return out
+
+    def holds_any(self, text: str) -> bool:
+        """Whether ``text`` may hold any of the values: :meth:`candidates`, stopping at the first."""
+        return self._pre_check(text, None)
+
+    def _pre_check(self, text: str, out: list[tuple[str, str]] | None) -> bool:
+        """The substring (or, for phones, digit-run) pre-check: add what ``text`` may hold to
+        ``out``; with no ``out``, say True at the first value it may hold."""
+        hit = False
         if self._needles or self._phrases:
             low = _lower(text)
             for entity_type, needle, value in self._needles:
                 if needle in low:
+                    if out is None:
+                        return True
                     out.append((entity_type, value))
+                    hit = True
             for entity_type, words, value in self._phrases:
                 if words[0] in low:
+                    if out is None:
+                        return True
                     out.append((entity_type, value))
+                    hit = True
         if self._phones:
             digits = _decimal_digits(text)
             if digits:
                 for entity_type, value, own in self._phones:
                     if own[-_PHONE_TAIL:] in digits:
+                        if out is None:
+                            return True
                         out.append((entity_type, value))
-        return out
+                        hit = True
+        return hit
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, entity_type)`` of every known value in ``text``."""
@@ -314,20 +363,66 @@ class KnownValues:
         return found
 
     def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
-        # Only the phones whose last digits occur in the text are parsed.
-        phones = [(entity_type, *_phone_forms(value, own)) for entity_type, value, own in self._phones
+        # Only the phones whose last digits occur in the text are looked for, and one is
+        # parsed only for a run that is not written with its very digits (see _phone_matches).
+        phones = [[entity_type, value, own, None] for entity_type, value, own in self._phones
                   if own[-_PHONE_TAIL:] in all_digits]
         if not phones:
             return
         for run in _DIGIT_RUN.finditer(text):
             digits = _decimal_digits(run.group())
-            for entity_type, national, prefixes in phones:
-                if digits.endswith(national) and digits[: len(digits) - len(national)] in prefixes:
-                    found.append((run.start(), run.end(), entity_type))
+            for phone in phones:
+                if _phone_matches(digits, phone):
+                    found.append((run.start(), run.end(), phone[0]))
                     break
 
 
+def _phone_matches(digits: str, phone: list[Any]) -> bool:
+    """Whether a digit run is the phone ``[entity_type, value, own digits, forms or None]``.
+
+    The phone's own digits always match, and any match ends in its last digit
+    (its national number is a suffix of them): only other runs ending in that
+    digit need the parsed forms, made once per phone and search.
+    """
+    own: str = phone[2]
+    if digits == own:
+        return True
+    if not digits or digits[-1] != own[-1]:
+        return False
+    forms = phone[3]
+    if forms is None:
+        forms = phone[3] = _phone_forms(phone[1], own)
+    national: str = forms[0]
+    return digits.endswith(national) and digits[: len(digits) - len(national)] in forms[1]
+
+
 # -- the walk -------------------------------------------------------------------------
+
+
+def screen_identifier(text: str) -> int:
+    """An identifier's screen: kept (``KEEP``) unless it looks personal, then scanned (``SCAN``).
+
+    It looks personal when it holds an e-mail address (also URL-encoded), a
+    phone written with its ``+`` country code, or words separated by spaces;
+    ``"4155552671"``, ``"ord_81hx"`` and UUIDs are the ids they are.  (What the
+    search ``@|%40|^\\s*\\+|\\S\\s+\\S`` finds, without a regex: this runs for every id.)
+    """
+    if "@" in text or "%40" in text:
+        return SCAN
+    size = len(text)
+    i = 0
+    while i < size and text[i].isspace():
+        i += 1
+    if i < size and text[i] == "+":
+        return SCAN
+    gap = False  # whitespace after a word: one more non-space makes two words
+    while i < size:
+        if text[i].isspace():
+            gap = True
+        elif gap:
+            return SCAN
+        i += 1
+    return KEEP
 
 
 def _holds_structure(text: str) -> bool:
@@ -500,7 +595,14 @@ class Walk:
         """Remember the strings inside a container a rule redacted whole (a location)."""
         if depth > 4:
             return
-        if type(value) is dict or isinstance(value, Mapping):
+        t = type(value)
+        if t is str:  # the usual leaf, tested first: the Mapping check below is slow for it
+            if len(value) >= MIN_KNOWN_LENGTH:
+                self.known.append((entity_type, value))
+            return
+        if t in SCALARS:
+            return
+        if t is dict or isinstance(value, Mapping):
             for k, v in value.items():
                 child = state.next_key.get(k)
                 if child is None:
@@ -510,8 +612,6 @@ class Walk:
         elif isinstance(value, (list, tuple)):
             for v in value[:50]:
                 self.collect_known(v, state.step_index(0), entity_type, depth + 1)
-        elif type(value) is str and len(value) >= MIN_KNOWN_LENGTH:
-            self.known.append((entity_type, value))
 
     # -- the walk -----------------------------------------------------------------------
 
@@ -716,7 +816,7 @@ class Walk:
         for index, (_, _, text) in enumerate(self.texts):
             if scan and text not in clean:
                 scanner.append(index)
-            elif has_known and known.candidates(text):
+            elif has_known and known.holds_any(text):
                 known_only.append(index)
         return known_only, scanner
 
