@@ -16,7 +16,6 @@ cdef bint _is_letter(Py_UCS4 ch)
 cdef list _name_parts(str value)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
-@cython.locals(size=Py_ssize_t, i=Py_ssize_t, gap=bint)
 cpdef int screen_identifier(str text) except? -1
 cdef bint _holds_structure(str text) except -1
 cdef tuple _prepared(tuple key)
