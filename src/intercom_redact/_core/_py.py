@@ -266,17 +266,11 @@ class KnownValues:
         phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
         phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
         seen: set[tuple[str, str]] = set()
-        for pair in known:
-            entity_type, value = pair
-            if type(value) is not str or type(entity_type) is not str:
-                if not isinstance(value, str) or not isinstance(entity_type, str):
-                    continue
-            stripped = value.strip()
-            if len(stripped) < MIN_KNOWN_LENGTH:
+        for entity_type, value in known:
+            if not isinstance(value, str) or not isinstance(entity_type, str):
                 continue
-            # The walk's own pair is the key when it needs no stripping (the usual case).
-            key = pair if stripped is value and type(pair) is tuple else (entity_type, stripped)
-            if key in seen:
+            key = (entity_type, value.strip())
+            if len(key[1]) < MIN_KNOWN_LENGTH or key in seen:
                 continue
             seen.add(key)
             entry = _prepared(key)
@@ -365,8 +359,8 @@ class KnownValues:
     def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
         # Only the phones whose last digits occur in the text are looked for, and one is
         # parsed only for a run that is not written with its very digits (see _phone_matches).
-        phones = [[entity_type, value, own, None] for entity_type, value, own in self._phones
-                  if own[-_PHONE_TAIL:] in all_digits]
+        phones: list[list[Any]] = [[entity_type, value, own, None] for entity_type, value, own in self._phones
+                                   if own[-_PHONE_TAIL:] in all_digits]
         if not phones:
             return
         for run in _DIGIT_RUN.finditer(text):
