@@ -327,7 +327,8 @@ class KnownValues:
         return hit
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """``(start, end, entity_type)`` of every known value in ``text``."""
+        """``(start, end, entity_type)`` of every known value in ``text``, in text order
+        (less those inside another: see :func:`_outermost`)."""
         found: list[tuple[int, int, str]] = []
         if self._needles or self._phrases:
             low = _lower(text)
@@ -354,7 +355,7 @@ class KnownValues:
             all_digits = _decimal_digits(text)
             if all_digits:
                 self._find_phones(text, all_digits, found)
-        return found
+        return _outermost(found) if len(found) > 1 else found
 
     def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
         # Only the phones whose last digits occur in the text are looked for, and one is
@@ -369,6 +370,28 @@ class KnownValues:
                 if _phone_matches(digits, phone):
                     found.append((run.start(), run.end(), phone[0]))
                     break
+
+
+def _span_order(span: tuple[int, int, str]) -> tuple[int, int]:
+    return span[0], -span[1]
+
+
+def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` by start (the longer first), less each one inside an earlier one.
+
+    A full name's parts lie inside the name.  Merging overlapping findings
+    (``disjoint``) keeps the longer one and, at a tie, the earlier, and any
+    known value's score is the highest: what is left out here changes no
+    result, and a text that names a person once yields one span.
+    """
+    spans.sort(key=_span_order)  # stable: of two equal spans the earlier found stays, as disjoint keeps it
+    out = []
+    reach = -1
+    for span in spans:
+        if span[1] > reach:  # else inside the earlier span that reached this far (it starts no later)
+            out.append(span)
+            reach = span[1]
+    return out
 
 
 def _phone_matches(digits: str, phone: list[Any]) -> bool:
