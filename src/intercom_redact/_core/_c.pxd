@@ -17,7 +17,7 @@ cdef list _name_parts(str value)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1
-@cython.locals(out=list, reach=Py_ssize_t, span=tuple)
+@cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost(list spans)
 cdef bint _holds_structure(str text) except -1
 cdef tuple _prepared(tuple key)

@@ -17,7 +17,10 @@ one redactor and bounded like the automaton's own memos.
 Known values are prepared lazily: building :class:`KnownValues` only sorts the
 values into words, phrases and phones; a text is searched for a value only
 after a substring (or, for phones, a digit-run) pre-check says it can hold it,
-and a phone is parsed only then.  Nothing is compiled per event.
+and a phone is parsed only for a digit run that ends as it does but is not
+written with its very digits.  Nothing is compiled per event.  A search
+answers the outermost spans only (a name, not also its parts inside it), so
+the usual text that names a value once costs the engine one finding, no merge.
 """
 
 from __future__ import annotations
@@ -372,10 +375,6 @@ class KnownValues:
                     break
 
 
-def _span_order(span: tuple[int, int, str]) -> tuple[int, int]:
-    return span[0], -span[1]
-
-
 def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """``spans`` by start (the longer first), less each one inside an earlier one.
 
@@ -384,13 +383,14 @@ def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     known value's score is the highest: what is left out here changes no
     result, and a text that names a person once yields one span.
     """
-    spans.sort(key=_span_order)  # stable: of two equal spans the earlier found stays, as disjoint keeps it
+    # Sorted on (start, -end, position found): of two equal spans the earlier found stays, as disjoint keeps it.
+    order = sorted([(span[0], -span[1], i) for i, span in enumerate(spans)])
     out = []
     reach = -1
-    for span in spans:
-        if span[1] > reach:  # else inside the earlier span that reached this far (it starts no later)
-            out.append(span)
-            reach = span[1]
+    for _, end, i in order:
+        if -end > reach:  # else inside the earlier span that reached this far (it starts no later)
+            out.append(spans[i])
+            reach = -end
     return out
 
 
