@@ -171,3 +171,10 @@ def test_the_identifier_screen_scans_what_the_search_finds(text: str) -> None:
     expected = engine.SCAN if _PERSONAL_ID.search(text) else engine.KEEP
     for module in _cores():
         assert module.screen_identifier(text) == expected, module.IMPLEMENTATION
+
+
+def test_a_search_answers_a_name_not_also_its_parts_inside_it(core: str) -> None:
+    values = _core.load(core).KnownValues([("PERSON", "Marisol Vega")])
+    # The parts found inside the full name are left out; the parts found alone stay, in text order.
+    assert values.find("Vega? Welcome aboard, Marisol Vega! Marisol") == [
+        (0, 4, "PERSON"), (22, 34, "PERSON"), (36, 43, "PERSON")]
