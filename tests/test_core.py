@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import strategies
 from intercom_redact import Redactor, _core, engine
@@ -133,3 +135,46 @@ def test_phones_are_parsed_only_where_their_digits_occur(core: str, monkeypatch:
     values = module.KnownValues([("PHONE_NUMBER", "+44 20 7946 0958"), ("PHONE_NUMBER", "+1 415 555 0132")])
     assert values.find("order 1234 shipped, call 020-7946-0958") == [(25, 38, "PHONE_NUMBER")]
     assert parsed == ["+44 20 7946 0958"]  # the other phone's digits are not in the text
+
+
+def test_a_phone_written_with_its_own_digits_is_found_without_parsing(core: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    module = _core.load(core)
+    parsed: list[str] = []
+    import phonenumbers
+
+    real = phonenumbers.parse
+    monkeypatch.setattr(phonenumbers, "parse", lambda value, region: parsed.append(value) or real(value, region))
+    module._phone_forms.cache_clear()
+    values = module.KnownValues([("PHONE_NUMBER", "+44 20 7946 0958")])
+    assert values.find("call +44 (20) 7946-0958 or 1234") == [(5, 23, "PHONE_NUMBER")]
+    assert parsed == []  # the same digits, only other separators: no parse needed
+    assert values.find("call 020 7946 0958") == [(5, 18, "PHONE_NUMBER")]
+    assert parsed == ["+44 20 7946 0958"]  # another notation of it: parsed once
+
+
+# What the hand-written string checks stand for, as the regular expressions they replace.
+_DIGIT = re.compile(r"\d")
+_PERSONAL_ID = re.compile(r"@|%40|^\s*\+|\S\s+\S")
+_ID_TEXT = st.text(st.sampled_from("ab1٣+@%40 \t\u2003._-"), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ID_TEXT)
+def test_decimal_digits_are_what_backslash_d_matches(text: str) -> None:
+    assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ID_TEXT)
+def test_the_identifier_screen_scans_what_the_search_finds(text: str) -> None:
+    expected = engine.SCAN if _PERSONAL_ID.search(text) else engine.KEEP
+    for module in _cores():
+        assert module.screen_identifier(text) == expected, module.IMPLEMENTATION
+
+
+def test_a_search_answers_a_name_not_also_its_parts_inside_it(core: str) -> None:
+    values = _core.load(core).KnownValues([("PERSON", "Marisol Vega")])
+    # The parts found inside the full name are left out; the parts found alone stay, in text order.
+    assert values.find("Vega? Welcome aboard, Marisol Vega! Marisol") == [
+        (0, 4, "PERSON"), (22, 34, "PERSON"), (36, 43, "PERSON")]

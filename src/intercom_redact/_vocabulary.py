@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["CLASSES", "classify", "looks_personal", "reads_as_name", "split_words"]
+__all__ = ["CLASSES", "classify", "reads_as_name", "split_words"]
 
 #: Every class :func:`classify` can return (what ``~class`` path segments may name).
 CLASSES = frozenset({
@@ -262,14 +262,3 @@ def reads_as_name(value: str) -> bool:
     if not 1 <= len(words) <= 4 or len(value) > 80:
         return False
     return all(word[0].isalpha() and all(ch.isalpha() or ch in "'’-." for ch in word) for word in words)
-
-
-def looks_personal(value: str) -> bool:
-    """True when a value under an identifier key may be personal data, not an opaque id.
-
-    An e-mail address (also URL-encoded), a phone written with its ``+`` country
-    code, or words separated by spaces: those are scanned; ``"4155552671"``,
-    ``"ord_81hx"`` and UUIDs are kept as the ids they are.  (What the search
-    ``@|%40|^\\s*\\+|\\S\\s+\\S`` finds, in string operations: this runs for every id.)
-    """
-    return "@" in value or "%40" in value or value.lstrip().startswith("+") or len(value.split()) > 1

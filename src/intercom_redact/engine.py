@@ -42,7 +42,7 @@ from ._core._py import DROP, KEEP, REPLACE, SCAN, key_text
 from ._failclosed import UNSCANNED, blank
 from ._paths import MAX_CACHED_TRANSITIONS, MatchState, PathMatcher, parse_path
 from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild_model, rebuild_object, rebuild_sequence
-from ._vocabulary import looks_personal, reads_as_name
+from ._vocabulary import reads_as_name
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 from .scanner._findings import Finding, apply_findings, disjoint
@@ -124,11 +124,6 @@ class _Op:
         self.within = within
 
 
-def _identifier(text: str) -> int:
-    """An identifier is kept, unless it looks personal (an e-mail used as an id): then scanned."""
-    return SCAN if looks_personal(text) else KEEP
-
-
 def _name(text: str) -> int:
     """A party's value (``"requester": "Jane Doe"``): a bare name is replaced, anything else scanned."""
     return REPLACE if reads_as_name(text) else SCAN
@@ -199,7 +194,7 @@ class Redactor:
         if action == "scan":
             return _Op(SCAN, rule.type, rule.path, specificity=spec)
         if action == "identifier":
-            return _Op(SCAN, rule.type, rule.path, specificity=spec, screen=_identifier)
+            return _Op(SCAN, rule.type, rule.path, specificity=spec, screen=_impl.screen_identifier)
         if action == "name":
             entity_type = rule.type or "PERSON"
             type_action = self._policy.type_action(entity_type)

@@ -67,6 +67,10 @@ _JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _CSV_SUFFIXES = (".csv",)
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK_LINES = 500
+# JSON records are parsed, redacted and written this many at a time: the objects of a few
+# records are all that is alive at once, so the cyclic GC (which redacted copies never
+# need: they hold no cycles) does not walk and promote a whole chunk's records again and again.
+_JSON_BATCH = 50
 _CHUNK_BYTES = 1 << 20
 _READ_BUFFER = 1 << 16
 _SNIFF_LINES = 20
@@ -355,15 +359,21 @@ class _Lines:
         return _as_text(clean, self.redactor).encode("utf-8") + eol
 
     def json_lines(self, lines: list[bytes]) -> list[bytes]:
-        """Redact JSON lines: the records parsed, redacted in one engine call, and dumped.
+        """Redact JSON lines: the records parsed, redacted in one engine call per batch, and dumped.
 
         orjson reads a line with its line ending (JSON whitespace); a blank
         line is kept, one that is not JSON is redacted as text.
         """
         out = list(lines)
+        for begin in range(0, len(lines), _JSON_BATCH):
+            self._json_batch(lines, out, range(begin, min(begin + _JSON_BATCH, len(lines))))
+        return out
+
+    def _json_batch(self, lines: list[bytes], out: list[bytes], indexes: range) -> None:
         values: list[Any] = []
         where: list[int] = []
-        for index, line in enumerate(lines):
+        for index in indexes:
+            line = lines[index]
             try:
                 values.append(orjson.loads(line))
                 where.append(index)
@@ -383,7 +393,6 @@ class _Lines:
             except TypeError:  # pragma: no cover - a JSON value redacts to JSON; fail closed regardless
                 self.stats.fail_closed["error"] = self.stats.fail_closed.get("error", 0) + 1
                 out[index] = orjson.dumps(self.redactor.unscanned) + eol
-        return out
 
 
 def _as_text(value: Any, redactor: Redactor) -> str:

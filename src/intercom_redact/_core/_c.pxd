@@ -7,13 +7,18 @@ cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
-@cython.locals(ch=Py_UCS4)
+@cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef str _decimal_digits(str text)
 @cython.locals(size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, digit=bint)
 cdef bint _phone_like(str value) except -1
 cdef bint _is_letter(Py_UCS4 ch)
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef list _name_parts(str value)
+@cython.locals(own=str, national=str)
+cdef bint _phone_matches(str digits, list phone) except -1
+cpdef int screen_identifier(str text) except? -1
+@cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
+cdef list _outermost(list spans)
 cdef bint _holds_structure(str text) except -1
 cdef tuple _prepared(tuple key)
 cdef tuple _prepare(str entity_type, str value)
@@ -30,12 +35,14 @@ cdef class Deadline:
 cdef class KnownValues:
     cdef list _needles, _phrases, _phones
 
-    @cython.locals(low=str, digits=str, entity_type=str, needle=str, value=str, own=str, words=tuple)
     cpdef list candidates(self, str text)
+    cpdef bint holds_any(self, str text) except -1
+    @cython.locals(hit=bint, low=str, digits=str, entity_type=str, needle=str, value=str, own=str, words=tuple)
+    cdef bint _pre_check(self, str text, list out) except -1
     @cython.locals(low=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, all_digits=str, entity_type=str,
                    needle=str, words=tuple)
     cpdef list find(self, str text)
-    @cython.locals(digits=str, national=str, prefixes=frozenset, entity_type=str)
+    @cython.locals(digits=str, phone=list)
     cdef _find_phones(self, str text, str all_digits, list found)
 
 

@@ -17,7 +17,10 @@ one redactor and bounded like the automaton's own memos.
 Known values are prepared lazily: building :class:`KnownValues` only sorts the
 values into words, phrases and phones; a text is searched for a value only
 after a substring (or, for phones, a digit-run) pre-check says it can hold it,
-and a phone is parsed only then.  Nothing is compiled per event.
+and a phone is parsed only for a digit run that ends as it does but is not
+written with its very digits.  Nothing is compiled per event.  A search
+answers the outermost spans only (a name, not also its parts inside it), so
+the usual text that names a value once costs the engine one finding, no merge.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from ._protocols import Hooks
 
 __all__ = ["DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES", "WALL_CEILING",
-           "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text"]
+           "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text", "screen_identifier"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -132,14 +135,14 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
     return pos
 
 
-_NEEDLES, _PHRASE, _PHONE = 0, 1, 2
 # Values prepared before, shared by all events (a contact logs many times); bounded, and small:
 # on a stream of distinct values a larger memo costs more in cache misses than it saves.
-_PREPARED: dict[tuple[str, str], tuple[tuple[int, Any], ...]] = {}
+_PREPARED: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
 _PREPARED_SIZE = 256
+_NOTHING: tuple[Any, ...] = ()
 
 
-def _prepared(key: tuple[str, str]) -> tuple[tuple[int, Any], ...]:
+def _prepared(key: tuple[str, str]) -> tuple[tuple[Any, ...], ...]:
     entry = _PREPARED.get(key)
     if entry is None:
         entry = _prepare(key[0], key[1])
@@ -149,37 +152,55 @@ def _prepared(key: tuple[str, str]) -> tuple[tuple[int, Any], ...]:
     return entry
 
 
-def _prepare(entity_type: str, value: str) -> tuple[tuple[int, Any], ...]:
-    """How ``value`` is searched, as ``(kind, entry)`` pairs: a phone, a phrase, or words.
+def _prepare(entity_type: str, value: str) -> tuple[tuple[Any, ...], ...]:
+    """How ``value`` is searched: ``(needles, phrases, phones)``, the entries of each kind.
 
     A person's full name is also searched for by each capitalised part of it:
     the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
     """
     if entity_type in UNSEARCHED_TYPES:
-        return ()
+        return (_NOTHING, _NOTHING, _NOTHING)
     if entity_type == "PHONE_NUMBER" or _phone_like(value):
         digits = _decimal_digits(value)
         if len(digits) >= 7:
-            return ((_PHONE, (entity_type, value, digits)),)
+            return (_NOTHING, _NOTHING, ((entity_type, value, digits),))
     low = value.lower()
     words = low.split()
     if len(words) > 1:
-        phrase = ((_PHRASE, (entity_type, tuple(words), value)),)
+        phrase = ((entity_type, tuple(words), value),)
         if entity_type != "PERSON":
-            return phrase
-        return phrase + tuple([(_NEEDLES, (entity_type, part.lower(), part)) for part in _name_parts(value)])
+            return (_NOTHING, phrase, _NOTHING)
+        return (tuple([(entity_type, part.lower(), part) for part in _name_parts(value)]), phrase, _NOTHING)
     if "@" not in low:
-        return ((_NEEDLES, (entity_type, low, value)),)
+        return (((entity_type, low, value),), _NOTHING, _NOTHING)
     # E-mails also URL-encoded, as in query strings.
     encoded = low.replace("@", "%40")
     plus = encoded.replace("+", "%2b")
     forms = (low, plus, encoded) if plus != encoded else (low, encoded)
-    return tuple((_NEEDLES, (entity_type, form, value)) for form in forms)
+    return (tuple([(entity_type, form, value) for form in forms]), _NOTHING, _NOTHING)
 
 
 def _decimal_digits(text: str) -> str:
-    """The decimal digits of ``text`` (what ``\\d`` matches), in order."""
-    return "".join([ch for ch in text if ch.isdecimal()])
+    """The decimal digits of ``text`` (what ``\\d`` matches), in order.
+
+    Joined from runs, not characters: most texts hold no digit or a few runs of them.
+    """
+    size = len(text)
+    i = 0
+    while i < size and not text[i].isdecimal():
+        i += 1
+    if i == size:
+        return ""
+    runs: list[str] = []
+    while i < size:
+        j = i + 1
+        while j < size and text[j].isdecimal():
+            j += 1
+        runs.append(text[i:j])
+        i = j + 1
+        while i < size and not text[i].isdecimal():
+            i += 1
+    return "".join(runs)
 
 
 def _phone_like(value: str) -> bool:
@@ -255,8 +276,13 @@ class KnownValues:
             if len(key[1]) < MIN_KNOWN_LENGTH or key in seen:
                 continue
             seen.add(key)
-            for kind, entry in _prepared(key):
-                (needles if kind == _NEEDLES else phrases if kind == _PHRASE else phones).append(entry)
+            entry = _prepared(key)
+            if entry[0]:
+                needles.extend(entry[0])
+            if entry[1]:
+                phrases.extend(entry[1])
+            if entry[2]:
+                phones.extend(entry[2])
         self._needles = needles
         self._phrases = phrases
         self._phones = phones
@@ -267,24 +293,45 @@ class KnownValues:
     def candidates(self, text: str) -> list[tuple[str, str]]:
         """The values ``text`` may hold (a superset of those :meth:`find` finds in it)."""
         out: list[tuple[str, str]] = []
+        self._pre_check(text, out)
+        return out
+
+    def holds_any(self, text: str) -> bool:
+        """Whether ``text`` may hold any of the values: :meth:`candidates`, stopping at the first."""
+        return self._pre_check(text, None)
+
+    def _pre_check(self, text: str, out: list[tuple[str, str]] | None) -> bool:
+        """The substring (or, for phones, digit-run) pre-check: add what ``text`` may hold to
+        ``out``; with no ``out``, say True at the first value it may hold."""
+        hit = False
         if self._needles or self._phrases:
             low = _lower(text)
             for entity_type, needle, value in self._needles:
                 if needle in low:
+                    if out is None:
+                        return True
                     out.append((entity_type, value))
+                    hit = True
             for entity_type, words, value in self._phrases:
                 if words[0] in low:
+                    if out is None:
+                        return True
                     out.append((entity_type, value))
+                    hit = True
         if self._phones:
             digits = _decimal_digits(text)
             if digits:
                 for entity_type, value, own in self._phones:
                     if own[-_PHONE_TAIL:] in digits:
+                        if out is None:
+                            return True
                         out.append((entity_type, value))
-        return out
+                        hit = True
+        return hit
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """``(start, end, entity_type)`` of every known value in ``text``."""
+        """``(start, end, entity_type)`` of every known value in ``text``, in text order
+        (less those inside another: see :func:`_outermost`)."""
         found: list[tuple[int, int, str]] = []
         if self._needles or self._phrases:
             low = _lower(text)
@@ -311,23 +358,75 @@ class KnownValues:
             all_digits = _decimal_digits(text)
             if all_digits:
                 self._find_phones(text, all_digits, found)
-        return found
+        return _outermost(found) if len(found) > 1 else found
 
     def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
-        # Only the phones whose last digits occur in the text are parsed.
-        phones = [(entity_type, *_phone_forms(value, own)) for entity_type, value, own in self._phones
-                  if own[-_PHONE_TAIL:] in all_digits]
+        # Only the phones whose last digits occur in the text are looked for, and one is
+        # parsed only for a run that is not written with its very digits (see _phone_matches).
+        phones: list[list[Any]] = [[entity_type, value, own, None] for entity_type, value, own in self._phones
+                                   if own[-_PHONE_TAIL:] in all_digits]
         if not phones:
             return
         for run in _DIGIT_RUN.finditer(text):
             digits = _decimal_digits(run.group())
-            for entity_type, national, prefixes in phones:
-                if digits.endswith(national) and digits[: len(digits) - len(national)] in prefixes:
-                    found.append((run.start(), run.end(), entity_type))
+            for phone in phones:
+                if _phone_matches(digits, phone):
+                    found.append((run.start(), run.end(), phone[0]))
                     break
 
 
+def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` by start (the longer first), less each one inside an earlier one.
+
+    A full name's parts lie inside the name.  Merging overlapping findings
+    (``disjoint``) keeps the longer one and, at a tie, the earlier, and any
+    known value's score is the highest: what is left out here changes no
+    result, and a text that names a person once yields one span.
+    """
+    # Sorted on (start, -end, position found): of two equal spans the earlier found stays, as disjoint keeps it.
+    order = sorted([(span[0], -span[1], i) for i, span in enumerate(spans)])
+    out = []
+    reach = -1
+    for _, end, i in order:
+        if -end > reach:  # else inside the earlier span that reached this far (it starts no later)
+            out.append(spans[i])
+            reach = -end
+    return out
+
+
+def _phone_matches(digits: str, phone: list[Any]) -> bool:
+    """Whether a digit run is the phone ``[entity_type, value, own digits, forms or None]``.
+
+    The phone's own digits always match, and any match ends in its last digit
+    (its national number is a suffix of them): only other runs ending in that
+    digit need the parsed forms, made once per phone and search.
+    """
+    own: str = phone[2]
+    if digits == own:
+        return True
+    if not digits or digits[-1] != own[-1]:
+        return False
+    forms = phone[3]
+    if forms is None:
+        forms = phone[3] = _phone_forms(phone[1], own)
+    national: str = forms[0]
+    return digits.endswith(national) and digits[: len(digits) - len(national)] in forms[1]
+
+
 # -- the walk -------------------------------------------------------------------------
+
+
+def screen_identifier(text: str) -> int:
+    """An identifier's screen: kept (``KEEP``) unless it looks personal, then scanned (``SCAN``).
+
+    It looks personal when it holds an e-mail address (also URL-encoded), a
+    phone written with its ``+`` country code, or words separated by spaces;
+    ``"4155552671"``, ``"ord_81hx"`` and UUIDs are the ids they are.  (What the
+    search ``@|%40|^\\s*\\+|\\S\\s+\\S`` finds, in string operations: this runs for every id.)
+    """
+    if "@" in text or "%40" in text or text.lstrip().startswith("+") or len(text.split(None, 1)) > 1:
+        return SCAN
+    return KEEP
 
 
 def _holds_structure(text: str) -> bool:
@@ -500,7 +599,14 @@ class Walk:
         """Remember the strings inside a container a rule redacted whole (a location)."""
         if depth > 4:
             return
-        if type(value) is dict or isinstance(value, Mapping):
+        t = type(value)
+        if t is str:  # the usual leaf, tested first: the Mapping check below is slow for it
+            if len(value) >= MIN_KNOWN_LENGTH:
+                self.known.append((entity_type, value))
+            return
+        if t in SCALARS:
+            return
+        if t is dict or isinstance(value, Mapping):
             for k, v in value.items():
                 child = state.next_key.get(k)
                 if child is None:
@@ -510,8 +616,6 @@ class Walk:
         elif isinstance(value, (list, tuple)):
             for v in value[:50]:
                 self.collect_known(v, state.step_index(0), entity_type, depth + 1)
-        elif type(value) is str and len(value) >= MIN_KNOWN_LENGTH:
-            self.known.append((entity_type, value))
 
     # -- the walk -----------------------------------------------------------------------
 
@@ -716,7 +820,7 @@ class Walk:
         for index, (_, _, text) in enumerate(self.texts):
             if scan and text not in clean:
                 scanner.append(index)
-            elif has_known and known.candidates(text):
+            elif has_known and known.holds_any(text):
                 known_only.append(index)
         return known_only, scanner
 

@@ -16,8 +16,9 @@ Values of :data:`UNSEARCHED_TYPES` are not searched for at all.
 This runs for every free-text string of every event that had a field rule
 fire, so nothing compiles a regex or parses a phone per event: words and
 phrases are found with ``str.find`` on the lower-cased text, phones by
-comparing digit runs, and a phone is parsed only when a digit run in the text
-ends in its last digits.  The search is the engine's core
+comparing digit runs, and a phone is parsed only for a digit run that ends in
+its last digit without being written with its very digits.  A search answers
+the outermost spans (a name, not also its parts inside it).  The search is the engine's core
 (:class:`intercom_redact._core._py.KnownValues`, compiled where it was built,
 which the engine's own triage also uses); this module is the scanner's door to it.
 """
