@@ -60,6 +60,15 @@ CATEGORIES = {
         "reach me on 2612 3456 (office)",  # ... or after it
         "desk 020 7946 0958-Office",  # a label glued on with a dash
         r"Personal Info:\nPhone:\n020 7946 0958\nE-mail: none",  # a message logged with its escapes
+        "Can you call me at 91 555 0199 38 tomorrow?",  # in no plan we try, but asked to be called on it
+        "you can reach us on 91 555 0199 38",
+        "please ring 91 555 0199 38 after six",
+        "my number is 91 555 0199 38, thanks",
+        "I got a text on 867 5309 this morning",  # a local number in the seven-digit layout, no phone word
+        "the courier rang from 555-0132",
+        "ligue (11) 3456-7890 amanhã",  # an area code in parentheses
+        "Phone: 32 14 56",  # six digits in pairs (Greenland, the Faroes), next to a phone word
+        "32-14-56 (mobile)",
     ],
     "e-mails": [
         'reply to "jane doe"@example.com', "contact jöran.müller@example.de", "mail jane@exämple.de",
@@ -84,7 +93,8 @@ SECRETS = {
     "cards": _cards(),
     "IBANs in lower case": ["0417 1643 00", "0417164300", "0532 0130 00", "12345698765432"],
     "phones": ["7946 0958", "7946 0958", "7946.0958", "7946 0958", "7946 0958", "555-0132", "201-555-0000",
-               "99 00 12 34", "476 1540", "2612 3456", "7946 0958", "7946 0958"],
+               "99 00 12 34", "476 1540", "2612 3456", "7946 0958", "7946 0958", "0199 38", "0199 38", "0199 38",
+               "0199 38", "867 5309", "555-0132", "3456-7890", "32 14 56", "32-14-56"],
     "e-mails": ['"jane doe"', "jöran.müller", "jane@exämple", "jane@xn--", "jane%2540", "jane&#64;",
                 "jane at example", "jane [at]"],
     "dates of birth": ["4 March 1987", "04/03/1987", "1987-03-04", "March 4th, 1987", "5/23/1979"],
@@ -140,3 +150,30 @@ def test_html_places(body: str) -> None:
         "invoice number"])
 def test_what_is_not_personal_survives(text: str) -> None:
     assert REDACTOR.redact_text(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "the API call took 2345678 ns",  # "call" alone asks for nothing
+    "API call 2345678 failed, call 000 0000 000 retried",
+    "order 555 0132 shipped", "invoice no. 482 9931 paid", "ticket 555-0132 closed", "Order #5550132 refunded",
+    "tracking number 482 9931 8831",
+    "started 14:28:39.123456, done 14:28:41.004512", "synced at 2026-11-29 14:28:39", "due 29/11/2026 or 29.11.2026",
+    "took 1 234 567 µs", "uptime 2345678 s", "upgraded to 10.0.19041.1234", "release 3.12.1 (build 4471)",
+    "charged EUR 1.234.567,89", "total 1 234 567,00 EUR", "between 200-5000 users", "500-1000 requests per second",
+    "call me at 10.30 - 11.00 please",  # a call-me phrase, but a span of time
+    "your verification code is 123 456",  # six digits, no phone word
+    "Hi team, my number is the same as before",
+])
+def test_phone_look_alikes_survive(text: str) -> None:
+    assert REDACTOR.redact_text(text) == text
+
+
+def test_ids_under_id_keys_are_not_phones(structlog_sink) -> None:
+    log, out = structlog_sink
+    out.seek(0)
+    out.truncate()
+    ids = {"user_id": "4395588", "order_id": "5550132", "ticket_id": "555-0132", "conversation_id": "31621200",
+           "external_id": "0612345678", "invoice_id": "482-9931-8831"}
+    log.info("order synced", **ids)
+    line = json.loads(out.getvalue())
+    assert {key: line[key] for key in ids} == ids

@@ -161,12 +161,26 @@ _PHONE_CANDIDATE = (
     r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?!\w|-\d)"
 )
 
+# Phrases that ask to be phoned, in plain English (no corpus's wording): "call me at", "reach
+# us on", "you can call", "please ring", "my number is".  A number right after one needs no
+# plan's approval, only a phone's length and none of the shapes of something else.  The bare
+# verb is no cue: "the API call took 2345678 ns", "call 000 0000 000".
+_PHONE_CUE = (
+    r"\b(?:(?:call|ring|phone|text|reach|contact|message|sms|whatsapp)[ \t]+(?:me|us|him|her|them)[ \t]+(?:at|on)"
+    r"|(?:can|could|please|to|will|'ll)[ \t]+(?:call|ring|phone|text|dial)(?:[ \t]+(?:at|on))?"
+    r"|my[ \t]+number(?:[ \t]+is)?)[ \t]*:?[ \t]*"
+)
+
 _PHONE = EntitySpec(
     "PHONE_NUMBER", "PhoneNumberRecognizer",
     # Valid (python-phonenumbers) is a phone; phone-shaped but in no plan we try ("Phone: 476
     # 1540", "26 987457 (office)") only next to a word that names a phone and nothing else
-    # ("number" and "call" do not: order numbers, API calls).
-    (PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.1, trigger=r"\d[\d \t.\-/()]{6}"),),
+    # ("number" and "call" do not: order numbers, API calls), or after a phrase that asks for a call.
+    (
+        PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.1, trigger=r"\d[\d \t.\-/()]{6}"),
+        PatternSpec("phone after a call-me phrase", _PHONE_CUE + r"\K" + _PHONE_CANDIDATE, 0.5,
+                    trigger=_PHONE_CUE + r"\+?[ \t]?\(?\d"),
+    ),
     context=("phone", "phones", "tel", "telephone", "mobile", "cell", "cellphone", "whatsapp", "fax", "office",
              "landline", "sms", "ph", "mob", "handy", "telefon", "téléphone", "portable", "telefoon",
              "mobiel", "teléfono", "móvil", "telefono", "cellulare"),

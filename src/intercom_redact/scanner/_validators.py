@@ -107,7 +107,8 @@ SAFE_LOOK_ALIKES = re.compile(
     r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
     r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|(?i:\b(?:order|ticket|invoice|case|ref|reference|tracking|conversation|request)"
-    r"(?:[ \t]*(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*)[A-Z0-9][A-Z0-9-]{3,}"
+    r"(?:[ \t]*(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*)(?:[A-Z0-9][A-Z0-9-]{3,}|\d+(?:[ ]\d+)+\b)"
+    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?"  # a time of day ("14:28:39.123456")
     r"|\#\d{4,}"
     # Our own pseudonyms ("PERSON:<key id>:<12 hex>"), so a second pass leaves them alone.
     r"|\b[A-Z][A-Z_]+:[\w.-]{1,32}:[0-9a-f]{12}\b"
@@ -184,6 +185,7 @@ _NOT_PHONES = re.compile(
     r"\d{3}([-. ])\d{2}\1\d{4}"                 # US SSN
     r"|\d{1,3}(?:\.\d{1,3}){3}"                 # IPv4
     r"|\d{4}[-/.]\d{2}[-/.]\d{2}|\d{2}[-/.]\d{2}[-/.]\d{4}"  # dates
+    r"|\d{1,2}\.\d{2}[ ]?-[ ]?\d{1,2}\.\d{2}"  # times of day, from and to ("10.30 - 11.00")
 )
 
 
@@ -197,7 +199,16 @@ def _phone_digits(text: str) -> int:
 
 # A North American number as people write it: (415) 555-0132, 415-555-0132, 415.555.0132 x12.
 _NANP_SHAPE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[-. ])\d{3}[-. ]\d{4}(?:[ ]*(?:x|ext\.?)[ ]*\d{1,6})?")
+# ... and without its area code, as seven-digit dialing has it ("555 0132", "555-0132"): an
+# exchange (2-9 first) and four digits.  No other number is grouped three and four; a
+# round tail ("500-1000", "250 5000") reads as a range or a pair, so context decides those.
+_LOCAL_SHAPE = re.compile(r"[2-9]\d\d[ -]\d\d(?!00)\d\d")
+# An area code in parentheses before the rest: "(11) 8845-5433", "(36) 586-321".
+_AREA_CODE = re.compile(r"\(\d{2,5}\)[ ]?\d")
 _SEPARATED = re.compile(r"\d[ .\-/()]+\d")
+# The shortest national numbers we take: six digits in pairs, as Greenland and the Faroes
+# write theirs ("31 62 12"); a phone only next to a phone word ("123 456" is a code).
+_SIX_DIGITS = re.compile(r"\d\d([ .-])\d\d\1\d\d")
 
 
 def phone_verdict(text: str) -> bool | None:
@@ -205,18 +216,24 @@ def phone_verdict(text: str) -> bool | None:
 
     python-phonenumbers accepts the candidate: in its country (``+``/``00``), else in a likely region.
     Written the way only phones are -- with the country code (``+``/``00``),
-    with a trunk ``0`` and separators, or in the North American layout -- a
-    number needs only a length its plan allows (``is_possible_number``): a
-    range not assigned yet is still someone's phone.  A bare run of digits
-    must be valid (``is_valid_number``) in a likely region: one with a trunk
-    ``0`` in :data:`TRUNK_ZERO_REGIONS`, one without in
+    with a trunk ``0`` and separators, with an area code in parentheses, or in
+    the North American layout -- a number needs only a length its plan allows
+    (``is_possible_number``): a range not assigned yet is still someone's
+    phone; a local number in the seven-digit layout is one as it stands.  A
+    bare run of digits must be valid (``is_valid_number``) in a likely region:
+    one with a trunk ``0`` in :data:`TRUNK_ZERO_REGIONS`, one without in
     :data:`OTHER_REGIONS` by its length.  Validation, not the pattern, keeps
-    dates, amounts and order numbers out.
+    dates, amounts and order numbers out.  Six digits in pairs are a phone
+    only where context says so (a phone word, a call-me phrase).
     """
     # Digits enough for a phone anywhere, and none of the shapes that are something else.
     digits = _phone_digits(text)
+    if digits == 6:
+        return None if _SIX_DIGITS.fullmatch(text) else False
     if not 7 <= digits <= 15 or _NOT_PHONES.fullmatch(text):
         return False
+    if digits == 7 and _LOCAL_SHAPE.fullmatch(text):  # a regex, before any parsing
+        return True
     return True if _in_a_plan(text, digits) else None
 
 
@@ -260,7 +277,7 @@ def _in_a_plan(text: str, digits: int) -> bool:
     elif _NANP_SHAPE.fullmatch(text):
         regions, written_as_phone = ("US",), True
     else:
-        regions, written_as_phone = OTHER_REGIONS.get(digits, ()), False
+        regions, written_as_phone = OTHER_REGIONS.get(digits, ()), _AREA_CODE.match(text) is not None
     accepts = phonenumbers.is_possible_number if written_as_phone else phonenumbers.is_valid_number
     for region in _plausible(regions, digits, trunk):
         try:
