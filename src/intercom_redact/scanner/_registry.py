@@ -177,7 +177,9 @@ _PHONE = EntitySpec(
     # 1540", "26 987457 (office)") only next to a word that names a phone and nothing else
     # ("number" and "call" do not: order numbers, API calls), or after a phrase that asks for a call.
     (
-        PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.1, trigger=r"\d[\d \t.\-/()]{6}"),
+        # The trigger keeps the candidate's start: digits inside an id ("/contacts/6513270e…") wake nothing.
+        PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.1,
+                    trigger=r"(?:^|[^\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{6}"),
         PatternSpec("phone after a call-me phrase", _PHONE_CUE + r"\K" + _PHONE_CANDIDATE, 0.5,
                     trigger=_PHONE_CUE + r"\+?[ \t]?\(?\d"),
     ),
