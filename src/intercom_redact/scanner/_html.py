@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 __all__ = ["TextView", "extract", "tag_spans"]
 
@@ -64,8 +64,8 @@ class TextView:
         self.ends = ends
         self.attrs = attrs
 
-    def to_source(self, start: int, end: int) -> Iterator[tuple[int, int]]:
-        """Yield the source ranges of the view range ``[start, end)``.
+    def to_source(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The source ranges of the view range ``[start, end)``.
 
         One range, unless the view range crosses the edge of an attribute
         value: then one per side, each trimmed of the separators around it.
@@ -74,15 +74,18 @@ class TextView:
         for a_start, a_end in self.attrs:
             if a_start < end and start < a_end:
                 cuts.extend(c for c in (a_start, a_end) if start < c < end)
-        cuts.sort()
+        if len(cuts) > 2:
+            cuts.sort()
         text = self.text
+        ranges = []
         for lo, hi in zip(cuts, cuts[1:]):
             while lo < hi and text[lo].isspace():
                 lo += 1
             while hi > lo and text[hi - 1].isspace():
                 hi -= 1
             if lo < hi:
-                yield self.starts[lo], self.ends[hi - 1]
+                ranges.append((self.starts[lo], self.ends[hi - 1]))
+        return ranges
 
 
 def _decode(ref: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from .._core._py import Deadline
 from ._addresses import address_blocks
 from ._cache import ResultCache
-from ._findings import UNSCANNED, Finding, disjoint
+from ._findings import UNSCANNED, Finding, Span, certain, disjoint
 from ._html import TextView, extract
 from ._known import KnownValues, normalize
 from ._ner_spans import complete_person
@@ -91,9 +91,9 @@ class _Job:
         self.candidates = _NO_CANDIDATES
         self.ner = False
         self.found: list[Finding] = []
-        self._known_found: list[tuple[int, int, str]] | None = None
+        self._known_found: list[Span] | None = None
 
-    def known_found(self) -> list[tuple[int, int, str]]:
+    def known_found(self) -> list[Span]:
         """Where the event's known values are in the text (searched once)."""
         if self._known_found is None:
             self._known_found = self.known.find(self.plain) if self.known is not None else []
@@ -223,28 +223,34 @@ class Scanner:
         """
         return self.scan_batch([text], html=html, known_values=known_values)[0]
 
-    def scan_batch(self, texts: Sequence[str], *, html: bool = False,
+    def scan_batch(self, texts: Sequence[str], *, html: bool | Sequence[bool] = False,
                    known_values: Iterable[tuple[str, str]] = (),
                    known_only: bool = False) -> list[list[Finding]]:
-        """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises.
+        """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises on a text.
 
-        With ``known_only`` only the known values are looked for (as
-        :meth:`find_known` does): no patterns, no NER.
+        :param html: one flag for all texts, or one per text (an event's
+            messages and bodies in one call, so its known values are prepared once).
+        :param known_only: only the known values are looked for (as
+            :meth:`find_known` does): no patterns, no NER.
+        :raises ValueError: ``html`` holds a flag count other than the text count.
 
         The time budget of the batch is ``time_budget`` per text that reaches
         the recognizers; texts still waiting when it is spent fail closed.
         """
         texts = list(texts)
+        flags = [html] * len(texts) if isinstance(html, bool) else [bool(flag) for flag in html]
+        if len(flags) != len(texts):
+            raise ValueError(f"html: {len(flags)} flags for {len(texts)} texts")
         results: list[list[Finding] | None] = [None] * len(texts)
         try:
             # Prepared once for the whole batch: these are the same event's values.
-            known = KnownValues(normalize(known_values)) or None
+            known = (KnownValues(normalize(known_values)) or None) if known_values else None
         except Exception:
             return [self._fail(text, "error") for text in texts]
         jobs = []
         for index, text in enumerate(texts):
             try:
-                job_or_result = self._prepare(index, text, html, known, known_only)
+                job_or_result = self._prepare(index, text, flags[index], known, known_only)
             except Exception:
                 job_or_result = self._fail(text, "error")
             if isinstance(job_or_result, _Job):
@@ -288,11 +294,7 @@ class Scanner:
             if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS:
                 self._remember_shut(plain)
         if not (candidates or ner or self._others):  # the common case: nothing can match
-            if known is None:
-                return []
-            if view is None:  # the hot path of log messages: no job to build
-                return disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(plain))
-            return self._finish(_Job(index, text, view, plain, known), [])
+            return _finish(view, [], known.find(plain)) if known is not None else []
         job = _Job(index, text, view, plain, known)
         job.candidates, job.ner = candidates, ner
         # The cache holds what the recognizers found, so known values (different in
@@ -301,7 +303,7 @@ class Scanner:
             job.key = ResultCache.key(text, html)
             hit = self._cache.get(job.key)
             if hit is not None:
-                return self._finish(job, list(hit))
+                return _finish(view, list(hit), job.known_found())
         return job
 
     def _remember_shut(self, plain: str) -> None:
@@ -334,7 +336,8 @@ class Scanner:
                     if known:
                         job.key = None  # the answer depends on this event's values: not for the cache
                     found = patterns.find(job.plain, job.candidates, known)
-                    job.found = address_blocks(job.plain, self._keep(job.plain, found))
+                    # Most texts a pattern may match hold nothing: no checks to run on nothing.
+                    job.found = address_blocks(job.plain, self._keep(job.plain, found)) if found else found
                     pending.append(job)
                 except Exception:
                     results[job.index] = self._fail(job.text, "error")
@@ -350,7 +353,7 @@ class Scanner:
             for job in pending:
                 if job.key is not None:
                     self._cache.put(job.key, tuple(job.found))
-                results[job.index] = self._finish(job, job.found)
+                results[job.index] = _finish(job.view, job.found, job.known_found())
             return
         for job in jobs:
             if results[job.index] is None:
@@ -417,14 +420,6 @@ class Scanner:
         domain = email.rpartition("@")[2].lower()
         return any(domain == d or domain.endswith("." + d) for d in self._allow_domains)
 
-    def _finish(self, job: _Job, found: list[Finding]) -> list[Finding]:
-        if job.known is not None:
-            found = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in job.known_found()]
-        if job.view is None:
-            return disjoint(found)
-        return disjoint(Finding(start, end, f.entity_type, f.score)
-                        for f in found for start, end in job.view.to_source(f.start, f.end))
-
     # -- plumbing -------------------------------------------------------------------------------
 
     def _get_pass(self) -> PatternPass:
@@ -454,6 +449,20 @@ class Scanner:
     def __repr__(self) -> str:
         return (f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, "
                 f"time_budget={self._time_budget})")
+
+
+def _finish(view: TextView | None, found: list[Finding], known: list[Span]) -> list[Finding]:
+    """A text's answer: what the recognizers ``found`` and the ``known`` spans, in the source, disjoint."""
+    if not found:  # the usual: the event's own values, or nothing
+        if known and view is not None:
+            known = [(start, end, entity_type) for a, b, entity_type in known for start, end in view.to_source(a, b)]
+        return certain(known) if known else []
+    if known:
+        found = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in known]
+    if view is not None:
+        found = [Finding(start, end, f.entity_type, f.score)
+                 for f in found for start, end in view.to_source(f.start, f.end)]
+    return disjoint(found)
 
 
 def _stripped(text: str, findings: list[Finding]) -> list[Finding]:
