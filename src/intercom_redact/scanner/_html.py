@@ -20,6 +20,7 @@ finding in the view maps back to a range of the original string.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -88,6 +89,14 @@ class TextView:
         return ranges
 
 
+# What a tag without attribute values ("<p>", "</b>", "<br/>") does, by its text: True for a
+# line break (a block tag), False for nothing.  Bodies repeat the same few; bounded.
+_BARE_TAGS: dict[str, bool] = {}
+_BARE_TAGS_SIZE = 512
+_BARE_TAG_LENGTH = 32
+
+
+@functools.lru_cache(maxsize=256)
 def _decode(ref: str) -> str:
     decoded = html.unescape(ref)
     return " " if decoded == "\xa0" else decoded
@@ -122,6 +131,11 @@ def extract(markup: str) -> TextView:
             plain(pos, lo)
         pos = hi
         token = match.group()
+        bare = _BARE_TAGS.get(token)
+        if bare is not None:  # the usual tag: nothing to parse
+            if bare:
+                emit("\n", lo, lo)
+            continue
         if token[0] == "&":
             decoded = _decode(token)
             if decoded == token:
@@ -138,25 +152,36 @@ def extract(markup: str) -> TextView:
             emit("\n", hi, hi)
             continue
         if token.startswith("<!"):
+            _remember_bare(token, False)
             continue
         name = _TAG_NAME.match(token)
-        tag = name.group(1).lower() if name else ""
-        if tag in _BLOCK_TAGS:
+        block = name is not None and name.group(1).lower() in _BLOCK_TAGS
+        if block:
             emit("\n", lo, lo)
-        if name is None or token[1] == "/":
-            continue
-        for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
-            group = next((g for g in (2, 3, 4) if attr.group(g)), None)
-            if group is None:
-                continue
-            emit("\n", lo, lo)
-            a_start = length
-            _emit_value(markup, attr.start(group) + lo, attr.end(group) + lo, plain, emit)
-            attrs.append((a_start, length))
-            emit("\n", hi, hi)
+        valued = False
+        if name is not None and token[1] != "/":
+            for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
+                group = next((g for g in (2, 3, 4) if attr.group(g)), None)
+                if group is None:
+                    continue
+                valued = True
+                emit("\n", lo, lo)
+                a_start = length
+                _emit_value(markup, attr.start(group) + lo, attr.end(group) + lo, plain, emit)
+                attrs.append((a_start, length))
+                emit("\n", hi, hi)
+        if not valued:
+            _remember_bare(token, block)
     if pos < len(markup):
         plain(pos, len(markup))
     return TextView("".join(parts), starts, ends, tuple(attrs))
+
+
+def _remember_bare(token: str, block: bool) -> None:
+    if len(token) <= _BARE_TAG_LENGTH:
+        if len(_BARE_TAGS) >= _BARE_TAGS_SIZE:
+            _BARE_TAGS.clear()
+        _BARE_TAGS[token] = block
 
 
 def _emit_value(markup: str, lo: int, hi: int, plain: Callable[[int, int], None],

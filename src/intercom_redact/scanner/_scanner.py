@@ -175,7 +175,8 @@ class Scanner:
         self._presidio: PresidioParts | None = None
         self._build_lock = threading.Lock()
         self._cache = ResultCache(self._cache_size)
-        self._shut: set[str] = set()
+        # A dict of strings, not a set: the garbage collector never walks it (sets it always does).
+        self._shut: dict[str, None] = {}
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
 
@@ -309,7 +310,7 @@ class Scanner:
     def _remember_shut(self, plain: str) -> None:
         if len(self._shut) >= _MEMO_SIZE:
             self._shut.clear()
-        self._shut.add(plain)
+        self._shut[plain] = None
 
     def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
         try:  # built outside the budget: loading a spaCy model or compiling a pattern is no text's fault
@@ -329,7 +330,8 @@ class Scanner:
         try:
             # Pass 1, per text: the patterns the set named, checked in Python.
             for job in jobs:
-                self._check(deadline)
+                if deadline.passed():
+                    raise _BudgetExceeded
                 try:
                     # A street found, the rest of its address block goes with it.
                     known = job.known_found()
