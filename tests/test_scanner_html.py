@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import pytest
-
-from intercom_redact.scanner import Finding, Scanner, apply_findings
-from intercom_redact.scanner import _html
+from intercom_redact.scanner import Finding, Scanner, _html, apply_findings
 from intercom_redact.scanner._findings import certain, disjoint
 from intercom_redact.scanner._html import extract
 

@@ -239,7 +239,7 @@ class Scanner:
         the recognizers; texts still waiting when it is spent fail closed.
         """
         texts = list(texts)
-        flags = [html] * len(texts) if isinstance(html, bool) else [bool(flag) for flag in html]
+        flags = [bool(flag) for flag in html] if isinstance(html, Sequence) else [bool(html)] * len(texts)
         if len(flags) != len(texts):
             raise ValueError(f"html: {len(flags)} flags for {len(texts)} texts")
         results: list[list[Finding] | None] = [None] * len(texts)
