@@ -84,6 +84,17 @@ def test_batch_equals_single_scans(scanner: Scanner) -> None:
         scanner.scan(t, known_values=known) for t in texts]
 
 
+def test_batch_takes_one_html_flag_per_text(scanner: Scanner) -> None:
+    """An event's messages and bodies go in one call; each text is read as its own flag says."""
+    texts = ["<p>Hi <b>Jane</b> Doe,</p>", "mail <jane@example.com> now", TEXT, "<p>call +44 20 7946 0958</p>"]
+    flags = [True, False, False, True]
+    known = [("PERSON", "Jane Doe"), ("EMAIL_ADDRESS", "jane@example.com")]
+    assert scanner.scan_batch(texts, html=flags, known_values=known) == [
+        scanner.scan(t, html=flag, known_values=known) for t, flag in zip(texts, flags)]
+    with pytest.raises(ValueError, match="2 flags for 4 texts"):
+        scanner.scan_batch(texts, html=[True, False])
+
+
 def test_cache_returns_the_same_and_keeps_no_text() -> None:
     scanner = Scanner(cache_size=2)
     first = scanner.scan(TEXT)

@@ -6,8 +6,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from intercom_redact.scanner import Finding, Scanner, apply_findings
+from intercom_redact.scanner import Finding, Scanner, _html, apply_findings
+from intercom_redact.scanner._findings import certain, disjoint
 from intercom_redact.scanner._html import extract
 
 
@@ -56,6 +59,26 @@ def test_view_maps_every_char_back() -> None:
         if ch == "\n":
             continue
         assert source == ch or (source == "&amp;" and ch == "&")
+
+
+def test_remembered_tags_give_the_same_view() -> None:
+    """Tags without attribute values are remembered by their text: the view is the one a first reading gives."""
+    markup = '<p>Hi <b>Jane</b>,<br/>see <a href="mailto:j@x.io">me</a><!-- c --></p><P >&amp;</P >'
+    _html._BARE_TAGS.clear()
+    first = extract(markup)
+    assert "<p>" in _html._BARE_TAGS and '<a href="mailto:j@x.io">' not in _html._BARE_TAGS
+    second = extract(markup)
+    assert (second.text, second.starts, second.ends, second.attrs) == (
+        first.text, first.starts, first.ends, first.attrs)
+
+
+_SPANS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from(["A", "B", "C"])), max_size=8)
+
+
+@given(_SPANS)
+def test_certain_merges_as_disjoint_does(spans: list[tuple[int, int, str]]) -> None:
+    """Known values' spans merged as tuples: the findings ``disjoint`` makes of them, score 1.0."""
+    assert certain(spans) == disjoint([Finding(start, end, kind, 1.0) for start, end, kind in spans])
 
 
 def test_inline_tags_do_not_split_a_name(scanner: Scanner) -> None:

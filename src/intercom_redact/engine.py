@@ -45,7 +45,7 @@ from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild
 from ._vocabulary import reads_as_name
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
-from .scanner._findings import Finding, apply_findings, disjoint
+from .scanner._findings import Finding, certain, replace_spans
 
 if TYPE_CHECKING:
     from ._core._py import Walk
@@ -345,19 +345,13 @@ class Redactor:
             if _LOOKS_LIKE_HTML(text) is not None:
                 to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                 continue
-            spans = known.find(text)
-            if not spans:
-                continue
-            if len(spans) == 1 and spans[0][0] < spans[0][1]:  # one span is its own disjoint set (the usual)
-                found = [Finding(spans[0][0], spans[0][1], spans[0][2], 1.0)]
-            else:
-                found = disjoint([Finding(start, end, kind, 1.0) for start, end, kind in spans])
+            found = certain(known.find(text))
             if found:
                 container[key] = self._apply(text, found, False, walk.summary, walk.overrides)
         if not to_scan:
             return
         batch = [texts[i][2] for i in to_scan]
-        candidates = {value for text in batch for value in known.candidates(text)}
+        candidates = {value for text in batch for value in known.candidates(text)} if known else ()
         redacted = self._redact_texts(batch, None, sorted(candidates), walk.summary, walk.scan,
                                       walk.overrides)
         clean = self._clean
@@ -385,30 +379,26 @@ class Redactor:
                       summary: Summary, scan: bool, overrides: Sequence[tuple[str, str, _Op]] = ()) -> list[str]:
         if not scan and not known:
             return texts
-        # One scanner call per kind of text, so the event's known values are prepared once.
-        flags = [html if html is not None else _LOOKS_LIKE_HTML(text) is not None for text in texts]
-        findings: list[list[Finding] | None] = [None] * len(texts)
-        for flag in (False, True):
-            indexes = [i for i, f in enumerate(flags) if f is flag]
-            if indexes:
-                batch = self.scanner.scan_batch([texts[i] for i in indexes], html=flag,
-                                                known_values=known, known_only=not scan)
-                for i, found in zip(indexes, batch):
-                    findings[i] = found
+        # One scanner call for messages and bodies alike, so the event's known values are prepared once.
+        flags = [html] * len(texts) if html is not None else [_LOOKS_LIKE_HTML(text) is not None for text in texts]
+        findings = self.scanner.scan_batch(texts, html=flags, known_values=known, known_only=not scan)
         return [self._apply(text, found, flag, summary, overrides) if found else text
                 for text, found, flag in zip(texts, findings, flags)]
 
     def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
                overrides: Sequence[tuple[str, str, _Op]]) -> str:
+        """``text`` with ``findings`` (a scan's answer: sorted, disjoint) replaced as their types' actions say."""
+        type_ops = self._type_ops
         kept = []
         for finding in findings:
-            if finding.entity_type == UNSCANNED:
+            entity_type = finding.entity_type
+            if entity_type == UNSCANNED:
                 summary.failed("unscanned")
                 return self._unscanned
-            op = self._type_op(finding.entity_type)
+            op = type_ops.get(entity_type) or self._type_op(entity_type)
             if op.kind != KEEP:
                 kept.append(finding)
-                summary.add(finding.entity_type, "scanner")
+                summary.add(entity_type, "scanner")
         if not kept:
             return text
 
@@ -417,11 +407,11 @@ class Redactor:
         def replacement(finding: Finding) -> str:
             value = text[finding.start:finding.end]
             op = by_value.get((finding.entity_type, normalize(finding.entity_type, value))) if by_value else None
-            apply = (op or self._type_op(finding.entity_type)).apply
+            apply = (op or type_ops[finding.entity_type]).apply
             assert apply is not None  # only keep ops have none, and kept findings are left out
             return apply(value)
 
-        return apply_findings(text, kept, replacement, html=html)
+        return replace_spans(text, kept, replacement, html=html)
 
     # -- pickling: ship the configuration, recompile on the other side ----------------------
 

@@ -37,10 +37,8 @@ class ResultCache:
     @staticmethod
     def key(text: str, html: bool) -> bytes:
         """The keyed digest of one text (the text itself is never kept)."""
-        mac = blake2b(key=_PROCESS_KEY, digest_size=16)
-        mac.update(b"h" if html else b"t")
-        mac.update(text.encode("utf-8", "surrogatepass"))
-        return mac.digest()
+        data = (b"h" if html else b"t") + text.encode("utf-8", "surrogatepass")
+        return blake2b(data, key=_PROCESS_KEY, digest_size=16).digest()
 
     def get(self, key: bytes) -> tuple[Finding, ...] | None:
         """The cached findings for ``key``, or ``None``."""

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import bisect
 import html as html_lib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .._failclosed import UNSCANNED
 from ._html import tag_spans
 
-__all__ = ["UNSCANNED", "Finding", "apply_findings", "disjoint"]
+__all__ = ["UNSCANNED", "Finding", "apply_findings", "certain", "disjoint", "replace_spans"]
+
+Span = tuple[int, int, str]
+"""``(start, end, entity_type)``: a finding of score 1.0 before it is one (a known value's place)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +33,16 @@ class Finding:
     score: float
 
 
+def _order(finding: Finding) -> tuple[int, int]:
+    return finding.start, -finding.end
+
+
 def disjoint(findings: Iterable[Finding]) -> list[Finding]:
     """Sort ``findings`` and merge overlapping ones (the union keeps the more certain type)."""
+    if isinstance(findings, list) and len(findings) < 2:  # most texts: nothing to sort or merge
+        return [f for f in findings if f.start < f.end]
     merged: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+    for finding in sorted(findings, key=_order):
         if finding.end <= finding.start:
             continue
         if merged and finding.start < merged[-1].end:
@@ -47,6 +56,31 @@ def disjoint(findings: Iterable[Finding]) -> list[Finding]:
     return merged
 
 
+def _span_order(span: Span) -> tuple[int, int]:
+    return span[0], -span[1]
+
+
+def certain(spans: Iterable[Span]) -> list[Finding]:
+    """``disjoint`` of findings of score 1.0 given as ``spans`` (known values), without a finding per span.
+
+    Known values overlap often (a name, its parts, the e-mail they are part of):
+    merging the tuples first builds only the findings that remain.
+    """
+    merged: list[Span] = []
+    for span in sorted(spans, key=_span_order):
+        start, end, entity_type = span
+        if end <= start:
+            continue
+        if merged and start < merged[-1][1]:
+            last_start, last_end, last_type = merged[-1]
+            # As disjoint: the longer one's type, the earlier one's on a tie (the scores are equal).
+            merged[-1] = (last_start, max(last_end, end),
+                          entity_type if end - start > last_end - last_start else last_type)
+        else:
+            merged.append(span)
+    return [Finding(start, end, entity_type, 1.0) for start, end, entity_type in merged]
+
+
 def apply_findings(text: str, findings: Iterable[Finding], replacement: Callable[[Finding], str],
                    *, html: bool = False) -> str:
     """Return ``text`` with every finding replaced by ``replacement(finding)``.
@@ -57,7 +91,12 @@ def apply_findings(text: str, findings: Iterable[Finding], replacement: Callable
         markup stays valid.  A finding inside an attribute value is replaced
         there, quote-escaped.
     """
-    spans = disjoint(findings)
+    return replace_spans(text, disjoint(findings), replacement, html=html)
+
+
+def replace_spans(text: str, spans: Sequence[Finding], replacement: Callable[[Finding], str],
+                  *, html: bool = False) -> str:
+    """:func:`apply_findings` for ``spans`` that are sorted and disjoint already (a scan's answer)."""
     if not spans:
         return text
     tags = tag_spans(text) if html else []

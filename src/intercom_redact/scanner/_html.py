@@ -20,9 +20,10 @@ finding in the view maps back to a range of the original string.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 __all__ = ["TextView", "extract", "tag_spans"]
 
@@ -64,8 +65,8 @@ class TextView:
         self.ends = ends
         self.attrs = attrs
 
-    def to_source(self, start: int, end: int) -> Iterator[tuple[int, int]]:
-        """Yield the source ranges of the view range ``[start, end)``.
+    def to_source(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The source ranges of the view range ``[start, end)``.
 
         One range, unless the view range crosses the edge of an attribute
         value: then one per side, each trimmed of the separators around it.
@@ -74,17 +75,28 @@ class TextView:
         for a_start, a_end in self.attrs:
             if a_start < end and start < a_end:
                 cuts.extend(c for c in (a_start, a_end) if start < c < end)
-        cuts.sort()
+        if len(cuts) > 2:
+            cuts.sort()
         text = self.text
+        ranges = []
         for lo, hi in zip(cuts, cuts[1:]):
             while lo < hi and text[lo].isspace():
                 lo += 1
             while hi > lo and text[hi - 1].isspace():
                 hi -= 1
             if lo < hi:
-                yield self.starts[lo], self.ends[hi - 1]
+                ranges.append((self.starts[lo], self.ends[hi - 1]))
+        return ranges
 
 
+# What a tag without attribute values ("<p>", "</b>", "<br/>") does, by its text: True for a
+# line break (a block tag), False for nothing.  Bodies repeat the same few; bounded.
+_BARE_TAGS: dict[str, bool] = {}
+_BARE_TAGS_SIZE = 512
+_BARE_TAG_LENGTH = 32
+
+
+@functools.lru_cache(maxsize=256)
 def _decode(ref: str) -> str:
     decoded = html.unescape(ref)
     return " " if decoded == "\xa0" else decoded
@@ -119,6 +131,11 @@ def extract(markup: str) -> TextView:
             plain(pos, lo)
         pos = hi
         token = match.group()
+        bare = _BARE_TAGS.get(token)
+        if bare is not None:  # the usual tag: nothing to parse
+            if bare:
+                emit("\n", lo, lo)
+            continue
         if token[0] == "&":
             decoded = _decode(token)
             if decoded == token:
@@ -135,25 +152,36 @@ def extract(markup: str) -> TextView:
             emit("\n", hi, hi)
             continue
         if token.startswith("<!"):
+            _remember_bare(token, False)
             continue
         name = _TAG_NAME.match(token)
-        tag = name.group(1).lower() if name else ""
-        if tag in _BLOCK_TAGS:
+        block = name is not None and name.group(1).lower() in _BLOCK_TAGS
+        if block:
             emit("\n", lo, lo)
-        if name is None or token[1] == "/":
-            continue
-        for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
-            group = next((g for g in (2, 3, 4) if attr.group(g)), None)
-            if group is None:
-                continue
-            emit("\n", lo, lo)
-            a_start = length
-            _emit_value(markup, attr.start(group) + lo, attr.end(group) + lo, plain, emit)
-            attrs.append((a_start, length))
-            emit("\n", hi, hi)
+        valued = False
+        if name is not None and token[1] != "/":
+            for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
+                group = next((g for g in (2, 3, 4) if attr.group(g)), None)
+                if group is None:
+                    continue
+                valued = True
+                emit("\n", lo, lo)
+                a_start = length
+                _emit_value(markup, attr.start(group) + lo, attr.end(group) + lo, plain, emit)
+                attrs.append((a_start, length))
+                emit("\n", hi, hi)
+        if not valued:
+            _remember_bare(token, block)
     if pos < len(markup):
         plain(pos, len(markup))
     return TextView("".join(parts), starts, ends, tuple(attrs))
+
+
+def _remember_bare(token: str, block: bool) -> None:
+    if len(token) <= _BARE_TAG_LENGTH:
+        if len(_BARE_TAGS) >= _BARE_TAGS_SIZE:
+            _BARE_TAGS.clear()
+        _BARE_TAGS[token] = block
 
 
 def _emit_value(markup: str, lo: int, hi: int, plain: Callable[[int, int], None],

@@ -11,7 +11,7 @@ from typing import Any
 from .._core._py import Deadline
 from ._addresses import address_blocks
 from ._cache import ResultCache
-from ._findings import UNSCANNED, Finding, disjoint
+from ._findings import UNSCANNED, Finding, Span, certain, disjoint
 from ._html import TextView, extract
 from ._known import KnownValues, normalize
 from ._ner_spans import complete_person
@@ -91,9 +91,9 @@ class _Job:
         self.candidates = _NO_CANDIDATES
         self.ner = False
         self.found: list[Finding] = []
-        self._known_found: list[tuple[int, int, str]] | None = None
+        self._known_found: list[Span] | None = None
 
-    def known_found(self) -> list[tuple[int, int, str]]:
+    def known_found(self) -> list[Span]:
         """Where the event's known values are in the text (searched once)."""
         if self._known_found is None:
             self._known_found = self.known.find(self.plain) if self.known is not None else []
@@ -175,7 +175,8 @@ class Scanner:
         self._presidio: PresidioParts | None = None
         self._build_lock = threading.Lock()
         self._cache = ResultCache(self._cache_size)
-        self._shut: set[str] = set()
+        # A dict of strings, not a set: the garbage collector never walks it (sets it always does).
+        self._shut: dict[str, None] = {}
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
 
@@ -223,28 +224,34 @@ class Scanner:
         """
         return self.scan_batch([text], html=html, known_values=known_values)[0]
 
-    def scan_batch(self, texts: Sequence[str], *, html: bool = False,
+    def scan_batch(self, texts: Sequence[str], *, html: bool | Sequence[bool] = False,
                    known_values: Iterable[tuple[str, str]] = (),
                    known_only: bool = False) -> list[list[Finding]]:
-        """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises.
+        """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises on a text.
 
-        With ``known_only`` only the known values are looked for (as
-        :meth:`find_known` does): no patterns, no NER.
+        :param html: one flag for all texts, or one per text (an event's
+            messages and bodies in one call, so its known values are prepared once).
+        :param known_only: only the known values are looked for (as
+            :meth:`find_known` does): no patterns, no NER.
+        :raises ValueError: ``html`` holds a flag count other than the text count.
 
         The time budget of the batch is ``time_budget`` per text that reaches
         the recognizers; texts still waiting when it is spent fail closed.
         """
         texts = list(texts)
+        flags = [bool(flag) for flag in html] if isinstance(html, Sequence) else [bool(html)] * len(texts)
+        if len(flags) != len(texts):
+            raise ValueError(f"html: {len(flags)} flags for {len(texts)} texts")
         results: list[list[Finding] | None] = [None] * len(texts)
         try:
             # Prepared once for the whole batch: these are the same event's values.
-            known = KnownValues(normalize(known_values)) or None
+            known = (KnownValues(normalize(known_values)) or None) if known_values else None
         except Exception:
             return [self._fail(text, "error") for text in texts]
         jobs = []
         for index, text in enumerate(texts):
             try:
-                job_or_result = self._prepare(index, text, html, known, known_only)
+                job_or_result = self._prepare(index, text, flags[index], known, known_only)
             except Exception:
                 job_or_result = self._fail(text, "error")
             if isinstance(job_or_result, _Job):
@@ -288,11 +295,7 @@ class Scanner:
             if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS:
                 self._remember_shut(plain)
         if not (candidates or ner or self._others):  # the common case: nothing can match
-            if known is None:
-                return []
-            if view is None:  # the hot path of log messages: no job to build
-                return disjoint(Finding(start, end, kind, 1.0) for start, end, kind in known.find(plain))
-            return self._finish(_Job(index, text, view, plain, known), [])
+            return _finish(view, [], known.find(plain)) if known is not None else []
         job = _Job(index, text, view, plain, known)
         job.candidates, job.ner = candidates, ner
         # The cache holds what the recognizers found, so known values (different in
@@ -301,13 +304,13 @@ class Scanner:
             job.key = ResultCache.key(text, html)
             hit = self._cache.get(job.key)
             if hit is not None:
-                return self._finish(job, list(hit))
+                return _finish(view, list(hit), job.known_found())
         return job
 
     def _remember_shut(self, plain: str) -> None:
         if len(self._shut) >= _MEMO_SIZE:
             self._shut.clear()
-        self._shut.add(plain)
+        self._shut[plain] = None
 
     def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
         try:  # built outside the budget: loading a spaCy model or compiling a pattern is no text's fault
@@ -327,14 +330,16 @@ class Scanner:
         try:
             # Pass 1, per text: the patterns the set named, checked in Python.
             for job in jobs:
-                self._check(deadline)
+                if deadline.passed():
+                    raise _BudgetExceeded
                 try:
                     # A street found, the rest of its address block goes with it.
                     known = job.known_found()
                     if known:
                         job.key = None  # the answer depends on this event's values: not for the cache
                     found = patterns.find(job.plain, job.candidates, known)
-                    job.found = address_blocks(job.plain, self._keep(job.plain, found))
+                    # Most texts a pattern may match hold nothing: no checks to run on nothing.
+                    job.found = address_blocks(job.plain, self._keep(job.plain, found)) if found else found
                     pending.append(job)
                 except Exception:
                     results[job.index] = self._fail(job.text, "error")
@@ -350,7 +355,7 @@ class Scanner:
             for job in pending:
                 if job.key is not None:
                     self._cache.put(job.key, tuple(job.found))
-                results[job.index] = self._finish(job, job.found)
+                results[job.index] = _finish(job.view, job.found, job.known_found())
             return
         for job in jobs:
             if results[job.index] is None:
@@ -417,14 +422,6 @@ class Scanner:
         domain = email.rpartition("@")[2].lower()
         return any(domain == d or domain.endswith("." + d) for d in self._allow_domains)
 
-    def _finish(self, job: _Job, found: list[Finding]) -> list[Finding]:
-        if job.known is not None:
-            found = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in job.known_found()]
-        if job.view is None:
-            return disjoint(found)
-        return disjoint(Finding(start, end, f.entity_type, f.score)
-                        for f in found for start, end in job.view.to_source(f.start, f.end))
-
     # -- plumbing -------------------------------------------------------------------------------
 
     def _get_pass(self) -> PatternPass:
@@ -454,6 +451,20 @@ class Scanner:
     def __repr__(self) -> str:
         return (f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, "
                 f"time_budget={self._time_budget})")
+
+
+def _finish(view: TextView | None, found: list[Finding], known: list[Span]) -> list[Finding]:
+    """A text's answer: what the recognizers ``found`` and the ``known`` spans, in the source, disjoint."""
+    if not found:  # the usual: the event's own values, or nothing
+        if known and view is not None:
+            known = [(start, end, entity_type) for a, b, entity_type in known for start, end in view.to_source(a, b)]
+        return certain(known) if known else []
+    if known:
+        found = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in known]
+    if view is not None:
+        found = [Finding(start, end, f.entity_type, f.score)
+                 for f in found for start, end in view.to_source(f.start, f.end)]
+    return disjoint(found)
 
 
 def _stripped(text: str, findings: list[Finding]) -> list[Finding]:
