@@ -178,7 +178,9 @@ def test_the_compiled_screen_is_cached_on_disk(tmp_path: Path, monkeypatch: pyte
     def no_compiling(*args: object, **kwargs: object) -> None:
         raise AssertionError("compiled although cached")
 
-    monkeypatch.setattr(_hyperscan.hyperscan, "Database", no_compiling)
+    import hyperscan
+
+    monkeypatch.setattr(hyperscan, "Database", no_compiling)
     loaded = _hyperscan.screen(triggers)
     assert sorted(loaded.match("HELLO, call 555-0199")) == sorted(first.match("HELLO, call 555-0199")) == [0, 1]
     assert loaded.match("nothing here") == ()

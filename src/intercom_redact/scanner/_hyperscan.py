@@ -24,25 +24,29 @@ more than the trigger matches: a trigger only has to never miss, which
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import platform
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-try:
-    if os.environ.get("INTERCOM_REDACT_NO_HYPERSCAN"):
-        raise ImportError("INTERCOM_REDACT_NO_HYPERSCAN is set")
-    import hyperscan
-except ImportError:
-    hyperscan = None  # type: ignore[assignment]
 
 __all__ = ["AVAILABLE", "Screen", "build_in_background", "cache_dir", "screen"]
 
-AVAILABLE = hyperscan is not None
+# Looked up, not imported: the import waits for the background build (a first log call does not pay it).
+AVAILABLE = not os.environ.get("INTERCOM_REDACT_NO_HYPERSCAN") and importlib.util.find_spec("hyperscan") is not None
 """Whether Hyperscan can take over from the RE2 set (installed and not switched off)."""
+
+
+def _hyperscan() -> ModuleType:
+    if not AVAILABLE:
+        raise RuntimeError("hyperscan is not available")
+    import hyperscan
+
+    return hyperscan
 
 _FORMAT = 1  # bump when what the cached file holds changes
 
@@ -81,7 +85,7 @@ class Screen:
         def report(index: int, start: int, end: int, flags: int, context: object) -> None:
             hits.append(index)
 
-        state = self._local.state = (hyperscan.Scratch(self._db), hits, report)
+        state = self._local.state = (_hyperscan().Scratch(self._db), hits, report)
         return state
 
 
@@ -99,9 +103,8 @@ def screen(triggers: Sequence[str]) -> Screen:
 
     :raises Exception: Hyperscan is missing or rejects a trigger.
     """
-    if hyperscan is None:
-        raise RuntimeError("hyperscan is not available")
-    path = _cached_path(triggers)
+    hyperscan = _hyperscan()
+    path = _cached_path(hyperscan, triggers)
     if path is not None:
         try:
             return Screen(hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK))
@@ -134,7 +137,7 @@ def build_in_background(triggers: Sequence[str], ready: Callable[[Screen], None]
     thread.start()
 
 
-def _cached_path(triggers: Sequence[str]) -> Path | None:
+def _cached_path(hyperscan: ModuleType, triggers: Sequence[str]) -> Path | None:
     directory = cache_dir()
     if directory is None:
         return None
