@@ -375,3 +375,24 @@ def test_dsar_as_a_real_subprocess(fake_intercom: FakeIntercom, env, tmp_path) -
 def test_demo_is_wired(env, capsys) -> None:
     assert main(["demo"]) == 0
     assert capsys.readouterr().out
+
+
+def test_warm_caches_the_pattern_screen_where_it_is_told(tmp_path, monkeypatch, capsys) -> None:
+    from intercom_redact.scanner import _hyperscan
+
+    if not _hyperscan.AVAILABLE:
+        pytest.skip("hyperscan is not installed")
+    monkeypatch.setenv("INTERCOM_REDACT_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["warm"]) == 0
+    [cached] = (tmp_path / "cache").glob("triggers-*.hsdb")
+    assert str(cached) in capsys.readouterr().err
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("INTERCOM_REDACT_CACHE_DIR", str(blocker / "cache"))  # under a file: cannot be written
+    assert main(["warm"]) == 1
+    assert "set INTERCOM_REDACT_CACHE_DIR to a writable directory" in capsys.readouterr().err
+
+    monkeypatch.setattr(_hyperscan, "AVAILABLE", False)
+    assert main(["warm"]) == 0
+    assert "the RE2 set screens texts" in capsys.readouterr().err

@@ -135,7 +135,7 @@ def _screened(screen: str) -> _patterns.PatternPass:
     if screen == "hyperscan":
         if not _hyperscan.AVAILABLE:
             pytest.skip("hyperscan is not installed")
-        patterns._take_screen(_hyperscan.screen([patterns._rules[i].translated or "" for i in patterns._set_rules]))
+        patterns.build_screen()
     assert patterns.screen == screen
     return patterns
 

@@ -644,6 +644,24 @@ def cmd_fake_intercom(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_warm(args: argparse.Namespace) -> int:
+    from .scanner import _hyperscan
+    from .scanner._patterns import builtin_pass
+
+    patterns = builtin_pass()
+    patterns.warm()  # every pattern compiled, the validators' data and the given names loaded
+    if not _hyperscan.AVAILABLE:
+        _note(args, "Hyperscan is not installed (or INTERCOM_REDACT_NO_HYPERSCAN is set): "
+                    "the RE2 set screens texts, nothing to cache")
+        return EXIT_OK
+    cached = patterns.build_screen()
+    if cached is None:
+        raise CliError(f"the Hyperscan screen was built but not cached in {_hyperscan.cache_dir() or '(nowhere)'}: "
+                       "set INTERCOM_REDACT_CACHE_DIR to a writable directory", EXIT_FAILED, trusted=True)
+    _note(args, f"Hyperscan screen cached: {cached}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
@@ -769,6 +787,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default: a free one)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the generated workspace (default 0)")
     p.add_argument("--token", metavar="T", help="the access token it accepts (default: a random one, printed)")
+
+    command("warm", cmd_warm, "compile the pattern screen now and cache it (a container image's build step)")
 
     p = command("demo", cmd_demo, "run the demo against an embedded fake workspace")
     p.add_argument("demo_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)

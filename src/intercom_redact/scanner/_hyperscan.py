@@ -34,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["AVAILABLE", "Screen", "build_in_background", "cache_dir", "screen"]
+__all__ = ["AVAILABLE", "Screen", "build_in_background", "cache_dir", "cached_file", "screen"]
 
 # Looked up, not imported: the import waits for the background build (a first log call does not pay it).
 AVAILABLE = not os.environ.get("INTERCOM_REDACT_NO_HYPERSCAN") and importlib.util.find_spec("hyperscan") is not None
@@ -98,12 +98,25 @@ def cache_dir() -> Path | None:
     return Path(base) / "intercom-redact"
 
 
+_building = threading.Lock()  # one compile at a time: each takes a core for seconds, and the next loads it
+
+
 def screen(triggers: Sequence[str]) -> Screen:
     """The screen of ``triggers``: loaded from the cache, else compiled (seconds) and cached.
 
     :raises Exception: Hyperscan is missing or rejects a trigger.
     """
-    hyperscan = _hyperscan()
+    with _building:
+        return _load_or_compile(_hyperscan(), triggers)
+
+
+def cached_file(triggers: Sequence[str]) -> Path | None:
+    """Where the screen of ``triggers`` is cached, if it is (``None``: not cached, or caching is off)."""
+    path = _cached_path(_hyperscan(), triggers)
+    return path if path is not None and path.is_file() else None
+
+
+def _load_or_compile(hyperscan: ModuleType, triggers: Sequence[str]) -> Screen:
     path = _cached_path(hyperscan, triggers)
     if path is not None:
         try:
@@ -121,15 +134,11 @@ def screen(triggers: Sequence[str]) -> Screen:
     return compiled
 
 
-_building = threading.Lock()  # one compile at a time: each takes a core for seconds
-
-
 def build_in_background(triggers: Sequence[str], ready: Callable[[Screen], None]) -> None:
     """Call ``ready`` with the screen of ``triggers`` from a daemon thread; on any failure, never."""
     def build() -> None:
         try:
-            with _building:
-                ready(screen(triggers))
+            ready(screen(triggers))
         except Exception:
             return  # the RE2 set goes on answering
 

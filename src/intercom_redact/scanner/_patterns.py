@@ -37,6 +37,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import regex
@@ -365,8 +366,7 @@ class PatternPass:
         with self._warm_lock:  # one build per pass, whichever thread warms first
             build, self._screen_asked = not self._screen_asked, True
         if build and self._set is not None and _hyperscan.AVAILABLE:
-            _hyperscan.build_in_background([self._rules[i].translated or "" for i in self._set_rules],
-                                           self._take_screen)
+            _hyperscan.build_in_background(self._triggers(), self._take_screen)
         for rule in self._rules:
             rule.pattern.search("")  # compiles it
         warm()
@@ -375,6 +375,22 @@ class PatternPass:
 
     def _take_screen(self, screen: _hyperscan.Screen) -> None:
         self._screen = screen
+
+    def _triggers(self) -> list[str]:
+        return [self._rules[i].translated or "" for i in self._set_rules]
+
+    def build_screen(self) -> Path | None:
+        """Build the Hyperscan screen now (seconds, unless cached) and use it; where it is cached.
+
+        What ``intercom-redact warm`` runs, so a container image can carry the
+        compiled screen instead of every process compiling it.
+
+        :raises RuntimeError: Hyperscan is not available, or there is no RE2 set to take over from.
+        """
+        if self._set is None or not _hyperscan.AVAILABLE:
+            raise RuntimeError("Hyperscan is not installed or INTERCOM_REDACT_NO_HYPERSCAN is set")
+        self._take_screen(_hyperscan.screen(self._triggers()))
+        return _hyperscan.cached_file(self._triggers())
 
     def compile(self, candidates: Sequence[int]) -> None:
         """Compile the ``candidates`` patterns not compiled yet (a scan does this before its time budget starts)."""
