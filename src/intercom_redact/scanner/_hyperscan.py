@@ -13,6 +13,7 @@ of the triggers, Hyperscan's version and the machine, so the next process
 loads it in about a millisecond.  ``INTERCOM_REDACT_CACHE_DIR`` moves that
 directory (empty: nothing is written); ``INTERCOM_REDACT_NO_HYPERSCAN=1``
 keeps the RE2 set.  A database that does not load is compiled afresh.
+``intercom-redact warm`` compiles and caches it ahead (a container image's build step).
 
 Triggers are RE2 syntax (:func:`~._patterns.to_re2`), which Hyperscan reads
 as PCRE.  They are compiled with ``HS_FLAG_PREFILTER`` (Hyperscan may report
@@ -40,6 +41,8 @@ __all__ = ["AVAILABLE", "Screen", "build_in_background", "cache_dir", "cached_fi
 AVAILABLE = not os.environ.get("INTERCOM_REDACT_NO_HYPERSCAN") and importlib.util.find_spec("hyperscan") is not None
 """Whether Hyperscan can take over from the RE2 set (installed and not switched off)."""
 
+_FORMAT = 1  # bump when what the cached file holds changes (the compile flags, say)
+
 
 def _hyperscan() -> ModuleType:
     if not AVAILABLE:
@@ -47,8 +50,6 @@ def _hyperscan() -> ModuleType:
     import hyperscan
 
     return hyperscan
-
-_FORMAT = 1  # bump when what the cached file holds changes
 
 
 class Screen:
