@@ -396,3 +396,13 @@ def test_warm_caches_the_pattern_screen_where_it_is_told(tmp_path, monkeypatch, 
     monkeypatch.setattr(_hyperscan, "AVAILABLE", False)
     assert main(["warm"]) == 0
     assert "the RE2 set screens texts" in capsys.readouterr().err
+
+
+def test_warm_without_re2_has_no_screen_to_cache(tmp_path) -> None:
+    env = {**os.environ, "INTERCOM_REDACT_NO_RE2": "1", "INTERCOM_REDACT_CACHE_DIR": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run([sys.executable, "-m", "intercom_redact.cli", "warm"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "no screen to cache" in proc.stderr
+    assert not list(tmp_path.iterdir())

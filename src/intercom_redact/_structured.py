@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, unquote_plus
 
-__all__ = ["MAX_LENGTH", "MAX_PAIRS", "TOO_BIG", "Parsed", "may_hold_structure", "parse"]
+__all__ = ["MAX_LENGTH", "MAX_PAIRS", "TOO_BIG", "Parsed", "parse"]
 
 MAX_LENGTH: Final = 256 * 1024
 """Longer strings shaped like JSON are redacted whole rather than parsed."""
@@ -41,12 +41,6 @@ MAX_PAIRS: Final = 1000
 _MARK: Final = "\ue000"  # a private-use character: stands for a value in the skeleton
 
 Parts = dict[str, Any]
-
-may_hold_structure = re.compile(r"[={\[\n]").search
-"""``None`` for a string that cannot hold structure (no ``=``, bracket or line break): the
-engine's cheap test before :func:`parse`, run on the first :data:`MAX_LENGTH` characters
-(``may_hold_structure(text, 0, MAX_LENGTH)``)."""
-
 
 @dataclass(frozen=True, slots=True)
 class Parsed:

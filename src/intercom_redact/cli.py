@@ -654,6 +654,10 @@ def cmd_warm(args: argparse.Namespace) -> int:
         _note(args, "Hyperscan is not installed (or INTERCOM_REDACT_NO_HYPERSCAN is set): "
                     "the RE2 set screens texts, nothing to cache")
         return EXIT_OK
+    if patterns.screen == "regex":
+        _note(args, "no RE2 set (google-re2 missing or INTERCOM_REDACT_NO_RE2 set): every pattern runs on "
+                    "every text, no screen to cache")
+        return EXIT_OK
     cached = patterns.build_screen()
     if cached is None:
         raise CliError(f"the Hyperscan screen was built but not cached in {_hyperscan.cache_dir() or '(nowhere)'}: "

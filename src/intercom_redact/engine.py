@@ -388,15 +388,13 @@ class Redactor:
     def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
                overrides: Sequence[tuple[str, str, _Op]]) -> str:
         """``text`` with ``findings`` (a scan's answer: sorted, disjoint) replaced as their types' actions say."""
-        type_ops = self._type_ops
         kept = []
         for finding in findings:
             entity_type = finding.entity_type
             if entity_type == UNSCANNED:
                 summary.failed("unscanned")
                 return self._unscanned
-            op = type_ops.get(entity_type) or self._type_op(entity_type)
-            if op.kind != KEEP:
+            if self._type_op(entity_type).kind != KEEP:
                 kept.append(finding)
                 summary.add(entity_type, "scanner")
         if not kept:
@@ -407,7 +405,7 @@ class Redactor:
         def replacement(finding: Finding) -> str:
             value = text[finding.start:finding.end]
             op = by_value.get((finding.entity_type, normalize(finding.entity_type, value))) if by_value else None
-            apply = (op or type_ops[finding.entity_type]).apply
+            apply = (op or self._type_ops[finding.entity_type]).apply  # made in the loop above
             assert apply is not None  # only keep ops have none, and kept findings are left out
             return apply(value)
 

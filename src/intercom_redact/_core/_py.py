@@ -430,7 +430,8 @@ def screen_identifier(text: str) -> int:
 
 
 def _holds_structure(text: str) -> bool:
-    """Whether ``text`` may hold structure (``may_hold_structure`` over its first ``MAX_LENGTH`` characters)."""
+    """Whether ``text`` may hold structure: an ``=``, ``{``, ``[`` or line break in its first
+    ``MAX_LENGTH`` characters (without one, ``_structured.parse`` finds nothing to parse)."""
     return (text.find("=", 0, _STRUCTURE_WINDOW) != -1 or text.find("{", 0, _STRUCTURE_WINDOW) != -1
             or text.find("[", 0, _STRUCTURE_WINDOW) != -1 or text.find("\n", 0, _STRUCTURE_WINDOW) != -1)
 

@@ -56,29 +56,13 @@ def disjoint(findings: Iterable[Finding]) -> list[Finding]:
     return merged
 
 
-def _span_order(span: Span) -> tuple[int, int]:
-    return span[0], -span[1]
-
-
 def certain(spans: Iterable[Span]) -> list[Finding]:
-    """``disjoint`` of findings of score 1.0 given as ``spans`` (known values), without a finding per span.
+    """``disjoint`` of findings of score 1.0 given as ``spans`` (known values).
 
-    Known values overlap often (a name, its parts, the e-mail they are part of):
-    merging the tuples first builds only the findings that remain.
+    The engine's known-value search answers outermost spans in text order, so
+    this is mostly one finding, or a few that do not overlap.
     """
-    merged: list[Span] = []
-    for span in sorted(spans, key=_span_order):
-        start, end, entity_type = span
-        if end <= start:
-            continue
-        if merged and start < merged[-1][1]:
-            last_start, last_end, last_type = merged[-1]
-            # As disjoint: the longer one's type, the earlier one's on a tie (the scores are equal).
-            merged[-1] = (last_start, max(last_end, end),
-                          entity_type if end - start > last_end - last_start else last_type)
-        else:
-            merged.append(span)
-    return [Finding(start, end, entity_type, 1.0) for start, end, entity_type in merged]
+    return disjoint([Finding(start, end, entity_type, 1.0) for start, end, entity_type in spans])
 
 
 def apply_findings(text: str, findings: Iterable[Finding], replacement: Callable[[Finding], str],

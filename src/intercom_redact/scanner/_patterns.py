@@ -385,10 +385,12 @@ class PatternPass:
         What ``intercom-redact warm`` runs, so a container image can carry the
         compiled screen instead of every process compiling it.
 
-        :raises RuntimeError: Hyperscan is not available, or there is no RE2 set to take over from.
+        :raises RuntimeError: Hyperscan is not available, or there is no RE2 set (the triggers are its).
         """
-        if self._set is None or not _hyperscan.AVAILABLE:
+        if not _hyperscan.AVAILABLE:
             raise RuntimeError("Hyperscan is not installed or INTERCOM_REDACT_NO_HYPERSCAN is set")
+        if self._set is None:
+            raise RuntimeError("no RE2 set (google-re2 missing or INTERCOM_REDACT_NO_RE2 set): no triggers to screen with")
         self._take_screen(_hyperscan.screen(self._triggers()))
         return _hyperscan.cached_file(self._triggers())
 
