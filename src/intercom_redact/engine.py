@@ -48,7 +48,7 @@ from .policy import Policy, PolicyError, Rule
 from .scanner._findings import Finding, certain, replace_spans
 
 if TYPE_CHECKING:
-    from ._core._py import Walk
+    from ._core._py import KnownValues, Walk
     from .scanner import Scanner
 
 __all__ = ["Redactor", "Summary"]
@@ -351,9 +351,7 @@ class Redactor:
         if not to_scan:
             return
         batch = [texts[i][2] for i in to_scan]
-        candidates = {value for text in batch for value in known.candidates(text)} if known else ()
-        redacted = self._redact_texts(batch, None, sorted(candidates), walk.summary, walk.scan,
-                                      walk.overrides)
+        redacted = self._redact_texts(batch, None, known, walk.summary, walk.scan, walk.overrides)
         clean = self._clean
         for i, text, out in zip(to_scan, batch, redacted):
             container, key, _ = texts[i]
@@ -375,7 +373,7 @@ class Redactor:
         """
         return blank(value, self._unscanned, marker=marker)
 
-    def _redact_texts(self, texts: list[str], html: bool | None, known: list[tuple[str, str]],
+    def _redact_texts(self, texts: list[str], html: bool | None, known: KnownValues | list[tuple[str, str]],
                       summary: Summary, scan: bool, overrides: Sequence[tuple[str, str, _Op]] = ()) -> list[str]:
         if not scan and not known:
             return texts

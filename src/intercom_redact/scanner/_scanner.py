@@ -225,12 +225,14 @@ class Scanner:
         return self.scan_batch([text], html=html, known_values=known_values)[0]
 
     def scan_batch(self, texts: Sequence[str], *, html: bool | Sequence[bool] = False,
-                   known_values: Iterable[tuple[str, str]] = (),
+                   known_values: Iterable[tuple[str, str]] | KnownValues = (),
                    known_only: bool = False) -> list[list[Finding]]:
         """:meth:`scan` many texts; the NLP runs as one spaCy ``nlp.pipe``.  Never raises on a text.
 
         :param html: one flag for all texts, or one per text (an event's
             messages and bodies in one call, so its known values are prepared once).
+        :param known_values: as :meth:`scan` takes them, or prepared already
+            (the engine's :class:`~._known.KnownValues` of the event).
         :param known_only: only the known values are looked for (as
             :meth:`find_known` does): no patterns, no NER.
         :raises ValueError: ``html`` holds a flag count other than the text count.
@@ -239,13 +241,17 @@ class Scanner:
         the recognizers; texts still waiting when it is spent fail closed.
         """
         texts = list(texts)
-        flags = [bool(flag) for flag in html] if isinstance(html, Sequence) else [bool(html)] * len(texts)
+        flags = [bool(html)] * len(texts) if html is True or html is False or not isinstance(html, Sequence) \
+            else [bool(flag) for flag in html]
         if len(flags) != len(texts):
             raise ValueError(f"html: {len(flags)} flags for {len(texts)} texts")
         results: list[list[Finding] | None] = [None] * len(texts)
         try:
             # Prepared once for the whole batch: these are the same event's values.
-            known = (KnownValues(normalize(known_values)) or None) if known_values else None
+            if isinstance(known_values, KnownValues):
+                known = known_values or None
+            else:
+                known = (KnownValues(normalize(known_values)) or None) if known_values else None
         except Exception:
             return [self._fail(text, "error") for text in texts]
         jobs = []
