@@ -28,6 +28,7 @@ cdef tuple _prepare(str entity_type, str value)
 cdef class Deadline:
     cdef double cpu, wall_soft, wall_hard
 
+    cpdef extend(self, double budget)
     cpdef bint passed(self) except -1
 
 

@@ -458,6 +458,12 @@ class Deadline:
         self.wall_soft = now + budget
         self.wall_hard = now + budget * WALL_CEILING
 
+    def extend(self, budget: float) -> None:
+        """Allow ``budget`` seconds more (the next text of a batch)."""
+        self.cpu += budget
+        self.wall_soft += budget
+        self.wall_hard += budget * WALL_CEILING
+
     def passed(self) -> bool:
         now = time.perf_counter()
         if now <= self.wall_soft:  # CPU time never runs ahead of the wall clock

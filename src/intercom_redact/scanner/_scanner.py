@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -76,28 +77,20 @@ class _BudgetExceeded(Exception):
 
 
 class _Job:
-    """One text on its way through the scan."""
+    """A text the pattern pass has read that Presidio reads next (NER, a user's other recognizers)."""
 
-    __slots__ = ("_known_found", "candidates", "found", "index", "key", "known", "ner", "plain", "text", "view")
+    __slots__ = ("found", "index", "key", "known", "ner", "plain", "text", "view")
 
-    def __init__(self, index: int, text: str, view: TextView | None, plain: str,
-                 known: KnownValues | None) -> None:
+    def __init__(self, index: int, text: str, view: TextView | None, plain: str, known: list[Span],
+                 key: bytes | None, ner: bool, found: list[Finding]) -> None:
         self.index = index
         self.text = text
         self.view = view
         self.plain = plain  # what the recognizers read: the view's text, escapes read as what they stand for
-        self.key: bytes | None = None
-        self.known = known
-        self.candidates = _NO_CANDIDATES
-        self.ner = False
-        self.found: list[Finding] = []
-        self._known_found: list[Span] | None = None
-
-    def known_found(self) -> list[Span]:
-        """Where the event's known values are in the text (searched once)."""
-        if self._known_found is None:
-            self._known_found = self.known.find(self.plain) if self.known is not None else []
-        return self._known_found
+        self.known = known  # where the event's known values are in ``plain``
+        self.key = key
+        self.ner = ner
+        self.found = found
 
 
 def unescaped(text: str) -> str:
@@ -245,31 +238,42 @@ class Scanner:
             else [bool(flag) for flag in html]
         if len(flags) != len(texts):
             raise ValueError(f"html: {len(flags)} flags for {len(texts)} texts")
-        results: list[list[Finding] | None] = [None] * len(texts)
         try:
             # Prepared once for the whole batch: these are the same event's values.
             if isinstance(known_values, KnownValues):
                 known = known_values or None
             else:
                 known = (KnownValues(normalize(known_values)) or None) if known_values else None
+            # Built outside the budget: loading a spaCy model or compiling a pattern is no text's fault.
+            patterns = None if known_only else self._get_pass()
+            parts = None
+            if patterns is not None and (self._others or self._ner_model is not None):
+                with quiet():  # Presidio logs through `logging`: not into the sink that called us
+                    parts = self._get_presidio()
         except Exception:
             return [self._fail(text, "error") for text in texts]
-        jobs = []
+        results: list[list[Finding] | None] = []
+        pending: list[_Job] = []
+        deadline = Deadline(0.0)  # each text that reaches the recognizers adds its budget
         for index, text in enumerate(texts):
             try:
-                job_or_result = self._prepare(index, text, flags[index], known, known_only)
+                result = self._scan_one(index, text, flags[index], known, patterns, deadline)
+            except _BudgetExceeded:
+                result = self._fail(text, "timeout")
             except Exception:
-                job_or_result = self._fail(text, "error")
-            if isinstance(job_or_result, _Job):
-                jobs.append(job_or_result)
+                result = self._fail(text, "error")
+            if type(result) is _Job:
+                pending.append(result)
+                results.append(None)
             else:
-                results[index] = job_or_result
-        if jobs:
-            self._analyze_jobs(jobs, results)
-        if self._pass is not None:
+                results.append(result)  # type: ignore[arg-type]
+        if pending:
+            assert parts is not None  # only Presidio's texts are left pending
+            self._presidio_stage(parts, pending, results, deadline)
+        if patterns is not None:
             # The events after the first should not pay, inside their time budget, for
             # compiling the patterns this one did not need.
-            self._pass.warm_in_background()
+            patterns.warm_in_background()
         return results  # type: ignore[return-value]
 
     def find_known(self, text: str, known_values: Iterable[tuple[str, str]], *,
@@ -288,84 +292,73 @@ class Scanner:
 
     # -- the stages ---------------------------------------------------------------------------
 
-    def _prepare(self, index: int, text: str, html: bool, known: KnownValues | None,
-                 known_only: bool = False) -> _Job | list[Finding]:
+    def _scan_one(self, index: int, text: str, html: bool, known: KnownValues | None,
+                  patterns: PatternPass | None, deadline: Deadline) -> list[Finding] | _Job:
+        """One text through its view, the screen, the cache and the pattern pass: its findings,
+        or a :class:`_Job` when Presidio reads it too.  Pattern mode finishes every text here."""
         if len(text) > self._max_chars:
             return self._fail(text, "size")
         view = extract(text) if html else None
         plain = unescaped(view.text if view is not None else text)
+        spans = known.find(plain) if known is not None else []
+        if patterns is None:  # known values only
+            return _finish(view, [], spans)
         candidates, ner = _NO_CANDIDATES, False
-        if not known_only and plain not in self._shut:
-            candidates = self._get_pass().candidates(plain)
+        if plain not in self._shut:
+            candidates = patterns.candidates(plain)
             ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
             if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS:
                 self._remember_shut(plain)
         if not (candidates or ner or self._others):  # the common case: nothing can match
-            return _finish(view, [], known.find(plain)) if known is not None else []
-        job = _Job(index, text, view, plain, known)
-        job.candidates, job.ner = candidates, ner
-        # The cache holds what the recognizers found, so known values (different in
-        # every event) stay out of its key and a repeated body still hits.
-        if self._cache_size:
-            job.key = ResultCache.key(text, html)
-            hit = self._cache.get(job.key)
+            return _finish(view, [], spans)
+        # The cache holds what the recognizers found, so a repeated body still hits; a
+        # text holding this event's values is left out (the pass skips what they cover).
+        key = None
+        if self._cache_size and not spans:
+            key = ResultCache.key(text, html)
+            hit = self._cache.get(key)
             if hit is not None:
-                return _finish(view, list(hit), job.known_found())
-        return job
+                return _finish(view, list(hit), spans)
+        paused = time.perf_counter()
+        patterns.compile(candidates)  # outside the budget: compiling a pattern is no text's fault
+        deadline.extend(self._time_budget + time.perf_counter() - paused)
+        if deadline.passed():
+            raise _BudgetExceeded
+        found = patterns.find(plain, candidates, spans) if candidates else []
+        if deadline.passed():  # the stage ran to its end, past the budget: its answer is not trusted either
+            raise _BudgetExceeded
+        if found:  # most texts a pattern may match hold nothing: no checks to run on nothing
+            found = address_blocks(plain, self._keep(plain, found))  # a street takes its address block
+        if ner or self._others:
+            return _Job(index, text, view, plain, spans, key, ner, found)
+        if key is not None:
+            self._cache.put(key, tuple(found))
+        return _finish(view, found, spans)
 
     def _remember_shut(self, plain: str) -> None:
         if len(self._shut) >= _MEMO_SIZE:
             self._shut.clear()
         self._shut[plain] = None
 
-    def _analyze_jobs(self, jobs: list[_Job], results: list[list[Finding] | None]) -> None:
-        try:  # built outside the budget: loading a spaCy model or compiling a pattern is no text's fault
-            patterns = self._get_pass()
-            for job in jobs:
-                patterns.compile(job.candidates)
-            parts = None
-            if self._others or any(job.ner for job in jobs):
-                with quiet():  # Presidio logs through `logging`: not into the sink that called us
-                    parts = self._get_presidio()
-        except Exception:
-            for job in jobs:
-                results[job.index] = self._fail(job.text, "error")
-            return
-        deadline = Deadline(self._time_budget * len(jobs))
-        pending = []
+    def _presidio_stage(self, parts: PresidioParts, jobs: list[_Job], results: list[list[Finding] | None],
+                        deadline: Deadline) -> None:
+        """The texts Presidio reads after the patterns (one spaCy ``pipe``), finished; all fail closed on a
+        budget spent or an error."""
         try:
-            # Pass 1, per text: the patterns the set named, checked in Python.
-            for job in jobs:
-                if deadline.passed():
-                    raise _BudgetExceeded
-                try:
-                    # A street found, the rest of its address block goes with it.
-                    known = job.known_found()
-                    if known:
-                        job.key = None  # the answer depends on this event's values: not for the cache
-                    found = patterns.find(job.plain, job.candidates, known)
-                    # Most texts a pattern may match hold nothing: no checks to run on nothing.
-                    job.found = address_blocks(job.plain, self._keep(job.plain, found)) if found else found
-                    pending.append(job)
-                except Exception:
-                    results[job.index] = self._fail(job.text, "error")
-            # Pass 2, only with NER or a user's non-pattern recognizer: Presidio.
-            if parts is not None:
-                with quiet():
-                    self._presidio_pass(parts, pending, deadline)
+            with quiet():
+                self._presidio_pass(parts, jobs, deadline)
         except _BudgetExceeded:
             reason = "timeout"
         except Exception:
             reason = "error"
         else:
-            for job in pending:
+            for job in jobs:
                 if job.key is not None:
                     self._cache.put(job.key, tuple(job.found))
-                results[job.index] = _finish(job.view, job.found, job.known_found())
+                results[job.index] = _finish(job.view, job.found, job.known)
             return
         for job in jobs:
-            if results[job.index] is None:
-                results[job.index] = self._fail(job.text, reason)
+            results[job.index] = self._fail(job.text, reason)
 
     def _presidio_pass(self, parts: PresidioParts, jobs: list[_Job], deadline: Deadline) -> None:
         if parts.analyzer is not None:
@@ -384,8 +377,7 @@ class Scanner:
         self._check(deadline)
         reading: list[tuple[_Job, str]] = []
         for job in jobs:  # known values are blanked too (such a job is out of the cache already)
-            known = job.known_found()
-            text = ner_text(job.plain, [(f.start, f.end) for f in job.found] + [(a, b) for a, b, _ in known])
+            text = ner_text(job.plain, [(f.start, f.end) for f in job.found] + [(a, b) for a, b, _ in job.known])
             if text is not None:  # a line whose only name the event already named: nothing to read
                 reading.append((job, text))
         if not reading:
