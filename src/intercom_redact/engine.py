@@ -61,11 +61,15 @@ _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.E
 _MAX_KNOWN_VALUES = 2000
 # Intercom bodies are HTML fragments; other text is read as plain text, so that
 # "<jane@example.com>" in a log message is never mistaken for a tag.
-_LOOKS_LIKE_HTML = re.compile(
+_HTML_TAG = re.compile(
     r"</?(?:p|br|div|span|a|b|i|u|em|strong|ul|ol|li|img|h[1-6]|blockquote|pre|code|table|tr|td|th|hr)"
     r"(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 ).search
+
+
+def _looks_like_html(text: str) -> bool:
+    return "<" in text and _HTML_TAG(text) is not None  # most texts have no "<": no regex to run
 # Texts up to this length the scanner found clean are remembered (per Redactor,
 # up to _CLEAN_SIZE of them): enum-like values, paths, short messages recur.
 _CLEAN_LENGTH = 256
@@ -342,7 +346,7 @@ class Redactor:
         known_only, to_scan = walk.triage(known, self._clean)
         for i in known_only:  # the common case: no scanner call at all
             container, key, text = texts[i]
-            if _LOOKS_LIKE_HTML(text) is not None:
+            if _looks_like_html(text):
                 to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                 continue
             found = certain(known.find(text))
@@ -378,7 +382,7 @@ class Redactor:
         if not scan and not known:
             return texts
         # One scanner call for messages and bodies alike, so the event's known values are prepared once.
-        flags = [html] * len(texts) if html is not None else [_LOOKS_LIKE_HTML(text) is not None for text in texts]
+        flags = [html] * len(texts) if html is not None else [_looks_like_html(text) for text in texts]
         findings = self.scanner.scan_batch(texts, html=flags, known_values=known, known_only=not scan)
         return [self._apply(text, found, flag, summary, overrides) if found else text
                 for text, found, flag in zip(texts, findings, flags)]

@@ -9,7 +9,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .._core._py import Deadline
+from .._core import CORE
+from .._core._py import Deadline  # the type; CORE's runs (compiled where it was built)
 from ._addresses import address_blocks
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, Span, certain, disjoint
@@ -234,8 +235,8 @@ class Scanner:
         the recognizers; texts still waiting when it is spent fail closed.
         """
         texts = list(texts)
-        flags = [bool(html)] * len(texts) if html is True or html is False or not isinstance(html, Sequence) \
-            else [bool(flag) for flag in html]
+        # A list first: the engine passes one, and the ABC's check is slow.
+        flags = [bool(flag) for flag in html] if isinstance(html, (list, Sequence)) else [bool(html)] * len(texts)
         if len(flags) != len(texts):
             raise ValueError(f"html: {len(flags)} flags for {len(texts)} texts")
         try:
@@ -254,7 +255,7 @@ class Scanner:
             return [self._fail(text, "error") for text in texts]
         results: list[list[Finding] | None] = []
         pending: list[_Job] = []
-        deadline = Deadline(0.0)  # each text that reaches the recognizers adds its budget
+        deadline: Deadline = CORE.Deadline(0.0)  # each text that reaches the recognizers adds its budget
         for index, text in enumerate(texts):
             try:
                 result = self._scan_one(index, text, flags[index], known, patterns, deadline)
