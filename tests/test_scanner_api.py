@@ -166,3 +166,24 @@ def test_presidio_logs_nothing_during_a_scan(caplog: pytest.LogCaptureFixture) -
         assert [r for r in caplog.records if r.name == "presidio-analyzer"] == []
         presidio.debug("outside a scan")  # the filter is scoped to scans
         assert [r.getMessage() for r in caplog.records] == ["outside a scan"]
+
+
+@pytest.mark.parametrize("cache_size", [4096, 0])
+def test_cache_size_zero_remembers_nothing_between_calls(monkeypatch: pytest.MonkeyPatch, cache_size: int) -> None:
+    # A benchmark of distinct events must be able to measure the product with no memo at all.
+    from intercom_redact import Redactor
+    from intercom_redact.scanner._patterns import PatternPass
+
+    screened: list[str] = []
+    candidates = PatternPass.candidates
+    monkeypatch.setattr(PatternPass, "candidates", lambda self, text: screened.append(text) or candidates(self, text))
+    redactor = Redactor(scanner=Scanner(cache_size=cache_size))
+    event = {"message": "contact updated", "request": {"method": "POST", "path": "/webhooks/intercom"},
+             "note": "mail jane@example.com"}
+    values = {"contact updated", "POST", "/webhooks/intercom", "mail jane@example.com"}
+    first = redactor.redact(event)
+    assert values <= set(screened)
+    del screened[:]
+    assert redactor.redact(event) == first
+    again = sorted(text for text in screened if text in values)  # (keys seen before are not screened again)
+    assert again == (["mail jane@example.com"] if cache_size else sorted(values))  # findings: never remembered

@@ -70,8 +70,11 @@ _HTML_TAG = re.compile(
 
 def _looks_like_html(text: str) -> bool:
     return "<" in text and _HTML_TAG(text) is not None  # most texts have no "<": no regex to run
+
+
 # Texts up to this length the scanner found clean are remembered (per Redactor,
-# up to _CLEAN_SIZE of them): enum-like values, paths, short messages recur.
+# up to _CLEAN_SIZE of them): enum-like values, paths, short messages recur.  Not with a
+# scanner of cache_size 0, which remembers nothing between calls.
 _CLEAN_LENGTH = 256
 _CLEAN_SIZE = 8192
 # The core the engine runs (the tests swap it to compare the two).
@@ -357,10 +360,11 @@ class Redactor:
         batch = [texts[i][2] for i in to_scan]
         redacted = self._redact_texts(batch, None, known, walk.summary, walk.scan, walk.overrides)
         clean = self._clean
+        remember = walk.scan and self.scanner.cache_size > 0
         for i, text, out in zip(to_scan, batch, redacted):
             container, key, _ = texts[i]
             container[key] = out
-            if walk.scan and out is text and len(text) <= _CLEAN_LENGTH:
+            if remember and out is text and len(text) <= _CLEAN_LENGTH:
                 if len(clean) >= _CLEAN_SIZE:
                     clean.clear()
                 clean.add(text)

@@ -144,7 +144,9 @@ class Scanner:
         take.  Past it, the text is reported whole (reason ``"timeout"``).
         The HTML view, the pass's RE2 set and known values are linear in the
         text and bounded by ``max_chars``, not by the budget.
-    :param cache_size: results kept for repeated texts (0 disables the cache).
+    :param cache_size: results kept for repeated texts; ``0`` remembers nothing between calls
+        (no results, no verdict on a short text nothing can match, and a
+        :class:`~intercom_redact.Redactor` using this scanner keeps no clean texts either).
     :raises ModelNotInstalledError: ``ner_model`` is not installed.
     """
 
@@ -197,6 +199,11 @@ class Scanner:
     def ner_model(self) -> str | None:
         """The spaCy model used for NER, or ``None`` (pattern recognizers only)."""
         return self._ner_model
+
+    @property
+    def cache_size(self) -> int:
+        """How many results are kept for repeated texts; ``0``: nothing is remembered between calls."""
+        return self._cache_size
 
     @property
     def stats(self) -> dict[str, int]:
@@ -308,7 +315,7 @@ class Scanner:
         if plain not in self._shut:
             candidates = patterns.candidates(plain)
             ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
-            if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS:
+            if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS and self._cache_size:
                 self._remember_shut(plain)
         if not (candidates or ner or self._others):  # the common case: nothing can match
             return _finish(view, [], spans)
