@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intercom_redact.scanner import Finding, Scanner, _html, apply_findings
@@ -70,6 +71,64 @@ def test_remembered_tags_give_the_same_view() -> None:
     second = extract(markup)
     assert (second.text, second.starts, second.ends, second.attrs) == (
         first.text, first.starts, first.ends, first.attrs)
+
+
+# HTML-ish bodies: well-formed and broken tags, quoted attribute values (with '>', '<', '&'), comments
+# (closed or not), doctype and processing instructions, script and style, known and unknown references.
+_MARKUP = st.lists(st.one_of(
+    st.sampled_from([
+        "<p>", "</p>", "<br>", "<br/>", "<b>", "</b>", "<P >", "</ P>", "<li>", "<div class='x'>", "</div>",
+        '<a href="mailto:jane@example.com">', "<a href='x>y'>", '<a title="t" href=x>', "<p title=>",
+        '<img alt="Ph&amp;oto" src="a?b=1&amp;c=2">', '<x y="a\'b" z=\'c"d\'>', '<td colspan=2 data-v="">',
+        "<!-- c -->", "<!-- x", "<!-->", "<!---->", "<!DOCTYPE html>", "<?xml x?>", "<script>a='<b>'</script>",
+        "<style>p{}</style>", "&amp;", "&nbsp;", "&#64;", "&#x40;", "&#99999999;", "&bogus;", "&amp", "&ampx",
+        "&NotEqualTilde;", "&", "<", ">", "< p>", "<a <a", "\"", "'", "=", " ", "\n", "\xa0", "é", "\U0001F600",
+    ]),
+    st.text(st.sampled_from("<>&;#x!-/='\" aJ1\n\xa0é"), max_size=6),
+    st.text(max_size=4),
+), max_size=25).map("".join)
+
+
+def _reference_to_source(view: _html.TextView, start: int, end: int) -> list[tuple[int, int]]:
+    """``to_source`` spelled out from the per-character map: cut at attribute edges, drop white space."""
+    edges = sorted({start, end} | {edge for attr in view.attrs for edge in attr if start < edge < end})
+    ranges = []
+    for lo, hi in zip(edges, edges[1:]):
+        piece = view.text[lo:hi]
+        lo, hi = lo + len(piece) - len(piece.lstrip()), hi - len(piece) + len(piece.rstrip())
+        if lo < hi:
+            ranges.append((view.starts[lo], view.ends[hi - 1]))
+    return ranges
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP)
+def test_every_view_char_comes_from_its_source(markup: str) -> None:
+    """Each view char is its source char, the decoded reference there, or a separator newline standing at a tag."""
+    view = extract(markup)
+    starts, ends, tags = view.starts, view.ends, _html.tag_spans(markup)
+    assert len(starts) == len(ends) == len(view.text)
+    for ch, start, end in zip(view.text, starts, ends):
+        source = markup[start:end]
+        if source == "":
+            assert ch == "\n" and any(start in tag for tag in tags)
+        elif source != ch:
+            assert source[0] == "&" and ch in html.unescape(source).replace("\xa0", " "), (ch, source)
+    # every character of the markup outside tags and comments is in the view
+    outside = [i for i in range(len(markup)) if not any(lo <= i < hi for lo, hi in tags)]
+    covered = {i for start, end in zip(starts, ends) for i in range(start, end)}
+    assert set(outside) <= covered
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP, st.data())
+def test_to_source_agrees_with_the_per_char_map(markup: str, data: st.DataObject) -> None:
+    view = extract(markup)
+    n = len(view.text)
+    pairs = [(a, b) for a in range(n + 1) for b in range(a, n + 1)] if n <= 30 else \
+        data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)).map(sorted), max_size=60))
+    for a, b in pairs:
+        assert view.to_source(a, b) == _reference_to_source(view, a, b), (a, b)
 
 
 _SPANS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from(["A", "B", "C"])), max_size=8)
