@@ -61,36 +61,36 @@ class Screen:
     Thread-safe: Hyperscan's scratch space is per thread.
     """
 
-    __slots__ = ("_db", "_local")
+    __slots__ = ("_db", "_local", "_scan")
 
     def __init__(self, db: Any) -> None:
         self._db = db
+        self._scan = db.scan
         self._local = threading.local()
         self._scratch()  # a database that cannot scan fails here, not on a caller's text
 
-    def match(self, text: str) -> tuple[int, ...]:
-        """The indices of the triggers that may match ``text``, in no particular order."""
+    def match(self, text: str) -> list[int]:
+        """The indices of the triggers that may match ``text``, in no particular order (a new list)."""
         try:
-            data = text.encode("utf-8")
+            data = text.encode()
         except UnicodeEncodeError:  # lone surrogates: UTF-8 has none, and Hyperscan reads UTF-8
             data = text.encode("utf-8", "replace")
         try:
-            scratch, hits, report = self._local.state
+            scratch = self._local.scratch
         except AttributeError:
-            scratch, hits, report = self._scratch()
-        hits.clear()
-        self._db.scan(data, match_event_handler=report, scratch=scratch)
-        return tuple(hits)
-
-    def _scratch(self) -> tuple[Any, list[int], Any]:
-        """This thread's scratch space, and the list its reports go to (kept: a scan is µs)."""
+            scratch = self._scratch()
         hits: list[int] = []
+        self._scan(data, _report, 0, hits, scratch)  # positional: (data, handler, flags, context, scratch)
+        return hits
 
-        def report(index: int, start: int, end: int, flags: int, context: object) -> None:
-            hits.append(index)
+    def _scratch(self) -> Any:
+        """This thread's scratch space (kept: a scan is µs)."""
+        scratch = self._local.scratch = _hyperscan().Scratch(self._db)
+        return scratch
 
-        state = self._local.state = (_hyperscan().Scratch(self._db), hits, report)
-        return state
+
+def _report(index: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    hits.append(index)
 
 
 def cache_dir() -> Path | None:
