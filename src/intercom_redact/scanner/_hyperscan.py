@@ -16,10 +16,11 @@ keeps the RE2 set.  A database that does not load is compiled afresh.
 ``intercom-redact warm`` compiles and caches it ahead (a container image's build step).
 
 Triggers are RE2 syntax (:func:`~._patterns.to_re2`), which Hyperscan reads
-as PCRE.  They are compiled with ``HS_FLAG_PREFILTER`` (Hyperscan may report
-more than the trigger matches: a trigger only has to never miss, which
-``tests/test_scanner_patterns.py`` checks for both screens) and
-``HS_FLAG_SINGLEMATCH`` (one report per trigger).
+as PCRE.  Each is compiled in byte mode when it has a byte-mode twin
+(:mod:`._byte_triggers`: a third cheaper to scan), else in UTF-8 mode, with
+``HS_FLAG_PREFILTER`` (Hyperscan may report more than the trigger matches: a
+trigger only has to never miss, which ``tests/test_scanner_patterns.py``
+checks for both screens) and ``HS_FLAG_SINGLEMATCH`` (one report per trigger).
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ._byte_triggers import byte_trigger
+
 __all__ = ["AVAILABLE", "Screen", "build_in_background", "cache_dir", "cached_file", "screen"]
 
 # Looked up, not imported: the import waits for the background build (a first log call does not pay it).
 AVAILABLE = not os.environ.get("INTERCOM_REDACT_NO_HYPERSCAN") and importlib.util.find_spec("hyperscan") is not None
 """Whether Hyperscan can take over from the RE2 set (installed and not switched off)."""
 
-_FORMAT = 1  # bump when what the cached file holds changes (the compile flags, say)
+_FORMAT = 1  # bump when what the cached file holds changes beyond the expressions and their flags
 
 
 def _hyperscan() -> ModuleType:
@@ -58,36 +61,36 @@ class Screen:
     Thread-safe: Hyperscan's scratch space is per thread.
     """
 
-    __slots__ = ("_db", "_local")
+    __slots__ = ("_db", "_local", "_scan")
 
     def __init__(self, db: Any) -> None:
         self._db = db
+        self._scan = db.scan
         self._local = threading.local()
         self._scratch()  # a database that cannot scan fails here, not on a caller's text
 
-    def match(self, text: str) -> tuple[int, ...]:
-        """The indices of the triggers that may match ``text``, in no particular order."""
+    def match(self, text: str) -> list[int]:
+        """The indices of the triggers that may match ``text``, in no particular order (a new list)."""
         try:
-            data = text.encode("utf-8")
+            data = text.encode()
         except UnicodeEncodeError:  # lone surrogates: UTF-8 has none, and Hyperscan reads UTF-8
             data = text.encode("utf-8", "replace")
         try:
-            scratch, hits, report = self._local.state
+            scratch = self._local.scratch
         except AttributeError:
-            scratch, hits, report = self._scratch()
-        hits.clear()
-        self._db.scan(data, match_event_handler=report, scratch=scratch)
-        return tuple(hits)
-
-    def _scratch(self) -> tuple[Any, list[int], Any]:
-        """This thread's scratch space, and the list its reports go to (kept: a scan is µs)."""
+            scratch = self._scratch()
         hits: list[int] = []
+        self._scan(data, _report, 0, hits, scratch)  # positional: (data, handler, flags, context, scratch)
+        return hits
 
-        def report(index: int, start: int, end: int, flags: int, context: object) -> None:
-            hits.append(index)
+    def _scratch(self) -> Any:
+        """This thread's scratch space (kept: a scan is µs)."""
+        scratch = self._local.scratch = _hyperscan().Scratch(self._db)
+        return scratch
 
-        state = self._local.state = (_hyperscan().Scratch(self._db), hits, report)
-        return state
+
+def _report(index: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    hits.append(index)
 
 
 def cache_dir() -> Path | None:
@@ -113,22 +116,22 @@ def screen(triggers: Sequence[str]) -> Screen:
 
 def cached_file(triggers: Sequence[str]) -> Path | None:
     """Where the screen of ``triggers`` is cached, if it is (``None``: not cached, or caching is off)."""
-    path = _cached_path(_hyperscan(), triggers)
+    hyperscan = _hyperscan()
+    path = _cached_path(hyperscan, _expressions(hyperscan, triggers))
     return path if path is not None and path.is_file() else None
 
 
 def _load_or_compile(hyperscan: ModuleType, triggers: Sequence[str]) -> Screen:
-    path = _cached_path(hyperscan, triggers)
+    expressions = _expressions(hyperscan, triggers)
+    path = _cached_path(hyperscan, expressions)
     if path is not None:
         try:
             return Screen(hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK))
         except Exception:  # absent, truncated, or built for another CPU: compile afresh
             pass
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    flags = (hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH
-             | hyperscan.HS_FLAG_PREFILTER)
-    db.compile(expressions=[trigger.encode("utf-8") for trigger in triggers],
-               ids=list(range(len(triggers))), flags=[flags] * len(triggers))
+    db.compile(expressions=[expression.encode("utf-8") for expression, _ in expressions],
+               ids=list(range(len(expressions))), flags=[flags for _, flags in expressions])
     compiled = Screen(db)
     if path is not None:
         _store(path, hyperscan.dumpb(db))
@@ -147,12 +150,23 @@ def build_in_background(triggers: Sequence[str], ready: Callable[[Screen], None]
     thread.start()
 
 
-def _cached_path(hyperscan: ModuleType, triggers: Sequence[str]) -> Path | None:
+def _expressions(hyperscan: ModuleType, triggers: Sequence[str]) -> list[tuple[str, int]]:
+    """What Hyperscan compiles for each trigger: its byte-mode twin, else itself in UTF-8 mode; and the flags."""
+    flags = hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+    expressions = []
+    for trigger in triggers:
+        twin = byte_trigger(trigger)
+        expressions.append((trigger, flags | hyperscan.HS_FLAG_UTF8) if twin is None else (twin, flags))
+    return expressions
+
+
+def _cached_path(hyperscan: ModuleType, expressions: Sequence[tuple[str, int]]) -> Path | None:
     directory = cache_dir()
     if directory is None:
         return None
     key = hashlib.sha256("\0".join([
-        str(_FORMAT), getattr(hyperscan, "__version__", ""), platform.machine(), platform.system(), *triggers,
+        str(_FORMAT), getattr(hyperscan, "__version__", ""), platform.machine(), platform.system(),
+        *(f"{flags}:{expression}" for expression, flags in expressions),
     ]).encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return directory / f"triggers-{key}.hsdb"
 

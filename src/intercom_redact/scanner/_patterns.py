@@ -428,11 +428,14 @@ class PatternPass:
 
     def _named(self, hits: Sequence[int], offset: int) -> tuple[int, ...]:
         """The candidates of a screen's ``hits`` (trigger indices, ``offset`` after the set rules')."""
-        rules = self._set_rules
-        found = tuple(rules[hit - offset] for hit in hits if hit >= offset)
-        if not found:
+        if not hits:
             return self._always  # the common case
-        return tuple(sorted(found + self._always)) if self._always else tuple(sorted(found))
+        rules = self._set_rules
+        found = [rules[hit - offset] for hit in hits if hit >= offset]
+        if not found:
+            return self._always
+        found.extend(self._always)
+        return tuple(sorted(found))
 
     def find(self, text: str, candidates: Sequence[int],
              known: Sequence[tuple[int, int, str]] = ()) -> list[Finding]:

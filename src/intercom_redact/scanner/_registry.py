@@ -181,7 +181,9 @@ _PHONE = EntitySpec(
         PatternSpec("phone candidate", _PHONE_CANDIDATE, 0.1,
                     trigger=r"(?:^|[^\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{6}"),
         PatternSpec("phone after a call-me phrase", _PHONE_CUE + r"\K" + _PHONE_CANDIDATE, 0.5,
-                    trigger=_PHONE_CUE + r"\+?[ \t]?\(?\d"),
+                    # The cue's last words only: "to"/"can"/"please" would wake the screen's engine everywhere.
+                    trigger=r"(?:(?:me|us|him|her|them)[ \t]+(?:at|on)|(?:call|ring|phone|text|dial)(?:[ \t]+(?:at|on))?"
+                            r"|number(?:[ \t]+is)?)[ \t]*:?[ \t]*\+?[ \t]?\(?\d"),
     ),
     context=("phone", "phones", "tel", "telephone", "mobile", "cell", "cellphone", "whatsapp", "fax", "office",
              "landline", "sms", "ph", "mob", "handy", "telefon", "téléphone", "portable", "telefoon",
