@@ -20,6 +20,7 @@ cpdef int screen_identifier(str text) except? -1
 @cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost(list spans)
 cdef bint _holds_structure(str text) except -1
+@cython.locals(memo=dict, entry=tuple)
 cdef tuple _prepared(tuple key)
 cdef tuple _prepare(str entity_type, str value)
 
