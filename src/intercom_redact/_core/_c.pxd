@@ -52,7 +52,7 @@ cdef class KnownValues:
 cdef class Step:
     cdef public object state, op, type, label, apply, screen
     cdef public int kind
-    cdef public bint plain, own_action
+    cdef public bint kept, scans, plain, own_action
     cdef public Table table
 
 
@@ -84,12 +84,11 @@ cdef class Walk:
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
     cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1
-    @cython.locals(kind=int)
     cdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
     cdef Table step_table(self, Step step)
     cdef set_aside(self, object out, object key, str text, Step step, Py_ssize_t depth)
     cpdef dict mapping(self, object d, object state, object op, Py_ssize_t depth)
-    @cython.locals(kind=int, steps=dict, texts=list, step=Step)
+    @cython.locals(steps=dict, texts=list, step=Step)
     cdef dict walk_mapping(self, object d, Table table, Py_ssize_t depth)
     @cython.locals(conditions=tuple, found=Table)
     cdef Table for_object(self, Table table, object d)

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import functools
 import re
-from time import perf_counter, thread_time  # bound once: read for every container walked
 from collections.abc import Callable, Iterable, Mapping
+from time import perf_counter, thread_time  # bound once: read for every container walked
 from typing import TYPE_CHECKING, Any
 
 from .._paths import MAX_CACHED_TRANSITIONS
@@ -478,16 +478,21 @@ class Step:
     The op's fields the walk reads for every value (``kind``, ``type``,
     ``label``, ``apply``, ``own_action``, ``screen``; ``plain``: a scan op
     without a screen) are copied here, so the compiled walk reads them as C
-    fields instead of an attribute look-up each; ``table`` is the child's
-    table, made when the value under the key is first a container.
+    fields instead of an attribute look-up each, and its kind is tested once
+    (``kept``: KEEP or SCAN, ``scans``: SCAN; the kinds are Python ints there);
+    ``table`` is the child's table, made when the value under the key is first
+    a container.
     """
 
-    __slots__ = ("apply", "kind", "label", "op", "own_action", "plain", "screen", "state", "table", "type")
+    __slots__ = ("apply", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state", "table",
+                 "type")
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
         self.op = op
         self.kind: int = op.kind
+        self.kept = op.kind <= SCAN  # the value may be kept as is
+        self.scans = op.kind == SCAN  # its strings are set aside (or screened) for the scanner
         self.type: str | None = op.type
         self.label: str = op.label
         self.apply: Callable[[str], str] | None = op.apply
@@ -655,22 +660,21 @@ class Walk:
     def put_step(self, out: Any, key: Any, v: Any, step: Step, depth: int) -> bool:
         """:meth:`put` under a step (its table is made once, the first time a container is there)."""
         t = type(v)
-        kind: int = step.kind
         if t is str or t in SCALARS:
-            if kind <= SCAN or v is None or t is bool:  # numbers carry no free text
+            if step.kept or v is None or t is bool:  # numbers carry no free text
                 out[key] = v
-                if kind == SCAN and t is str:
+                if step.scans and t is str:
                     self.set_aside(out, key, v, step, depth)
-            elif kind == REPLACE:
+            elif step.kind == REPLACE:
                 out[key] = self.replace(step, v)
             else:
                 self.drop(step, v)
                 return False
             return True
-        if kind == DROP:
-            self.drop(step, v)
-            return False
-        if kind == REPLACE:
+        if not step.kept:  # a container dropped or replaced whole
+            if step.kind == DROP:
+                self.drop(step, v)
+                return False
             self.count(step)
             self.collect_known(v, step.state, step.type, 0)  # type: ignore[arg-type]
             out[key] = self.hooks.placeholder(step.type)
@@ -720,21 +724,14 @@ class Walk:
             step = steps.get(k)
             if step is None:
                 step, k = self.new_step(table, k, out)
-            kind: int = step.kind
             t = type(v)
-            if t is str:
-                if kind == KEEP:
-                    out[k] = v
-                    continue
-                if kind == SCAN:
-                    out[k] = v
+            if step.kept and (t is str or t in SCALARS):
+                out[k] = v
+                if step.scans and t is str:
                     if step.plain and not _holds_structure(v):
                         texts.append((out, k, v))
                     else:
                         self.set_aside(out, k, v, step, depth)
-                    continue
-            elif t in SCALARS and kind <= SCAN:
-                out[k] = v
                 continue
             self.put_step(out, k, v, step, depth)
         if ident:
