@@ -493,7 +493,7 @@ class Step:
         self.kind: int = op.kind
         self.kept = op.kind <= SCAN  # the value may be kept as is
         self.scans = op.kind == SCAN  # its strings are set aside (or screened) for the scanner
-        self.type: str | None = op.type
+        self.type: str = op.type  # None only for ops that catch no value (keep, scan without a screen)
         self.label: str = op.label
         self.apply: Callable[[str], str] | None = op.apply
         self.own_action: bool = op.own_action
@@ -676,7 +676,7 @@ class Walk:
                 self.drop(step, v)
                 return False
             self.count(step)
-            self.collect_known(v, step.state, step.type, 0)  # type: ignore[arg-type]
+            self.collect_known(v, step.state, step.type, 0)
             out[key] = self.hooks.placeholder(step.type)
             return True
         if depth >= self.max_depth:
