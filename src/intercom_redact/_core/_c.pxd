@@ -81,6 +81,7 @@ cdef class Walk:
     cdef object enter(self, object v, Py_ssize_t size, Py_ssize_t depth)
     cdef object replace(self, Step step, object value)
     cdef drop(self, Step step, object v)
+    @cython.locals(next_key=dict)
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
     cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1

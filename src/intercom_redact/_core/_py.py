@@ -630,8 +630,9 @@ class Walk:
         if t in SCALARS:
             return
         if t is dict or isinstance(value, Mapping):
+            next_key = state.next_key
             for k, v in value.items():
-                child = state.next_key.get(k)
+                child = next_key.get(k)
                 if child is None:
                     child = state.step_key(k if type(k) is str else key_text(k))
                 if child.match is None or child.match.kind != KEEP:
