@@ -20,6 +20,7 @@ cpdef int screen_identifier(str text) except? -1
 @cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost(list spans)
 cdef bint _holds_structure(str text) except -1
+@cython.locals(memo=dict, entry=tuple)
 cdef tuple _prepared(tuple key)
 cdef tuple _prepare(str entity_type, str value)
 
@@ -49,9 +50,9 @@ cdef class KnownValues:
 
 @cython.final
 cdef class Step:
-    cdef public object state, op
+    cdef public object state, op, type, label, apply, screen
     cdef public int kind
-    cdef public bint plain
+    cdef public bint kept, scans, plain, own_action
     cdef public Table table
 
 
@@ -59,7 +60,7 @@ cdef class Step:
 cdef class Table:
     cdef public object state, op
     cdef public dict steps, objects
-    cdef public bint by_object
+    cdef public bint by_object, uniform
     cdef public tuple conditions
     cdef public Step index
 
@@ -71,25 +72,24 @@ cdef class Walk:
     cdef public list known, overrides, texts, finishers
     cdef public Py_ssize_t nodes, max_nodes, max_depth
     cdef public set active
-    cdef public dict tables
+    cdef public dict tables, types, rules
     cdef public Deadline deadline
 
     cpdef bint out_of_time(self) except -1
     cpdef str fail(self, str reason)
-    cdef count(self, object op)
+    cdef count(self, Step step)
     cdef object enter(self, object v, Py_ssize_t size, Py_ssize_t depth)
-    cdef object replace(self, object op, object value)
-    cdef drop(self, object op, object v)
+    cdef object replace(self, Step step, object value)
+    cdef drop(self, Step step, object v)
+    @cython.locals(next_key=dict)
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
     cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1
-    @cython.locals(kind=int)
-    cdef bint put_in(self, object out, object key, object v, object state, object op, Table table,
-                     Py_ssize_t depth) except -1
     cdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
-    cdef set_aside(self, object out, object key, str text, object state, object op, Py_ssize_t depth)
+    cdef Table step_table(self, Step step)
+    cdef set_aside(self, object out, object key, str text, Step step, Py_ssize_t depth)
     cpdef dict mapping(self, object d, object state, object op, Py_ssize_t depth)
-    @cython.locals(kind=int, steps=dict, texts=list, step=Step)
+    @cython.locals(steps=dict, texts=list, step=Step)
     cdef dict walk_mapping(self, object d, Table table, Py_ssize_t depth)
     @cython.locals(conditions=tuple, found=Table)
     cdef Table for_object(self, Table table, object d)

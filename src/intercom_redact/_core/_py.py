@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
+from time import perf_counter, thread_time  # bound once: read for every container walked
 from typing import TYPE_CHECKING, Any
 
 from .._paths import MAX_CACHED_TRANSITIONS
@@ -143,12 +143,13 @@ _NOTHING: tuple[Any, ...] = ()
 
 
 def _prepared(key: tuple[str, str]) -> tuple[tuple[Any, ...], ...]:
-    entry = _PREPARED.get(key)
+    memo = _PREPARED  # a typed local in the compiled core: dict calls, not method look-ups
+    entry = memo.get(key)
     if entry is None:
         entry = _prepare(key[0], key[1])
-        if len(_PREPARED) >= _PREPARED_SIZE:
-            _PREPARED.clear()
-        _PREPARED[key] = entry
+        if len(memo) >= _PREPARED_SIZE:
+            memo.clear()
+        memo[key] = entry
     return entry
 
 
@@ -453,8 +454,8 @@ class Deadline:
     __slots__ = ("cpu", "wall_hard", "wall_soft")
 
     def __init__(self, budget: float) -> None:
-        self.cpu = time.thread_time() + budget
-        now = time.perf_counter()
+        self.cpu = thread_time() + budget
+        now = perf_counter()
         self.wall_soft = now + budget
         self.wall_hard = now + budget * WALL_CEILING
 
@@ -465,26 +466,38 @@ class Deadline:
         self.wall_hard += budget * WALL_CEILING
 
     def passed(self) -> bool:
-        now = time.perf_counter()
+        now = perf_counter()
         if now <= self.wall_soft:  # CPU time never runs ahead of the wall clock
             return False
-        return now > self.wall_hard or time.thread_time() > self.cpu
+        return now > self.wall_hard or thread_time() > self.cpu
 
 
 class Step:
     """Where a key (or a list element) leads from a :class:`Table`: the automaton state and the op there.
 
-    ``kind`` and ``plain`` (a scan op without a ``screen``) are the
-    op's, read without a look-up; ``table`` is the child's table, made when
-    the value under the key is first a container.
+    The op's fields the walk reads for every value (``kind``, ``type``,
+    ``label``, ``apply``, ``own_action``, ``screen``; ``plain``: a scan op
+    without a screen) are copied here, so the compiled walk reads them as C
+    fields instead of an attribute look-up each, and its kind is tested once
+    (``kept``: KEEP or SCAN, ``scans``: SCAN; the kinds are Python ints there);
+    ``table`` is the child's table, made when the value under the key is first
+    a container.
     """
 
-    __slots__ = ("kind", "op", "plain", "state", "table")
+    __slots__ = ("apply", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state", "table",
+                 "type")
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
         self.op = op
         self.kind: int = op.kind
+        self.kept = op.kind <= SCAN  # the value may be kept as is
+        self.scans = op.kind == SCAN  # its strings are set aside (or screened) for the scanner
+        self.type: str = op.type  # None only for ops that catch no value (keep, scan without a screen)
+        self.label: str = op.label
+        self.apply: Callable[[str], str] | None = op.apply
+        self.own_action: bool = op.own_action
+        self.screen: Callable[[str], int] | None = op.screen
         self.plain = op.screen is None
         self.table: Table | None = None
 
@@ -499,7 +512,7 @@ class Table:
     Shared by the walks of one redactor, bounded as the automaton's caches are.
     """
 
-    __slots__ = ("by_object", "conditions", "index", "objects", "op", "state", "steps")
+    __slots__ = ("by_object", "conditions", "index", "objects", "op", "state", "steps", "uniform")
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
@@ -509,6 +522,7 @@ class Table:
         self.conditions: tuple[str, ...] = state.conditions
         self.objects: dict[Any, Table] = {}
         self.index: Step | None = None  # every element's step, when they all lead to one state
+        self.uniform: bool = state.uniform_index  # a property: read once, not per list
 
 
 class Walk:
@@ -527,7 +541,7 @@ class Walk:
     """
 
     __slots__ = ("active", "deadline", "finishers", "hooks", "known", "max_depth", "max_nodes", "nodes",
-                 "overrides", "scan", "summary", "tables", "texts", "unscanned")
+                 "overrides", "rules", "scan", "summary", "tables", "texts", "types", "unscanned")
 
     def __init__(self, hooks: Hooks, summary: Any, scan: bool, max_nodes: int, max_depth: int,
                  time_budget: float, unscanned: str, tables: dict[Any, Table]) -> None:
@@ -535,6 +549,9 @@ class Walk:
         # The redactor's tables by (state, op), shared by its walks.
         self.tables = tables
         self.summary = summary
+        # Its counters by type and by rule, read once: count() runs for every value a rule catches.
+        self.types: dict[str, int] = summary.types
+        self.rules: dict[str, int] = summary.rules
         self.scan = scan
         self.known: list[tuple[str, str]] = []
         self.overrides: list[tuple[str, str, Any]] = []
@@ -558,14 +575,13 @@ class Walk:
         self.summary.failed(reason)
         return self.unscanned
 
-    def count(self, op: Any) -> None:
-        """``summary.add(op.type, op.label)``, inline: it runs for every value a rule catches."""
-        summary = self.summary
-        summary.count += 1
-        types: dict[str, int] = summary.types
-        types[op.type] = types.get(op.type, 0) + 1
-        rules: dict[str, int] = summary.rules
-        rules[op.label] = rules.get(op.label, 0) + 1
+    def count(self, step: Step) -> None:
+        """``summary.add(step.type, step.label)``, inline: it runs for every value a rule catches."""
+        self.summary.count += 1
+        types = self.types
+        types[step.type] = types.get(step.type, 0) + 1
+        rules = self.rules
+        rules[step.label] = rules.get(step.label, 0) + 1
 
     def enter(self, v: Any, size: int, depth: int) -> int:
         self.nodes += size
@@ -581,8 +597,8 @@ class Walk:
 
     # -- values a rule caught -----------------------------------------------------------
 
-    def replace(self, op: Any, value: Any) -> str:
-        """Apply a redact/mask/pseudonymize op to a scalar and remember the value."""
+    def replace(self, step: Step, value: Any) -> str:
+        """Apply the step's redact/mask/pseudonymize op to a scalar and remember the value."""
         if type(value) is str:
             text = value
         else:
@@ -591,16 +607,16 @@ class Walk:
             except Exception:  # e.g. an int past sys.get_int_max_str_digits()
                 return self.fail("error")
         if len(text) >= MIN_KNOWN_LENGTH:
-            self.known.append((op.type, text))
-            if op.own_action:
-                self.overrides.append((op.type, text, op))
-        self.count(op)
-        return op.apply(text)  # type: ignore[no-any-return]
+            self.known.append((step.type, text))
+            if step.own_action:
+                self.overrides.append((step.type, text, step.op))
+        self.count(step)
+        return step.apply(text)  # type: ignore[misc]
 
-    def drop(self, op: Any, v: Any) -> None:
+    def drop(self, step: Step, v: Any) -> None:
         if type(v) is str and len(v) >= MIN_KNOWN_LENGTH:
-            self.known.append((op.type, v))
-        self.count(op)
+            self.known.append((step.type, v))
+        self.count(step)
 
     def collect_known(self, value: Any, state: Any, entity_type: str, depth: int) -> None:
         """Remember the strings inside a container a rule redacted whole (a location)."""
@@ -614,8 +630,9 @@ class Walk:
         if t in SCALARS:
             return
         if t is dict or isinstance(value, Mapping):
+            next_key = state.next_key
             for k, v in value.items():
-                child = state.next_key.get(k)
+                child = next_key.get(k)
                 if child is None:
                     child = state.step_key(k if type(k) is str else key_text(k))
                 if child.match is None or child.match.kind != KEEP:
@@ -639,30 +656,29 @@ class Walk:
 
     def put(self, out: Any, key: Any, v: Any, state: Any, op: Any, depth: int) -> bool:
         """Store the redacted ``v`` at ``out[key]``; False when the op drops it."""
-        return self.put_in(out, key, v, state, op, None, depth)
+        return self.put_step(out, key, v, Step(state, op), depth)
 
-    def put_in(self, out: Any, key: Any, v: Any, state: Any, op: Any, table: Table | None, depth: int) -> bool:
-        """:meth:`put`, with the table of ``(state, op)`` when the caller has it."""
+    def put_step(self, out: Any, key: Any, v: Any, step: Step, depth: int) -> bool:
+        """:meth:`put` under a step (its table is made once, the first time a container is there)."""
         t = type(v)
-        kind: int = op.kind
         if t is str or t in SCALARS:
-            if kind <= SCAN or v is None or t is bool:  # numbers carry no free text
+            if step.kept or v is None or t is bool:  # numbers carry no free text
                 out[key] = v
-                if kind == SCAN and t is str:
-                    self.set_aside(out, key, v, state, op, depth)
-            elif kind == REPLACE:
-                out[key] = self.replace(op, v)
+                if step.scans and t is str:
+                    self.set_aside(out, key, v, step, depth)
+            elif step.kind == REPLACE:
+                out[key] = self.replace(step, v)
             else:
-                self.drop(op, v)
+                self.drop(step, v)
                 return False
             return True
-        if kind == DROP:
-            self.drop(op, v)
-            return False
-        if kind == REPLACE:
-            self.count(op)
-            self.collect_known(v, state, op.type, 0)
-            out[key] = self.hooks.placeholder(op.type)
+        if not step.kept:  # a container dropped or replaced whole
+            if step.kind == DROP:
+                self.drop(step, v)
+                return False
+            self.count(step)
+            self.collect_known(v, step.state, step.type, 0)
+            out[key] = self.hooks.placeholder(step.type)
             return True
         if depth >= self.max_depth:
             out[key] = self.fail("depth")
@@ -672,11 +688,11 @@ class Walk:
             return True
         try:
             if t is dict:
-                out[key] = self.walk_mapping(v, table if table is not None else self.table(state, op), depth)
+                out[key] = self.walk_mapping(v, self.step_table(step), depth)
             elif t is list:
-                out[key] = self.walk_sequence(v, table if table is not None else self.table(state, op), depth)
+                out[key] = self.walk_sequence(v, self.step_table(step), depth)
             else:
-                self.hooks.other(self, out, key, v, state, op, depth)
+                self.hooks.other(self, out, key, v, step.state, step.op, depth)
         except Abort as abort:
             out[key] = self.fail(abort.reason)
         except RecursionError:
@@ -685,12 +701,12 @@ class Walk:
             out[key] = self.fail("error")
         return True
 
-    def put_step(self, out: Any, key: Any, v: Any, step: Step, depth: int) -> bool:
-        """:meth:`put` under a step: its table is made once, the first time a container is there."""
+    def step_table(self, step: Step) -> Table:
+        """The table of the container under ``step``: made the first time one is there."""
         table = step.table
-        if table is None and (type(v) is dict or type(v) is list):
+        if table is None:
             table = step.table = self.table(step.state, step.op)
-        return self.put_in(out, key, v, step.state, step.op, table, depth)
+        return table
 
     def mapping(self, d: Any, state: Any, op: Any, depth: int) -> dict[Any, Any]:
         return self.walk_mapping(d, self.table(state, op), depth)
@@ -709,21 +725,14 @@ class Walk:
             step = steps.get(k)
             if step is None:
                 step, k = self.new_step(table, k, out)
-            kind: int = step.kind
             t = type(v)
-            if t is str:
-                if kind == KEEP:
-                    out[k] = v
-                    continue
-                if kind == SCAN:
-                    out[k] = v
+            if step.kept and (t is str or t in SCALARS):
+                out[k] = v
+                if step.scans and t is str:
                     if step.plain and not _holds_structure(v):
                         texts.append((out, k, v))
                     else:
-                        self.set_aside(out, k, v, step.state, step.op, depth)
-                    continue
-            elif t in SCALARS and kind <= SCAN:
-                out[k] = v
+                        self.set_aside(out, k, v, step, depth)
                 continue
             self.put_step(out, k, v, step, depth)
         if ident:
@@ -766,25 +775,25 @@ class Walk:
             table.steps[key] = step
         return step, key
 
-    def set_aside(self, out: Any, key: Any, text: str, state: Any, op: Any, depth: int) -> None:
+    def set_aside(self, out: Any, key: Any, text: str, step: Step, depth: int) -> None:
         """A string a scan op selected: kept, free text, or the structure it holds (``hooks.structured``).
 
         An op with a ``screen`` looks at the string first: an identifier is
         kept unless it looks personal (an opaque id is kept, an e-mail used as
         one is not); a party's bare name (``"requester": "Jane Doe"``) is replaced.
         """
-        screen = op.screen
+        screen = step.screen
         if screen is not None:
             verdict = screen(text)
             if verdict == KEEP:
                 return
             if verdict == REPLACE:
-                out[key] = self.replace(op, text)
+                out[key] = self.replace(step, text)
                 return
         if not _holds_structure(text):
             self.texts.append((out, key, text))
         else:
-            self.hooks.structured(self, out, key, text, state, op, depth)
+            self.hooks.structured(self, out, key, text, step.state, step.op, depth)
 
     def sequence(self, items: Any, state: Any, op: Any, depth: int) -> list[Any]:
         return self.walk_sequence(items, self.table(state, op), depth)
@@ -795,7 +804,7 @@ class Walk:
         out: list[Any] = []
         depth += 1
         state = table.state
-        uniform = state.uniform_index
+        uniform = table.uniform
         for i, v in enumerate(items):
             step = table.index if uniform else None
             if step is None:
