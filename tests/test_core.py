@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import os
 import re
@@ -178,3 +179,15 @@ def test_a_search_answers_a_name_not_also_its_parts_inside_it(core: str) -> None
     # The parts found inside the full name are left out; the parts found alone stay, in text order.
     assert values.find("Vega? Welcome aboard, Marisol Vega! Marisol") == [
         (0, 4, "PERSON"), (22, 34, "PERSON"), (36, 43, "PERSON")]
+
+
+def test_known_values_of_a_str_subclass_are_found(core: str) -> None:
+    # An enum of entity types, or a str subclass value: found as their plain strings are, by either core.
+    class Type(str, enum.Enum):
+        PERSON = "PERSON"
+
+    class Value(str):
+        pass
+
+    values = _core.load(core).KnownValues([(Type.PERSON, Value("Marisol Vega"))])
+    assert values.find("Welcome aboard, Marisol Vega!") == [(16, 28, "PERSON")]

@@ -273,7 +273,8 @@ class KnownValues:
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
                 continue
-            key = (entity_type, value.strip())
+            # A str subclass (a StrEnum type) as a plain str: the compiled _prepare takes exact strs.
+            key = (entity_type if type(entity_type) is str else str.__str__(entity_type), value.strip())
             if len(key[1]) < MIN_KNOWN_LENGTH or key in seen:
                 continue
             seen.add(key)
