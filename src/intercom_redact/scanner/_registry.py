@@ -401,12 +401,13 @@ NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (n
 _CAPITALISED_TITLE = rf"(?:{alternation(tuple(title.capitalize() for title in NAME_TITLES))})\.?[ \t]+"
 _NAME = rf"(?:{_CAPITALISED_TITLE}){{0,2}}{_NAME_BODY}"
 _GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
-_SIGN_OFFS = (
-    r"(?i:thanks|thank[ \t]+you|many[ \t]+thanks|thanks[ \t]+again|cheers|best|best[ \t]+regards"
-    r"|kind[ \t]+regards|regards|warm[ \t]+regards|sincerely|yours[ \t]+(?:sincerely|truly)"
-    r"|cordialement|groeten|met[ \t]+vriendelijke[ \t]+groet|mit[ \t]+freundlichen[ \t]+grüßen"
-    r"|viele[ \t]+grüße|liebe[ \t]+grüße|saludos)"
+_SIGN_OFF_WORDS = (
+    "thanks", r"thank[ \t]+you", r"many[ \t]+thanks", r"thanks[ \t]+again", "cheers", "best", r"best[ \t]+regards",
+    r"kind[ \t]+regards", "regards", r"warm[ \t]+regards", "sincerely", r"yours[ \t]+(?:sincerely|truly)",
+    "cordialement", "groeten", r"met[ \t]+vriendelijke[ \t]+groet", r"mit[ \t]+freundlichen[ \t]+grüßen",
+    r"viele[ \t]+grüße", r"liebe[ \t]+grüße", "saludos",
 )
+_SIGN_OFFS = "(?i:" + "|".join(_SIGN_OFF_WORDS) + ")"
 _INTRODUCTIONS = (r"(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|this[ \t]+is|name:|ich[ \t]+bin"
                   r"|je[ \t]+m'appelle|mijn[ \t]+naam[ \t]+is)")
 
@@ -503,13 +504,18 @@ _ANY_GREETING_WORDS = (
     r"good[ \t]+(?:morning|afternoon|evening)",
 )
 _ANY_GREETINGS = "(?i:" + "|".join(_ANY_GREETING_WORDS) + ")"
-_ANY_SIGN_OFFS = (
-    rf"(?:{_SIGN_OFFS}|(?i:cheers[ \t]+mate|thx|ty|merci|merci[ \t]+beaucoup|bien[ \t]+à[ \t]+vous"
-    r"|bisous|danke|vielen[ \t]+dank|lg|mfg|gracias|un[ \t]+saludo|saludos[ \t]+cordiales"
-    r"|atentamente|cordialmente|grazie|cordiali[ \t]+saluti|distinti[ \t]+saluti|obrigad[oa]"
-    r"|pozdrawiam|z[ \t]+poważaniem|dziękuję|groetjes|vriendelijke[ \t]+groet(?:en)?|mvh|hälsningar"
-    r"|med[ \t]+vänliga[ \t]+hälsningar|venlig[ \t]+hilsen|ystävällisin[ \t]+terveisin))"
+_MORE_SIGN_OFF_WORDS = (
+    r"cheers[ \t]+mate", "thx", "ty", "merci", r"merci[ \t]+beaucoup", r"bien[ \t]+à[ \t]+vous", "bisous", "danke",
+    r"vielen[ \t]+dank", "lg", "mfg", "gracias", r"un[ \t]+saludo", r"saludos[ \t]+cordiales", "atentamente",
+    "cordialmente", "grazie", r"cordiali[ \t]+saluti", r"distinti[ \t]+saluti", "obrigad[oa]", "pozdrawiam",
+    r"z[ \t]+poważaniem", "dziękuję", "groetjes", r"vriendelijke[ \t]+groet(?:en)?", "mvh", "hälsningar",
+    r"med[ \t]+vänliga[ \t]+hälsningar", r"venlig[ \t]+hilsen", r"ystävällisin[ \t]+terveisin",
 )
+_ANY_SIGN_OFFS = rf"(?:{_SIGN_OFFS}|(?i:{'|'.join(_MORE_SIGN_OFF_WORDS)}))"
+# The same alternations grouped by first letter (by_first_letter): what the patterns that try
+# them after every line start and punctuation mark run; the triggers keep the flat ones.
+_ANY_GREETINGS_GROUPED = rf"(?i:{by_first_letter(_ANY_GREETING_WORDS)})"
+_ANY_SIGN_OFFS_GROUPED = rf"(?i:{by_first_letter(_SIGN_OFF_WORDS + _MORE_SIGN_OFF_WORDS)})"
 _ANY_INTRODUCTIONS = (
     r"(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|i[ \t]+am[ \t]+called|mein[ \t]+name[ \t]+ist"
     r"|ich[ \t]+heiße|ich[ \t]+heisse|je[ \t]+m'appelle|je[ \t]+m’appelle|mon[ \t]+nom[ \t]+est"
@@ -529,16 +535,16 @@ _ANY_CASE_NAME = EntitySpec(
     "PERSON", "AnyCaseNameRecognizer",
     (
         PatternSpec("greeting, any case",
-                    rf"{_LEAD}(?i:{by_first_letter(_ANY_GREETING_WORDS)})[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6,
+                    rf"{_LEAD}{_ANY_GREETINGS_GROUPED}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6,
                     trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}"),
         PatternSpec(
             "sign-off, any case",
-            rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
+            rf"{_LEAD}{_ANY_SIGN_OFFS_GROUPED}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
             0.6, trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n",
         ),
         PatternSpec("sign-off at the end, any case",
-                    rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5,
+                    rf"{_LEAD}{_ANY_SIGN_OFFS_GROUPED}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5,
                     trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}"),
         PatternSpec("introduction, any case",
                     rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7,
