@@ -120,9 +120,9 @@ class EntitySpec:
 # ("%2540", a query string inside a URL), as a character reference ("&#64;").
 _AT = r"(?:@|%(?:25)?40|&\#0*64;|&\#[xX]0*40;)"
 _DOMAIN = r"\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b"
-# What a local part needs after its first character: up to 63 more (a "%" among them or
-# not) and then an "@" in one of _AT's spellings.  Checked ahead without backtracking, it
-# turns down a word far from any "@" in one pass instead of a try at every length.
+# After a local part's first character, within 63 more that are not "%", comes "@", "%" or
+# "&": where a spelling of _AT starts, or a "%" of the local part.  Asked ahead and without
+# backtracking, that turns a word down in one pass instead of a try at every length of it.
 _AT_AHEAD = r"(?=[\w.!#$'*+^`{|}~-]{0,63}+[@%&])"
 
 _EMAIL = EntitySpec(
