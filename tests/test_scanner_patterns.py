@@ -294,6 +294,10 @@ def test_verbose_patterns_have_no_trigger() -> None:
     ("greeting, any case", "abc hi bob,\nwhich fixed it, hi there,", ["there"]),
     ("greeting, any case", "Buenos días María,\n  Good morning Jane,", ["María", "Jane"]),
     ("greeting, any case", "shoi jan,\n'oi ana,", ["ana"]),
+    ("sign-off", "Thanks,\nThanks,\nJohn Doe", ["Thanks", "John Doe"]),
+    ("sign-off", "Kind Regards\nJane Thanks\nBob", ["Jane Thanks", "Bob"]),  # a sign-off inside the last match
+    ("sign-off", "Cheers,\n \n—Ana Lukić-de Pauw", ["Ana Lukić-de Pauw"]),
+    ("sign-off", "Regards,\n\n\n\n\n Jane", []),
     ("sign-off, any case", "Thanks again,\njane doe\n", ["jane doe"]),
     ("sign-off, any case", "ok.\ncheers mate\n-- bob\n", ["bob"]),
     ("sign-off, any case", "x merci beaucoup,\nmarie\n", []),

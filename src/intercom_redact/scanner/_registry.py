@@ -416,9 +416,9 @@ _CONTEXT_NAME = EntitySpec(
     (
         PatternSpec("greeting", rf"(?<=\b{_GREETINGS}[ \t]+){_NAME}(?=[ \t]*(?:[,!:;.\n]|$))", 0.7,
                     trigger=rf"{_GREETINGS}[ \t]+\p{{Lu}}"),
-        PatternSpec(
+        PatternSpec(  # tried at the line break after the sign-off (rarer than a capital), the name kept
             "sign-off",
-            rf"(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—][ \t]*)?){_NAME}"
+            rf"\n(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n)[ \t\n]{{0,4}}(?:[-–—][ \t]*)?\K{_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
             0.7, trigger=rf"{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n",
         ),
