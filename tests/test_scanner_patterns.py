@@ -39,6 +39,7 @@ from intercom_redact.scanner._byte_triggers import CASE_PARTNERS, byte_trigger
 from intercom_redact.scanner._findings import Finding, disjoint
 from intercom_redact.scanner._html import extract
 from intercom_redact.scanner._registry import ENTITIES, IBAN_COUNTRIES, SCORE_THRESHOLD
+from intercom_redact.scanner._text_cues import by_first_letter
 from test_scanner_recognizers import CLEAN, FOUND
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -311,6 +312,65 @@ def test_verbose_patterns_have_no_trigger() -> None:
     import re
 
     assert _patterns.to_re2("a b", re.VERBOSE) is None
+
+
+# -- patterns written for speed ------------------------------------------------------------------
+# Several built-in patterns are spelled for the engine (a look-ahead that turns a place down early,
+# an alternation grouped by first letter, a possessive repeat, one look-behind for "line start or
+# punctuation"); each rewrite matched the plain spelling on every string tried.  What they find:
+
+
+@pytest.mark.parametrize(("name", "text", "matches"), [
+    ("Email", "mail a%b@example.com or jane%40example.com, x&#64;example.org",
+     ["a%b@example.com", "jane%40example.com", "x&#64;example.org"]),
+    ("Email", "a" * 64 + "@example.com " + "b" * 65 + "@example.com", ["a" * 64 + "@example.com"]),
+    ("Email", "word words.more and then jane.doe@example.co.uk", ["jane.doe@example.co.uk"]),
+    ("Email", "no at sign here at all, 100% sure & done", []),
+    ("phone candidate", "call +49 30 1234567 or (030) 1234567, 0049 30 1234567",
+     ["+49 30 1234567", "(030) 1234567", "0049 30 1234567"]),
+    ("phone candidate", "id x123-4567-890 and /path/1234567 and 12.345.678", ["12.345.678"]),
+    ("greeting, any case", "hi jane,\nthanks", ["jane"]),
+    ("greeting, any case", "ok. hello bob doe!\n>hoi jan:", ["bob doe", "jan"]),
+    ("greeting, any case", "abc hi bob,\nwhich fixed it, hi there,", ["there"]),
+    ("greeting, any case", "Buenos días María,\n  Good morning Jane,", ["María", "Jane"]),
+    ("greeting, any case", "shoi jan,\n'oi ana,", ["ana"]),
+    ("sign-off", "Thanks,\nThanks,\nJohn Doe", ["Thanks", "John Doe"]),
+    ("sign-off", "Kind Regards\nJane Thanks\nBob", ["Jane Thanks", "Bob"]),  # a sign-off inside the last match
+    ("sign-off", "Cheers,\n \n—Ana Lukić-de Pauw", ["Ana Lukić-de Pauw"]),
+    ("sign-off", "Regards,\n\n\n\n\n Jane", []),
+    ("sign-off, any case", "Thanks again,\njane doe\n", ["jane doe"]),
+    ("sign-off, any case", "ok.\ncheers mate\n-- bob\n", ["bob"]),
+    ("sign-off, any case", "x merci beaucoup,\nmarie\n", []),
+    ("sign-off at the end, any case", "see you. Best regards, jane", ["jane"]),
+    ("this is … from", "hi, this is jane from acme. it’s łukasz here", ["jane", "łukasz"]),
+    ("identifier after an identity word", "BSN: 111222333, personal id 12345678, identity number AB123456",
+     ["111222333", "12345678", "AB123456"]),
+    ("identifier after an identity word", "my steuer-id is 12345678901 and nie X1234567L", ["12345678901", "X1234567L"]),
+    ("given name and surname", "Uwe Ziegler will be talking to Anne-Marie van der Berg and Josef K. Novak",
+     ["Uwe Ziegler", "Anne-Marie van der Berg", "Josef K. Novak"]),
+    ("given name and surname", "Thanks Uwe ziegler, and Mr Bean-counter", ["Thanks Uwe", "Mr Bean"]),
+    ("given name where a person stands", "Josef is here. Anne-Marie said hi.\nOskar: yes. Maarit, can you",
+     ["Josef", "Anne-Marie", "Maarit"]),
+    ("given name where a person stands", "and Josef is here, Josefine was", ["Josefine"]),
+    ("list of given names", "Hervé, Noël and Wallace came; Anne-Marie & Jo too", ["Hervé, Noël and Wallace", "Anne-Marie & Jo"]),
+    ("name here", "ok. Jane Doe here, hi", ["Jane Doe"]),
+])
+def test_patterns_written_for_speed_find_what_they_did(name: str, text: str, matches: list[str]) -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == name]
+    assert [match.group() for match in rule.pattern.finditer(text)] == matches
+
+
+def test_an_alternation_grouped_by_first_letter_matches_as_the_flat_one() -> None:
+    words = ("hi", "hello", "hey", "dear", r"good[ \t]+(?:morning|day)", "y", "yes", "hoi")
+    grouped = by_first_letter(words)
+    assert grouped == r"h(?:i|ello|ey|oi)|dear|good[ \t]+(?:morning|day)|y(?:|es)"
+    flat = regex.compile(rf"\b(?i:{'|'.join(words)})\w*")
+    fast = regex.compile(rf"\b(?i:{grouped})\w*")
+    for text in ["Hello HEY hoi dear good  Morning yes y yo hithere", "Ǧood day", "ſhoi"]:
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in flat.finditer(text)]
+    for bad in [("Hi",), ("y?es",), ("(?:a|b)",)]:
+        with pytest.raises(ValueError, match="lower-case letter"):
+            by_first_letter(bad)
 
 
 # -- a user's recognizers ----------------------------------------------------------------------

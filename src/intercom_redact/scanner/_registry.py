@@ -40,6 +40,7 @@ from ._text_cues import (
     TYPE_FIRST_EXTRA,
     US_STATES,
     alternation,
+    by_first_letter,
     cue_not_a_name,
     has_function_word,
     postcode_value,
@@ -119,6 +120,10 @@ class EntitySpec:
 # ("%2540", a query string inside a URL), as a character reference ("&#64;").
 _AT = r"(?:@|%(?:25)?40|&\#0*64;|&\#[xX]0*40;)"
 _DOMAIN = r"\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b"
+# After a local part's first character, within 63 more that are not "%", comes "@", "%" or
+# "&": where a spelling of _AT starts, or a "%" of the local part.  Asked ahead and without
+# backtracking, that turns a word down in one pass instead of a try at every length of it.
+_AT_AHEAD = r"(?=[\w.!#$'*+^`{|}~-]{0,63}+[@%&])"
 
 _EMAIL = EntitySpec(
     "EMAIL_ADDRESS", "EmailRecognizer",
@@ -131,7 +136,7 @@ _EMAIL = EntitySpec(
             # a repr it is the string's quote.  It starts only where a local part can
             # start (Presidio's tries every word boundary with a two-way alternation).
             # \w is Unicode: "jöran@exämple.de" and IDN domains too.
-            r"(?<![\w.!#$%*+^`{|}~-])[\w!#$%*+^`{|}~-](?:[\w.!#$%'*+^`{|}~-]{0,62}"
+            rf"(?<![\w.!#$%*+^`{{|}}~-])[\w!#$%*+^`{{|}}~-]{_AT_AHEAD}(?:[\w.!#$%'*+^`{{|}}~-]{{0,62}}"
             rf"[\w!#$%'*+^`{{|}}~-])?{_AT}{_DOMAIN}",
             0.5, trigger=_AT,
         ),
@@ -155,9 +160,10 @@ _SPELLED_EMAIL = EntitySpec(
 )
 
 # A loose candidate: digit runs with separators, an extension; not glued to a word, an
-# address, a path or an id ("-Office" may follow: a label, not the id's next group).
+# address, a path or an id ("-Office" may follow: a label, not the id's next group).  It
+# starts with "+", "0", "(" or a digit: asked first, that turns down most places at once.
 _PHONE_CANDIDATE = (
-    r"(?<![\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{5,22}\d"
+    r"(?=[+(\d])(?<![\w+@./#-])(?:(?:\+|00)[ \t]?)?\(?\d[\d \t.\-/()]{5,22}\d"
     r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?!\w|-\d)"
 )
 
@@ -397,12 +403,13 @@ NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (n
 _CAPITALISED_TITLE = rf"(?:{alternation(tuple(title.capitalize() for title in NAME_TITLES))})\.?[ \t]+"
 _NAME = rf"(?:{_CAPITALISED_TITLE}){{0,2}}{_NAME_BODY}"
 _GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
-_SIGN_OFFS = (
-    r"(?i:thanks|thank[ \t]+you|many[ \t]+thanks|thanks[ \t]+again|cheers|best|best[ \t]+regards"
-    r"|kind[ \t]+regards|regards|warm[ \t]+regards|sincerely|yours[ \t]+(?:sincerely|truly)"
-    r"|cordialement|groeten|met[ \t]+vriendelijke[ \t]+groet|mit[ \t]+freundlichen[ \t]+grüßen"
-    r"|viele[ \t]+grüße|liebe[ \t]+grüße|saludos)"
+_SIGN_OFF_WORDS = (
+    "thanks", r"thank[ \t]+you", r"many[ \t]+thanks", r"thanks[ \t]+again", "cheers", "best", r"best[ \t]+regards",
+    r"kind[ \t]+regards", "regards", r"warm[ \t]+regards", "sincerely", r"yours[ \t]+(?:sincerely|truly)",
+    "cordialement", "groeten", r"met[ \t]+vriendelijke[ \t]+groet", r"mit[ \t]+freundlichen[ \t]+grüßen",
+    r"viele[ \t]+grüße", r"liebe[ \t]+grüße", "saludos",
 )
+_SIGN_OFFS = "(?i:" + "|".join(_SIGN_OFF_WORDS) + ")"
 _INTRODUCTIONS = (r"(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|this[ \t]+is|name:|ich[ \t]+bin"
                   r"|je[ \t]+m'appelle|mijn[ \t]+naam[ \t]+is)")
 
@@ -411,9 +418,9 @@ _CONTEXT_NAME = EntitySpec(
     (
         PatternSpec("greeting", rf"(?<=\b{_GREETINGS}[ \t]+){_NAME}(?=[ \t]*(?:[,!:;.\n]|$))", 0.7,
                     trigger=rf"{_GREETINGS}[ \t]+\p{{Lu}}"),
-        PatternSpec(
+        PatternSpec(  # tried at the line break after the sign-off (rarer than a capital), the name kept
             "sign-off",
-            rf"(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—][ \t]*)?){_NAME}"
+            rf"\n(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n)[ \t\n]{{0,4}}(?:[-–—][ \t]*)?\K{_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
             0.7, trigger=rf"{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n",
         ),
@@ -458,20 +465,22 @@ _DRIVER_LICENCE = EntitySpec(  # no checksum to check: the words before it say w
     flags=_CASED,
 )
 
-_ID_WORDS = (
-    r"national[ \t]+(?:id|identity|identification|insurance)(?:[ \t]+(?:card|number|no\.?))?"
-    r"|(?:personal|citizen|identity)[ \t]+(?:id|number|code)|id[ \t]+(?:number|no\.?|card)"
-    r"|bsn|burgerservicenummer|sofinummer|steuer-?id|steueridentifikationsnummer|idnr|nir|insee"
-    r"|sécurité[ \t]+sociale|dni|nie|codice[ \t]+fiscale|rijksregisternummer|numéro[ \t]+national"
-    r"|personnummer|cpr|fødselsnummer|fodselsnummer|henkilötunnus|hetu|pesel|cpf|aadhaar"
-    r"|social[ \t]+insurance(?:[ \t]+(?:number|no\.?))?|sin|tfn|pps|nhs[ \t]+number"  # US SSNs: their own row
-    r"|curp|tc[ \t]+kimlik|oib|egn|cnp|ahv|rodné[ \t]+číslo"
+_ID_WORD_LIST = (
+    r"national[ \t]+(?:id|identity|identification|insurance)(?:[ \t]+(?:card|number|no\.?))?",
+    r"personal[ \t]+(?:id|number|code)", r"citizen[ \t]+(?:id|number|code)", r"identity[ \t]+(?:id|number|code)",
+    r"id[ \t]+(?:number|no\.?|card)", "bsn", "burgerservicenummer", "sofinummer", "steuer-?id",
+    "steueridentifikationsnummer", "idnr", "nir", "insee", r"sécurité[ \t]+sociale", "dni", "nie",
+    r"codice[ \t]+fiscale", "rijksregisternummer", r"numéro[ \t]+national", "personnummer", "cpr", "fødselsnummer",
+    "fodselsnummer", "henkilötunnus", "hetu", "pesel", "cpf", "aadhaar",
+    r"social[ \t]+insurance(?:[ \t]+(?:number|no\.?))?", "sin", "tfn", "pps", r"nhs[ \t]+number",  # US SSNs: their own row
+    "curp", r"tc[ \t]+kimlik", "oib", "egn", "cnp", "ahv", r"rodné[ \t]+číslo",
 )
+_ID_WORDS = "|".join(_ID_WORD_LIST)
 _NATIONAL_ID = EntitySpec(
     "NATIONAL_ID", "NationalIdRecognizer",
     (PatternSpec(  # "BSN: 111222333", "PESEL 44051401359", "CPF 390.533.447-05"
         "identifier after an identity word",
-        rf"\b(?i:{_ID_WORDS})(?:[ \t]*(?i:number|no\.?|nr\.?|\#))?[ \t]*(?i:is[ \t]+)?[:=\#-]?[ \t]*\K"
+        rf"\b(?i:{by_first_letter(_ID_WORD_LIST)})(?:[ \t]*(?i:number|no\.?|nr\.?|\#))?[ \t]*(?i:is[ \t]+)?[:=\#-]?[ \t]*\K"
         r"[0-9A-Z](?:[0-9A-Z]|[ .\-/](?=[0-9A-Z])){5,24}(?![\w-])",
         0.5, trigger=rf"(?i:{_ID_WORDS})",
     ),),
@@ -490,18 +499,25 @@ _NATIONAL_ID = EntitySpec(
 _STOP = rf"(?!(?i:{alternation(FUNCTION_WORDS)})(?![\p{{L}}\p{{M}}'’\-]))"
 _FREE_WORD = r"\p{L}[\p{L}\p{M}'’\-]*"
 _ANY_NAME = rf"{_FREE_WORD}(?:[ \t]+{_FREE_WORD}){{0,2}}"
-_ANY_GREETINGS = (
-    r"(?i:hi|hello|hey|dear|hallo|hoi|moin|servus|bonjour|salut|hola|buenos[ \t]+días|ciao|salve"
-    r"|olá|oi|hej|hei|cześć|witam|dzień[ \t]+dobry|liebe[rs]?|sehr[ \t]+geehrte[rs]?|cher|chère"
-    r"|estimad[oa]|querid[oa]|car[oa]|gentile|beste|geachte|good[ \t]+(?:morning|afternoon|evening))"
+_ANY_GREETING_WORDS = (
+    "hi", "hello", "hey", "dear", "hallo", "hoi", "moin", "servus", "bonjour", "salut", "hola", r"buenos[ \t]+días",
+    "ciao", "salve", "olá", "oi", "hej", "hei", "cześć", "witam", r"dzień[ \t]+dobry", "liebe[rs]?",
+    r"sehr[ \t]+geehrte[rs]?", "cher", "chère", "estimad[oa]", "querid[oa]", "car[oa]", "gentile", "beste", "geachte",
+    r"good[ \t]+(?:morning|afternoon|evening)",
 )
-_ANY_SIGN_OFFS = (
-    rf"(?:{_SIGN_OFFS}|(?i:cheers[ \t]+mate|thx|ty|merci|merci[ \t]+beaucoup|bien[ \t]+à[ \t]+vous"
-    r"|bisous|danke|vielen[ \t]+dank|lg|mfg|gracias|un[ \t]+saludo|saludos[ \t]+cordiales"
-    r"|atentamente|cordialmente|grazie|cordiali[ \t]+saluti|distinti[ \t]+saluti|obrigad[oa]"
-    r"|pozdrawiam|z[ \t]+poważaniem|dziękuję|groetjes|vriendelijke[ \t]+groet(?:en)?|mvh|hälsningar"
-    r"|med[ \t]+vänliga[ \t]+hälsningar|venlig[ \t]+hilsen|ystävällisin[ \t]+terveisin))"
+_ANY_GREETINGS = "(?i:" + "|".join(_ANY_GREETING_WORDS) + ")"
+_MORE_SIGN_OFF_WORDS = (
+    r"cheers[ \t]+mate", "thx", "ty", "merci", r"merci[ \t]+beaucoup", r"bien[ \t]+à[ \t]+vous", "bisous", "danke",
+    r"vielen[ \t]+dank", "lg", "mfg", "gracias", r"un[ \t]+saludo", r"saludos[ \t]+cordiales", "atentamente",
+    "cordialmente", "grazie", r"cordiali[ \t]+saluti", r"distinti[ \t]+saluti", "obrigad[oa]", "pozdrawiam",
+    r"z[ \t]+poważaniem", "dziękuję", "groetjes", r"vriendelijke[ \t]+groet(?:en)?", "mvh", "hälsningar",
+    r"med[ \t]+vänliga[ \t]+hälsningar", r"venlig[ \t]+hilsen", r"ystävällisin[ \t]+terveisin",
 )
+_ANY_SIGN_OFFS = rf"(?:{_SIGN_OFFS}|(?i:{'|'.join(_MORE_SIGN_OFF_WORDS)}))"
+# The same alternations grouped by first letter (by_first_letter): what the patterns that try
+# them after every line start and punctuation mark run; the triggers keep the flat ones.
+_ANY_GREETINGS_GROUPED = rf"(?i:{by_first_letter(_ANY_GREETING_WORDS)})"
+_ANY_SIGN_OFFS_GROUPED = rf"(?i:{by_first_letter(_SIGN_OFF_WORDS + _MORE_SIGN_OFF_WORDS)})"
 _ANY_INTRODUCTIONS = (
     r"(?i:my[ \t]+name[ \t]+is|my[ \t]+name's|i[ \t]+am[ \t]+called|mein[ \t]+name[ \t]+ist"
     r"|ich[ \t]+heiße|ich[ \t]+heisse|je[ \t]+m'appelle|je[ \t]+m’appelle|mon[ \t]+nom[ \t]+est"
@@ -510,32 +526,34 @@ _ANY_INTRODUCTIONS = (
     r"|mam[ \t]+na[ \t]+imię|jag[ \t]+heter|mitt[ \t]+namn[ \t]+är|jeg[ \t]+hedder|jeg[ \t]+heter)"
 )
 _NAME_END = r"(?![\p{N}_@/])"  # not the head of an id, a handle or a path: "my name is jane_doe1"
+_THIS_IS = (r"this[ \t]+is", "it's", "it’s", r"it[ \t]+is", "c'est", "ici")
 # Greetings and sign-offs open a line, a sentence, a quote or a tag's text: tried only there (the
-# regex module then skips most positions with a one-character test, and the RE2 trigger no longer
-# fires on "which fixed it," or "this is fine,").
-_LEAD = r"(?:^|(?<=[.!?,;:>(\"'“‘]))[ \t]{0,3}"
+# regex module then turns down most positions with a one-character test, and the RE2 trigger no
+# longer fires on "which fixed it," or "this is fine,").  Written as "not after anything else":
+# MULTILINE's "^" or a look-behind for the punctuation, but in one test instead of two.
+_LEAD = r"(?<![^\n.!?,;:>(\"'“‘])[ \t]{0,3}"
 
 _ANY_CASE_NAME = EntitySpec(
     "PERSON", "AnyCaseNameRecognizer",
     (
         PatternSpec("greeting, any case",
-                    rf"{_LEAD}{_ANY_GREETINGS}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6,
+                    rf"{_LEAD}{_ANY_GREETINGS_GROUPED}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))", 0.6,
                     trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}"),
         PatternSpec(
             "sign-off, any case",
-            rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
+            rf"{_LEAD}{_ANY_SIGN_OFFS_GROUPED}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
             r"(?=[ \t]*(?:[,.\n]|$))",
             0.6, trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n",
         ),
         PatternSpec("sign-off at the end, any case",
-                    rf"{_LEAD}{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5,
+                    rf"{_LEAD}{_ANY_SIGN_OFFS_GROUPED}[ \t]*[,\-–—][ \t]*\K{_ANY_NAME}(?=[ \t]*$)", 0.5,
                     trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}"),
         PatternSpec("introduction, any case",
                     rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7,
                     trigger=rf"{_ANY_INTRODUCTIONS}[ \t]+\p{{L}}"),
         PatternSpec(  # "this is jane from acme", "it's łukasz here"
             "this is … from",
-            rf"\b(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+\K{_ANY_NAME}"
+            rf"\b(?i:{by_first_letter(_THIS_IS)})[ \t]+\K{_ANY_NAME}"
             r"(?=[ \t]+(?i:from|here|speaking|writing|de|von|van)\b)",
             0.6, trigger=r"(?i:this[ \t]+is|it's|it’s|it[ \t]+is|c'est|ici)[ \t]+\p{L}",
         ),
@@ -586,8 +604,15 @@ _CUED_NAME = EntitySpec(
 # given name before a capitalised word ("Uwe Ziegler will be talking"), a list of given names
 # ("Hervé, Noël and Wallace"), a given name where a person stands at a sentence's start: a
 # speaker ("Oskar: …"), the one addressed ("Maarit, can you …"), a subject ("Josef is …").
-_NAME_GAP = rf"[ \t]+(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*"
-_GIVEN_TAIL = r"\p{Ll}+(?:-\p{Lu}\p{Ll}+)?"
+# Between the words of a name: what comes next starts with a capital or a particle's letter,
+# asked before the particles are (most words after a capitalised one are neither).
+_PARTICLE_LETTERS = "".join(sorted({particle[0] for particle in NAME_PARTICLE[3:-1].split("|")}))
+_NAME_GAP = (
+    rf"[ \t]+(?=[\p{{Lu}}{_PARTICLE_LETTERS}])(?:{NAME_PARTICLE}[ \t]+)*(?:\p{{Lu}}\.?[ \t]+)?(?:{NAME_PARTICLE}[ \t]+)*"
+)
+# Possessive: what may follow a given name (a space, a comma, a colon, the end of a word) is
+# never a lower-case letter, so handing one back cannot help a match; it only costs a retry each.
+_GIVEN_TAIL = r"\p{Ll}++(?:-\p{Lu}\p{Ll}++)?"
 _GIVEN = rf"\p{{Lu}}{_GIVEN_TAIL}"
 _AFTER_NAME = r"(?![\p{L}\p{M}\p{N}_@/]|\.\w)"
 _CONJUNCTIONS = r"(?:and|&|und|et|y|en|e|or|og|och|i|a)"

@@ -49,6 +49,7 @@ __all__ = [
     "US_STATES",
     "WORDS_NOT_GIVEN_NAMES",
     "alternation",
+    "by_first_letter",
     "cue_not_a_name",
     "has_function_word",
     "postcode_value",
@@ -216,6 +217,25 @@ CJK_HONORIFICS = ("様", "さん", "くん", "ちゃん", "殿", "先生", "女�
 def alternation(words: frozenset[str] | tuple[str, ...] | list[str]) -> str:
     """A regex alternation of ``words``, longest first, each escaped."""
     return "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def by_first_letter(alternatives: tuple[str, ...]) -> str:
+    """The regex ``alternatives`` as one alternation grouped under their first letters, in their order.
+
+    For a case-insensitive alternation at the head of a pattern: the ``regex``
+    module tries each alternative of a flat one at every position of a text,
+    and one test per group of the grouped one.  Alternatives under different
+    letters never match at the same place, and a group keeps its alternatives'
+    order, so both match the same (leftmost first).  Each alternative starts
+    with a lower-case ASCII letter that no quantifier follows.
+    """
+    groups: dict[str, list[str]] = {}
+    for alternative in alternatives:
+        if not ("a" <= alternative[:1] <= "z") or alternative[1:2] in ("*", "+", "?", "{"):
+            raise ValueError(f"{alternative!r}: not a lower-case letter, unquantified, first")
+        groups.setdefault(alternative[0], []).append(alternative[1:])
+    return "|".join(letter + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")")
+                    for letter, rests in groups.items())
 
 
 def postcode_value(text: str) -> bool | None:
