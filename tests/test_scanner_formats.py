@@ -17,10 +17,11 @@ import random
 import pytest
 import structlog
 
-from intercom_redact import Redactor
+import strategies
 from intercom_redact.structlog import RedactProcessor
 
-REDACTOR = Redactor()
+# No machine load reaches its time budget: these tests check what is redacted and kept.
+REDACTOR = strategies.unhurried_redactor()
 
 
 def _luhn_complete(head: str) -> str:

@@ -23,11 +23,13 @@ import json
 import pytest
 import structlog
 
+import strategies
 from intercom_redact import Redactor
 from intercom_redact.scanner import Scanner
 from intercom_redact.structlog import RedactProcessor
 
-REDACTOR = Redactor()
+# No machine load reaches its time budget: these tests check what is redacted and kept.
+REDACTOR = strategies.unhurried_redactor()
 
 # (category, text, the personal value that must not come out)
 CASES: list[tuple[str, str, str]] = [
