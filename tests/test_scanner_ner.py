@@ -73,6 +73,17 @@ class TestNer:
                  "Maria Garcia from Madrid called", "Thanks,\nAnn Lee"]
         assert ner.scan_batch(texts, html=True) == [ner.scan(t, html=True) for t in texts]
 
+    def test_the_first_event_loads_the_model_outside_every_budget(self) -> None:
+        # A new redactor scans an event's unseen keys during its walk: the model (seconds to load)
+        # must not load there, inside the walk's budget, but for the first text NER reads.
+        from intercom_redact import Redactor
+
+        redactor = Redactor(ner_model=MODEL)
+        out, summary = redactor.redact_with_summary({"topic": "conversation.user.replied",
+                                                     "event": "My colleague Owen Smith agrees."})
+        assert summary.fail_closed == {} and out["topic"] == "conversation.user.replied"
+        assert "Owen Smith" not in out["event"] and "colleague" in out["event"]
+
     def test_budget_bounds_ner(self) -> None:
         scanner = Scanner(ner_model=MODEL, time_budget=0.0)
         text = "My colleague Owen Smith agrees."

@@ -252,12 +252,8 @@ class Scanner:
                 known = known_values or None
             else:
                 known = (KnownValues(normalize(known_values)) or None) if known_values else None
-            # Built outside the budget: loading a spaCy model or compiling a pattern is no text's fault.
+            # Built outside the budget: compiling a pattern is no text's fault.
             patterns = None if known_only else self._get_pass()
-            parts = None
-            if patterns is not None and (self._others or self._ner_model is not None):
-                with quiet():  # Presidio logs through `logging`: not into the sink that called us
-                    parts = self._get_presidio()
         except Exception:
             return [self._fail(text, "error") for text in texts]
         results: list[list[Finding] | None] = []
@@ -276,8 +272,7 @@ class Scanner:
             else:
                 results.append(result)  # type: ignore[arg-type]
         if pending:
-            assert parts is not None  # only Presidio's texts are left pending
-            self._presidio_stage(parts, pending, results, deadline)
+            self._presidio_stage(pending, results, deadline)
         if patterns is not None:
             # The events after the first should not pay, inside their time budget, for
             # compiling the patterns this one did not need.
@@ -348,12 +343,16 @@ class Scanner:
             self._shut.clear()
         self._shut[plain] = None
 
-    def _presidio_stage(self, parts: PresidioParts, jobs: list[_Job], results: list[list[Finding] | None],
-                        deadline: Deadline) -> None:
+    def _presidio_stage(self, jobs: list[_Job], results: list[list[Finding] | None], deadline: Deadline) -> None:
         """The texts Presidio reads after the patterns (one spaCy ``pipe``), finished; all fail closed on a
         budget spent or an error."""
         try:
-            with quiet():
+            with quiet():  # Presidio logs through `logging`: not into the sink that called us
+                # Built on the first text that needs it (not for a key or a clean text), and outside
+                # the budget: loading a spaCy model is no text's fault.
+                paused = time.perf_counter()
+                parts = self._get_presidio()
+                deadline.extend(time.perf_counter() - paused)
                 self._presidio_pass(parts, jobs, deadline)
         except _BudgetExceeded:
             reason = "timeout"
