@@ -118,11 +118,8 @@ def test_the_pre_check_never_hides_a_value_the_search_finds(planted: strategies.
             for entity_type in ("PERSON", "PHONE_NUMBER"):
                 values = module.KnownValues([(entity_type, value)])
                 for text in texts:
-                    found = values.find(text)
-                    if found:
-                        # The candidates alone find the same (a full name's parts are values of their own).
-                        candidates = values.candidates(text)
-                        assert set(module.KnownValues(candidates).find(text)) == set(found), (value, text)
+                    if values.find(text):
+                        assert values.holds_any(text), (value, text)  # the triage would skip the text
 
 
 def test_phones_are_parsed_only_where_their_digits_occur(core: str, monkeypatch: pytest.MonkeyPatch) -> None:

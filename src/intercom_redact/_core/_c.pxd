@@ -37,10 +37,8 @@ cdef class Deadline:
 cdef class KnownValues:
     cdef list _needles, _phrases, _phones
 
-    cpdef list candidates(self, str text)
+    @cython.locals(low=str, digits=str, needle=str, own=str, words=tuple)
     cpdef bint holds_any(self, str text) except -1
-    @cython.locals(hit=bint, low=str, digits=str, entity_type=str, needle=str, value=str, own=str, words=tuple)
-    cdef bint _pre_check(self, str text, list out) except -1
     @cython.locals(low=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, all_digits=str, entity_type=str,
                    needle=str, words=tuple)
     cpdef list find(self, str text)

@@ -292,44 +292,24 @@ class KnownValues:
     def __bool__(self) -> bool:
         return bool(self._needles or self._phrases or self._phones)
 
-    def candidates(self, text: str) -> list[tuple[str, str]]:
-        """The values ``text`` may hold (a superset of those :meth:`find` finds in it)."""
-        out: list[tuple[str, str]] = []
-        self._pre_check(text, out)
-        return out
-
     def holds_any(self, text: str) -> bool:
-        """Whether ``text`` may hold any of the values: :meth:`candidates`, stopping at the first."""
-        return self._pre_check(text, None)
-
-    def _pre_check(self, text: str, out: list[tuple[str, str]] | None) -> bool:
-        """The substring (or, for phones, digit-run) pre-check: add what ``text`` may hold to
-        ``out``; with no ``out``, say True at the first value it may hold."""
-        hit = False
+        """Whether ``text`` may hold any of the values: the substring (or, for phones, digit-run)
+        pre-check, stopping at the first value it may hold (never False where :meth:`find` finds one)."""
         if self._needles or self._phrases:
             low = _lower(text)
-            for entity_type, needle, value in self._needles:
+            for _, needle, _ in self._needles:
                 if needle in low:
-                    if out is None:
-                        return True
-                    out.append((entity_type, value))
-                    hit = True
-            for entity_type, words, value in self._phrases:
+                    return True
+            for _, words, _ in self._phrases:
                 if words[0] in low:
-                    if out is None:
-                        return True
-                    out.append((entity_type, value))
-                    hit = True
+                    return True
         if self._phones:
             digits = _decimal_digits(text)
             if digits:
-                for entity_type, value, own in self._phones:
+                for _, _, own in self._phones:
                     if own[-_PHONE_TAIL:] in digits:
-                        if out is None:
-                            return True
-                        out.append((entity_type, value))
-                        hit = True
-        return hit
+                        return True
+        return False
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, entity_type)`` of every known value in ``text``, in text order
