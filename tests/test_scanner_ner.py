@@ -84,6 +84,17 @@ class TestNer:
         assert summary.fail_closed == {} and out["topic"] == "conversation.user.replied"
         assert "Owen Smith" not in out["event"] and "colleague" in out["event"]
 
+    def test_a_key_that_loads_the_model_leaves_the_walk_its_budget(self) -> None:
+        # A key with an inner capital is read by NER: on a new redactor its scan, inside the
+        # walk, loads the model; that one-time load must not spend the walk's budget.
+        from intercom_redact import Redactor
+
+        redactor = Redactor(ner_model=MODEL)
+        out, summary = redactor.redact_with_summary({"contactId": "c_1", "event": "My colleague Owen Smith agrees."})
+        assert redactor.scanner.setup_seconds > 0
+        assert summary.fail_closed == {} and out["contactId"] == "c_1"
+        assert "Owen Smith" not in out["event"] and "colleague" in out["event"]
+
     def test_budget_bounds_ner(self) -> None:
         scanner = Scanner(ner_model=MODEL, time_budget=0.0)
         text = "My colleague Owen Smith agrees."

@@ -464,7 +464,12 @@ class _Hooks:
         redacted text and stays out of the cache, so it is checked every time.
         """
         text = key if type(key) is str else key_text(key)
-        findings = self.r.scanner.scan(text)
+        scanner = self.r.scanner
+        built = scanner.setup_seconds
+        findings = scanner.scan(text)
+        built = scanner.setup_seconds - built
+        if built:  # this key's scan loaded the NER model (seconds): no value's fault, so not the walk's budget
+            walk.deadline.extend(built)
         if not findings:
             child = state.step_key(text)
             if type(key) is not str and len(state.next_key) < MAX_CACHED_TRANSITIONS:
