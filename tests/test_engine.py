@@ -268,3 +268,55 @@ def test_thread_safe_under_concurrent_use(redactor):
     for t in threads:
         t.join()
     assert not errors
+
+
+# -- replacing what free text holds (the engine's spans: known values, scanner findings) ------------
+
+@pytest.mark.parametrize("scan", [True, False])
+def test_a_rules_own_action_reaches_the_same_value_in_free_text(scan):
+    """The rule masks the contact's e-mail while the type redacts: the same value in the message and
+    the body, in any case, is masked as the field is, and any other e-mail gets the type's action."""
+    policy = Policy.from_dict({"rules": [{"path": "contact.email", "action": "mask", "type": "EMAIL_ADDRESS"}]})
+    event = {"event": f"mail {EMAIL.upper()}, {EMAIL} and bob@other.org", "contact": {"email": EMAIL},
+             "body": f'<p>Write to <a href="mailto:{EMAIL}">{EMAIL}</a> or bob@other.org</p>'}
+    out, summary = Redactor(policy).redact_with_summary(event, scan=scan)
+    other = "[REDACTED:EMAIL_ADDRESS]" if scan else "bob@other.org"  # not a known value: the scan's
+    assert out["contact"]["email"] == "***@example.com"
+    assert out["event"] == f"mail ***@EXAMPLE.COM, ***@example.com and {other}"
+    assert out["body"] == f'<p>Write to <a href="mailto:***@example.com">***@example.com</a> or {other}</p>'
+    assert summary.rules == {"contact.email": 1, "scanner": 6 if scan else 4}
+
+
+def test_a_type_the_policy_keeps_is_left_in_free_text_and_not_counted():
+    policy = Policy.from_dict({"types": {"PHONE_NUMBER": {"action": "keep"}}})
+    out, summary = Redactor(policy).redact_with_summary(
+        {"email": EMAIL, "event": f"call +1 415 555 0101 or mail {EMAIL} or bob@other.org"})
+    assert out["event"] == "call +1 415 555 0101 or mail [REDACTED:EMAIL_ADDRESS] or [REDACTED:EMAIL_ADDRESS]"
+    assert summary.types == {"EMAIL_ADDRESS": 3}
+
+
+@pytest.mark.parametrize("scan", [True, False])
+def test_known_values_across_tags_and_in_attributes_of_a_body(redactor, scan):
+    body = ('<p>Thanks,<br><b>Jane</b> Doe &amp; <i>jane.doe@</i>example.com</p>'
+            f'<a title="Jane Doe" href="mailto:{EMAIL}">x</a>')
+    out, summary = redactor.redact_with_summary({"name": "Jane Doe", "email": EMAIL, "body": body}, scan=scan)
+    assert out["body"] == ('<p>Thanks,<br><b>[REDACTED:PERSON]</b> &amp; <i>[REDACTED:EMAIL_ADDRESS]</i></p>'
+                           '<a title="[REDACTED:PERSON]" href="mailto:[REDACTED:EMAIL_ADDRESS]">x</a>')
+    assert summary.types == {"PERSON": 3, "EMAIL_ADDRESS": 3}
+
+
+@pytest.mark.parametrize("scan", [True, False])
+def test_a_text_the_scanner_could_not_read_is_redacted_whole_and_counted(scan):
+    from intercom_redact.scanner import Scanner
+
+    redactor = Redactor(scanner=Scanner(max_chars=40))
+    event = {"email": EMAIL, "event": f"a message long enough to pass the scanner's bound, from {EMAIL}",
+             "short": f"mail {EMAIL}", "body": f"<p>{'x' * 60} {EMAIL}</p>"}
+    out, summary = redactor.redact_with_summary(event, scan=scan)
+    assert out["short"] == "mail [REDACTED:EMAIL_ADDRESS]"
+    assert out["body"] == "[REDACTED:UNSCANNED]"
+    # Without the scan a plain message is only searched for known values: no bound to pass.
+    assert out["event"] == ("[REDACTED:UNSCANNED]" if scan else "a message long enough to pass the "
+                            "scanner's bound, from [REDACTED:EMAIL_ADDRESS]")
+    assert summary.fail_closed == {"unscanned": 2 if scan else 1}
+    assert summary.types == {"EMAIL_ADDRESS": 2 if scan else 3, "UNSCANNED": 2 if scan else 1}

@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from intercom_redact.scanner import Finding, Scanner, _html, apply_findings
-from intercom_redact.scanner._findings import certain, disjoint
+from intercom_redact.scanner._findings import certain, certain_spans, disjoint, splice
 from intercom_redact.scanner._html import extract
 
 
@@ -141,6 +141,53 @@ _SPANS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_f
 def test_certain_merges_as_disjoint_does(spans: list[tuple[int, int, str]]) -> None:
     """Known values' spans merged as tuples: the findings ``disjoint`` makes of them, score 1.0."""
     assert certain(spans) == disjoint([Finding(start, end, kind, 1.0) for start, end, kind in spans])
+
+
+# What the known-value search mostly answers: spans in text order, apart (certain's fast path).
+_APART = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 5), st.sampled_from(["A", "B"])), max_size=6).map(
+    lambda steps: [(start, start + length, kind) for start, length, kind in _advance(steps)])
+
+
+def _advance(steps: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out, pos = [], 0
+    for gap, length, kind in steps:
+        out.append((pos + gap, length, kind))
+        pos += gap + length
+    return out
+
+
+@given(st.one_of(_SPANS, _APART))
+@example([(3, 3, "A")])  # empty: dropped
+@example([(0, 4, "A"), (4, 6, "B")])  # touching: both stay
+@example([(0, 4, "A"), (3, 6, "B")])  # overlapping: merged
+@example([(5, 8, "A"), (0, 2, "B")])  # out of order: sorted
+def test_certain_spans_are_certains_findings_as_spans(spans: list[tuple[int, int, str]]) -> None:
+    expected = disjoint([Finding(start, end, kind, 1.0) for start, end, kind in spans])
+    assert certain(spans) == expected
+    assert list(certain_spans(spans)) == [(f.start, f.end, f.entity_type) for f in expected]
+
+
+_TEXT = st.text(alphabet="ab <>&\"'", max_size=30)
+
+
+@given(_TEXT, st.data())
+@example("Jane Doe", None)
+def test_splice_puts_each_replacement_in_place(text: str, data: st.DataObject | None) -> None:
+    """Plain text: each span replaced as if one at a time from the end (one span: the short way)."""
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=6))) if data else [0, 4]
+    pieces = [(start, end, f"[{i}<&>]") for i, (start, end) in enumerate(zip(cuts[::2], cuts[1::2]))]
+    expected = text
+    for start, end, new in reversed(pieces):
+        expected = expected[:start] + new + expected[end:]
+    assert splice(text, pieces) == expected
+    assert splice(text, []) is text
+
+
+def test_splice_in_markup_escapes_and_keeps_the_tags() -> None:
+    body = '<p title="Jane Doe"><b>Jane</b> Doe</p>'
+    pieces = [(10, 18, 'a "b"'), (23, 35, "<x> & y")]
+    assert body[10:18] == "Jane Doe" and body[23:35] == "Jane</b> Doe"
+    assert splice(body, pieces, html=True) == '<p title="a &quot;b&quot;"><b>&lt;x&gt; &amp; y</b></p>'
 
 
 def test_inline_tags_do_not_split_a_name(scanner: Scanner) -> None:

@@ -45,7 +45,7 @@ from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild
 from ._vocabulary import reads_as_name
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
-from .scanner._findings import Finding, certain, replace_spans
+from .scanner._findings import Finding, Span, certain_spans, splice
 
 if TYPE_CHECKING:
     from ._core._py import KnownValues, Walk
@@ -131,6 +131,9 @@ class _Op:
         self.within = within
 
 
+_Overrides = Sequence[tuple[str, str, _Op]]  # a walk's values whose rule acts otherwise than their type
+
+
 def _name(text: str) -> int:
     """A party's value (``"requester": "Jane Doe"``): a bare name is replaced, anything else scanned."""
     return REPLACE if reads_as_name(text) else SCAN
@@ -173,6 +176,8 @@ class Redactor:
     def _compile(self) -> None:
         policy = self._policy
         self._type_ops: dict[str, _Op] = {}
+        # What a value of each type found in free text becomes (None: kept), filled as types are met.
+        self._actions: dict[str, Callable[[str], str] | None] = {}
         self._default = _Op(SCAN, None, "default")
         paths = []
         for rule in policy.rules:
@@ -231,6 +236,11 @@ class Redactor:
                          self._replacer(action, entity_type, f"types.{entity_type}"))
             self._type_ops[entity_type] = op
         return op
+
+    def _action(self, entity_type: str) -> Callable[[str], str] | None:
+        """What a value of ``entity_type`` found in free text becomes, ``None`` when it is kept (memoised)."""
+        apply = self._actions[entity_type] = self._type_op(entity_type).apply  # only keep ops have none
+        return apply
 
     def _replacer(self, action: str, entity_type: str, where: str) -> Callable[[str], str]:
         placeholder = self._policy.placeholder_for(entity_type)
@@ -352,9 +362,9 @@ class Redactor:
             if _looks_like_html(text):
                 to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                 continue
-            found = certain(known.find(text))
-            if found:
-                container[key] = self._apply(text, found, False, walk.summary, walk.overrides)
+            spans = known.find(text)
+            if spans:
+                container[key] = self._replace(text, certain_spans(spans), False, walk.summary, walk.overrides)
         if not to_scan:
             return
         batch = [texts[i][2] for i in to_scan]
@@ -382,7 +392,7 @@ class Redactor:
         return blank(value, self._unscanned, marker=marker)
 
     def _redact_texts(self, texts: list[str], html: bool | None, known: KnownValues | list[tuple[str, str]],
-                      summary: Summary, scan: bool, overrides: Sequence[tuple[str, str, _Op]] = ()) -> list[str]:
+                      summary: Summary, scan: bool, overrides: _Overrides = ()) -> list[str]:
         if not scan and not known:
             return texts
         # One scanner call for messages and bodies alike, so the event's known values are prepared once.
@@ -392,30 +402,41 @@ class Redactor:
                 for text, found, flag in zip(texts, findings, flags)]
 
     def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
-               overrides: Sequence[tuple[str, str, _Op]]) -> str:
+               overrides: _Overrides) -> str:
         """``text`` with ``findings`` (a scan's answer: sorted, disjoint) replaced as their types' actions say."""
-        kept = []
-        for finding in findings:
-            entity_type = finding.entity_type
+        return self._replace(text, [(f.start, f.end, f.entity_type) for f in findings], html, summary, overrides)
+
+    def _replace(self, text: str, spans: Sequence[Span], html: bool, summary: Summary,
+                 overrides: _Overrides) -> str:
+        """``text`` with ``spans`` (sorted, disjoint) replaced as their types' actions say.
+
+        :param overrides: the walk's ``(entity_type, value, op)`` of rules acting otherwise
+            than their type: the same value in free text is replaced as the rule says.
+        """
+        actions = self._actions
+        by_value = None  # the overrides by normalized value, made for the first value replaced
+        pieces = []
+        for start, end, entity_type in spans:
             if entity_type == UNSCANNED:
                 summary.failed("unscanned")
                 return self._unscanned
-            if self._type_op(entity_type).kind != KEEP:
-                kept.append(finding)
-                summary.add(entity_type, "scanner")
-        if not kept:
-            return text
-
-        by_value = {(t, normalize(t, v)): op for t, v, op in overrides} if overrides else None
-
-        def replacement(finding: Finding) -> str:
-            value = text[finding.start:finding.end]
-            op = by_value.get((finding.entity_type, normalize(finding.entity_type, value))) if by_value else None
-            apply = (op or self._type_ops[finding.entity_type]).apply  # made in the loop above
-            assert apply is not None  # only keep ops have none, and kept findings are left out
-            return apply(value)
-
-        return replace_spans(text, kept, replacement, html=html)
+            try:
+                apply = actions[entity_type]
+            except KeyError:
+                apply = self._action(entity_type)
+            if apply is None:  # a type the policy keeps
+                continue
+            summary.add(entity_type, "scanner")
+            value = text[start:end]
+            if overrides:
+                if by_value is None:
+                    by_value = {(t, normalize(t, v)): op for t, v, op in overrides}
+                op = by_value.get((entity_type, normalize(entity_type, value)))
+                if op is not None:
+                    apply = op.apply
+                    assert apply is not None  # overrides are replace ops
+            pieces.append((start, end, apply(value)))
+        return splice(text, pieces, html=html)
 
     # -- pickling: ship the configuration, recompile on the other side ----------------------
 

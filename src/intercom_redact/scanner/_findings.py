@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .._failclosed import UNSCANNED
 from ._html import tag_spans
 
-__all__ = ["UNSCANNED", "Finding", "apply_findings", "certain", "disjoint", "replace_spans"]
+__all__ = ["UNSCANNED", "Finding", "apply_findings", "certain", "certain_spans", "disjoint", "splice"]
 
 Span = tuple[int, int, str]
 """``(start, end, entity_type)``: a finding of score 1.0 before it is one (a known value's place)."""
@@ -56,13 +56,33 @@ def disjoint(findings: Iterable[Finding]) -> list[Finding]:
     return merged
 
 
-def certain(spans: Iterable[Span]) -> list[Finding]:
+def certain(spans: Sequence[Span]) -> list[Finding]:
     """``disjoint`` of findings of score 1.0 given as ``spans`` (known values).
 
     The engine's known-value search answers outermost spans in text order, so
-    this is mostly one finding, or a few that do not overlap.
+    this is mostly one finding, or a few that do not overlap: those are made
+    in order, with nothing to sort or merge.
     """
+    if _ordered(spans):
+        return [Finding(start, end, entity_type, 1.0) for start, end, entity_type in spans]
     return disjoint([Finding(start, end, entity_type, 1.0) for start, end, entity_type in spans])
+
+
+def certain_spans(spans: Sequence[Span]) -> Sequence[Span]:
+    """:func:`certain` as spans: ``spans`` themselves when they are disjoint already (the usual)."""
+    if _ordered(spans):
+        return spans
+    return [(f.start, f.end, f.entity_type) for f in certain(spans)]
+
+
+def _ordered(spans: Sequence[Span]) -> bool:
+    """Whether ``spans`` are non-empty, in text order and apart: what ``disjoint`` would leave as they are."""
+    reach = 0
+    for start, end, _ in spans:
+        if start < reach or end <= start:
+            return False
+        reach = end
+    return True
 
 
 def apply_findings(text: str, findings: Iterable[Finding], replacement: Callable[[Finding], str],
@@ -75,33 +95,34 @@ def apply_findings(text: str, findings: Iterable[Finding], replacement: Callable
         markup stays valid.  A finding inside an attribute value is replaced
         there, quote-escaped.
     """
-    return replace_spans(text, disjoint(findings), replacement, html=html)
+    return splice(text, [(f.start, f.end, replacement(f)) for f in disjoint(findings)], html=html)
 
 
-def replace_spans(text: str, spans: Sequence[Finding], replacement: Callable[[Finding], str],
-                  *, html: bool = False) -> str:
-    """:func:`apply_findings` for ``spans`` that are sorted and disjoint already (a scan's answer)."""
-    if not spans:
+def splice(text: str, pieces: Sequence[tuple[int, int, str]], *, html: bool = False) -> str:
+    """``text`` with each ``(start, end, new)`` of ``pieces`` (sorted, disjoint) put in place of its span.
+
+    :param html: as :func:`apply_findings` takes it: ``new`` is escaped, and
+        the tags inside a span are kept.
+    """
+    if not pieces:
         return text
+    if not html and len(pieces) == 1:  # most texts: one value in a message
+        start, end, new = pieces[0]
+        return text[:start] + new + text[end:]
     tags = tag_spans(text) if html else []
     tag_starts = [start for start, _ in tags]
     out = []
     pos = 0
-    for finding in spans:
-        out.append(text[pos:finding.start])
-        new = replacement(finding)
-        if html:
-            out.append(_replace_in_markup(text, finding, new, tags, tag_starts))
-        else:
-            out.append(new)
-        pos = finding.end
+    for start, end, new in pieces:
+        out.append(text[pos:start])
+        out.append(_replace_in_markup(text, start, end, new, tags, tag_starts) if html else new)
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 
 
-def _replace_in_markup(text: str, finding: Finding, new: str, tags: list[tuple[int, int]],
+def _replace_in_markup(text: str, start: int, end: int, new: str, tags: list[tuple[int, int]],
                        tag_starts: list[int]) -> str:
-    start, end = finding.start, finding.end
     i = bisect.bisect_left(tag_starts, start)
     if i and tags[i - 1][1] > start:
         return html_lib.escape(new, quote=True)  # inside a tag: an attribute value
