@@ -33,10 +33,11 @@ time, and the confirming scans are linear in the text.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +263,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "builtin", "entity", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "_compiled_rest", "after_first", "builtin", "entity", "name", "score", "source",
+                 "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -271,7 +273,9 @@ class _Rule:
         self.score = spec.score
         self.translated = to_re2(spec.trigger or spec.regex, entity.flags) if re2 is not None else None
         self.builtin = entity in _BUILTIN
+        self.after_first = spec.after_first
         self._compiled: Any = None
+        self._compiled_rest: Any = None
 
     @property
     def pattern(self) -> Any:
@@ -284,16 +288,30 @@ class _Rule:
         """
         compiled = self._compiled
         if compiled is None:  # a race compiles twice, harmlessly
-            compiled = self._compiled = self._compile()
+            compiled = self._compiled = self._compile(self.source)
+        if self.after_first is not None and self._compiled_rest is None:
+            self._compiled_rest = self._compile(self.after_first)
         return compiled
 
-    def _compile(self) -> Any:
+    def _compile(self, source: str) -> Any:
         if self.builtin:
             try:
-                return re.compile(self.source, self.entity.flags)
+                return re.compile(source, self.entity.flags)
             except re.error:
                 pass
-        return regex.compile(self.source, self.entity.flags)
+        return regex.compile(source, self.entity.flags)
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        """The pattern's matches in ``text``: ``pattern.finditer(text)``, searched past the
+        first character with ``after_first`` where the row has one (:class:`PatternSpec`)."""
+        pattern = self.pattern
+        rest = self._compiled_rest
+        if rest is None:
+            return pattern.finditer(text)
+        first = pattern.match(text)
+        if first is None:
+            return rest.finditer(text)
+        return itertools.chain((first,), rest.finditer(text, first.end()))
 
 
 def _options() -> Any:
@@ -446,28 +464,29 @@ class PatternPass:
         validation costs tens of µs.  The answer is then this event's, not the text's.
         """
         found: list[Finding] = []
+        rules, check = self._rules, self._check
         for index in candidates:
-            rule = self._rules[index]
-            for match in rule.pattern.finditer(text):
+            rule = rules[index]
+            for match in rule.finditer(text):
                 if known and _inside(known, match.start(), match.end()):
                     continue
-                found.extend(self._check(text, rule, match))
+                found.extend(check(text, rule, match))
         return found
 
     @staticmethod
     def _check(text: str, rule: _Rule, match: Any) -> list[Finding]:
         entity = rule.entity
-        start = match.start()
-        ends = [match.end(group) if match.end(group) > 0 else match.end() for group in entity.trims]
-        for end in ends or [match.end()]:
-            finding = _checked(text, rule, start, end)
+        start, end = match.span()
+        trims = entity.trims
+        for stop in [cut if (cut := match.end(group)) > 0 else end for group in trims] if trims else (end,):
+            finding = _checked(text, rule, start, stop)
             if finding is not None:
                 return [] if finding.score < SCORE_THRESHOLD else [finding]
         if entity.parts is None:
             return []
         found: list[Finding] = []
         taken = start
-        for a, b in entity.parts(text[start:match.end()]):
+        for a, b in entity.parts(text[start:end]):
             if start + a < taken:
                 continue  # inside a piece already found
             finding = _checked(text, rule, start + a, start + b)
@@ -478,7 +497,10 @@ class PatternPass:
 
 
 def _inside(spans: Sequence[tuple[int, int, str]], start: int, end: int) -> bool:
-    return any(a <= start and end <= b for a, b, _ in spans)
+    for a, b, _ in spans:  # a loop, not any() over a generator: a few spans, asked per match
+        if a <= start and end <= b:
+            return True
+    return False
 
 
 def _checked(text: str, rule: _Rule, start: int, end: int) -> Finding | None:
