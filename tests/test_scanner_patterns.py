@@ -362,7 +362,7 @@ def test_verbose_patterns_have_no_trigger() -> None:
 ])
 def test_patterns_written_for_speed_find_what_they_did(name: str, text: str, matches: list[str]) -> None:
     [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == name]
-    assert [match.group() for match in rule.finditer(text)] == matches
+    assert [match.group() for match in rule.matches(text)] == matches
 
 
 # A row's after_first (PatternSpec) is searched past the text's first character in its place:
@@ -382,7 +382,7 @@ def test_a_row_searched_past_its_first_character_matches_as_its_pattern(text: st
     for rule in rules:
         plain = regex.compile(rule.source, rule.entity.flags)  # as Presidio runs the row
         for variant in (text, text.lstrip(), "\n" + text):
-            assert ([match.regs for match in rule.finditer(variant)]
+            assert ([match.regs for match in rule.matches(variant)]
                     == [match.regs for match in plain.finditer(variant)]), (rule.name, variant)
 
 
@@ -391,7 +391,7 @@ def test_rows_searched_past_their_first_character_match_the_suites_strings(texts
     for text in [*texts, *_every_test_string()]:
         for rule in rules:
             plain = regex.compile(rule.source, rule.entity.flags)
-            assert [m.regs for m in rule.finditer(text)] == [m.regs for m in plain.finditer(text)], (rule.name, text)
+            assert [m.regs for m in rule.matches(text)] == [m.regs for m in plain.finditer(text)], (rule.name, text)
 
 
 def test_an_alternation_grouped_by_first_letter_matches_as_the_flat_one() -> None:

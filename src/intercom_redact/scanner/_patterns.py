@@ -37,7 +37,7 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -263,8 +263,7 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "_compiled_rest", "after_first", "builtin", "entity", "name", "score", "source",
-                 "translated")
+    __slots__ = ("_compiled", "after_first", "builtin", "entity", "matches", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -275,7 +274,10 @@ class _Rule:
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
         self._compiled: Any = None
-        self._compiled_rest: Any = None
+        # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
+        # the first character with after_first where the row has one).  Once compiled, a row
+        # without one answers with the compiled pattern's own finditer: no Python call between.
+        self.matches: Callable[[str], Iterator[Any]] = self._compile_and_match
 
     @property
     def pattern(self) -> Any:
@@ -288,9 +290,12 @@ class _Rule:
         """
         compiled = self._compiled
         if compiled is None:  # a race compiles twice, harmlessly
-            compiled = self._compiled = self._compile(self.source)
-        if self.after_first is not None and self._compiled_rest is None:
-            self._compiled_rest = self._compile(self.after_first)
+            compiled = self._compile(self.source)
+            if self.after_first is None:
+                self.matches = compiled.finditer
+            else:
+                self.matches = functools.partial(_matched_then_searched, compiled, self._compile(self.after_first))
+            self._compiled = compiled  # last: a pattern read compiled has its matches set
         return compiled
 
     def _compile(self, source: str) -> Any:
@@ -301,17 +306,17 @@ class _Rule:
                 pass
         return regex.compile(source, self.entity.flags)
 
-    def finditer(self, text: str) -> Iterator[Any]:
-        """The pattern's matches in ``text``: ``pattern.finditer(text)``, searched past the
-        first character with ``after_first`` where the row has one (:class:`PatternSpec`)."""
-        pattern = self.pattern
-        rest = self._compiled_rest
-        if rest is None:
-            return pattern.finditer(text)
-        first = pattern.match(text)
-        if first is None:
-            return rest.finditer(text)
-        return itertools.chain((first,), rest.finditer(text, first.end()))
+    def _compile_and_match(self, text: str) -> Iterator[Any]:
+        self.pattern  # noqa: B018  (the property compiles it and sets matches)
+        return self.matches(text)
+
+
+def _matched_then_searched(pattern: Any, after_first: Any, text: str) -> Iterator[Any]:
+    """``pattern.finditer(text)``: ``pattern`` matched at the start, ``after_first`` searched past it."""
+    first = pattern.match(text)
+    if first is None:
+        return after_first.finditer(text)
+    return itertools.chain((first,), after_first.finditer(text, first.end()))
 
 
 def _options() -> Any:
@@ -467,7 +472,7 @@ class PatternPass:
         rules, check = self._rules, self._check
         for index in candidates:
             rule = rules[index]
-            for match in rule.finditer(text):
+            for match in rule.matches(text):
                 if known and _inside(known, match.start(), match.end()):
                     continue
                 found.extend(check(text, rule, match))
