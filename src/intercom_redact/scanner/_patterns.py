@@ -314,9 +314,8 @@ class _Rule:
 def _matched_then_searched(pattern: Any, after_first: Any, text: str) -> Iterator[Any]:
     """``pattern.finditer(text)``: ``pattern`` matched at the start, ``after_first`` searched past it."""
     first = pattern.match(text)
-    if first is None:
-        return after_first.finditer(text)
-    return itertools.chain((first,), after_first.finditer(text, first.end()))
+    rest: Iterator[Any] = after_first.finditer(text, 0 if first is None else first.end())
+    return rest if first is None else itertools.chain((first,), rest)
 
 
 def _options() -> Any:
@@ -502,7 +501,7 @@ class PatternPass:
 
 
 def _inside(spans: Sequence[tuple[int, int, str]], start: int, end: int) -> bool:
-    for a, b, _ in spans:  # a loop, not any() over a generator: a few spans, asked per match
+    for a, b, _ in spans:  # noqa: SIM110  (a loop, not any() over a generator: a few spans, asked per match)
         if a <= start and end <= b:
             return True
     return False
