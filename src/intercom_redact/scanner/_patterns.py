@@ -4,9 +4,10 @@ A text costs one ``re2.Set`` match (a DFA over the text, linear by
 construction: 1-3 µs for a text like one it has seen, 8-25 µs for a new
 short log line while its lazy DFA grows) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
-module, with their look-arounds -- and their matches go through the
-recognizer's checks: validator, invalidator, context words, vetoes, score
-threshold.  Presidio's analyzer is never called.
+module, with their look-arounds (a row may spell the search past a text's first
+character for speed, ``PatternSpec.after_first``: the same matches) -- and their
+matches go through the recognizer's checks: validator, invalidator, context words,
+vetoes, score threshold.  Presidio's analyzer is never called.
 
 The set holds a *trigger* per pattern: the part of it every match contains
 (``PatternSpec.trigger``; the whole pattern when it names none) in RE2's
