@@ -72,6 +72,9 @@ def _collect_patterns() -> dict[str, re.Pattern | regex.Pattern]:
     for entity in ENTITIES:
         for pattern in entity.patterns:
             found[f"registry {entity.name}: {pattern.name}"] = regex.compile(pattern.regex, flags=entity.flags)
+            if pattern.after_first is not None:  # what the pass searches past a text's first character
+                found[f"registry {entity.name}: {pattern.name}, after the first"] = regex.compile(
+                    pattern.after_first, flags=entity.flags)
     return found
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from presidio_analyzer import (
     EntityRecognizer,
     Pattern,
@@ -342,6 +344,9 @@ def test_verbose_patterns_have_no_trigger() -> None:
     ("sign-off, any case", "ok.\ncheers mate\n-- bob\n", ["bob"]),
     ("sign-off, any case", "x merci beaucoup,\nmarie\n", []),
     ("sign-off at the end, any case", "see you. Best regards, jane", ["jane"]),
+    ("greeting, any case", "Hi jane,\nhi bob,", ["jane", "bob"]),  # one at the text's start, one after a mark
+    ("sign-off, any case", "thanks,\njo'\nbest,\nbob", ["jo'", "bob"]),  # a mark ends one name: it leads the next
+    ("sign-off at the end, any case", "Best, jane", ["jane"]),
     ("this is … from", "hi, this is jane from acme. it’s łukasz here", ["jane", "łukasz"]),
     ("identifier after an identity word", "BSN: 111222333, personal id 12345678, identity number AB123456",
      ["111222333", "12345678", "AB123456"]),
@@ -357,7 +362,36 @@ def test_verbose_patterns_have_no_trigger() -> None:
 ])
 def test_patterns_written_for_speed_find_what_they_did(name: str, text: str, matches: list[str]) -> None:
     [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == name]
-    assert [match.group() for match in rule.pattern.finditer(text)] == matches
+    assert [match.group() for match in rule.matches(text)] == matches
+
+
+# A row's after_first (PatternSpec) is searched past the text's first character in its place:
+# texts of the pieces greetings and sign-offs are made of, marks glued to names, cues at the start.
+_LEAD_PIECES = st.sampled_from([
+    "hi", "Hello", "dear", "good morning", "thanks", "Best regards", "cheers mate", "merci", "gracias", "jane", "Bob",
+    "jo'", "ann’", "O'Neil", "van", " ", "  ", "\t", "\n", "\n\n", ",", ".", "!", "?", ":", ";", ">", "(", '"', "'",
+    "“", "‘", "-", "--", "—", "x", "é", "a.b",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LEAD_PIECES, max_size=14).map("".join))
+def test_a_row_searched_past_its_first_character_matches_as_its_pattern(text: str) -> None:
+    rules = [rule for rule in _patterns.builtin_pass()._rules if rule.after_first is not None]
+    assert {rule.name for rule in rules} >= {"greeting, any case", "sign-off, any case"}
+    for rule in rules:
+        plain = regex.compile(rule.source, rule.entity.flags)  # as Presidio runs the row
+        for variant in (text, text.lstrip(), "\n" + text):
+            assert ([match.regs for match in rule.matches(variant)]
+                    == [match.regs for match in plain.finditer(variant)]), (rule.name, variant)
+
+
+def test_rows_searched_past_their_first_character_match_the_suites_strings(texts: list[str]) -> None:
+    rules = [rule for rule in _patterns.builtin_pass()._rules if rule.after_first is not None]
+    for text in [*texts, *_every_test_string()]:
+        for rule in rules:
+            plain = regex.compile(rule.source, rule.entity.flags)
+            assert [m.regs for m in rule.matches(text)] == [m.regs for m in plain.finditer(text)], (rule.name, text)
 
 
 def test_an_alternation_grouped_by_first_letter_matches_as_the_flat_one() -> None:

@@ -4,9 +4,10 @@ A text costs one ``re2.Set`` match (a DFA over the text, linear by
 construction: 1-3 µs for a text like one it has seen, 8-25 µs for a new
 short log line while its lazy DFA grows) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
-module, with their look-arounds -- and their matches go through the
-recognizer's checks: validator, invalidator, context words, vetoes, score
-threshold.  Presidio's analyzer is never called.
+module, with their look-arounds (a row may spell the search past a text's first
+character for speed, ``PatternSpec.after_first``: the same matches) -- and their
+matches go through the recognizer's checks: validator, invalidator, context words,
+vetoes, score threshold.  Presidio's analyzer is never called.
 
 The set holds a *trigger* per pattern: the part of it every match contains
 (``PatternSpec.trigger``; the whole pattern when it names none) in RE2's
@@ -33,10 +34,11 @@ time, and the confirming scans are linear in the text.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +264,7 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "builtin", "entity", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "after_first", "builtin", "entity", "matches", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -271,7 +273,12 @@ class _Rule:
         self.score = spec.score
         self.translated = to_re2(spec.trigger or spec.regex, entity.flags) if re2 is not None else None
         self.builtin = entity in _BUILTIN
+        self.after_first = spec.after_first
         self._compiled: Any = None
+        # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
+        # the first character with after_first where the row has one).  Once compiled, a row
+        # without one answers with the compiled pattern's own finditer: no Python call between.
+        self.matches: Callable[[str], Iterator[Any]] = self._compile_and_match
 
     @property
     def pattern(self) -> Any:
@@ -284,16 +291,32 @@ class _Rule:
         """
         compiled = self._compiled
         if compiled is None:  # a race compiles twice, harmlessly
-            compiled = self._compiled = self._compile()
+            compiled = self._compile(self.source)
+            if self.after_first is None:
+                self.matches = compiled.finditer
+            else:
+                self.matches = functools.partial(_matched_then_searched, compiled, self._compile(self.after_first))
+            self._compiled = compiled  # last: a pattern read compiled has its matches set
         return compiled
 
-    def _compile(self) -> Any:
+    def _compile(self, source: str) -> Any:
         if self.builtin:
             try:
-                return re.compile(self.source, self.entity.flags)
+                return re.compile(source, self.entity.flags)
             except re.error:
                 pass
-        return regex.compile(self.source, self.entity.flags)
+        return regex.compile(source, self.entity.flags)
+
+    def _compile_and_match(self, text: str) -> Iterator[Any]:
+        self.pattern  # noqa: B018  (the property compiles it and sets matches)
+        return self.matches(text)
+
+
+def _matched_then_searched(pattern: Any, after_first: Any, text: str) -> Iterator[Any]:
+    """``pattern.finditer(text)``: ``pattern`` matched at the start, ``after_first`` searched past it."""
+    first = pattern.match(text)
+    rest: Iterator[Any] = after_first.finditer(text, 0 if first is None else first.end())
+    return rest if first is None else itertools.chain((first,), rest)
 
 
 def _options() -> Any:
@@ -446,28 +469,29 @@ class PatternPass:
         validation costs tens of µs.  The answer is then this event's, not the text's.
         """
         found: list[Finding] = []
+        rules, check = self._rules, self._check
         for index in candidates:
-            rule = self._rules[index]
-            for match in rule.pattern.finditer(text):
+            rule = rules[index]
+            for match in rule.matches(text):
                 if known and _inside(known, match.start(), match.end()):
                     continue
-                found.extend(self._check(text, rule, match))
+                found.extend(check(text, rule, match))
         return found
 
     @staticmethod
     def _check(text: str, rule: _Rule, match: Any) -> list[Finding]:
         entity = rule.entity
-        start = match.start()
-        ends = [match.end(group) if match.end(group) > 0 else match.end() for group in entity.trims]
-        for end in ends or [match.end()]:
-            finding = _checked(text, rule, start, end)
+        start, end = match.span()
+        trims = entity.trims
+        for stop in [cut if (cut := match.end(group)) > 0 else end for group in trims] if trims else (end,):
+            finding = _checked(text, rule, start, stop)
             if finding is not None:
                 return [] if finding.score < SCORE_THRESHOLD else [finding]
         if entity.parts is None:
             return []
         found: list[Finding] = []
         taken = start
-        for a, b in entity.parts(text[start:match.end()]):
+        for a, b in entity.parts(text[start:end]):
             if start + a < taken:
                 continue  # inside a piece already found
             finding = _checked(text, rule, start + a, start + b)
@@ -478,7 +502,10 @@ class PatternPass:
 
 
 def _inside(spans: Sequence[tuple[int, int, str]], start: int, end: int) -> bool:
-    return any(a <= start and end <= b for a, b, _ in spans)
+    for a, b, _ in spans:  # noqa: SIM110  (a loop, not any() over a generator: a few spans, asked per match)
+        if a <= start and end <= b:
+            return True
+    return False
 
 
 def _checked(text: str, rule: _Rule, start: int, end: int) -> Finding | None:

@@ -53,8 +53,20 @@ def card_checksum(text: str) -> bool:
     return total % 10 == 0
 
 
+# An IBAN's characters as numbers for its mod-97 check (ISO 13616): digits as they stand, A-Z 10-35.
+_BASE_36 = {ord(char): str(int(char, 36)) for char in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_IBAN_CHARACTERS = re.compile(r"[0-9A-Za-z -]+")
+
+
 def iban_checksum(text: str) -> bool:
     """Mod-97 check digits and the country's BBAN layout (python-stdnum's IBAN registry)."""
+    if _IBAN_CHARACTERS.fullmatch(text):
+        # The check digits first, in a few string operations: python-stdnum reads these
+        # characters alike (spaces and dashes dropped, letters in base 36) but one at a time,
+        # and raises on a wrong sum -- ~20 µs for each hex id that looks like an IBAN.
+        number = text.replace(" ", "").replace("-", "")
+        if int((number[4:] + number[:4]).translate(_BASE_36) or "1") % 97 != 1:
+            return False
     from stdnum import (
         iban,  # its registry parses a data file: loaded on the first candidate
     )
