@@ -25,8 +25,6 @@ import functools
 import html
 import re
 from bisect import bisect_right
-from itertools import accumulate
-from operator import add
 
 __all__ = ["TextView", "extract", "tag_spans"]
 
@@ -153,26 +151,30 @@ def _decode(ref: str) -> str:
 
 
 class _Pieces:
-    """View pieces read from one token: chars, source start and end per piece (see :class:`TextView`)."""
+    """The view being built: its pieces' chars, and their map (see :class:`TextView`)."""
 
-    __slots__ = ("attrs", "chars", "end", "src")
+    __slots__ = ("at", "attrs", "chars", "end", "length", "src")
 
     def __init__(self) -> None:
         self.chars: list[str] = []
+        self.at: list[int] = []
         self.src: list[int] = []
         self.end: list[int] = []
-        self.attrs: list[tuple[int, int]] = []  # piece indexes [first, last + 1) of attribute values
+        self.attrs: list[tuple[int, int]] = []
+        self.length = 0  # len("".join(chars)), kept as we go
 
     def add(self, chars: str, lo: int, end: int) -> None:
         self.chars.append(chars)
+        self.at.append(self.length)
         self.src.append(lo)
         self.end.append(end)
+        self.length += len(chars)
 
     def value(self, markup: str, token: tuple[int, int], lo: int, hi: int, references: bool) -> None:
         """The attribute value (or comment) ``markup[lo:hi]`` of the token at ``token``, between newlines
         standing at the token's edges."""
         self.add("\n", token[0], token[0])
-        first = len(self.chars)
+        start = self.length
         # Attribute values carry character references too (``&amp;`` in query strings); comments are read as is.
         pos = lo
         if references and markup.find("&", lo, hi) >= 0:
@@ -189,90 +191,87 @@ class _Pieces:
                 pos = ref.end()
         if pos < hi:
             self.add(markup[pos:hi], pos, _COPIED)
-        self.attrs.append((first, len(self.chars)))
+        self.attrs.append((start, self.length))
         self.add("\n", token[1], token[1])
 
 
 def extract(markup: str) -> TextView:
     """Build the :class:`TextView` of an HTML fragment (never raises on bad markup).
 
-    Texts and tokens are split in one regex pass and the map is built from
-    their lengths in C (``accumulate``, slices): a body of tags seen before and
-    known references runs no Python per token.  Only a token not met before,
-    or one with attribute values, a comment, or a reference that stands for
-    itself, is read in Python (:func:`_read`), its pieces spliced in.
+    Texts and tokens are split in one regex pass.  A token met before that
+    stands for one piece of text (a tag without attribute values, a known
+    reference) is looked up in :data:`_SIMPLE`; the rest are read by
+    :func:`_read`.
     """
     pieces = (_TOKEN if "&" in markup else _TAGS).split(markup)  # text, token, text, ..., text
-    src = [0, *accumulate(map(len, pieces))]  # where each piece starts in the markup, then its end
-    tokens = pieces[1::2]
-    found = list(map(_SIMPLE.get, tokens))
-    entries, spliced = _read_new(markup, src, tokens, found) if None in found else (found, [])
-    chars, spans = zip(*entries) if entries else ((), ())
-    end = [_COPIED] * len(pieces)
-    end[1::2] = map(add, src[1::2], spans)
-    src.pop()
-    pieces[1::2] = chars
-    marks: list[tuple[int, int]] = []  # piece indexes of attribute values
-    for index, read in reversed(spliced):  # from the end: the indexes before it stay valid
-        pieces[index:index + 1] = read.chars
-        src[index:index + 1] = read.src
-        end[index:index + 1] = read.end
-        shift = len(read.chars) - 1
-        marks = [(first + index, last + index) for first, last in read.attrs] + \
-            [(first + shift, last + shift) for first, last in marks]
-    at = [0, *accumulate(map(len, pieces))]
-    return TextView("".join(pieces), at, src, end, tuple((at[first], at[last]) for first, last in marks))
+    view = _Pieces()
+    chars, at, src, end = view.chars, view.at, view.src, view.end
+    text = pieces[0]
+    chars.append(text)
+    at.append(0)
+    src.append(0)
+    end.append(_COPIED)
+    length = pos = len(text)
+    simple = _SIMPLE.get
+    for index in range(1, len(pieces), 2):
+        token = pieces[index]
+        hi = pos + len(token)
+        entry = simple(token)
+        if entry is None:
+            view.length = length
+            _read(view, markup, pos, hi, token)
+            length = view.length
+        elif entry[0]:  # a newline or a decoded reference (an inline tag stands for nothing)
+            chars.append(entry[0])
+            at.append(length)
+            src.append(pos)
+            end.append(pos + entry[1])
+            length += len(entry[0])
+        pos = hi
+        text = pieces[index + 1]
+        if text:  # none between adjacent tags ("</p><p>")
+            chars.append(text)
+            at.append(length)
+            src.append(pos)
+            end.append(_COPIED)
+            length += len(text)
+            pos += len(text)
+    at.append(length)
+    return TextView("".join(chars), at, src, end, tuple(view.attrs))
 
 
-# The entry of a token whose pieces are spliced in, and of one that stands for nothing.
 _NOTHING = ("", 0)
 _NEWLINE = ("\n", 0)
 
 
-def _read_new(markup: str, src: list[int], tokens: list[str], found: list[tuple[str, int] | None]
-              ) -> tuple[list[tuple[str, int]], list[tuple[int, _Pieces]]]:
-    """The entries of ``tokens`` (``found`` in :data:`_SIMPLE`, else read), and the pieces of those that
-    need more than one, by their index in the split."""
-    entries = []
-    spliced = []
-    for index, (token, entry) in enumerate(zip(tokens, found)):
-        if entry is None:
-            entry, read = _read(markup, src[2 * index + 1], src[2 * index + 2], token)
-            if read is not None:
-                spliced.append((2 * index + 1, read))
-        entries.append(entry)
-    return entries, spliced
-
-
-def _read(markup: str, lo: int, hi: int, token: str) -> tuple[tuple[str, int], _Pieces | None]:
-    """What the token ``markup[lo:hi]`` stands for: its :data:`_SIMPLE` entry, or :data:`_NOTHING` and its pieces."""
+def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
+    """Add the pieces the token ``markup[lo:hi]`` stands for; remember it in :data:`_SIMPLE` when it is one."""
     if token[0] == "&":
         decoded = _decode(token)
         if decoded == token:  # not a known reference: literal text
-            read = _Pieces()
-            read.add(token, lo, _COPIED)
-            return _NOTHING, read
-        return _remember(token, (decoded, hi - lo)), None
-    if token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
-        read = _Pieces()
-        read.value(markup, (lo, hi), lo + 4, hi - 3 if token.endswith("-->") and len(token) >= 7 else hi, False)
-        return _NOTHING, read
-    if token.startswith("<!"):
-        return _remember(token, _NOTHING), None
-    name = _TAG_NAME.match(token)
-    block = name is not None and name.group(1).lower() in _BLOCK_TAGS
-    read = _Pieces()
-    if block:
-        read.add("\n", lo, lo)
-    if name is not None and token[1] != "/":
-        for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
-            group = attr.lastindex or 1  # the value's group (2, 3 or 4: one per quoting), else 1
-            if group == 1 or attr.start(group) == attr.end(group):  # no value, or an empty one
-                continue
-            read.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, True)
-    if not read.attrs:
-        return _remember(token, _NEWLINE if block else _NOTHING), None
-    return _NOTHING, read
+            view.add(token, lo, _COPIED)
+        else:
+            view.add(decoded, lo, hi)
+            _remember(token, (decoded, hi - lo))
+    elif token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
+        view.value(markup, (lo, hi), lo + 4, hi - 3 if token.endswith("-->") and len(token) >= 7 else hi, False)
+    elif token.startswith("<!"):
+        _remember(token, _NOTHING)
+    else:
+        name = _TAG_NAME.match(token)
+        block = name is not None and name.group(1).lower() in _BLOCK_TAGS
+        if block:
+            view.add("\n", lo, lo)
+        valued = False
+        if name is not None and token[1] != "/":
+            for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
+                group = attr.lastindex or 1  # the value's group (2, 3 or 4: one per quoting), else 1
+                if group == 1 or attr.start(group) == attr.end(group):  # no value, or an empty one
+                    continue
+                valued = True
+                view.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, True)
+        if not valued:
+            _remember(token, _NEWLINE if block else _NOTHING)
 
 
 def _remember(token: str, entry: tuple[str, int]) -> tuple[str, int]:
