@@ -63,11 +63,13 @@ def test_view_maps_every_char_back() -> None:
 
 
 def test_remembered_tags_give_the_same_view() -> None:
-    """Tags without attribute values are remembered by their text: the view is the one a first reading gives."""
-    markup = '<p>Hi <b>Jane</b>,<br/>see <a href="mailto:j@x.io">me</a><!-- c --></p><P >&amp;</P >'
-    _html._BARE_TAGS.clear()
+    """Tags without attribute values and known references are remembered by their text: the view is the one
+    a first reading gives."""
+    markup = '<p>Hi <b>Jane</b>,<br/>see <a href="mailto:j@x.io">me</a><!-- c --></p><P >&amp;</P >&bogus;'
+    _html._SIMPLE.clear()
     first = extract(markup)
-    assert "<p>" in _html._BARE_TAGS and '<a href="mailto:j@x.io">' not in _html._BARE_TAGS
+    assert {"<p>", "</b>", "&amp;"} <= _html._SIMPLE.keys()
+    assert not {'<a href="mailto:j@x.io">', "<!-- c -->", "&bogus;"} & _html._SIMPLE.keys()
     second = extract(markup)
     assert (second.text, second.starts, second.ends, second.attrs) == (
         first.text, first.starts, first.ends, first.attrs)
@@ -132,6 +134,26 @@ def test_to_source_agrees_with_the_per_char_map(markup: str, data: st.DataObject
         data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)).map(sorted), max_size=60))
     for a, b in pairs:
         assert view.to_source(a, b) == _reference_to_source(view, a, b), (a, b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP)
+def test_a_remembered_reading_gives_the_same_view(markup: str) -> None:
+    """The view of tokens looked up in ``_SIMPLE`` is the one reading them gives, char by char."""
+    _html._SIMPLE.clear()
+    first = extract(markup)
+    second = extract(markup)
+    assert (second.text, second.starts, second.ends, second.attrs) == (
+        first.text, first.starts, first.ends, first.attrs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP)
+def test_tag_spans_are_the_tokens_that_open_a_tag(markup: str) -> None:
+    """``tag_spans`` scans for tags alone: the same spans as the tags among all tokens (references hold no "<")."""
+    assert _html.tag_spans(markup) == [m.span() for m in _html._TOKEN.finditer(markup) if m.group()[0] == "<"]
+    # and the view of a text without "&" comes from that tag-only scan
+    assert _html._TAGS.split(markup.replace("&", "")) == _html._TOKEN.split(markup.replace("&", ""))
 
 
 _SPANS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from(["A", "B", "C"])), max_size=8)
