@@ -107,12 +107,24 @@ class TextView:
         One range, unless the view range crosses the edge of an attribute
         value: then one per side, each trimmed of the separators around it.
         """
-        inner = [edge for attr in self.attrs for edge in attr if start < edge < end] if self.attrs else None
-        if not inner:  # the usual: one range
-            found = self._source(start, end)
-            return [found] if found is not None else []
-        cuts = [start, *sorted(inner), end]
-        return [found for lo, hi in zip(cuts, cuts[1:]) if (found := self._source(lo, hi)) is not None]
+        if self.attrs:  # no comprehension here: it would make start and end closure cells on every call
+            cuts = [start]
+            for a_start, a_end in self.attrs:
+                if start < a_start < end:
+                    cuts.append(a_start)
+                if start < a_end < end:
+                    cuts.append(a_end)
+            if len(cuts) > 1:
+                cuts.sort()
+                cuts.append(end)
+                ranges = []
+                for lo, hi in zip(cuts, cuts[1:]):
+                    found = self._source(lo, hi)
+                    if found is not None:
+                        ranges.append(found)
+                return ranges
+        found = self._source(start, end)  # the usual: one range
+        return [found] if found is not None else []
 
     def _source(self, lo: int, hi: int) -> tuple[int, int] | None:
         """The source range from where view char ``lo`` begins to where ``hi - 1`` ends, trimmed of white space."""
