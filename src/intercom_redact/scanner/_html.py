@@ -286,12 +286,11 @@ def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
             _remember(token, _NEWLINE if block else _NOTHING)
 
 
-def _remember(token: str, entry: tuple[str, int]) -> tuple[str, int]:
+def _remember(token: str, entry: tuple[str, int]) -> None:
     if len(token) <= _SIMPLE_LENGTH:
         if len(_SIMPLE) >= _SIMPLE_SIZE:
             _SIMPLE.clear()
         _SIMPLE[token] = entry
-    return entry
 
 
 def tag_spans(markup: str) -> list[tuple[int, int]]:
