@@ -167,13 +167,13 @@ class _Pieces:
 
     __slots__ = ("at", "attrs", "chars", "end", "length", "src")
 
-    def __init__(self) -> None:
-        self.chars: list[str] = []
-        self.at: list[int] = []
-        self.src: list[int] = []
-        self.end: list[int] = []
+    def __init__(self, chars: list[str], at: list[int], src: list[int], end: list[int], length: int) -> None:
+        self.chars = chars
+        self.at = at
+        self.src = src
+        self.end = end
         self.attrs: list[tuple[int, int]] = []
-        self.length = 0  # len("".join(chars)), kept as we go
+        self.length = length  # len("".join(chars)), kept as we go
 
     def add(self, chars: str, lo: int, end: int) -> None:
         self.chars.append(chars)
@@ -216,20 +216,18 @@ def extract(markup: str) -> TextView:
     :func:`_read`.
     """
     pieces = (_TOKEN if "&" in markup else _TAGS).split(markup)  # text, token, text, ..., text
-    view = _Pieces()
-    chars, at, src, end = view.chars, view.at, view.src, view.end
     text = pieces[0]
-    chars.append(text)
-    at.append(0)
-    src.append(0)
-    end.append(_COPIED)
+    chars, at, src, end = [text], [0], [0], [_COPIED]
     length = pos = len(text)
+    view: _Pieces | None = None  # what _read adds to, made when a token needs it
     simple = _SIMPLE.get
     for index in range(1, len(pieces), 2):
         token = pieces[index]
         hi = pos + len(token)
         entry = simple(token)
         if entry is None:
+            if view is None:
+                view = _Pieces(chars, at, src, end, length)
             view.length = length
             _read(view, markup, pos, hi, token)
             length = view.length
@@ -249,7 +247,7 @@ def extract(markup: str) -> TextView:
             length += len(text)
             pos += len(text)
     at.append(length)
-    return TextView("".join(chars), at, src, end, tuple(view.attrs))
+    return TextView("".join(chars), at, src, end, tuple(view.attrs) if view is not None else ())
 
 
 _NOTHING = ("", 0)
