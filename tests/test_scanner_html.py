@@ -147,11 +147,41 @@ def test_a_remembered_reading_gives_the_same_view(markup: str) -> None:
         first.text, first.starts, first.ends, first.attrs)
 
 
+def _reference_tag_spans(markup: str) -> list[tuple[int, int]]:
+    """The tag grammar spelled out: a comment runs to its "-->" (or the end); a tag opened by "<" and a letter,
+    "/", "!" or "?" runs to the first ">" outside quotes, and neither it nor a quoted value in it holds a "<"."""
+    spans, i = [], 0
+    while i < len(markup):
+        end = None
+        if markup.startswith("<!--", i):
+            close = markup.find("-->", i + 4)
+            end = close + 3 if close >= 0 else len(markup)
+        elif markup[i] == "<" and i + 1 < len(markup) and (markup[i + 1].isascii() and markup[i + 1].isalpha()
+                                                            or markup[i + 1] in "/!?"):
+            j = i + 2
+            while j < len(markup) and markup[j] not in "<>":
+                if markup[j] in "\"'":
+                    close = markup.find(markup[j], j + 1)
+                    if close < 0 or "<" in markup[j + 1:close]:
+                        break
+                    j = close
+                j += 1
+            end = j + 1 if j < len(markup) and markup[j] == ">" else None
+        if end is None:
+            i += 1
+        else:
+            spans.append((i, end))
+            i = end
+    return spans
+
+
 @settings(max_examples=300, deadline=None)
 @given(_MARKUP)
+@example('<a title="x<b>y">z<p class=\'q>r\'>s<i x="open>t')  # quotes: "<" ends them, ">" does not
 def test_tag_spans_are_the_tokens_that_open_a_tag(markup: str) -> None:
     """``tag_spans`` scans for tags alone: the same spans as the tags among all tokens (references hold no "<")."""
     assert _html.tag_spans(markup) == [m.span() for m in _html._TOKEN.finditer(markup) if m.group()[0] == "<"]
+    assert _html.tag_spans(markup) == _reference_tag_spans(markup)
     # and the view of a text without "&" comes from that tag-only scan
     assert _html._TAGS.split(markup.replace("&", "")) == _html._TOKEN.split(markup.replace("&", ""))
 

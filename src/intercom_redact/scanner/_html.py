@@ -33,7 +33,7 @@ __all__ = ["TextView", "extract", "tag_spans"]
 # One group around it all, so split() returns the tokens between the texts.
 _COMMENT = r"!--.*?(?:-->|\Z)"
 # A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.
-_ELEMENT = r"""[A-Za-z/!?](?:"[^"<]*"|'[^'<]*'|[^'"<>])*>"""
+_ELEMENT = r"""[A-Za-z/!?][^'"<>]*(?:(?:"[^"<]*"|'[^'<]*')[^'"<>]*)*>"""
 _TOKEN = re.compile(
     rf"""(<{_COMMENT}|<{_ELEMENT}"""
     r"""|&(?:\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?)""",
