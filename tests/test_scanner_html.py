@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from html.parser import HTMLParser
 
 import pytest
@@ -156,8 +157,7 @@ def _reference_tag_spans(markup: str) -> list[tuple[int, int]]:
         if markup.startswith("<!--", i):
             close = markup.find("-->", i + 4)
             end = close + 3 if close >= 0 else len(markup)
-        elif markup[i] == "<" and i + 1 < len(markup) and (markup[i + 1].isascii() and markup[i + 1].isalpha()
-                                                            or markup[i + 1] in "/!?"):
+        elif markup[i] == "<" and markup[i + 1:i + 2] in set(string.ascii_letters + "/!?"):
             j = i + 2
             while j < len(markup) and markup[j] not in "<>":
                 if markup[j] in "\"'":

@@ -32,7 +32,8 @@ __all__ = ["TextView", "extract", "tag_spans"]
 # character references.  Anything else is text; a lone '<' that opens no tag is text too.
 # One group around it all, so split() returns the tokens between the texts.
 _COMMENT = r"!--.*?(?:-->|\Z)"
-# A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.
+# A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.  Plain characters
+# are taken in runs, the group repeated per quoted value only (the cheaper scan; the same matches).
 _ELEMENT = r"""[A-Za-z/!?][^'"<>]*(?:(?:"[^"<]*"|'[^'<]*')[^'"<>]*)*>"""
 _TOKEN = re.compile(
     rf"""(<{_COMMENT}|<{_ELEMENT}"""
