@@ -68,8 +68,8 @@ class TextView:
     (``_end[k]`` is ``_COPIED``: its char ``i`` is source char
     ``_src[k] + i - _at[k]``) or characters the markup stands for (a tag's
     newline, a decoded reference), which all map to source
-    ``[_src[k], _end[k])``.  A piece may be empty (an inline tag, the text
-    between two tags): it maps nothing.  ``starts`` and ``ends`` spell the
+    ``[_src[k], _end[k])``.  A piece may be empty (the text before a first
+    tag, a reference to a character HTML drops): it maps nothing.  ``starts`` and ``ends`` spell the
     map out per character, on demand.
     """
 
