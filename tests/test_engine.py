@@ -8,8 +8,10 @@ from collections import OrderedDict, namedtuple
 
 import pydantic
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from intercom_redact import Policy, Redactor
+from intercom_redact import Policy, Redactor, engine
 
 EMAIL = "jane.doe@example.com"
 
@@ -320,3 +322,11 @@ def test_a_text_the_scanner_could_not_read_is_redacted_whole_and_counted(scan):
                             "scanner's bound, from [REDACTED:EMAIL_ADDRESS]")
     assert summary.fail_closed == {"unscanned": 2 if scan else 1}
     assert summary.types == {"EMAIL_ADDRESS": 2 if scan else 3, "UNSCANNED": 2 if scan else 1}
+
+
+@given(st.sampled_from(["<p>", "<div>", "<br>", "<P>", "<p ", "<pre>", "</p>", "<", ""]),
+       st.text(st.sampled_from("<>/pbrdiv a=\"x"), max_size=12))
+def test_html_openings_are_tags_the_html_search_finds(opening: str, rest: str) -> None:
+    """A text the engine reads as HTML by its opening alone is one the tag search reads as HTML."""
+    text = opening + rest
+    assert engine._looks_like_html(text) == ("<" in text and engine._HTML_TAG(text) is not None)

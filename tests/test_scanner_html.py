@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from html.parser import HTMLParser
 
 import pytest
@@ -63,11 +64,13 @@ def test_view_maps_every_char_back() -> None:
 
 
 def test_remembered_tags_give_the_same_view() -> None:
-    """Tags without attribute values are remembered by their text: the view is the one a first reading gives."""
-    markup = '<p>Hi <b>Jane</b>,<br/>see <a href="mailto:j@x.io">me</a><!-- c --></p><P >&amp;</P >'
-    _html._BARE_TAGS.clear()
+    """Tags without attribute values and known references are remembered by their text: the view is the one
+    a first reading gives."""
+    markup = '<p>Hi <b>Jane</b>,<br/>see <a href="mailto:j@x.io">me</a><!-- c --></p><P >&amp;</P >&bogus;'
+    _html._SIMPLE.clear()
     first = extract(markup)
-    assert "<p>" in _html._BARE_TAGS and '<a href="mailto:j@x.io">' not in _html._BARE_TAGS
+    assert {"<p>", "</b>", "&amp;"} <= _html._SIMPLE.keys()
+    assert not {'<a href="mailto:j@x.io">', "<!-- c -->", "&bogus;"} & _html._SIMPLE.keys()
     second = extract(markup)
     assert (second.text, second.starts, second.ends, second.attrs) == (
         first.text, first.starts, first.ends, first.attrs)
@@ -132,6 +135,55 @@ def test_to_source_agrees_with_the_per_char_map(markup: str, data: st.DataObject
         data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)).map(sorted), max_size=60))
     for a, b in pairs:
         assert view.to_source(a, b) == _reference_to_source(view, a, b), (a, b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP)
+def test_a_remembered_reading_gives_the_same_view(markup: str) -> None:
+    """The view of tokens looked up in ``_SIMPLE`` is the one reading them gives, char by char."""
+    _html._SIMPLE.clear()
+    first = extract(markup)
+    second = extract(markup)
+    assert (second.text, second.starts, second.ends, second.attrs) == (
+        first.text, first.starts, first.ends, first.attrs)
+
+
+def _reference_tag_spans(markup: str) -> list[tuple[int, int]]:
+    """The tag grammar spelled out: a comment runs to its "-->" (or the end); a tag opened by "<" and a letter,
+    "/", "!" or "?" runs to the first ">" outside quotes, and neither it nor a quoted value in it holds a "<"."""
+    spans, i = [], 0
+    while i < len(markup):
+        end = None
+        if markup.startswith("<!--", i):
+            close = markup.find("-->", i + 4)
+            end = close + 3 if close >= 0 else len(markup)
+        elif markup[i] == "<" and markup[i + 1:i + 2] in set(string.ascii_letters + "/!?"):
+            j = i + 2
+            while j < len(markup) and markup[j] not in "<>":
+                if markup[j] in "\"'":
+                    close = markup.find(markup[j], j + 1)
+                    if close < 0 or "<" in markup[j + 1:close]:
+                        break
+                    j = close
+                j += 1
+            end = j + 1 if j < len(markup) and markup[j] == ">" else None
+        if end is None:
+            i += 1
+        else:
+            spans.append((i, end))
+            i = end
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP)
+@example('<a title="x<b>y">z<p class=\'q>r\'>s<i x="open>t')  # quotes: "<" ends them, ">" does not
+def test_tag_spans_are_the_tokens_that_open_a_tag(markup: str) -> None:
+    """``tag_spans`` scans for tags alone: the same spans as the tags among all tokens (references hold no "<")."""
+    assert _html.tag_spans(markup) == [m.span() for m in _html._TOKEN.finditer(markup) if m.group()[0] == "<"]
+    assert _html.tag_spans(markup) == _reference_tag_spans(markup)
+    # and the view of a text without "&" comes from that tag-only scan
+    assert _html._TAGS.split(markup.replace("&", "")) == _html._TOKEN.split(markup.replace("&", ""))
 
 
 _SPANS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from(["A", "B", "C"])), max_size=8)

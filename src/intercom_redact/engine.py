@@ -68,8 +68,13 @@ _HTML_TAG = re.compile(
 ).search
 
 
+# Openings _HTML_TAG matches: an Intercom body starts with one, and is known without a search.
+_HTML_OPENINGS = ("<p>", "<div>", "<br>")
+
+
 def _looks_like_html(text: str) -> bool:
-    return "<" in text and _HTML_TAG(text) is not None  # most texts have no "<": no regex to run
+    # most texts have no "<": no regex to run
+    return "<" in text and (text.startswith(_HTML_OPENINGS) or _HTML_TAG(text) is not None)
 
 
 # Texts up to this length the scanner found clean are remembered (per Redactor,

@@ -25,20 +25,25 @@ import functools
 import html
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 
 __all__ = ["TextView", "extract", "tag_spans"]
 
 # One pass over the markup: comments, tags (quoted attribute values may hold '>'),
 # character references.  Anything else is text; a lone '<' that opens no tag is text too.
 # One group around it all, so split() returns the tokens between the texts.
+_COMMENT = r"!--.*?(?:-->|\Z)"
+# A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.  Plain characters
+# are taken in runs, the group repeated per quoted value only (the cheaper scan; the same matches).
+_ELEMENT = r"""[A-Za-z/!?][^'"<>]*(?:(?:"[^"<]*"|'[^'<]*')[^'"<>]*)*>"""
 _TOKEN = re.compile(
-    r"""(<!--.*?(?:-->|\Z)"""
-    # A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.
-    r"""|<[A-Za-z/!?](?:"[^"<]*"|'[^'<]*'|[^'"<>])*>"""
+    rf"""(<{_COMMENT}|<{_ELEMENT}"""
     r"""|&(?:\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?)""",
     re.S,
 )
+# The tags and comments alone: the tokens of a text without "&" (a reference starts with one;
+# none holds a "<", so the tags found are the same either way).  The literal "<" in front lets
+# the regex engine skip text fast: half the time of _TOKEN's scan.
+_TAGS = re.compile(rf"(<(?:{_COMMENT}|{_ELEMENT}))", re.S)
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9:-]*)")
 _ATTR = re.compile(
     r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
@@ -63,8 +68,9 @@ class TextView:
     (``_end[k]`` is ``_COPIED``: its char ``i`` is source char
     ``_src[k] + i - _at[k]``) or characters the markup stands for (a tag's
     newline, a decoded reference), which all map to source
-    ``[_src[k], _end[k])``.  ``starts`` and ``ends`` spell the map out per
-    character, on demand.
+    ``[_src[k], _end[k])``.  A piece may be empty (the text before a first
+    tag, a reference to a character HTML drops): it maps nothing.  ``starts`` and ``ends`` spell the
+    map out per character, on demand.
     """
 
     __slots__ = ("_at", "_end", "_src", "attrs", "text")
@@ -102,40 +108,53 @@ class TextView:
         One range, unless the view range crosses the edge of an attribute
         value: then one per side, each trimmed of the separators around it.
         """
-        cuts = [start]
-        for a_start, a_end in self.attrs:
-            if start < a_start < end:
-                cuts.append(a_start)
-            if start < a_end < end:
-                cuts.append(a_end)
-        cuts.append(end)
-        if len(cuts) > 2:
-            cuts.sort()
+        if self.attrs:  # no comprehension here: it would make start and end closure cells on every call
+            cuts = [start]
+            for a_start, a_end in self.attrs:
+                if start < a_start < end:
+                    cuts.append(a_start)
+                if start < a_end < end:
+                    cuts.append(a_end)
+            if len(cuts) > 1:
+                cuts.sort()
+                cuts.append(end)
+                ranges = []
+                for lo, hi in zip(cuts, cuts[1:]):
+                    found = self._source(lo, hi)
+                    if found is not None:
+                        ranges.append(found)
+                return ranges
+        found = self._source(start, end)  # the usual: one range
+        return [found] if found is not None else []
+
+    def _source(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """The source range from where view char ``lo`` begins to where ``hi - 1`` ends, trimmed of white space."""
         text = self.text
-        ranges = []
-        for lo, hi in zip(cuts, cuts[1:]):
-            while lo < hi and text[lo].isspace():
-                lo += 1
-            while hi > lo and text[hi - 1].isspace():
-                hi -= 1
-            if lo < hi:  # where view chars lo and hi - 1 begin and end in the source
-                at, src, stop = self._at, self._src, self._end
-                k = bisect_right(at, lo) - 1
-                first = src[k] + lo - at[k] if stop[k] == _COPIED else src[k]
-                if hi > at[k + 1]:  # the range ends in a later piece
-                    k = bisect_right(at, hi - 1, k) - 1
-                ranges.append((first, src[k] + hi - at[k] if stop[k] == _COPIED else stop[k]))
-        return ranges
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        if lo == hi:
+            return None
+        at, src, stop = self._at, self._src, self._end
+        k = bisect_right(at, lo) - 1
+        first = src[k] + lo - at[k] if stop[k] == _COPIED else src[k]
+        if hi > at[k + 1]:  # the range ends in a later piece
+            k = bisect_right(at, hi - 1, k) - 1
+        return first, src[k] + hi - at[k] if stop[k] == _COPIED else stop[k]
 
 
 # A piece's end when it is source text copied as is (see TextView).
 _COPIED = -1
 
-# What a tag without attribute values ("<p>", "</b>", "<br/>") does, by its text: True for a
-# line break (a block tag), False for nothing.  Bodies repeat the same few; bounded.
-_BARE_TAGS: dict[str, bool] = {}
-_BARE_TAGS_SIZE = 512
-_BARE_TAG_LENGTH = 32
+# Tokens that stand for one piece of view text, by their text: a tag without attribute values
+# ("<p>", "</b>", "<br/>": a newline for a block tag, nothing for an inline one) or a known
+# reference ("&amp;").  The value is the piece's chars and where they end in the source, from
+# the token's start (0: a tag's newline stands at its start; the token's length: a reference).
+# Bodies repeat the same few; bounded.
+_SIMPLE: dict[str, tuple[str, int]] = {}
+_SIMPLE_SIZE = 512
+_SIMPLE_LENGTH = 32
 
 
 @functools.lru_cache(maxsize=256)
@@ -144,115 +163,135 @@ def _decode(ref: str) -> str:
     return " " if decoded == "\xa0" else decoded
 
 
+class _Pieces:
+    """The view being built: its pieces' chars, and their map (see :class:`TextView`)."""
+
+    __slots__ = ("at", "attrs", "chars", "end", "length", "src")
+
+    def __init__(self, chars: list[str], at: list[int], src: list[int], end: list[int], length: int) -> None:
+        self.chars = chars
+        self.at = at
+        self.src = src
+        self.end = end
+        self.attrs: list[tuple[int, int]] = []
+        self.length = length  # len("".join(chars)), kept as we go
+
+    def add(self, chars: str, lo: int, end: int) -> None:
+        self.chars.append(chars)
+        self.at.append(self.length)
+        self.src.append(lo)
+        self.end.append(end)
+        self.length += len(chars)
+
+    def value(self, markup: str, token: tuple[int, int], lo: int, hi: int, references: bool) -> None:
+        """The attribute value (or comment) ``markup[lo:hi]`` of the token at ``token``, between newlines
+        standing at the token's edges."""
+        self.add("\n", token[0], token[0])
+        start = self.length
+        # Attribute values carry character references too (``&amp;`` in query strings); comments are read as is.
+        pos = lo
+        if references and markup.find("&", lo, hi) >= 0:
+            for ref in _TOKEN.finditer(markup, lo, hi):
+                if ref.group()[0] != "&":
+                    continue
+                if ref.start() > pos:
+                    self.add(markup[pos:ref.start()], pos, _COPIED)
+                decoded = _decode(ref.group())
+                if decoded == ref.group():
+                    self.add(ref.group(), ref.start(), _COPIED)
+                else:
+                    self.add(decoded, ref.start(), ref.end())
+                pos = ref.end()
+        if pos < hi:
+            self.add(markup[pos:hi], pos, _COPIED)
+        self.attrs.append((start, self.length))
+        self.add("\n", token[1], token[1])
+
+
 def extract(markup: str) -> TextView:
-    """Build the :class:`TextView` of an HTML fragment (never raises on bad markup)."""
-    parts: list[str] = []
-    at: list[int] = []
-    src: list[int] = []
-    ends: list[int] = []
-    attrs: list[tuple[int, int]] = []
-    length = 0  # len("".join(parts)), kept as we go
+    """Build the :class:`TextView` of an HTML fragment (never raises on bad markup).
 
-    def plain(lo: int, hi: int) -> None:
-        nonlocal length
-        if lo < hi:
-            parts.append(markup[lo:hi])
-            at.append(length)
-            src.append(lo)
-            ends.append(_COPIED)
-            length += hi - lo
-
-    def emit(chars: str, lo: int, hi: int) -> None:
-        nonlocal length
-        parts.append(chars)
-        at.append(length)
-        src.append(lo)
-        ends.append(hi)
-        length += len(chars)
-
-    # split() alternates text (maybe empty) and tokens: text, token, text, ..., text.
-    pieces = _TOKEN.split(markup)
-    plain(0, len(pieces[0]))
-    pos = len(pieces[0])
+    Texts and tokens are split in one regex pass.  A token met before that
+    stands for one piece of text (a tag without attribute values, a known
+    reference) is looked up in :data:`_SIMPLE`; the rest are read by
+    :func:`_read`.
+    """
+    pieces = (_TOKEN if "&" in markup else _TAGS).split(markup)  # text, token, text, ..., text
+    text = pieces[0]
+    chars, at, src, end = [text], [0], [0], [_COPIED]
+    length = pos = len(text)
+    view: _Pieces | None = None  # what _read adds to, made when a token needs it
+    simple = _SIMPLE.get
     for index in range(1, len(pieces), 2):
         token = pieces[index]
-        lo = pos
-        hi = pos = lo + len(token)
-        bare = _BARE_TAGS.get(token)
-        if bare is not None:  # the usual tag: nothing to parse
-            if bare:
-                emit("\n", lo, lo)
-        elif token[0] == "&":
-            decoded = _decode(token)
-            if decoded == token:
-                plain(lo, hi)  # not a known reference: literal text
-            else:
-                emit(decoded, lo, hi)
-        elif token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
-            body_end = hi - 3 if token.endswith("-->") and len(token) >= 7 else hi
-            emit("\n", lo, lo)
-            a_start = length
-            plain(lo + 4, body_end)
-            attrs.append((a_start, length))
-            emit("\n", hi, hi)
-        elif token.startswith("<!"):
-            _remember_bare(token, False)
-        else:
-            name = _TAG_NAME.match(token)
-            block = name is not None and name.group(1).lower() in _BLOCK_TAGS
-            if block:
-                emit("\n", lo, lo)
-            valued = False
-            if name is not None and token[1] != "/":
-                for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
-                    group = attr.lastindex or 1  # the value's group (2, 3 or 4: one per quoting), else 1
-                    if group == 1 or attr.start(group) == attr.end(group):  # no value, or an empty one
-                        continue
-                    valued = True
-                    emit("\n", lo, lo)
-                    a_start = length
-                    _emit_value(markup, attr.start(group) + lo, attr.end(group) + lo, plain, emit)
-                    attrs.append((a_start, length))
-                    emit("\n", hi, hi)
-            if not valued:
-                _remember_bare(token, block)
+        hi = pos + len(token)
+        entry = simple(token)
+        if entry is None:
+            if view is None:
+                view = _Pieces(chars, at, src, end, length)
+            view.length = length
+            _read(view, markup, pos, hi, token)
+            length = view.length
+        elif entry[0]:  # a newline or a decoded reference (an inline tag stands for nothing)
+            chars.append(entry[0])
+            at.append(length)
+            src.append(pos)
+            end.append(pos + entry[1])
+            length += len(entry[0])
+        pos = hi
         text = pieces[index + 1]
         if text:  # none between adjacent tags ("</p><p>")
-            plain(pos, pos + len(text))
+            chars.append(text)
+            at.append(length)
+            src.append(pos)
+            end.append(_COPIED)
+            length += len(text)
             pos += len(text)
     at.append(length)
-    return TextView("".join(parts), at, src, ends, tuple(attrs))
+    return TextView("".join(chars), at, src, end, tuple(view.attrs) if view is not None else ())
 
 
-def _remember_bare(token: str, block: bool) -> None:
-    if len(token) <= _BARE_TAG_LENGTH:
-        if len(_BARE_TAGS) >= _BARE_TAGS_SIZE:
-            _BARE_TAGS.clear()
-        _BARE_TAGS[token] = block
+_NOTHING = ("", 0)
+_NEWLINE = ("\n", 0)
 
 
-def _emit_value(markup: str, lo: int, hi: int, plain: Callable[[int, int], None],
-                emit: Callable[[str, int, int], None]) -> None:
-    # Attribute values carry character references too (``&amp;`` in query strings).
-    if markup.find("&", lo, hi) < 0:  # the usual value: none
-        plain(lo, hi)
-        return
-    pos = lo
-    for ref in _TOKEN.finditer(markup, lo, hi):
-        if ref.group()[0] != "&":
-            continue
-        if ref.start() > pos:
-            plain(pos, ref.start())
-        decoded = _decode(ref.group())
-        if decoded == ref.group():
-            plain(ref.start(), ref.end())
+def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
+    """Add the pieces the token ``markup[lo:hi]`` stands for; remember it in :data:`_SIMPLE` when it is one."""
+    if token[0] == "&":
+        decoded = _decode(token)
+        if decoded == token:  # not a known reference: literal text
+            view.add(token, lo, _COPIED)
         else:
-            emit(decoded, ref.start(), ref.end())
-        pos = ref.end()
-    if pos < hi:
-        plain(pos, hi)
+            view.add(decoded, lo, hi)
+            _remember(token, (decoded, hi - lo))
+    elif token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
+        view.value(markup, (lo, hi), lo + 4, hi - 3 if token.endswith("-->") and len(token) >= 7 else hi, False)
+    elif token.startswith("<!"):
+        _remember(token, _NOTHING)
+    else:
+        name = _TAG_NAME.match(token)
+        block = name is not None and name.group(1).lower() in _BLOCK_TAGS
+        if block:
+            view.add("\n", lo, lo)
+        valued = False
+        if name is not None and token[1] != "/":
+            for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
+                group = attr.lastindex or 1  # the value's group (2, 3 or 4: one per quoting), else 1
+                if group == 1 or attr.start(group) == attr.end(group):  # no value, or an empty one
+                    continue
+                valued = True
+                view.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, True)
+        if not valued:
+            _remember(token, _NEWLINE if block else _NOTHING)
+
+
+def _remember(token: str, entry: tuple[str, int]) -> None:
+    if len(token) <= _SIMPLE_LENGTH:
+        if len(_SIMPLE) >= _SIMPLE_SIZE:
+            _SIMPLE.clear()
+        _SIMPLE[token] = entry
 
 
 def tag_spans(markup: str) -> list[tuple[int, int]]:
     """Source ranges of the tags and comments in ``markup``, in order."""
-    return [m.span() for m in _TOKEN.finditer(markup) if m.group()[0] == "<"]
+    return [m.span() for m in _TAGS.finditer(markup)]
