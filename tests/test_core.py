@@ -163,6 +163,37 @@ def test_decimal_digits_are_what_backslash_d_matches(text: str) -> None:
     assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))
 
 
+# Digits of two scripts (the compiled core tells ASCII digits by their code, others by the Unicode table).
+_PHONE_TEXT = st.text(st.sampled_from("0123456789٠١٢٣٤٥٦٧٨٩ -.()+x"), min_size=7, max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PHONE_TEXT, _PHONE_TEXT)
+def test_phones_in_any_script_of_digits_are_found_alike_by_both_cores(value: str, text: str) -> None:
+    found = {(tuple(values.find(value + " or " + text)), values.holds_any(text))
+             for values in (module.KnownValues([("PHONE_NUMBER", value)]) for module in _cores())}
+    assert len(found) == 1, found
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PHONE_TEXT, _PHONE_TEXT)
+def test_the_last_digit_check_skips_only_texts_without_the_phone(value: str, text: str) -> None:
+    # The pure core's search with every text's digits read (what it did before the check) finds the same.
+    module = _core.load("py")
+    values = module.KnownValues([("PHONE_NUMBER", value), ("PHONE_NUMBER", "+44 20 7946 0958")])
+    for text in (text, value + " or " + text, "ref 0958", text + "0958"):  # "ref 0958": its tail, not its first digit
+        checked = values.find(text), values.holds_any(text)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(module.KnownValues, "_phone_digits", lambda self, text: module._decimal_digits(text))
+            assert (values.find(text), values.holds_any(text)) == checked
+
+
+def test_a_phone_written_in_other_digits_is_found_written_so(core: str) -> None:
+    values = _core.load(core).KnownValues([("PHONE_NUMBER", "٠٢٠ ٧٩٤٦ ٠٩٥٨")])
+    assert values.holds_any("call ٠٢٠-٧٩٤٦-٠٩٥٨") and not values.holds_any("call 020-7946-0958 or ٠٩٥")
+    assert values.find("call ٠٢٠-٧٩٤٦-٠٩٥٨ today") == [(5, 18, "PHONE_NUMBER")]
+
+
 @settings(max_examples=300, deadline=None)
 @given(_ID_TEXT)
 def test_the_identifier_screen_scans_what_the_search_finds(text: str) -> None:

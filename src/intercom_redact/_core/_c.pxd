@@ -7,6 +7,7 @@ cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
+cdef bint _is_decimal(Py_UCS4 ch) noexcept
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef str _decimal_digits(str text)
 @cython.locals(size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, digit=bint)
@@ -42,6 +43,8 @@ cdef class KnownValues:
     @cython.locals(low=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, all_digits=str, entity_type=str,
                    needle=str, words=tuple)
     cpdef list find(self, str text)
+    @cython.locals(own=str)
+    cdef str _phone_digits(self, str text)
     @cython.locals(digits=str, phone=list)
     cdef _find_phones(self, str text, str all_digits, list found)
 

@@ -181,6 +181,12 @@ def _prepare(entity_type: str, value: str) -> tuple[tuple[Any, ...], ...]:
     return (tuple([(entity_type, form, value) for form in forms]), _NOTHING, _NOTHING)
 
 
+def _is_decimal(ch: str) -> bool:
+    """What ``\\d`` matches: an ASCII character is told by its code (no Unicode table look-up
+    in the compiled core), any other by ``isdecimal``."""
+    return "0" <= ch <= "9" if ch < "\x80" else ch.isdecimal()
+
+
 def _decimal_digits(text: str) -> str:
     """The decimal digits of ``text`` (what ``\\d`` matches), in order.
 
@@ -188,18 +194,18 @@ def _decimal_digits(text: str) -> str:
     """
     size = len(text)
     i = 0
-    while i < size and not text[i].isdecimal():
+    while i < size and not _is_decimal(text[i]):
         i += 1
     if i == size:
         return ""
     runs: list[str] = []
     while i < size:
         j = i + 1
-        while j < size and text[j].isdecimal():
+        while j < size and _is_decimal(text[j]):
             j += 1
         runs.append(text[i:j])
         i = j + 1
-        while i < size and not text[i].isdecimal():
+        while i < size and not _is_decimal(text[i]):
             i += 1
     return "".join(runs)
 
@@ -214,7 +220,7 @@ def _phone_like(value: str) -> bool:
     digit = False
     for i in range(start, size):
         ch = value[i]
-        if ch.isdecimal():
+        if _is_decimal(ch):
             digit = True
         elif not (ch.isspace() or ch in ".-()/"):
             return False
@@ -304,12 +310,20 @@ class KnownValues:
                 if words[0] in low:
                     return True
         if self._phones:
-            digits = _decimal_digits(text)
+            digits = self._phone_digits(text)
             if digits:
                 for _, _, own in self._phones:
                     if own[-_PHONE_TAIL:] in digits:
                         return True
         return False
+
+    def _phone_digits(self, text: str) -> str:
+        """The decimal digits of ``text``, or ``""`` where it cannot hold a phone: where none of
+        their last digits occurs (most texts; that digit ends the tail the pre-check looks for)."""
+        for _, _, own in self._phones:
+            if own[-1] in text:
+                return _decimal_digits(text)
+        return ""
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, entity_type)`` of every known value in ``text``, in text order
@@ -337,7 +351,7 @@ class KnownValues:
                         found.append((start, end, entity_type))
                         start = low.find(words[0], end)
         if self._phones:
-            all_digits = _decimal_digits(text)
+            all_digits = self._phone_digits(text)
             if all_digits:
                 self._find_phones(text, all_digits, found)
         return _outermost(found) if len(found) > 1 else found
