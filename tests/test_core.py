@@ -209,6 +209,18 @@ def test_a_search_answers_a_name_not_also_its_parts_inside_it(core: str) -> None
         (0, 4, "PERSON"), (22, 34, "PERSON"), (36, 43, "PERSON")]
 
 
+_SPANS = st.lists(st.tuples(st.integers(0, 6), st.integers(1, 4), st.sampled_from(["PERSON", "EMAIL_ADDRESS"]))
+                  .map(lambda span: (span[0], span[0] + span[1], span[2])), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SPANS)
+def test_few_spans_compared_pairwise_leave_what_sorting_leaves(spans: list[tuple[int, int, str]]) -> None:
+    # Equal spans, nested and overlapping ones, more of them than the pairwise test takes.
+    module = _core.load("py")
+    assert module._outermost(list(spans)) == module._outermost_sorted(spans)
+
+
 def test_known_values_of_a_str_subclass_are_found(core: str) -> None:
     # An enum of entity types, or a str subclass value: found as their plain strings are, by either core.
     class Type(str, enum.Enum):

@@ -18,8 +18,11 @@ cdef list _name_parts(str value)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1
-@cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
+@cython.locals(count=Py_ssize_t, out=list, i=Py_ssize_t, j=Py_ssize_t, span=tuple, other=tuple, start=Py_ssize_t,
+               end=Py_ssize_t, other_start=Py_ssize_t, other_end=Py_ssize_t)
 cdef list _outermost(list spans)
+@cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
+cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
 @cython.locals(memo=dict, entry=tuple)
 cdef tuple _prepared(tuple key)
