@@ -6,6 +6,7 @@ cimport cython
 cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
+@cython.locals(first=str, word=str, pos=Py_ssize_t, size=Py_ssize_t)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
 cdef bint _is_decimal(Py_UCS4 ch) noexcept
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
