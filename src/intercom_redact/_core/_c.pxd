@@ -3,6 +3,9 @@
 cimport cython
 
 
+# Module constants the hot loops read as C integers (not module look-ups).
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS
+
 cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
