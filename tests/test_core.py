@@ -181,11 +181,11 @@ def test_the_last_digit_check_skips_only_texts_without_the_phone(value: str, tex
     # The pure core's search with every text's digits read (what it did before the check) finds the same.
     module = _core.load("py")
     values = module.KnownValues([("PHONE_NUMBER", value), ("PHONE_NUMBER", "+44 20 7946 0958")])
-    for text in (text, value + " or " + text, "ref 0958", text + "0958"):  # "ref 0958": its tail, not its first digit
-        checked = values.find(text), values.holds_any(text)
+    for searched in (text, value + " or " + text, "ref 0958", text + "0958"):  # "ref 0958": its tail, not its first digit
+        checked = values.find(searched), values.holds_any(searched)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(module.KnownValues, "_phone_digits", lambda self, text: module._decimal_digits(text))
-            assert (values.find(text), values.holds_any(text)) == checked
+            assert (values.find(searched), values.holds_any(searched)) == checked
 
 
 def test_a_phone_written_in_other_digits_is_found_written_so(core: str) -> None:
