@@ -163,6 +163,37 @@ def test_decimal_digits_are_what_backslash_d_matches(text: str) -> None:
     assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))
 
 
+# Digits of two scripts (the compiled core tells ASCII digits by their code, others by the Unicode table).
+_PHONE_TEXT = st.text(st.sampled_from("0123456789٠١٢٣٤٥٦٧٨٩ -.()+x"), min_size=7, max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PHONE_TEXT, _PHONE_TEXT)
+def test_phones_in_any_script_of_digits_are_found_alike_by_both_cores(value: str, text: str) -> None:
+    found = {(tuple(values.find(value + " or " + text)), values.holds_any(text))
+             for values in (module.KnownValues([("PHONE_NUMBER", value)]) for module in _cores())}
+    assert len(found) == 1, found
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PHONE_TEXT, _PHONE_TEXT)
+def test_the_last_digit_check_skips_only_texts_without_the_phone(value: str, text: str) -> None:
+    # The pure core's search with every text's digits read (what it did before the check) finds the same.
+    module = _core.load("py")
+    values = module.KnownValues([("PHONE_NUMBER", value), ("PHONE_NUMBER", "+44 20 7946 0958")])
+    for searched in (text, value + " or " + text, "ref 0958", text + "0958"):  # "ref 0958": its tail, not its first digit
+        checked = values.find(searched), values.holds_any(searched)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(module.KnownValues, "_phone_digits", lambda self, text: module._decimal_digits(text))
+            assert (values.find(searched), values.holds_any(searched)) == checked
+
+
+def test_a_phone_written_in_other_digits_is_found_written_so(core: str) -> None:
+    values = _core.load(core).KnownValues([("PHONE_NUMBER", "٠٢٠ ٧٩٤٦ ٠٩٥٨")])
+    assert values.holds_any("call ٠٢٠-٧٩٤٦-٠٩٥٨") and not values.holds_any("call 020-7946-0958 or ٠٩٥")
+    assert values.find("call ٠٢٠-٧٩٤٦-٠٩٥٨ today") == [(5, 18, "PHONE_NUMBER")]
+
+
 @settings(max_examples=300, deadline=None)
 @given(_ID_TEXT)
 def test_the_identifier_screen_scans_what_the_search_finds(text: str) -> None:
@@ -176,6 +207,18 @@ def test_a_search_answers_a_name_not_also_its_parts_inside_it(core: str) -> None
     # The parts found inside the full name are left out; the parts found alone stay, in text order.
     assert values.find("Vega? Welcome aboard, Marisol Vega! Marisol") == [
         (0, 4, "PERSON"), (22, 34, "PERSON"), (36, 43, "PERSON")]
+
+
+_SPANS = st.lists(st.tuples(st.integers(0, 6), st.integers(1, 4), st.sampled_from(["PERSON", "EMAIL_ADDRESS"]))
+                  .map(lambda span: (span[0], span[0] + span[1], span[2])), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SPANS)
+def test_few_spans_compared_pairwise_leave_what_sorting_leaves(spans: list[tuple[int, int, str]]) -> None:
+    # Equal spans, nested and overlapping ones, more of them than the pairwise test takes.
+    module = _core.load("py")
+    assert module._outermost(list(spans)) == module._outermost_sorted(spans)
 
 
 def test_known_values_of_a_str_subclass_are_found(core: str) -> None:

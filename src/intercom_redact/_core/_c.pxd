@@ -3,10 +3,15 @@
 cimport cython
 
 
+# Module constants the hot loops read as C integers (not module look-ups).
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS
+
 cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
+@cython.locals(first=str, word=str, pos=Py_ssize_t, size=Py_ssize_t)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
+cdef bint _is_decimal(Py_UCS4 ch) noexcept
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef str _decimal_digits(str text)
 @cython.locals(size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, digit=bint)
@@ -17,8 +22,11 @@ cdef list _name_parts(str value)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1
-@cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
+@cython.locals(count=Py_ssize_t, out=list, i=Py_ssize_t, j=Py_ssize_t, span=tuple, other=tuple, start=Py_ssize_t,
+               end=Py_ssize_t, other_start=Py_ssize_t, other_end=Py_ssize_t)
 cdef list _outermost(list spans)
+@cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
+cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
 @cython.locals(memo=dict, entry=tuple)
 cdef tuple _prepared(tuple key)
@@ -42,6 +50,8 @@ cdef class KnownValues:
     @cython.locals(low=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, all_digits=str, entity_type=str,
                    needle=str, words=tuple)
     cpdef list find(self, str text)
+    @cython.locals(own=str)
+    cdef str _phone_digits(self, str text)
     @cython.locals(digits=str, phone=list)
     cdef _find_phones(self, str text, str all_digits, list found)
 

@@ -64,6 +64,8 @@ _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encode
 # A phone is searched for only where a digit run ends in its last digits: no
 # national number is shorter than this.
 _PHONE_TAIL = 4
+# Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
+_FEW_SPANS = 8
 
 
 # -- known values ---------------------------------------------------------------------
@@ -181,6 +183,12 @@ def _prepare(entity_type: str, value: str) -> tuple[tuple[Any, ...], ...]:
     return (tuple([(entity_type, form, value) for form in forms]), _NOTHING, _NOTHING)
 
 
+def _is_decimal(ch: str) -> bool:
+    """What ``\\d`` matches: an ASCII character is told by its code (no Unicode table look-up
+    in the compiled core), any other by ``isdecimal``."""
+    return "0" <= ch <= "9" if ch < "\x80" else ch.isdecimal()
+
+
 def _decimal_digits(text: str) -> str:
     """The decimal digits of ``text`` (what ``\\d`` matches), in order.
 
@@ -188,18 +196,18 @@ def _decimal_digits(text: str) -> str:
     """
     size = len(text)
     i = 0
-    while i < size and not text[i].isdecimal():
+    while i < size and not _is_decimal(text[i]):
         i += 1
     if i == size:
         return ""
     runs: list[str] = []
     while i < size:
         j = i + 1
-        while j < size and text[j].isdecimal():
+        while j < size and _is_decimal(text[j]):
             j += 1
         runs.append(text[i:j])
         i = j + 1
-        while i < size and not text[i].isdecimal():
+        while i < size and not _is_decimal(text[i]):
             i += 1
     return "".join(runs)
 
@@ -214,7 +222,7 @@ def _phone_like(value: str) -> bool:
     digit = False
     for i in range(start, size):
         ch = value[i]
-        if ch.isdecimal():
+        if _is_decimal(ch):
             digit = True
         elif not (ch.isspace() or ch in ".-()/"):
             return False
@@ -222,7 +230,10 @@ def _phone_like(value: str) -> bool:
 
 
 def _is_letter(ch: str) -> bool:
-    """A letter of a name: a word character that is no digit and no ``_`` (``[^\\W\\d_]``)."""
+    """A letter of a name: a word character that is no digit and no ``_`` (``[^\\W\\d_]``);
+    an ASCII one told by its code, as :func:`_is_decimal` does."""
+    if ch < "\x80":
+        return "a" <= ch <= "z" or "A" <= ch <= "Z"
     return ch.isalnum() and not ch.isdecimal()
 
 
@@ -275,9 +286,12 @@ class KnownValues:
                 continue
             # A str subclass (a StrEnum type) as a plain str: the compiled _prepare takes exact strs.
             key = (entity_type if type(entity_type) is str else str.__str__(entity_type), value.strip())
-            if len(key[1]) < MIN_KNOWN_LENGTH or key in seen:
+            if len(key[1]) < MIN_KNOWN_LENGTH:
                 continue
-            seen.add(key)
+            count = len(seen)
+            seen.add(key)  # a repeat leaves the set as it was: one hash of the key, not two
+            if len(seen) == count:
+                continue
             entry = _prepared(key)
             if entry[0]:
                 needles.extend(entry[0])
@@ -304,12 +318,20 @@ class KnownValues:
                 if words[0] in low:
                     return True
         if self._phones:
-            digits = _decimal_digits(text)
+            digits = self._phone_digits(text)
             if digits:
                 for _, _, own in self._phones:
                     if own[-_PHONE_TAIL:] in digits:
                         return True
         return False
+
+    def _phone_digits(self, text: str) -> str:
+        """The decimal digits of ``text``, or ``""`` where it cannot hold a phone: where none of
+        their last digits occurs (most texts; that digit ends the tail the pre-check looks for)."""
+        for _, _, own in self._phones:
+            if own[-1] in text:
+                return _decimal_digits(text)
+        return ""
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, entity_type)`` of every known value in ``text``, in text order
@@ -337,7 +359,7 @@ class KnownValues:
                         found.append((start, end, entity_type))
                         start = low.find(words[0], end)
         if self._phones:
-            all_digits = _decimal_digits(text)
+            all_digits = self._phone_digits(text)
             if all_digits:
                 self._find_phones(text, all_digits, found)
         return _outermost(found) if len(found) > 1 else found
@@ -365,6 +387,31 @@ def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     known value's score is the highest: what is left out here changes no
     result, and a text that names a person once yields one span.
     """
+    count = len(spans)
+    if count > _FEW_SPANS:
+        return _outermost_sorted(spans)
+    # Few spans (a name and its parts): each is tested against the others, no sort key built.
+    # A span is left out when one before it in that order reaches as far: one that starts
+    # earlier, or as early and ends later, or is the same span found earlier.
+    out = []
+    for i in range(count):
+        span = spans[i]
+        start, end = span[0], span[1]
+        for j in range(count):
+            other = spans[j]
+            other_start, other_end = other[0], other[1]
+            if (j != i and other_start <= start and other_end >= end
+                    and (other_start < start or other_end > end or j < i)):
+                break
+        else:
+            out.append(span)
+    if len(out) > 1:
+        out.sort()  # the spans left start at distinct offsets (of two alike, one holds the other)
+    return out
+
+
+def _outermost_sorted(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """:func:`_outermost` for many spans: sorted once, then each compared with how far the ones before it reach."""
     # Sorted on (start, -end, position found): of two equal spans the earlier found stays, as disjoint keeps it.
     order = sorted([(span[0], -span[1], i) for i, span in enumerate(spans)])
     out = []
