@@ -8,6 +8,8 @@ import pickle
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intercom_redact.scanner import UNSCANNED, Finding, ModelNotInstalledError, Scanner
 
@@ -120,6 +122,20 @@ def test_cache_digest_is_keyed() -> None:
     assert key != blake2b(b"tjane@example.com", digest_size=16).digest()
     assert key == ResultCache.key("jane@example.com", False)
     assert key != ResultCache.key("jane@example.com", True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text() | st.text(min_size=3000), st.booleans())
+def test_cache_key_is_the_keyed_digest_of_kind_and_text(text: str, html: bool) -> None:
+    # The key copies a digest of its one-byte kind made once: the same as digesting both in one go.
+    from hashlib import blake2b
+
+    from intercom_redact.scanner import _cache
+
+    data = (b"h" if html else b"t") + text.encode("utf-8", "surrogatepass")
+    expected = blake2b(data, key=_cache._PROCESS_KEY, digest_size=16).digest()
+    assert _cache.ResultCache.key(text, html) == expected
+    assert _cache.ResultCache.key(text, html) == expected  # the copied digest is left as it was
 
 
 def test_thread_safe(scanner: Scanner) -> None:
