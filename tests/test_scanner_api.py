@@ -138,6 +138,26 @@ def test_cache_key_is_the_keyed_digest_of_kind_and_text(text: str, html: bool) -
     assert _cache.ResultCache.key(text, html) == expected  # the copied digest is left as it was
 
 
+def test_a_short_text_nothing_can_match_is_remembered_and_answered_unscreened(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    scanner = Scanner()
+    assert scanner.scan("user logged in") == []
+    assert scanner.scan("write to jane@example.com")
+    assert scanner.scan("x" * 300) == []  # too long to keep
+    assert list(scanner._shut) == ["user logged in"]  # a text that may hold personal data is never kept
+    screened: list[str] = []
+    patterns = type(scanner._get_pass())
+    candidates = patterns.candidates
+    monkeypatch.setattr(patterns, "candidates", lambda self, text: screened.append(text) or candidates(self, text))
+    assert scanner.scan("user logged in") == []
+    assert scanner.scan("user logged in", known_values=[("PERSON", "logged in")]) == [  # its known values still
+        Finding(5, 14, "PERSON", 1.0)]
+    assert screened == []
+    fresh = Scanner(cache_size=0)  # remembers nothing
+    assert fresh.scan("user logged in") == fresh.scan("user logged in") == []
+    assert not fresh._shut and screened == ["user logged in", "user logged in"]
+
+
 def test_thread_safe(scanner: Scanner) -> None:
     texts = [f"{TEXT} #{i}" for i in range(40)]
     expected = [scanner.scan(t) for t in texts]
