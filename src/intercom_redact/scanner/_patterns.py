@@ -79,7 +79,7 @@ _WARM_UP_DELAY = 0.25  # seconds after the first scan
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 5, 2  # words, as Presidio's context enhancer
 _CONTEXT_BOOST, _CONTEXT_FLOOR = 0.35, 0.4
 _WORD = re.compile(r"\w+")
-_NAMES_SIZE = 4096  # sets of hits whose candidates are kept
+_NAMES_SIZE = 1024  # sets of hits whose candidates are kept (a stream meets about a hundred)
 
 
 _BUILTIN = frozenset(ENTITIES)
