@@ -424,7 +424,8 @@ class PatternPass:
         """The patterns that may match ``text`` (empty: none can)."""
         screen = self._screen
         if screen is not None:
-            return self._named(screen.match(text), 0)
+            hits = screen.match(text)
+            return self._named(hits, 0) if hits else self._always  # no hit: the common case
         if self._set is None:
             return self._all
         try:
@@ -441,8 +442,6 @@ class PatternPass:
         Texts meet few sets of triggers (a hundred over thousands of log lines), so each set's
         answer is kept, keyed by the trigger alone (most hit one) or the set: bounded, cleared whole when full.
         """
-        if not hits:
-            return self._always  # the common case
         key: int | frozenset[int] = hits[0] if len(hits) == 1 else frozenset(hits)
         names = self._names[offset]
         named = names.get(key)
