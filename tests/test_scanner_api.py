@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intercom_redact.scanner import UNSCANNED, Finding, ModelNotInstalledError, Scanner
+from intercom_redact.scanner import UNSCANNED, Finding, ModelNotInstalledError, Scanner, _patterns
 
 TEXT = ("Hi Jane,\nplease call +44 20 7946 0958 or mail jane@example.com; "
         "card 4111 1111 1111 1111.\nThanks,\nJane Doe")
@@ -138,6 +138,7 @@ def test_cache_key_is_the_keyed_digest_of_kind_and_text(text: str, html: bool) -
     assert _cache.ResultCache.key(text, html) == expected  # the copied digest is left as it was
 
 
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="no screen: every pattern may match every text")
 def test_a_short_text_nothing_can_match_is_remembered_and_answered_unscreened(
         monkeypatch: pytest.MonkeyPatch) -> None:
     scanner = Scanner()
