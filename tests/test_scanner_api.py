@@ -8,8 +8,10 @@ import pickle
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from intercom_redact.scanner import UNSCANNED, Finding, ModelNotInstalledError, Scanner
+from intercom_redact.scanner import UNSCANNED, Finding, ModelNotInstalledError, Scanner, _patterns
 
 TEXT = ("Hi Jane,\nplease call +44 20 7946 0958 or mail jane@example.com; "
         "card 4111 1111 1111 1111.\nThanks,\nJane Doe")
@@ -120,6 +122,41 @@ def test_cache_digest_is_keyed() -> None:
     assert key != blake2b(b"tjane@example.com", digest_size=16).digest()
     assert key == ResultCache.key("jane@example.com", False)
     assert key != ResultCache.key("jane@example.com", True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text() | st.text(min_size=3000), st.booleans())
+def test_cache_key_is_the_keyed_digest_of_kind_and_text(text: str, html: bool) -> None:
+    # The key copies a digest of its one-byte kind made once: the same as digesting both in one go.
+    from hashlib import blake2b
+
+    from intercom_redact.scanner import _cache
+
+    data = (b"h" if html else b"t") + text.encode("utf-8", "surrogatepass")
+    expected = blake2b(data, key=_cache._PROCESS_KEY, digest_size=16).digest()
+    assert _cache.ResultCache.key(text, html) == expected
+    assert _cache.ResultCache.key(text, html) == expected  # the copied digest is left as it was
+
+
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="no screen: every pattern may match every text")
+def test_a_short_text_nothing_can_match_is_remembered_and_answered_unscreened(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    scanner = Scanner()
+    assert scanner.scan("user logged in") == []
+    assert scanner.scan("write to jane@example.com")
+    assert scanner.scan("x" * 300) == []  # too long to keep
+    assert list(scanner._shut) == ["user logged in"]  # a text that may hold personal data is never kept
+    screened: list[str] = []
+    patterns = type(scanner._get_pass())
+    candidates = patterns.candidates
+    monkeypatch.setattr(patterns, "candidates", lambda self, text: screened.append(text) or candidates(self, text))
+    assert scanner.scan("user logged in") == []
+    assert scanner.scan("user logged in", known_values=[("PERSON", "logged in")]) == [  # its known values still
+        Finding(5, 14, "PERSON", 1.0)]
+    assert screened == []
+    fresh = Scanner(cache_size=0)  # remembers nothing
+    assert fresh.scan("user logged in") == fresh.scan("user logged in") == []
+    assert not fresh._shut and screened == ["user logged in", "user logged in"]
 
 
 def test_thread_safe(scanner: Scanner) -> None:

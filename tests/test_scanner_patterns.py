@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import pickle
+import random
 import re
 import subprocess
 import sys
@@ -262,6 +264,50 @@ def test_a_set_that_gives_no_answer_runs_every_pattern(monkeypatch: pytest.Monke
     assert patterns.candidates("user logged in") == ()
     monkeypatch.setattr(patterns, "_set", GaveUp())
     assert len(patterns.candidates("user logged in")) == len(patterns._rules)
+
+
+@functools.cache
+def _fresh_pass() -> _patterns.PatternPass:
+    return _patterns.PatternPass(ENTITIES)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([0, 1]), st.lists(st.lists(st.integers(0, 85), max_size=8, unique=True), max_size=12),
+       st.randoms(use_true_random=False))
+def test_the_candidates_of_a_set_of_hits_are_kept_per_set(offset: int, hit_lists: list[list[int]],
+                                                          rng: random.Random) -> None:
+    # A screen reports its triggers in the order it met them; the answer depends on the set
+    # alone, for the first text that hit it and every later one, whatever the order, and a
+    # trigger alone (its own key) answers apart from the sets holding it.
+    patterns = _fresh_pass()
+    rules = patterns._set_rules
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(_patterns, "_NAMES_SIZE", 3)  # full often: cleared whole, and answers still right
+        for hits in hit_lists + [rng.sample(hits, len(hits)) for hits in hit_lists]:
+            expected = tuple(sorted({rules[hit - offset] for hit in hits if 0 <= hit - offset < len(rules)}
+                                    | set(patterns._always)))
+            assert patterns._named([hit for hit in hits if hit - offset < len(rules)], offset) == expected, hits
+            assert len(patterns._names[offset]) <= 3
+
+
+def test_compile_says_how_long_it_took_and_nothing_once_warm() -> None:
+    patterns = _patterns.PatternPass(ENTITIES)
+    email = next(i for i, rule in enumerate(patterns._rules) if rule.name == "Email")
+    assert patterns._rules[email]._compiled is None
+    assert patterns.compile([email]) > 0.0  # a pattern compiled: the scan leaves that time out of its budget
+    assert patterns._rules[email]._compiled is not None
+    patterns.warm()
+    assert patterns.compile(patterns._all) == 0.0
+
+
+def test_the_budget_leaves_out_what_compiling_took(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "write to jane.doe@example.com"
+    expected = Scanner().scan(text)
+    assert expected
+    monkeypatch.setattr(_patterns.PatternPass, "compile", lambda self, candidates: 60.0)  # as if a minute
+    scanner = Scanner(time_budget=0.0)
+    assert scanner.scan(text) == expected
+    assert scanner.stats == {}
 
 
 @pytest.mark.parametrize(("pattern", "flags", "trigger"), [

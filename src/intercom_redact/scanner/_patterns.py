@@ -38,6 +38,7 @@ import itertools
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,7 @@ _WARM_UP_DELAY = 0.25  # seconds after the first scan
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 5, 2  # words, as Presidio's context enhancer
 _CONTEXT_BOOST, _CONTEXT_FLOOR = 0.35, 0.4
 _WORD = re.compile(r"\w+")
+_NAMES_SIZE = 1024  # sets of hits whose candidates are kept (a stream meets about a hundred)
 
 
 _BUILTIN = frozenset(ENTITIES)
@@ -353,6 +355,8 @@ class PatternPass:
             self._set.Compile()
         self._set_rules = tuple(set_rules)
         self._always = tuple(i for i, rule in enumerate(self._rules) if rule.translated is None)
+        # The candidates of each set of hits met, per screen (the set's hits are offset by its sentinel).
+        self._names: tuple[dict[int | frozenset[int], tuple[int, ...]], ...] = ({}, {})
         self._screen: _hyperscan.Screen | None = None  # takes over from the set once built
         self._screen_asked = False
         self._warming = threading.Event()
@@ -417,12 +421,17 @@ class PatternPass:
         self._take_screen(_hyperscan.screen(self._triggers()))
         return _hyperscan.cached_file(self._triggers())
 
-    def compile(self, candidates: Sequence[int]) -> None:
-        """Compile the ``candidates`` patterns not compiled yet (a scan does this before its time budget starts)."""
+    def compile(self, candidates: Sequence[int]) -> float:
+        """Compile the ``candidates`` patterns not compiled yet (a scan does this before its time budget starts).
+
+        :return: the seconds it took, for the budget to leave out (``0.0`` once warm: nothing is left to compile).
+        """
         if self._warm:
-            return
+            return 0.0
+        started = time.perf_counter()
         for index in candidates:
             self._rules[index].pattern  # noqa: B018  (the property compiles it)
+        return time.perf_counter() - started
 
     @property
     def screen(self) -> str:
@@ -438,7 +447,8 @@ class PatternPass:
         """The patterns that may match ``text`` (empty: none can)."""
         screen = self._screen
         if screen is not None:
-            return self._named(screen.match(text), 0)
+            hits = screen.match(text)
+            return self._named(hits, 0) if hits else self._always  # no hit: the common case
         if self._set is None:
             return self._all
         try:
@@ -450,15 +460,21 @@ class PatternPass:
         return self._named(hits, 1)
 
     def _named(self, hits: Sequence[int], offset: int) -> tuple[int, ...]:
-        """The candidates of a screen's ``hits`` (trigger indices, ``offset`` after the set rules')."""
-        if not hits:
-            return self._always  # the common case
-        rules = self._set_rules
-        found = [rules[hit - offset] for hit in hits if hit >= offset]
-        if not found:
-            return self._always
-        found.extend(self._always)
-        return tuple(sorted(found))
+        """The candidates of a screen's ``hits`` (trigger indices, ``offset`` after the set rules').
+
+        Texts meet few sets of triggers (a hundred over thousands of log lines), so each set's
+        answer is kept, keyed by the trigger alone (most hit one) or the set: bounded, cleared whole when full.
+        """
+        key: int | frozenset[int] = hits[0] if len(hits) == 1 else frozenset(hits)
+        names = self._names[offset]
+        named = names.get(key)
+        if named is None:
+            rules = self._set_rules
+            named = tuple(sorted([rules[hit - offset] for hit in set(hits) if hit >= offset] + list(self._always)))
+            if len(names) >= _NAMES_SIZE:
+                names.clear()
+            names[key] = named
+        return named
 
     def find(self, text: str, candidates: Sequence[int],
              known: Sequence[tuple[int, int, str]] = ()) -> list[Finding]:

@@ -32,7 +32,6 @@ from ._registry import PRESIDIO_FLAGS, SCORE_THRESHOLD, EntitySpec, PatternSpec
 __all__ = ["Scanner"]
 
 _NER_TYPES = frozenset(NER_ENTITIES)
-_NO_CANDIDATES: tuple[int, ...] = ()
 # The NER model reads names anywhere: a capitalised word after the first character sends a text to it.
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]")
 # Log messages are templates and many field values repeat ("POST", "pro"): short
@@ -313,13 +312,13 @@ class Scanner:
         spans = known.find(plain) if known is not None else []
         if patterns is None:  # known values only
             return _finish(view, [], spans)
-        candidates, ner = _NO_CANDIDATES, False
-        if plain not in self._shut:
-            candidates = patterns.candidates(plain)
-            ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
-            if not (candidates or ner or self._others) and len(plain) <= _MEMO_MAX_CHARS and self._cache_size:
-                self._remember_shut(plain)
+        if plain in self._shut:  # kept only when nothing could read it (no other recognizers either)
+            return _finish(view, [], spans)
+        candidates = patterns.candidates(plain)
+        ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
         if not (candidates or ner or self._others):  # the common case: nothing can match
+            if len(plain) <= _MEMO_MAX_CHARS and self._cache_size:
+                self._remember_shut(plain)
             return _finish(view, [], spans)
         # The cache holds what the recognizers found, so a repeated body still hits; a
         # text holding this event's values is left out (the pass skips what they cover).
@@ -329,9 +328,8 @@ class Scanner:
             hit = self._cache.get(key)
             if hit is not None:
                 return _finish(view, list(hit), spans)
-        paused = time.perf_counter()
-        patterns.compile(candidates)  # outside the budget: compiling a pattern is no text's fault
-        deadline.extend(self._time_budget + time.perf_counter() - paused)
+        # Compiling a pattern is no text's fault: the time it took is left out of the budget.
+        deadline.extend(self._time_budget + patterns.compile(candidates))
         if deadline.passed():
             raise _BudgetExceeded
         found = patterns.find(plain, candidates, spans) if candidates else []
