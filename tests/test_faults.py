@@ -24,6 +24,7 @@ from spacy.language import Language
 
 from intercom_redact import Redactor, Scanner
 from intercom_redact.logging import RedactingFilter
+from intercom_redact.scanner import _patterns
 from intercom_redact.structlog import RedactProcessor
 
 EMAIL = "jane.doe@example.com"
@@ -112,6 +113,7 @@ def test_pattern_pass_that_cannot_be_built(monkeypatch, figures):
     figures.count("fault scenarios")
 
 
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="no screen (INTERCOM_REDACT_NO_RE2): keys reach the broken pass too")
 def test_pattern_pass_that_hangs_past_the_budget(monkeypatch, figures):
     # A stage cannot be interrupted: the first text runs to its end (documented), the
     # texts after it are not started once the budget is spent.  A hang uses no CPU:
@@ -180,6 +182,7 @@ def broken_redactor(scanner, monkeypatch) -> Redactor:
     return Redactor(scanner=scanner)
 
 
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="no screen (INTERCOM_REDACT_NO_RE2): keys reach the broken pass too")
 def test_structlog_call_returns_normally(broken_redactor, figures):
     out = io.StringIO()
     log = structlog.wrap_logger(structlog.PrintLogger(out), processors=[

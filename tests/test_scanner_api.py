@@ -50,6 +50,7 @@ def test_size_cap_fails_closed_and_counts() -> None:
     assert scanner.scan("x" * 20) == []
 
 
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="no screen: every pattern may match every text")
 def test_time_budget_fails_closed_and_counts() -> None:
     scanner = Scanner(time_budget=0.0)
     assert scanner.scan(TEXT) == [Finding(0, len(TEXT), UNSCANNED, 1.0)]
@@ -57,6 +58,7 @@ def test_time_budget_fails_closed_and_counts() -> None:
     assert scanner.stats == {"timeout": 1}
 
 
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="no screen: every pattern may match every text")
 def test_batch_budget_fails_the_rest_closed() -> None:
     scanner = Scanner(time_budget=0.0)
     texts = [TEXT, "nothing to see", TEXT + "!"]
