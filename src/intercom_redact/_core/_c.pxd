@@ -28,6 +28,7 @@ cdef list _outermost(list spans)
 @cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
+cdef str _stripped(str value)
 @cython.locals(memo=dict, entry=tuple)
 cdef tuple _prepared(tuple key)
 cdef tuple _prepare(str entity_type, str value)

@@ -137,6 +137,13 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
     return pos
 
 
+def _stripped(value: str) -> str:
+    """``value.strip()``, without the method call where neither end is white space (most values)."""
+    if value and (value[0].isspace() or value[-1].isspace()):
+        return value.strip()
+    return value
+
+
 # Values prepared before, shared by all events (a contact logs many times); bounded, and small:
 # on a stream of distinct values a larger memo costs more in cache misses than it saves.
 _PREPARED: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
@@ -284,8 +291,10 @@ class KnownValues:
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
                 continue
-            # A str subclass (a StrEnum type) as a plain str: the compiled _prepare takes exact strs.
-            key = (entity_type if type(entity_type) is str else str.__str__(entity_type), value.strip())
+            # A str subclass (a StrEnum type) as a plain str: the compiled _prepare takes exact strs
+            # (``strip`` answers one for a value).
+            key = (entity_type if type(entity_type) is str else str.__str__(entity_type),
+                   _stripped(value) if type(value) is str else value.strip())
             if len(key[1]) < MIN_KNOWN_LENGTH:
                 continue
             count = len(seen)
