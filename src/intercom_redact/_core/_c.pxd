@@ -29,9 +29,6 @@ cdef list _outermost(list spans)
 cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
 cdef str _stripped(str value)
-@cython.locals(memo=dict, entry=tuple)
-cdef tuple _prepared(tuple key)
-cdef tuple _prepare(str entity_type, str value)
 
 
 @cython.final
@@ -55,6 +52,8 @@ cdef class KnownValues:
     cdef str _phone_digits(self, str text)
     @cython.locals(digits=str, phone=list)
     cdef _find_phones(self, str text, str all_digits, list found)
+    @cython.locals(low=str, digits=str, words=list, part=str, encoded=str, plus=str)
+    cdef _add(self, str entity_type, str value)
 
 
 @cython.final

@@ -144,52 +144,6 @@ def _stripped(value: str) -> str:
     return value
 
 
-# Values prepared before, shared by all events (a contact logs many times); bounded, and small:
-# on a stream of distinct values a larger memo costs more in cache misses than it saves.
-_PREPARED: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
-_PREPARED_SIZE = 256
-_NOTHING: tuple[Any, ...] = ()
-
-
-def _prepared(key: tuple[str, str]) -> tuple[tuple[Any, ...], ...]:
-    memo = _PREPARED  # a typed local in the compiled core: dict calls, not method look-ups
-    entry = memo.get(key)
-    if entry is None:
-        entry = _prepare(key[0], key[1])
-        if len(memo) >= _PREPARED_SIZE:
-            memo.clear()
-        memo[key] = entry
-    return entry
-
-
-def _prepare(entity_type: str, value: str) -> tuple[tuple[Any, ...], ...]:
-    """How ``value`` is searched: ``(needles, phrases, phones)``, the entries of each kind.
-
-    A person's full name is also searched for by each capitalised part of it:
-    the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
-    """
-    if entity_type in UNSEARCHED_TYPES:
-        return (_NOTHING, _NOTHING, _NOTHING)
-    if entity_type == "PHONE_NUMBER" or _phone_like(value):
-        digits = _decimal_digits(value)
-        if len(digits) >= 7:
-            return (_NOTHING, _NOTHING, ((entity_type, value, digits),))
-    low = value.lower()
-    words = low.split()
-    if len(words) > 1:
-        phrase = ((entity_type, tuple(words), value),)
-        if entity_type != "PERSON":
-            return (_NOTHING, phrase, _NOTHING)
-        return (tuple([(entity_type, part.lower(), part) for part in _name_parts(value)]), phrase, _NOTHING)
-    if "@" not in low:
-        return (((entity_type, low, value),), _NOTHING, _NOTHING)
-    # E-mails also URL-encoded, as in query strings.
-    encoded = low.replace("@", "%40")
-    plus = encoded.replace("+", "%2b")
-    forms = (low, plus, encoded) if plus != encoded else (low, encoded)
-    return (tuple([(entity_type, form, value) for form in forms]), _NOTHING, _NOTHING)
-
-
 def _is_decimal(ch: str) -> bool:
     """What ``\\d`` matches: an ASCII character is told by its code (no Unicode table look-up
     in the compiled core), any other by ``isdecimal``."""
@@ -284,14 +238,14 @@ class KnownValues:
     __slots__ = ("_needles", "_phones", "_phrases")
 
     def __init__(self, known: Iterable[tuple[object, object]]) -> None:
-        needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
-        phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
-        phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
+        self._needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
+        self._phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
+        self._phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
         seen: set[tuple[str, str]] = set()
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
                 continue
-            # A str subclass (a StrEnum type) as a plain str: the compiled _prepare takes exact strs
+            # A str subclass (a StrEnum type) as a plain str: the compiled _add takes exact strs
             # (``strip`` answers one for a value).
             key = (entity_type if type(entity_type) is str else str.__str__(entity_type),
                    _stripped(value) if type(value) is str else value.strip())
@@ -299,18 +253,39 @@ class KnownValues:
                 continue
             count = len(seen)
             seen.add(key)  # a repeat leaves the set as it was: one hash of the key, not two
-            if len(seen) == count:
-                continue
-            entry = _prepared(key)
-            if entry[0]:
-                needles.extend(entry[0])
-            if entry[1]:
-                phrases.extend(entry[1])
-            if entry[2]:
-                phones.extend(entry[2])
-        self._needles = needles
-        self._phrases = phrases
-        self._phones = phones
+            if len(seen) != count:
+                self._add(key[0], key[1])
+
+    def _add(self, entity_type: str, value: str) -> None:
+        """Sort ``value`` by how it is searched: as a phone, a phrase or a word (its URL-encoded forms too).
+
+        A person's full name is also searched for by each capitalised part of it:
+        the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
+        Nothing is kept across events: this costs less than looking a value up
+        in a memo would, on a stream of distinct values.
+        """
+        if entity_type in UNSEARCHED_TYPES:
+            return
+        if entity_type == "PHONE_NUMBER" or _phone_like(value):
+            digits = _decimal_digits(value)
+            if len(digits) >= 7:
+                self._phones.append((entity_type, value, digits))
+                return
+        low = value.lower()
+        words = low.split()
+        if len(words) > 1:
+            if entity_type == "PERSON":
+                for part in _name_parts(value):
+                    self._needles.append((entity_type, part.lower(), part))
+            self._phrases.append((entity_type, tuple(words), value))
+            return
+        self._needles.append((entity_type, low, value))
+        if "@" in low:  # e-mails also URL-encoded, as in query strings
+            encoded = low.replace("@", "%40")
+            plus = encoded.replace("+", "%2b")
+            if plus != encoded:
+                self._needles.append((entity_type, plus, value))
+            self._needles.append((entity_type, encoded, value))
 
     def __bool__(self) -> bool:
         return bool(self._needles or self._phrases or self._phones)
