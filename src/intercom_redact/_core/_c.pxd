@@ -29,6 +29,8 @@ cdef list _outermost(list spans)
 cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
 cdef str _stripped(str value)
+@cython.locals(ch=Py_UCS4)
+cdef bint _holds_space(str text) noexcept
 
 
 @cython.final
@@ -52,7 +54,7 @@ cdef class KnownValues:
     cdef str _phone_digits(self, str text)
     @cython.locals(digits=str, phone=list)
     cdef _find_phones(self, str text, str all_digits, list found)
-    @cython.locals(low=str, digits=str, words=list, part=str, encoded=str, plus=str)
+    @cython.locals(low=str, digits=str, words=list, part=str, encoded=str)
     cdef _add(self, str entity_type, str value)
 
 

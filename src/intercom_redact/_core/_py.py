@@ -144,6 +144,14 @@ def _stripped(value: str) -> str:
     return value
 
 
+def _holds_space(text: str) -> bool:
+    """Whether ``text`` holds white space (what ``split()`` splits at): a C loop in the compiled core, no list."""
+    for ch in text:
+        if ch.isspace():
+            return True
+    return False
+
+
 def _is_decimal(ch: str) -> bool:
     """What ``\\d`` matches: an ASCII character is told by its code (no Unicode table look-up
     in the compiled core), any other by ``isdecimal``."""
@@ -272,19 +280,19 @@ class KnownValues:
                 self._phones.append((entity_type, value, digits))
                 return
         low = value.lower()
-        words = low.split()
-        if len(words) > 1:
-            if entity_type == "PERSON":
-                for part in _name_parts(value):
-                    self._needles.append((entity_type, part.lower(), part))
-            self._phrases.append((entity_type, tuple(words), value))
-            return
+        if _holds_space(low):  # else one word: no list made to tell
+            words = low.split()
+            if len(words) > 1:
+                if entity_type == "PERSON":
+                    for part in _name_parts(value):
+                        self._needles.append((entity_type, part.lower(), part))
+                self._phrases.append((entity_type, tuple(words), value))
+                return
         self._needles.append((entity_type, low, value))
         if "@" in low:  # e-mails also URL-encoded, as in query strings
             encoded = low.replace("@", "%40")
-            plus = encoded.replace("+", "%2b")
-            if plus != encoded:
-                self._needles.append((entity_type, plus, value))
+            if "+" in low:
+                self._needles.append((entity_type, encoded.replace("+", "%2b"), value))
             self._needles.append((entity_type, encoded, value))
 
     def __bool__(self) -> bool:
