@@ -280,3 +280,9 @@ def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: li
     found = {repr([(module.KnownValues(known).find(text), module.KnownValues(known).holds_any(text)) for text in texts])
              for module in _cores()}
     assert len(found) == 1, found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30) | st.text(st.characters(max_codepoint=127), max_size=30))
+def test_decimal_digits_of_ascii_and_other_texts_are_what_backslash_d_matches(text: str) -> None:
+    assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))
