@@ -231,3 +231,58 @@ def test_known_values_of_a_str_subclass_are_found(core: str) -> None:
 
     values = _core.load(core).KnownValues([(Type.PERSON, Value("Marisol Vega"))])
     assert values.find("Welcome aboard, Marisol Vega!") == [(16, 28, "PERSON")]
+
+
+# Every character ``split()`` splits at, and some that look alike but are no white space.
+_SPACES = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
+_VALUE_TEXT = st.text(st.sampled_from(_SPACES + "aZ9@+.-'Σς\u200b\u2060é"), max_size=10)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_VALUE_TEXT)
+def test_white_space_is_told_as_split_and_strip_tell_it(text: str) -> None:
+    # A value is split into words only where the scan finds white space, and stripped only where an end is.
+    module = _core.load("py")
+    assert module._holds_space(text) == (text.split() != ([text] if text else []))
+    assert module._stripped(text) == text.strip()
+
+
+def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list[Any], list[Any]]:
+    """How KnownValues sorts values, in plain string operations (no scan, no shortcut)."""
+    module = _core.load("py")
+    needles: list[Any] = []
+    phrases: list[Any] = []
+    phones: list[Any] = []
+    for entity_type, value in dict.fromkeys((entity_type, value.strip()) for entity_type, value in known):
+        if len(value) < module.MIN_KNOWN_LENGTH or entity_type in module.UNSEARCHED_TYPES:
+            continue
+        digits = "".join(_DIGIT.findall(value))
+        if (entity_type == "PHONE_NUMBER" or re.fullmatch(r"\+?[\d\s.\-()/]{7,}", value)) and len(digits) >= 7:
+            phones.append((entity_type, value, digits))
+        elif len(value.lower().split()) > 1:
+            if entity_type == "PERSON":
+                needles += [(entity_type, part.lower(), part) for part in module._name_parts(value)]
+            phrases.append((entity_type, tuple(value.lower().split()), value))
+        else:
+            low = value.lower()
+            forms = [low, low.replace("@", "%40").replace("+", "%2b"), low.replace("@", "%40")] if "@" in low else [low]
+            needles += [(entity_type, form, value) for form in dict.fromkeys(forms)]
+    return needles, phrases, phones
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "LOCATION", "FRAME_LOCAL"]),
+                          _VALUE_TEXT | _PHONE_TEXT), max_size=6))
+def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: list[tuple[str, str]]) -> None:
+    values = _core.load("py").KnownValues(known + known[:2])  # repeats are ignored
+    assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(known)
+    texts = [value for _, value in known] + [" or ".join(value for _, value in known)]
+    found = {repr([(module.KnownValues(known).find(text), module.KnownValues(known).holds_any(text)) for text in texts])
+             for module in _cores()}
+    assert len(found) == 1, found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30) | st.text(st.characters(max_codepoint=127), max_size=30))
+def test_decimal_digits_of_ascii_and_other_texts_are_what_backslash_d_matches(text: str) -> None:
+    assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))

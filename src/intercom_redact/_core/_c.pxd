@@ -28,9 +28,9 @@ cdef list _outermost(list spans)
 @cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
-@cython.locals(memo=dict, entry=tuple)
-cdef tuple _prepared(tuple key)
-cdef tuple _prepare(str entity_type, str value)
+cdef str _stripped(str value)
+@cython.locals(ch=Py_UCS4)
+cdef bint _holds_space(str text) noexcept
 
 
 @cython.final
@@ -54,6 +54,8 @@ cdef class KnownValues:
     cdef str _phone_digits(self, str text)
     @cython.locals(digits=str, phone=list)
     cdef _find_phones(self, str text, str all_digits, list found)
+    @cython.locals(low=str, digits=str, words=list, part=str, encoded=str)
+    cdef _add(self, str entity_type, str value)
 
 
 @cython.final

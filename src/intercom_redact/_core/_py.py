@@ -137,50 +137,19 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
     return pos
 
 
-# Values prepared before, shared by all events (a contact logs many times); bounded, and small:
-# on a stream of distinct values a larger memo costs more in cache misses than it saves.
-_PREPARED: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
-_PREPARED_SIZE = 256
-_NOTHING: tuple[Any, ...] = ()
+def _stripped(value: str) -> str:
+    """``value.strip()``, without the method call where neither end is white space (most values)."""
+    if value and (value[0].isspace() or value[-1].isspace()):
+        return value.strip()
+    return value
 
 
-def _prepared(key: tuple[str, str]) -> tuple[tuple[Any, ...], ...]:
-    memo = _PREPARED  # a typed local in the compiled core: dict calls, not method look-ups
-    entry = memo.get(key)
-    if entry is None:
-        entry = _prepare(key[0], key[1])
-        if len(memo) >= _PREPARED_SIZE:
-            memo.clear()
-        memo[key] = entry
-    return entry
-
-
-def _prepare(entity_type: str, value: str) -> tuple[tuple[Any, ...], ...]:
-    """How ``value`` is searched: ``(needles, phrases, phones)``, the entries of each kind.
-
-    A person's full name is also searched for by each capitalised part of it:
-    the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
-    """
-    if entity_type in UNSEARCHED_TYPES:
-        return (_NOTHING, _NOTHING, _NOTHING)
-    if entity_type == "PHONE_NUMBER" or _phone_like(value):
-        digits = _decimal_digits(value)
-        if len(digits) >= 7:
-            return (_NOTHING, _NOTHING, ((entity_type, value, digits),))
-    low = value.lower()
-    words = low.split()
-    if len(words) > 1:
-        phrase = ((entity_type, tuple(words), value),)
-        if entity_type != "PERSON":
-            return (_NOTHING, phrase, _NOTHING)
-        return (tuple([(entity_type, part.lower(), part) for part in _name_parts(value)]), phrase, _NOTHING)
-    if "@" not in low:
-        return (((entity_type, low, value),), _NOTHING, _NOTHING)
-    # E-mails also URL-encoded, as in query strings.
-    encoded = low.replace("@", "%40")
-    plus = encoded.replace("+", "%2b")
-    forms = (low, plus, encoded) if plus != encoded else (low, encoded)
-    return (tuple([(entity_type, form, value) for form in forms]), _NOTHING, _NOTHING)
+def _holds_space(text: str) -> bool:
+    """Whether ``text`` holds white space (what ``split()`` splits at): a C loop in the compiled core, no list."""
+    for ch in text:
+        if ch.isspace():
+            return True
+    return False
 
 
 def _is_decimal(ch: str) -> bool:
@@ -189,11 +158,19 @@ def _is_decimal(ch: str) -> bool:
     return "0" <= ch <= "9" if ch < "\x80" else ch.isdecimal()
 
 
+# The ASCII characters that are no digit, as bytes.translate deletes them.
+_ASCII_NON_DIGITS = bytes(code for code in range(128) if not 48 <= code <= 57)
+
+
 def _decimal_digits(text: str) -> str:
     """The decimal digits of ``text`` (what ``\\d`` matches), in order.
 
-    Joined from runs, not characters: most texts hold no digit or a few runs of them.
+    An ASCII text's bytes lose all but their digits in one C pass (a phone
+    and the texts that may hold it have several runs of digits); any other
+    text's digits are joined from runs, not characters.
     """
+    if text.isascii():
+        return text.encode("ascii").translate(None, _ASCII_NON_DIGITS).decode("ascii")
     size = len(text)
     i = 0
     while i < size and not _is_decimal(text[i]):
@@ -277,31 +254,54 @@ class KnownValues:
     __slots__ = ("_needles", "_phones", "_phrases")
 
     def __init__(self, known: Iterable[tuple[object, object]]) -> None:
-        needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
-        phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
-        phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
+        self._needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
+        self._phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
+        self._phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
         seen: set[tuple[str, str]] = set()
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
                 continue
-            # A str subclass (a StrEnum type) as a plain str: the compiled _prepare takes exact strs.
-            key = (entity_type if type(entity_type) is str else str.__str__(entity_type), value.strip())
+            # A str subclass (a StrEnum type) as a plain str: the compiled _add takes exact strs
+            # (``strip`` answers one for a value).
+            key = (entity_type if type(entity_type) is str else str.__str__(entity_type),
+                   _stripped(value) if type(value) is str else value.strip())
             if len(key[1]) < MIN_KNOWN_LENGTH:
                 continue
             count = len(seen)
             seen.add(key)  # a repeat leaves the set as it was: one hash of the key, not two
-            if len(seen) == count:
-                continue
-            entry = _prepared(key)
-            if entry[0]:
-                needles.extend(entry[0])
-            if entry[1]:
-                phrases.extend(entry[1])
-            if entry[2]:
-                phones.extend(entry[2])
-        self._needles = needles
-        self._phrases = phrases
-        self._phones = phones
+            if len(seen) != count:
+                self._add(key[0], key[1])
+
+    def _add(self, entity_type: str, value: str) -> None:
+        """Sort ``value`` by how it is searched: as a phone, a phrase or a word (its URL-encoded forms too).
+
+        A person's full name is also searched for by each capitalised part of it:
+        the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
+        Nothing is kept across events: this costs less than looking a value up
+        in a memo would, on a stream of distinct values.
+        """
+        if entity_type in UNSEARCHED_TYPES:
+            return
+        if entity_type == "PHONE_NUMBER" or _phone_like(value):
+            digits = _decimal_digits(value)
+            if len(digits) >= 7:
+                self._phones.append((entity_type, value, digits))
+                return
+        low = value.lower()
+        if _holds_space(low):  # else one word: no list made to tell
+            words = low.split()
+            if len(words) > 1:
+                if entity_type == "PERSON":
+                    for part in _name_parts(value):
+                        self._needles.append((entity_type, part.lower(), part))
+                self._phrases.append((entity_type, tuple(words), value))
+                return
+        self._needles.append((entity_type, low, value))
+        if "@" in low:  # e-mails also URL-encoded, as in query strings
+            encoded = low.replace("@", "%40")
+            if "+" in low:
+                self._needles.append((entity_type, encoded.replace("+", "%2b"), value))
+            self._needles.append((entity_type, encoded, value))
 
     def __bool__(self) -> bool:
         return bool(self._needles or self._phrases or self._phones)
