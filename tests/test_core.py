@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import gc
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -286,3 +288,54 @@ def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: li
 @given(st.text(max_size=30) | st.text(st.characters(max_codepoint=127), max_size=30))
 def test_decimal_digits_of_ascii_and_other_texts_are_what_backslash_d_matches(text: str) -> None:
     assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))
+
+
+def _burn(seconds: float) -> None:
+    start = time.thread_time()
+    while time.thread_time() - start < seconds:
+        pass
+
+
+def test_a_budget_leaves_out_the_full_collections_its_thread_runs(core: str) -> None:
+    # A full collection of a large heap takes tenths of a second, in whichever thread allocated
+    # last: the event logging then must not fail closed for it.  The collection is played here
+    # through the gc hook itself (a real one that slow needs a heap of millions of objects).
+    module = _core.load(core)
+    deadline = module.Deadline(0.1)
+    module._time_collection("start", {"generation": 2})
+    _burn(0.3)
+    module._time_collection("stop", {"generation": 2})
+    assert not deadline.passed()
+    _burn(0.2)  # the value's own work past its budget still ends it
+    assert deadline.passed()
+
+
+def test_the_gc_hook_times_full_collections_only(core: str) -> None:
+    spent = _core.load(core)._COLLECTIONS
+    wall = spent.wall
+    gc.collect(0)
+    assert spent.wall == wall
+    gc.collect()
+    assert spent.wall > wall and spent.cpu_at == -1.0
+
+
+def test_a_full_collection_during_an_event_does_not_fail_it(core: str) -> None:
+    # A value's __str__ allocates and the interpreter runs a full collection, slow as a large
+    # heap's (its slowness played by a gc hook that runs inside the collection's window).
+    from intercom_redact import Policy
+
+    def slow_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            _burn(0.3)
+
+    class Collects:
+        def __str__(self) -> str:
+            gc.collect()
+            return "mail jane.doe@example.com"
+
+    gc.callbacks.append(slow_collection)
+    try:
+        out, summary = Redactor(Policy(time_budget=0.1)).redact_with_summary({"note": Collects()})
+    finally:
+        gc.callbacks.remove(slow_collection)
+    assert summary.fail_closed == {} and out == {"note": "mail [REDACTED:EMAIL_ADDRESS]"}

@@ -26,7 +26,9 @@ the usual text that names a value once costs the engine one finding, no merge.
 from __future__ import annotations
 
 import functools
+import gc
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from time import perf_counter, thread_time  # bound once: read for every container walked
 from typing import TYPE_CHECKING, Any
@@ -469,6 +471,39 @@ def _condition_key(value: Any) -> Any:
     return value.lower() if type(value) is str else None
 
 
+class _Collections(threading.local):
+    """What this thread has spent in full garbage collections, in CPU and wall-clock seconds.
+
+    A full collection of a large heap takes tenths of a second, paid by the thread
+    that allocated last: no value's fault, so no :class:`Deadline` counts it.
+    """
+
+    cpu = 0.0
+    wall = 0.0
+    cpu_at = -1.0  # when the collection under way started (-1: none)
+    wall_at = 0.0
+
+
+_COLLECTIONS = _Collections()
+
+
+def _time_collection(phase: str, info: dict[str, int]) -> None:
+    """A ``gc.callbacks`` hook: adds each full collection's time to this thread's :class:`_Collections`."""
+    if info["generation"] != 2:  # the young generations take microseconds
+        return
+    spent = _COLLECTIONS
+    if phase == "start":
+        spent.cpu_at = thread_time()
+        spent.wall_at = perf_counter()
+    elif spent.cpu_at >= 0.0:
+        spent.cpu += thread_time() - spent.cpu_at
+        spent.wall += perf_counter() - spent.wall_at
+        spent.cpu_at = -1.0
+
+
+gc.callbacks.append(_time_collection)
+
+
 class Deadline:
     """A time budget in CPU time of the calling thread, with a wall-clock ceiling.
 
@@ -476,14 +511,17 @@ class Deadline:
     uses no CPU), so good values do not fail under load; a wall clock of
     :data:`WALL_CEILING` times the budget still stops a value whose
     ``__str__`` blocks.  The wall clock is read first (cheap), the CPU clock
-    only once the wall clock passes the budget.
+    only once the wall clock passes the budget.  Neither counts the full
+    garbage collections the thread ran meanwhile (a large heap's take tenths
+    of a second: the event that happens to allocate then is not at fault).
     """
 
     __slots__ = ("cpu", "wall_hard", "wall_soft")
 
     def __init__(self, budget: float) -> None:
-        self.cpu = thread_time() + budget
-        now = perf_counter()
+        spent = _COLLECTIONS
+        self.cpu = thread_time() - spent.cpu + budget
+        now = perf_counter() - spent.wall
         self.wall_soft = now + budget
         self.wall_hard = now + budget * WALL_CEILING
 
@@ -495,9 +533,13 @@ class Deadline:
 
     def passed(self) -> bool:
         now = perf_counter()
-        if now <= self.wall_soft:  # CPU time never runs ahead of the wall clock
+        if now <= self.wall_soft:  # CPU time never runs ahead of the wall clock (nor do collections)
             return False
-        return now > self.wall_hard or thread_time() > self.cpu
+        spent = _COLLECTIONS
+        now -= spent.wall
+        if now <= self.wall_soft:
+            return False
+        return now > self.wall_hard or thread_time() - spent.cpu > self.cpu
 
 
 class Step:
