@@ -45,7 +45,7 @@ from ._rebuild import rebuild_bytes, rebuild_exception, rebuild_mapping, rebuild
 from ._vocabulary import reads_as_name
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
-from .scanner._findings import Finding, Span, certain_spans, splice
+from .scanner._findings import Span, certain_spans, splice
 
 if TYPE_CHECKING:
     from ._core._py import KnownValues, Walk
@@ -402,14 +402,10 @@ class Redactor:
             return texts
         # One scanner call for messages and bodies alike, so the event's known values are prepared once.
         flags = [html] * len(texts) if html is not None else [_looks_like_html(text) for text in texts]
-        findings = self.scanner.scan_batch(texts, html=flags, known_values=known, known_only=not scan)
-        return [self._apply(text, found, flag, summary, overrides) if found else text
-                for text, found, flag in zip(texts, findings, flags)]
-
-    def _apply(self, text: str, findings: Sequence[Finding], html: bool, summary: Summary,
-               overrides: _Overrides) -> str:
-        """``text`` with ``findings`` (a scan's answer: sorted, disjoint) replaced as their types' actions say."""
-        return self._replace(text, [(f.start, f.end, f.entity_type) for f in findings], html, summary, overrides)
+        # Spans, not findings: the engine reads only where and what (an UNSCANNED one included).
+        found = self.scanner._scan_spans(texts, html=flags, known_values=known, known_only=not scan)
+        return [self._replace(text, spans, flag, summary, overrides) if spans else text
+                for text, spans, flag in zip(texts, found, flags)]
 
     def _replace(self, text: str, spans: Sequence[Span], html: bool, summary: Summary,
                  overrides: _Overrides) -> str:
@@ -492,16 +488,16 @@ class _Hooks:
         text = key if type(key) is str else key_text(key)
         scanner = self.r.scanner
         built = scanner.setup_seconds
-        findings = scanner.scan(text)
+        spans = scanner._scan_spans([text])[0]
         built = scanner.setup_seconds - built
         if built:  # this key's scan loaded the NER model (seconds): no value's fault, so not the walk's budget
             walk.deadline.extend(built)
-        if not findings:
+        if not spans:
             child = state.step_key(text)
             if type(key) is not str and len(state.next_key) < MAX_CACHED_TRANSITIONS:
                 state.next_key[key] = child  # e.g. the sinks' part markers: cached as themselves
             return child, key
-        redacted = self.r._apply(text, findings, False, walk.summary, ())
+        redacted = self.r._replace(text, spans, False, walk.summary, ())
         clean, n = redacted, 1
         while clean in out:  # two keys redacted alike must not overwrite each other
             n += 1

@@ -6,14 +6,14 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
 from .._core import CORE
 from .._core._py import Deadline  # the type; CORE's runs (compiled where it was built)
 from ._addresses import address_blocks
 from ._cache import ResultCache
-from ._findings import UNSCANNED, Finding, Span, certain, disjoint
+from ._findings import UNSCANNED, Finding, Span, certain, certain_spans, disjoint
 from ._html import TextView, extract
 from ._known import KnownValues, normalize
 from ._ner_spans import complete_person
@@ -247,6 +247,18 @@ class Scanner:
         The time budget of the batch is ``time_budget`` per text that reaches
         the recognizers; texts still waiting when it is spent fail closed.
         """
+        return self._scan_batch(texts, html, known_values, known_only, _FINDINGS)
+
+    def _scan_spans(self, texts: Sequence[str], *, html: bool | Sequence[bool] = False,
+                    known_values: Iterable[tuple[str, str]] | KnownValues = (),
+                    known_only: bool = False) -> list[Sequence[Span]]:
+        """:meth:`scan_batch` answering ``(start, end, entity_type)`` spans (the engine's form):
+        no :class:`Finding` is made where the answer needs none."""
+        return self._scan_batch(texts, html, known_values, known_only, _SPANS)
+
+    def _scan_batch(self, texts: Sequence[str], html: bool | Sequence[bool],
+                    known_values: Iterable[tuple[str, str]] | KnownValues, known_only: bool,
+                    form: _Form[_Answer]) -> list[_Answer]:
         texts = list(texts)
         # A list first: the engine passes one, and the ABC's check is slow.
         flags = [bool(flag) for flag in html] if isinstance(html, (list, Sequence)) else [bool(html)] * len(texts)
@@ -261,24 +273,24 @@ class Scanner:
             # Built outside the budget: compiling a pattern is no text's fault.
             patterns = None if known_only else self._get_pass()
         except Exception:
-            return [self._fail(text, "error") for text in texts]
-        results: list[list[Finding] | None] = []
+            return [self._fail(text, "error", form) for text in texts]
+        results: list[_Answer | None] = []
         pending: list[_Job] = []
         deadline: Deadline = CORE.Deadline(0.0)  # each text that reaches the recognizers adds its budget
         for index, text in enumerate(texts):
             try:
-                result = self._scan_one(index, text, flags[index], known, patterns, deadline)
+                result = self._scan_one(index, text, flags[index], known, patterns, deadline, form)
             except _BudgetExceeded:
-                result = self._fail(text, "timeout")
+                result = self._fail(text, "timeout", form)
             except Exception:
-                result = self._fail(text, "error")
+                result = self._fail(text, "error", form)
             if type(result) is _Job:
                 pending.append(result)
                 results.append(None)
             else:
                 results.append(result)  # type: ignore[arg-type]
         if pending:
-            self._presidio_stage(pending, results, deadline)
+            self._presidio_stage(pending, results, deadline, form)
         if patterns is not None:
             # The events after the first should not pay, inside their time budget, for
             # compiling the patterns this one did not need.
@@ -302,24 +314,24 @@ class Scanner:
     # -- the stages ---------------------------------------------------------------------------
 
     def _scan_one(self, index: int, text: str, html: bool, known: KnownValues | None,
-                  patterns: PatternPass | None, deadline: Deadline) -> list[Finding] | _Job:
+                  patterns: PatternPass | None, deadline: Deadline, form: _Form[_Answer]) -> _Answer | _Job:
         """One text through its view, the screen, the cache and the pattern pass: its findings,
         or a :class:`_Job` when Presidio reads it too.  Pattern mode finishes every text here."""
         if len(text) > self._max_chars:
-            return self._fail(text, "size")
+            return self._fail(text, "size", form)
         view = extract(text) if html else None
         plain = unescaped(view.text if view is not None else text)
         spans = known.find(plain) if known is not None else []
         if patterns is None:  # known values only
-            return _finish(view, [], spans)
+            return form.finish(view, [], spans)
         if plain in self._shut:  # kept only when nothing could read it (no other recognizers either)
-            return _finish(view, [], spans)
+            return form.finish(view, [], spans)
         candidates = patterns.candidates(plain)
         ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
         if not (candidates or ner or self._others):  # the common case: nothing can match
             if len(plain) <= _MEMO_MAX_CHARS and self._cache_size:
                 self._remember_shut(plain)
-            return _finish(view, [], spans)
+            return form.finish(view, [], spans)
         # The cache holds what the recognizers found, so a repeated body still hits; a
         # text holding this event's values is left out (the pass skips what they cover).
         key = None
@@ -327,7 +339,7 @@ class Scanner:
             key = ResultCache.key(text, html)
             hit = self._cache.get(key)
             if hit is not None:
-                return _finish(view, list(hit), spans)
+                return form.finish(view, list(hit), spans)
         # Compiling a pattern is no text's fault: the time it took is left out of the budget.
         deadline.extend(self._time_budget + patterns.compile(candidates))
         if deadline.passed():
@@ -341,14 +353,15 @@ class Scanner:
             return _Job(index, text, view, plain, spans, key, ner, found)
         if key is not None:
             self._cache.put(key, tuple(found))
-        return _finish(view, found, spans)
+        return form.finish(view, found, spans)
 
     def _remember_shut(self, plain: str) -> None:
         if len(self._shut) >= _MEMO_SIZE:
             self._shut.clear()
         self._shut[plain] = None
 
-    def _presidio_stage(self, jobs: list[_Job], results: list[list[Finding] | None], deadline: Deadline) -> None:
+    def _presidio_stage(self, jobs: list[_Job], results: list[_Answer | None], deadline: Deadline,
+                        form: _Form[_Answer]) -> None:
         """The texts Presidio reads after the patterns (one spaCy ``pipe``), finished; all fail closed on a
         budget spent or an error."""
         try:
@@ -367,10 +380,10 @@ class Scanner:
             for job in jobs:
                 if job.key is not None:
                     self._cache.put(job.key, tuple(job.found))
-                results[job.index] = _finish(job.view, job.found, job.known)
+                results[job.index] = form.finish(job.view, job.found, job.known)
             return
         for job in jobs:
-            results[job.index] = self._fail(job.text, reason)
+            results[job.index] = self._fail(job.text, reason, form)
 
     def _presidio_pass(self, parts: PresidioParts, jobs: list[_Job], deadline: Deadline) -> None:
         if parts.analyzer is not None:
@@ -457,10 +470,10 @@ class Scanner:
                 parts = self._presidio
         return parts
 
-    def _fail(self, text: object, reason: str) -> list[Finding]:
+    def _fail(self, text: object, reason: str, form: _Form[_Answer]) -> _Answer:
         with self._stats_lock:
             self._stats[reason] += 1
-        return [Finding(0, len(text) if isinstance(text, str) else 0, UNSCANNED, 1.0)]
+        return form.failed(len(text) if isinstance(text, str) else 0)
 
     def __repr__(self) -> str:
         return (f"Scanner(ner_model={self._ner_model!r}, max_chars={self._max_chars}, "
@@ -470,8 +483,7 @@ class Scanner:
 def _finish(view: TextView | None, found: list[Finding], known: list[Span]) -> list[Finding]:
     """A text's answer: what the recognizers ``found`` and the ``known`` spans, in the source, disjoint."""
     if not found:  # the usual: the event's own values, or nothing
-        if known and view is not None:
-            known = [(start, end, entity_type) for a, b, entity_type in known for start, end in view.to_source(a, b)]
+        known = _in_source(view, known)
         return certain(known) if known else []
     if known:
         found = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in known]
@@ -479,6 +491,43 @@ def _finish(view: TextView | None, found: list[Finding], known: list[Span]) -> l
         found = [Finding(start, end, f.entity_type, f.score)
                  for f in found for start, end in view.to_source(f.start, f.end)]
     return disjoint(found)
+
+
+def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Sequence[Span]:
+    """:func:`_finish` as spans: the known spans themselves, or one finding's, with no finding made."""
+    if not found:
+        return certain_spans(_in_source(view, known)) if known else []
+    if len(found) == 1 and not known and view is None:  # one value in a plain text: nothing to map or merge
+        finding = found[0]
+        return [(finding.start, finding.end, finding.entity_type)] if finding.start < finding.end else []
+    return [(f.start, f.end, f.entity_type) for f in _finish(view, found, known)]
+
+
+def _in_source(view: TextView | None, known: list[Span]) -> list[Span]:
+    """The ``known`` spans (in the view's text) mapped into the source."""
+    if view is None or not known:
+        return known
+    return [(start, end, entity_type) for a, b, entity_type in known for start, end in view.to_source(a, b)]
+
+
+_Answer = TypeVar("_Answer", list[Finding], Sequence[Span])
+
+
+class _Form(Generic[_Answer]):
+    """The form of a scan's answer for a text: findings (the public API) or spans (the engine's)."""
+
+    __slots__ = ("failed", "finish")
+    finish: Callable[[TextView | None, list[Finding], list[Span]], _Answer]
+    failed: Callable[[int], _Answer]
+
+    def __init__(self, finish: Callable[[TextView | None, list[Finding], list[Span]], _Answer],
+                 failed: Callable[[int], _Answer]) -> None:
+        self.finish = finish
+        self.failed = failed  # the answer of a text of this length that failed closed: all of it
+
+
+_FINDINGS = _Form(_finish, lambda length: [Finding(0, length, UNSCANNED, 1.0)])
+_SPANS: _Form[Sequence[Span]] = _Form(_finish_spans, lambda length: [(0, length, UNSCANNED)])
 
 
 def _stripped(text: str, findings: list[Finding]) -> list[Finding]:
