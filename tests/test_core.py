@@ -91,6 +91,8 @@ def test_compiled_and_pure_cores_agree_on_output_and_summary(planted: strategies
     for scan in (True, False):
         results = _both(event, scan)
         assert results["c"] == results["py"]
+        for _, summary in results.values():  # what each walk counted reached its summary
+            assert summary.count == sum(summary.types.values())
 
 
 def test_a_redactor_switching_cores_redacts_as_a_new_one_does() -> None:

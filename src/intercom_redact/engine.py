@@ -342,7 +342,10 @@ class Redactor:
 
     def _run(self, walk: Walk, value: Any, root: Step) -> Any:
         box: list[Any] = [None]
-        walk.put_step(box, 0, value, root, 0)
+        try:
+            walk.put_step(box, 0, value, root, 0)
+        finally:  # what the walk counted, also when it raised
+            walk.summary.count += walk.counted
         if box[0] is self._unscanned and isinstance(value, Mapping):
             return self.fail_closed(value)  # an event stays a dict, with none of its content
         if walk.texts:

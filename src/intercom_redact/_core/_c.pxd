@@ -80,7 +80,7 @@ cdef class Walk:
     cdef public object hooks, summary, unscanned
     cdef public bint scan
     cdef public list known, overrides, texts, finishers
-    cdef public Py_ssize_t nodes, max_nodes, max_depth
+    cdef public Py_ssize_t nodes, max_nodes, max_depth, counted
     cdef public set active
     cdef public dict tables, types, rules
     cdef public Deadline deadline
