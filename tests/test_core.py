@@ -93,6 +93,25 @@ def test_compiled_and_pure_cores_agree_on_output_and_summary(planted: strategies
     for scan in (True, False):
         results = _both(event, scan)
         assert results["c"] == results["py"]
+        for _, summary in results.values():  # what each walk counted reached its summary
+            assert summary.count == sum(summary.types.values())
+
+
+def test_a_redactor_switching_cores_redacts_as_a_new_one_does() -> None:
+    """Each core walks from its own root step (a redactor makes one per core and keeps it), and a
+    value rebuilt whole at the root (an exception) still comes out redacted."""
+    _compiled()
+    shared = strategies.unhurried_redactor(scanner=SCANNER)
+    email = "jane.roe@example.com"
+    values = [{"email": email, "note": f"ping {email}", "items": [{"email": email}]}, ValueError(f"to {email}"),
+              [{"email": email}], email]
+    for name in ("py", "c", "py", "c"):
+        with _running(_core.load(name)):
+            for value in values:
+                got = repr(shared.redact_with_summary(value))
+                fresh = strategies.unhurried_redactor(scanner=SCANNER).redact_with_summary(value)
+                assert got == repr(fresh)
+                assert email not in got and "UNSCANNED" not in got
 
 
 # -- known values: the pre-check never hides a value the search would find ------------------------

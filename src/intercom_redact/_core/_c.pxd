@@ -80,7 +80,7 @@ cdef class Walk:
     cdef public object hooks, summary, unscanned
     cdef public bint scan
     cdef public list known, overrides, texts, finishers
-    cdef public Py_ssize_t nodes, max_nodes, max_depth
+    cdef public Py_ssize_t nodes, max_nodes, max_depth, counted
     cdef public set active
     cdef public dict tables, types, rules
     cdef public Deadline deadline
@@ -95,7 +95,7 @@ cdef class Walk:
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
     cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1
-    cdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
+    cpdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
     cdef Table step_table(self, Step step)
     cdef set_aside(self, object out, object key, str text, Step step, Py_ssize_t depth)
     cpdef dict mapping(self, object d, object state, object op, Py_ssize_t depth)

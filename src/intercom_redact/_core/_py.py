@@ -610,7 +610,7 @@ class Walk:
     so a busy machine does not make events fail.
     """
 
-    __slots__ = ("active", "deadline", "finishers", "hooks", "known", "max_depth", "max_nodes", "nodes",
+    __slots__ = ("active", "counted", "deadline", "finishers", "hooks", "known", "max_depth", "max_nodes", "nodes",
                  "overrides", "rules", "scan", "summary", "tables", "texts", "types", "unscanned")
 
     def __init__(self, hooks: Hooks, summary: Any, scan: bool, max_nodes: int, max_depth: int,
@@ -622,6 +622,9 @@ class Walk:
         # Its counters by type and by rule, read once: count() runs for every value a rule catches.
         self.types: dict[str, int] = summary.types
         self.rules: dict[str, int] = summary.rules
+        # What count() added, for the engine to add to summary.count once the walk ends (an int
+        # field of the walk, not an attribute of the summary to read and write per value).
+        self.counted = 0
         self.scan = scan
         self.known: list[tuple[str, str]] = []
         self.overrides: list[tuple[str, str, Any]] = []
@@ -646,8 +649,9 @@ class Walk:
         return self.unscanned
 
     def count(self, step: Step) -> None:
-        """``summary.add(step.type, step.label)``, inline: it runs for every value a rule catches."""
-        self.summary.count += 1
+        """``summary.add(step.type, step.label)``, inline: it runs for every value a rule catches
+        (``summary.count`` gets :attr:`counted` when the walk ends)."""
+        self.counted += 1
         types = self.types
         types[step.type] = types.get(step.type, 0) + 1
         rules = self.rules
