@@ -275,6 +275,17 @@ def test_data_attributes_are_scanned(scanner: Scanner) -> None:
                      ("jane@example.com", "EMAIL_ADDRESS")]
 
 
+def test_comments_and_declarations_are_scanned(scanner: Scanner) -> None:
+    # Nobody sees them in a browser, but they are sent with the body: CDATA and a declaration
+    # carried their text past the scan, whole.
+    body = ("<p>hi</p><!-- jane@example.com --><![CDATA[call +44 20 7946 0958]]>"
+            "<!DOCTYPE bob@example.org><p>ok</p>")
+    found = [(body[f.start:f.end], f.entity_type) for f in scanner.scan(body, html=True)]
+    assert found == [("jane@example.com", "EMAIL_ADDRESS"), ("+44 20 7946 0958", "PHONE_NUMBER"),
+                     ("bob@example.org", "EMAIL_ADDRESS")]
+    assert extract("<!DOCTYPE html><p>ok</p>").text.split() == ["DOCTYPE", "html", "ok"]
+
+
 def test_findings_in_attributes_are_replaced_in_place(scanner: Scanner) -> None:
     body = '<p>Reply to <a href="mailto:jane@example.com">jane@example.com</a>.</p>'
     out = apply_findings(body, scanner.scan(body, html=True), lambda f: 'a"<b>', html=True)

@@ -11,8 +11,9 @@ data in attributes, so the scanner reads a *view* instead:
   ``<b>Jane</b> Doe`` reads ``Jane Doe``;
 * attribute values (``href`` with ``mailto:``/``tel:`` links, ``title``,
   ``alt``, and every other one: ``data-email="…"`` carries data too) and
-  comments (``<!-- customer: jane@example.com -->``) are inserted at their
-  place between newlines.
+  comments (``<!-- customer: jane@example.com -->``) and declarations
+  (``<![CDATA[…]]>``, ``<!DOCTYPE …>``) are inserted at their place between
+  newlines.
 
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string
@@ -266,8 +267,8 @@ def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
             _remember(token, (decoded, hi - lo))
     elif token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
         view.value(markup, (lo, hi), lo + 4, hi - 3 if token.endswith("-->") and len(token) >= 7 else hi, False)
-    elif token.startswith("<!"):
-        _remember(token, _NOTHING)
+    elif token.startswith("<!"):  # a declaration or CDATA (<![CDATA[...]]>): sent as it is, so scanned too
+        view.value(markup, (lo, hi), lo + 2, hi - 1, False)
     else:
         name = _TAG_NAME.match(token)
         block = name is not None and name.group(1).lower() in _BLOCK_TAGS
