@@ -286,6 +286,17 @@ def test_comments_and_declarations_are_scanned(scanner: Scanner) -> None:
     assert extract("<!DOCTYPE html><p>ok</p>").text.split() == ["DOCTYPE", "html", "ok"]
 
 
+def test_text_between_angle_brackets_that_is_no_markup_is_scanned(scanner: Scanner) -> None:
+    # "Jane <jane@example.com>" written into a body: a browser takes it for a tag and hides it,
+    # but the body sends it.  Only elements of HTML (or custom ones) with attribute names are markup.
+    body = ('<p>From: <jane.doe@example.com>, <b.smith@example.org> and <a bob@example.net>x</a></p>'
+            '<?php carol@example.com ?><custom-card data-id="7">ok</custom-card><p class="x">fine</p>')
+    found = [body[f.start:f.end] for f in scanner.scan(body, html=True)]
+    assert found == ["jane.doe@example.com", "b.smith@example.org", "bob@example.net", "carol@example.com"]
+    markup = extract('<custom-card data-id="7">ok</custom-card><p class="x">fine</p>').text
+    assert markup.split() == ["7", "ok", "x", "fine"]  # markup stays markup: its values read, not its names
+
+
 def test_findings_in_attributes_are_replaced_in_place(scanner: Scanner) -> None:
     body = '<p>Reply to <a href="mailto:jane@example.com">jane@example.com</a>.</p>'
     out = apply_findings(body, scanner.scan(body, html=True), lambda f: 'a"<b>', html=True)

@@ -52,6 +52,21 @@ _ATTR = re.compile(
 _BLOCK_TAGS = frozenset(
     ["address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
 )
+# The elements of HTML (and a few obsolete ones mail clients still write).  A tag naming anything
+# else, or holding an attribute name no markup has, is text between "<" and ">" ("Jane
+# <jane@example.com>" in a body): a browser hides it, but the body sends it, so it is read as a
+# comment is.  A custom element has a hyphen in its name.
+_ELEMENTS = _BLOCK_TAGS | frozenset(
+    ["a", "abbr", "acronym", "area", "audio", "b", "base", "bdi", "bdo", "big", "blink", "body", "button",
+     "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data", "datalist", "del", "dfn",
+     "dialog", "dir", "em", "embed", "font", "frame", "frameset", "head", "hgroup", "html", "i", "iframe",
+     "img", "input", "ins", "kbd", "label", "legend", "link", "map", "mark", "marquee", "math", "menu", "meta",
+     "meter", "nobr", "noscript", "o:p", "object", "optgroup", "option", "output", "param", "picture",
+     "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "search", "select", "slot", "small",
+     "source", "span", "strike", "strong", "style", "sub", "sup", "svg", "template", "textarea", "time",
+     "title", "track", "tt", "u", "var", "video", "wbr"]
+)
+_ATTR_NAME = re.compile(r"\A[A-Za-z_:][\w:.-]*\Z")
 
 
 class TextView:
@@ -271,17 +286,24 @@ def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
         view.value(markup, (lo, hi), lo + 2, hi - 1, False)
     else:
         name = _TAG_NAME.match(token)
-        block = name is not None and name.group(1).lower() in _BLOCK_TAGS
+        element = name.group(1).lower() if name is not None and token[name.end()] in " \t\n\r\f/>" else ""
+        if element not in _ELEMENTS and "-" not in element:  # not markup: text a browser hides
+            view.value(markup, (lo, hi), lo + 1, hi - 1, True)
+            return
+        attrs = list(_ATTR.finditer(token, name.end(), len(token) - 1)) if token[1] != "/" else []  # type: ignore[union-attr]
+        if not all(_ATTR_NAME.match(attr.group(1)) for attr in attrs):
+            view.value(markup, (lo, hi), lo + 1, hi - 1, True)
+            return
+        block = element in _BLOCK_TAGS
         if block:
             view.add("\n", lo, lo)
         valued = False
-        if name is not None and token[1] != "/":
-            for attr in _ATTR.finditer(token, name.end(), len(token) - 1):
-                group = attr.lastindex or 1  # the value's group (2, 3 or 4: one per quoting), else 1
-                if group == 1 or attr.start(group) == attr.end(group):  # no value, or an empty one
-                    continue
-                valued = True
-                view.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, True)
+        for attr in attrs:
+            group = attr.lastindex or 1  # the value's group (2, 3 or 4: one per quoting), else 1
+            if group == 1 or attr.start(group) == attr.end(group):  # no value, or an empty one
+                continue
+            valued = True
+            view.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, True)
         if not valued:
             _remember(token, _NEWLINE if block else _NOTHING)
 
