@@ -11,9 +11,11 @@ data in attributes, so the scanner reads a *view* instead:
   ``<b>Jane</b> Doe`` reads ``Jane Doe``;
 * attribute values (``href`` with ``mailto:``/``tel:`` links, ``title``,
   ``alt``, and every other one: ``data-email="…"`` carries data too) and
-  comments (``<!-- customer: jane@example.com -->``) and declarations
-  (``<![CDATA[…]]>``, ``<!DOCTYPE …>``) are inserted at their place between
-  newlines.
+  comments (``<!-- customer: jane@example.com -->``), declarations
+  (``<![CDATA[…]]>``, ``<!DOCTYPE …>``) and whatever stands between ``<`` and
+  ``>`` without being markup (``Jane <jane@example.com>``: no element of HTML
+  has that name) are inserted at their place between newlines: a browser hides
+  them, but the body sends them.
 
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string
