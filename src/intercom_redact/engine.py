@@ -181,8 +181,6 @@ class Redactor:
     def _compile(self) -> None:
         policy = self._policy
         self._type_ops: dict[str, _Op] = {}
-        # What a value of each type found in free text becomes (None: kept), filled as types are met.
-        self._actions: dict[str, Callable[[str], str] | None] = {}
         self._default = _Op(SCAN, None, "default")
         paths = []
         for rule in policy.rules:
@@ -243,11 +241,6 @@ class Redactor:
                          self._replacer(action, entity_type, f"types.{entity_type}"))
             self._type_ops[entity_type] = op
         return op
-
-    def _action(self, entity_type: str) -> Callable[[str], str] | None:
-        """What a value of ``entity_type`` found in free text becomes, ``None`` when it is kept (memoised)."""
-        apply = self._actions[entity_type] = self._type_op(entity_type).apply  # only keep ops have none
-        return apply
 
     def _replacer(self, action: str, entity_type: str, where: str) -> Callable[[str], str]:
         placeholder = self._policy.placeholder_for(entity_type)
@@ -373,7 +366,7 @@ class Redactor:
         known_only, to_scan = walk.triage(known, self._clean)
         for i in known_only:  # the common case: no scanner call at all
             container, key, text = texts[i]
-            if "<" in text and _looks_like_html(text):  # most texts have no "<": no call
+            if _looks_like_html(text):
                 to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                 continue
             spans = known.find(text)
@@ -423,18 +416,15 @@ class Redactor:
         :param overrides: the walk's ``(entity_type, value, op)`` of rules acting otherwise
             than their type: the same value in free text is replaced as the rule says.
         """
-        actions = self._actions
+        type_ops = self._type_ops
         by_value = None  # the overrides by normalized value, made for the first value replaced
         pieces = []
         for start, end, entity_type in spans:
             if entity_type == UNSCANNED:
                 summary.failed("unscanned")
                 return self._unscanned
-            try:
-                apply = actions[entity_type]
-            except KeyError:
-                apply = self._action(entity_type)
-            if apply is None:  # a type the policy keeps
+            apply = (type_ops.get(entity_type) or self._type_op(entity_type)).apply
+            if apply is None:  # a type the policy keeps (only keep ops have none)
                 continue
             summary.add(entity_type, "scanner")
             value = text[start:end]

@@ -368,9 +368,9 @@ class Scanner:
             with quiet():  # Presidio logs through `logging`: not into the sink that called us
                 # Built on the first text that needs it (not for a key or a clean text), and outside
                 # the budget: loading a spaCy model is no text's fault.
-                paused = time.perf_counter()
+                built = self._setup_seconds
                 parts = self._get_presidio()
-                deadline.extend(time.perf_counter() - paused)
+                deadline.extend(self._setup_seconds - built)
                 self._presidio_pass(parts, jobs, deadline)
         except _BudgetExceeded:
             reason = "timeout"
