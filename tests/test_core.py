@@ -209,6 +209,21 @@ def test_the_last_digit_check_skips_only_texts_without_the_phone(value: str, tex
             assert (values.find(searched), values.holds_any(searched)) == checked
 
 
+def test_a_phone_is_found_with_its_extension_and_parentheses(core: str) -> None:
+    # The digits of "x886" are not the number's: without this, the text's own "(861)762-8598x886"
+    # was no run of the phone's digits and went out as it was when only known values are searched.
+    values = _core.load(core).KnownValues([("PHONE_NUMBER", "(861)762-8598x886")])
+    text = "call (861)762-8598x886, 861-762-8598 ext. 886, +1 861 762 8598 or 861-762-8598 x 12"
+    assert [text[start:end] for start, end, _ in values.find(text)] == [
+        "(861)762-8598x886", "861-762-8598 ext. 886", "+1 861 762 8598", "861-762-8598"]  # "x 12" is not its own
+    assert values.holds_any("ring 861.762.8598") and not values.holds_any("order 886")
+
+
+def test_a_known_phone_with_an_extension_leaves_no_digit_of_it_without_the_scan() -> None:
+    event = {"contact": {"phone": "+1-615-808-2460x14204"}, "event": "called +1-615-808-2460x14204 back"}
+    assert Redactor().redact(event, scan=False)["event"] == "called [REDACTED:PHONE_NUMBER] back"
+
+
 def test_a_phone_written_in_other_digits_is_found_written_so(core: str) -> None:
     values = _core.load(core).KnownValues([("PHONE_NUMBER", "٠٢٠ ٧٩٤٦ ٠٩٥٨")])
     assert values.holds_any("call ٠٢٠-٧٩٤٦-٠٩٥٨") and not values.holds_any("call 020-7946-0958 or ٠٩٥")
@@ -277,9 +292,12 @@ def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list
     for entity_type, value in dict.fromkeys((entity_type, value.strip()) for entity_type, value in known):
         if len(value) < module.MIN_KNOWN_LENGTH or entity_type in module.UNSEARCHED_TYPES:
             continue
-        digits = "".join(_DIGIT.findall(value))
+        # A phone's extension starts at the first letter after a digit ("x886" in "(861)762-8598x886").
+        split = re.fullmatch(r"(\D*\d[\d\W_]*)(.*)", value, re.DOTALL)
+        number, extension = split.groups() if split else (value, "")
+        digits = "".join(_DIGIT.findall(number))
         if (entity_type == "PHONE_NUMBER" or re.fullmatch(r"\+?[\d\s.\-()/]{7,}", value)) and len(digits) >= 7:
-            phones.append((entity_type, value, digits))
+            phones.append((entity_type, number, digits, "".join(_DIGIT.findall(extension))))
         elif len(value.lower().split()) > 1:
             if entity_type == "PERSON":
                 needles += [(entity_type, part.lower(), part) for part in module._name_parts(value)]

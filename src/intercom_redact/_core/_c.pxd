@@ -16,6 +16,8 @@ cdef bint _is_decimal(Py_UCS4 ch) noexcept
 cdef str _decimal_digits(str text)
 @cython.locals(size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, digit=bint)
 cdef bint _phone_like(str value) except -1
+@cython.locals(i=Py_ssize_t, ch=Py_UCS4, digit=bint)
+cdef Py_ssize_t _extension_at(str value) except -1
 cdef bint _is_letter(Py_UCS4 ch)
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef list _name_parts(str value)
@@ -52,9 +54,9 @@ cdef class KnownValues:
     cpdef list find(self, str text)
     @cython.locals(own=str)
     cdef str _phone_digits(self, str text)
-    @cython.locals(digits=str, phone=list)
+    @cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)
     cdef _find_phones(self, str text, str all_digits, list found)
-    @cython.locals(low=str, digits=str, words=list, part=str, encoded=str)
+    @cython.locals(low=str, digits=str, words=list, part=str, encoded=str, cut=Py_ssize_t)
     cdef _add(self, str entity_type, str value)
 
 

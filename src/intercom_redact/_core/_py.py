@@ -63,6 +63,8 @@ WALL_CEILING = 8.0
 
 # A run of digits with short separators between them: where a phone may be written.
 _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
+# A phone's extension after the digit run of its number ("x886", " ext. 12"): its own digits in group 1.
+_EXTENSION = re.compile(r"[ \t]*(?:x|ext\.?|extension)[ \t]*(\d{1,6})(?!\d)", re.IGNORECASE)
 # A phone is searched for only where a digit run ends in its last digits: no
 # national number is shorter than this.
 _PHONE_TAIL = 4
@@ -191,6 +193,19 @@ def _decimal_digits(text: str) -> str:
     return "".join(runs)
 
 
+def _extension_at(value: str) -> int:
+    """Where a phone's extension starts (``"x886"`` in ``"(861)762-8598x886"``): at the first
+    letter after a digit; ``len(value)`` without one.  The number's digits are those before it."""
+    digit = False
+    for i in range(len(value)):
+        ch = value[i]
+        if _is_decimal(ch):
+            digit = True
+        elif digit and ch.isalpha():
+            return i
+    return len(value)
+
+
 def _phone_like(value: str) -> bool:
     """Whether ``value`` is written as a phone: an optional ``+``, then at least 7 digits,
     spaces and ``.-()/``, with a digit among them (``\\+?[\\d\\s.\\-()/]{7,}`` in full)."""
@@ -258,7 +273,7 @@ class KnownValues:
     def __init__(self, known: Iterable[tuple[object, object]]) -> None:
         self._needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
         self._phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
-        self._phones: list[tuple[str, str, str]] = []  # (entity_type, value, digits)
+        self._phones: list[tuple[str, str, str, str]] = []  # (entity_type, number, digits, extension digits)
         seen: set[tuple[str, str]] = set()
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
@@ -285,9 +300,10 @@ class KnownValues:
         if entity_type in UNSEARCHED_TYPES:
             return
         if entity_type == "PHONE_NUMBER" or _phone_like(value):
-            digits = _decimal_digits(value)
+            cut = _extension_at(value)
+            digits = _decimal_digits(value[:cut])
             if len(digits) >= 7:
-                self._phones.append((entity_type, value, digits))
+                self._phones.append((entity_type, value[:cut], digits, _decimal_digits(value[cut:])))
                 return
         low = value.lower()
         if _holds_space(low):  # else one word: no list made to tell
@@ -322,7 +338,7 @@ class KnownValues:
         if self._phones:
             digits = self._phone_digits(text)
             if digits:
-                for _, _, own in self._phones:
+                for _, _, own, _ in self._phones:
                     if own[-_PHONE_TAIL:] in digits:
                         return True
         return False
@@ -330,7 +346,7 @@ class KnownValues:
     def _phone_digits(self, text: str) -> str:
         """The decimal digits of ``text``, or ``""`` where it cannot hold a phone: where none of
         their last digits occurs (most texts; that digit ends the tail the pre-check looks for)."""
-        for _, _, own in self._phones:
+        for _, _, own, _ in self._phones:
             if own[-1] in text:
                 return _decimal_digits(text)
         return ""
@@ -369,7 +385,8 @@ class KnownValues:
     def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
         # Only the phones whose last digits occur in the text are looked for, and one is
         # parsed only for a run that is not written with its very digits (see _phone_matches).
-        phones: list[list[Any]] = [[entity_type, value, own, None] for entity_type, value, own in self._phones
+        phones: list[list[Any]] = [[entity_type, value, own, extension, None]
+                                   for entity_type, value, own, extension in self._phones
                                    if own[-_PHONE_TAIL:] in all_digits]
         if not phones:
             return
@@ -377,7 +394,14 @@ class KnownValues:
             digits = _decimal_digits(run.group())
             for phone in phones:
                 if _phone_matches(digits, phone):
-                    found.append((run.start(), run.end(), phone[0]))
+                    start, end = run.start(), run.end()
+                    if start and text[start - 1] == "(" and ")" in run.group():  # "(861)762-8598": from "("
+                        start -= 1
+                    if phone[3]:  # the number's own extension after it is the phone's too
+                        written = _EXTENSION.match(text, end)
+                        if written is not None and written.group(1) == phone[3]:
+                            end = written.end()
+                    found.append((start, end, phone[0]))
                     break
 
 
@@ -426,7 +450,7 @@ def _outermost_sorted(spans: list[tuple[int, int, str]]) -> list[tuple[int, int,
 
 
 def _phone_matches(digits: str, phone: list[Any]) -> bool:
-    """Whether a digit run is the phone ``[entity_type, value, own digits, forms or None]``.
+    """Whether a digit run is the phone ``[entity_type, number, own digits, extension, forms or None]``.
 
     The phone's own digits always match, and any match ends in its last digit
     (its national number is a suffix of them): only other runs ending in that
@@ -437,9 +461,9 @@ def _phone_matches(digits: str, phone: list[Any]) -> bool:
         return True
     if not digits or digits[-1] != own[-1]:
         return False
-    forms = phone[3]
+    forms = phone[4]
     if forms is None:
-        forms = phone[3] = _phone_forms(phone[1], own)
+        forms = phone[4] = _phone_forms(phone[1], own)
     national: str = forms[0]
     return digits.endswith(national) and digits[: len(digits) - len(national)] in forms[1]
 
