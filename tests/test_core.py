@@ -348,7 +348,7 @@ def test_a_budget_leaves_out_the_full_collections_its_thread_runs(core: str) -> 
 
 
 def test_the_gc_hook_times_full_collections_only(core: str) -> None:
-    spent = _core.load(core)._COLLECTIONS
+    spent = _core.load(core)._CLOCKS
     wall = spent.wall
     gc.collect(0)
     assert spent.wall == wall
@@ -376,3 +376,34 @@ def test_a_full_collection_during_an_event_does_not_fail_it(core: str) -> None:
     finally:
         gc.callbacks.remove(slow_collection)
     assert summary.fail_closed == {} and out == {"note": "mail [REDACTED:EMAIL_ADDRESS]"}
+
+
+def test_a_deadline_soon_after_another_reuses_its_cpu_clock_reading(core: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reading a thread's CPU clock is a system call; an event's walk and its scan each start a
+    # deadline.  The second takes the first's reading plus the wall time since: never less than
+    # the CPU time then, at most the slack more.  Both clocks are played here.
+    module = _core.load(core)
+    clocks = module._CLOCKS
+    for name in ("read_cpu", "read_wall"):
+        monkeypatch.setattr(clocks, name, getattr(clocks, name))  # restored after the test
+    wall, cpu, reads = [1000.0], [5.0], []
+    monkeypatch.setattr(module, "perf_counter", lambda: wall[0])
+    monkeypatch.setattr(module, "thread_time", lambda: reads.append(cpu[0]) or cpu[0])
+    module.Deadline(0.25, 0.0)  # a slack of 0: it reads the clock
+    assert reads == [5.0]
+    wall[0] += 0.001
+    cpu[0] += 0.0008
+    later = module.Deadline(0.25)  # 1 ms on, within the 2.5 ms slack of a 0.25 s budget
+    assert reads == [5.0]
+    assert later.cpu == pytest.approx(5.001 - clocks.cpu + 0.25)  # the reading + the wall time since
+    wall[0] += 0.003
+    module.Deadline(0.25)  # the reading is older than the slack now: read again
+    assert reads == [5.0, 5.0008]
+    wall[0] += 0.001
+    reused = module.Deadline(1.0, 0.01)  # 1 ms of wall time, no CPU time: at most the slack late
+    assert reused.cpu == pytest.approx(module.Deadline(1.0, 0.0).cpu + 0.001)
+    assert len(reads) == 3
+    wall[0] -= 0.5  # a wall clock behind the reading (never, for perf_counter) is not trusted
+    module.Deadline(0.25)
+    assert len(reads) == 4

@@ -37,7 +37,7 @@ cdef bint _holds_space(str text) noexcept
 
 @cython.final
 cdef class Deadline:
-    cdef double cpu, wall_soft, wall_hard
+    cdef readonly double cpu, wall_soft, wall_hard  # readonly: the tests read them
 
     cpdef extend(self, double budget)
     cpdef bint passed(self) except -1

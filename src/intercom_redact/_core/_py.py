@@ -40,8 +40,8 @@ from ._protocols import Abort
 if TYPE_CHECKING:
     from ._protocols import Hooks
 
-__all__ = ["DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES", "WALL_CEILING",
-           "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text", "screen_identifier"]
+__all__ = ["CPU_READ_SLACK", "DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES",
+           "WALL_CEILING", "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text", "screen_identifier"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -60,6 +60,9 @@ _TRACK_CYCLES_FROM = 8
 # The wall clock may run this many times the CPU budget (a value whose __str__
 # blocks on I/O uses no CPU) before the walk gives up anyway.
 WALL_CEILING = 8.0
+CPU_READ_SLACK = 0.01
+"""A deadline reuses its thread's last CPU clock reading when that is at most this share of its
+budget old (see ``_Clocks``), so it may end that much late: 2.5 ms of the default 0.25 s."""
 
 # A run of digits with short separators between them: where a phone may be written.
 _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
@@ -495,27 +498,36 @@ def _condition_key(value: Any) -> Any:
     return value.lower() if type(value) is str else None
 
 
-class _Collections(threading.local):
-    """What this thread has spent in full garbage collections, in CPU and wall-clock seconds.
+class _Clocks(threading.local):
+    """This thread's clocks: what its full garbage collections took, and its last CPU clock reading.
 
     A full collection of a large heap takes tenths of a second, paid by the thread
     that allocated last: no value's fault, so no :class:`Deadline` counts it.
+
+    Reading a thread's CPU clock is a system call (a microsecond or more in a
+    virtual machine: one a :class:`Deadline` was a few per cent of an event), while
+    its wall clock is read in user space.  A thread's CPU time never runs ahead
+    of the wall clock, so a deadline started soon after the last reading takes
+    that reading plus the wall time since as its CPU clock: never less than the
+    true one, and at most the time since more (see :data:`CPU_READ_SLACK`).
     """
 
-    cpu = 0.0
+    cpu = 0.0  # full collections' CPU and wall-clock seconds
     wall = 0.0
     cpu_at = -1.0  # when the collection under way started (-1: none)
     wall_at = 0.0
+    read_cpu = 0.0  # the last thread_time() a deadline read, and perf_counter() just before it
+    read_wall = float("-inf")
 
 
-_COLLECTIONS = _Collections()
+_CLOCKS = _Clocks()
 
 
 def _time_collection(phase: str, info: dict[str, int]) -> None:
-    """A ``gc.callbacks`` hook: adds each full collection's time to this thread's :class:`_Collections`."""
+    """A ``gc.callbacks`` hook: adds each full collection's time to this thread's :class:`_Clocks`."""
     if info["generation"] != 2:  # the young generations take microseconds
         return
-    spent = _COLLECTIONS
+    spent = _CLOCKS
     if phase == "start":
         spent.cpu_at = thread_time()
         spent.wall_at = perf_counter()
@@ -535,17 +547,31 @@ class Deadline:
     uses no CPU), so good values do not fail under load; a wall clock of
     :data:`WALL_CEILING` times the budget still stops a value whose
     ``__str__`` blocks.  The wall clock is read first (cheap), the CPU clock
-    only once the wall clock passes the budget.  Neither counts the full
-    garbage collections the thread ran meanwhile (a large heap's take tenths
-    of a second: the event that happens to allocate then is not at fault).
+    only once the wall clock passes the budget -- and at the start only when
+    the thread's last reading is older than the slack (see :class:`_Clocks`).
+    Neither counts the full garbage collections the thread ran meanwhile (a
+    large heap's take tenths of a second: the event that happens to allocate
+    then is not at fault).
     """
 
     __slots__ = ("cpu", "wall_hard", "wall_soft")
 
-    def __init__(self, budget: float) -> None:
-        spent = _COLLECTIONS
-        self.cpu = thread_time() - spent.cpu + budget
-        now = perf_counter() - spent.wall
+    def __init__(self, budget: float, slack: float = -1.0) -> None:
+        """A deadline ``budget`` seconds from now, which may end up to ``slack`` seconds late
+        (``CPU_READ_SLACK`` of the budget by default) to spare a read of the CPU clock."""
+        clocks = _CLOCKS
+        wall = perf_counter()
+        if slack < 0.0:
+            slack = budget * CPU_READ_SLACK
+        since = wall - clocks.read_wall
+        if 0.0 <= since <= slack:  # read lately: the reading and the wall time since bound the CPU time now
+            cpu = clocks.read_cpu + since
+        else:
+            cpu = thread_time()
+            clocks.read_cpu = cpu
+            clocks.read_wall = wall
+        self.cpu = cpu - clocks.cpu + budget
+        now = wall - clocks.wall
         self.wall_soft = now + budget
         self.wall_hard = now + budget * WALL_CEILING
 
@@ -556,14 +582,19 @@ class Deadline:
         self.wall_hard += budget * WALL_CEILING
 
     def passed(self) -> bool:
-        now = perf_counter()
-        if now <= self.wall_soft:  # CPU time never runs ahead of the wall clock (nor do collections)
+        wall = perf_counter()
+        if wall <= self.wall_soft:  # CPU time never runs ahead of the wall clock (nor do collections)
             return False
-        spent = _COLLECTIONS
-        now -= spent.wall
+        clocks = _CLOCKS
+        now = wall - clocks.wall
         if now <= self.wall_soft:
             return False
-        return now > self.wall_hard or thread_time() - spent.cpu > self.cpu
+        if now > self.wall_hard:
+            return True
+        cpu = thread_time()
+        clocks.read_cpu = cpu
+        clocks.read_wall = wall
+        return cpu - clocks.cpu > self.cpu
 
 
 class Step:

@@ -276,7 +276,9 @@ class Scanner:
             return [self._fail(text, "error", form) for text in texts]
         results: list[_Answer | None] = []
         pending: list[_Job] = []
-        deadline: Deadline = CORE.Deadline(0.0)  # each text that reaches the recognizers adds its budget
+        # Each text that reaches the recognizers adds its budget; the start may reuse a CPU clock
+        # reading as a text's own deadline would.
+        deadline: Deadline = CORE.Deadline(0.0, self._time_budget * CORE.CPU_READ_SLACK)
         for index, text in enumerate(texts):
             try:
                 result = self._scan_one(index, text, flags[index], known, patterns, deadline, form)
