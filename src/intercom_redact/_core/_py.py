@@ -67,7 +67,7 @@ budget old (see ``_Clocks``), so it may end that much late: 2.5 ms of the defaul
 # A run of digits with short separators between them: where a phone may be written.
 _DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
 # A phone's extension after the digit run of its number ("x886", " ext. 12"): its own digits in group 1.
-_EXTENSION = re.compile(r"[ \t]*(?:x|ext\.?|extension)[ \t]*(\d{1,6})(?!\d)", re.IGNORECASE)
+_EXTENSION = re.compile(r"[ \t]{0,3}(?:x|ext\.?|extension)[ \t]{0,3}(\d{1,6})(?!\d)", re.IGNORECASE)  # bounded: linear
 # A phone is searched for only where a digit run ends in its last digits: no
 # national number is shorter than this.
 _PHONE_TAIL = 4
