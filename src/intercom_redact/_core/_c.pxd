@@ -52,7 +52,7 @@ cdef class KnownValues:
     cdef Py_ssize_t _shortest
 
     cpdef bint holds_any(self, str text) except -1
-    @cython.locals(needle=str, words=tuple)
+    @cython.locals(size=Py_ssize_t, needle=str, words=tuple)
     cdef bint _holds_word(self, str low) except -1
     @cython.locals(low=str)
     cpdef list find(self, str text)

@@ -389,12 +389,14 @@ class KnownValues:
         return False
 
     def _holds_word(self, low: str) -> bool:
-        """Whether the lower-cased text holds a needle or a phrase's first word."""
+        """Whether the lower-cased text holds a needle or a phrase's first word (one longer than
+        the text is not looked for: most are, in the short texts of an event)."""
+        size = len(low)
         for _, needle, _ in self._needles:
-            if needle in low:
+            if len(needle) <= size and needle in low:
                 return True
         for _, words, _ in self._phrases:  # noqa: SIM110  (as in holds_any)
-            if words[0] in low:
+            if len(words[0]) <= size and words[0] in low:
                 return True
         return False
 
@@ -402,12 +404,10 @@ class KnownValues:
         """``(start, end, entity_type)`` of every known value in ``text``, in text order
         (less those inside another: see :func:`_outermost`)."""
         found: list[tuple[int, int, str]] = []
-        if len(text) < self._shortest:  # holds nothing (as holds_any tells, and on the same lower-cased text)
+        if len(text) < self._shortest:  # holds nothing (see holds_any)
             return found
         if self._needles or self._phrases:
-            low = _lower(text)
-            if self._holds_word(low):  # the pre-check first: most texts hold no value
-                self._find_words(low, found)
+            self._find_words(_lower(text), found)
         for phone in self._phones:
             if _digits_hold(text, phone[4]):  # a phone's tail is in the text: search it for every phone
                 self._find_phones(text, found)
@@ -415,10 +415,14 @@ class KnownValues:
         return _outermost(found) if len(found) > 1 else found
 
     def _find_words(self, low: str, found: list[tuple[int, int, str]]) -> None:
-        """The needles and phrases in the lower-cased text, added to ``found``."""
+        """The needles and phrases in the lower-cased text, added to ``found``.
+
+        Each is looked for with ``in`` first (the pre-check's test): most are not in the text,
+        and ``in`` tells that for less than ``find`` does.
+        """
         size = len(low)
         for entity_type, needle, _ in self._needles:
-            if len(needle) > size:
+            if len(needle) > size or needle not in low:
                 continue
             start = low.find(needle)
             while start != -1:
@@ -427,6 +431,8 @@ class KnownValues:
                     found.append((start, end, entity_type))
                 start = low.find(needle, end)
         for entity_type, words, _ in self._phrases:
+            if words[0] not in low:
+                continue
             start = low.find(words[0])
             while start != -1:
                 end = _phrase_end(low, start, words)
