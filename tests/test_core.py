@@ -364,6 +364,24 @@ def test_a_budget_leaves_out_the_full_collections_its_thread_runs(core: str) -> 
     assert deadline.passed()
 
 
+def test_a_budget_made_after_long_collections_runs_from_its_start(core: str) -> None:
+    # A long-running thread's past full collections took more than the budget: a deadline made
+    # after them neither passes at once nor outlives the budget (nor reads them per call until then).
+    module = _core.load(core)
+    module._time_collection("start", {"generation": 2})
+    _burn(0.3)
+    module._time_collection("stop", {"generation": 2})
+    deadline = module.Deadline(0.1)
+    assert not deadline.passed()
+    _burn(0.05)
+    assert not deadline.passed()
+    deadline.extend(0.1)
+    _burn(0.1)
+    assert not deadline.passed()  # 0.15 s of its 0.2
+    _burn(0.1)
+    assert deadline.passed()
+
+
 def test_the_gc_hook_times_full_collections_only(core: str) -> None:
     spent = _core.load(core)._COLLECTIONS
     wall = spent.wall

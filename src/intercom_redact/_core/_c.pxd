@@ -40,7 +40,7 @@ cdef bint _holds_space(str text) noexcept
 
 @cython.final
 cdef class Deadline:
-    cdef double cpu, wall_soft, wall_hard
+    cdef double cpu, wall_soft, wall_hard, wall_quick
 
     cpdef extend(self, double budget)
     cpdef bint passed(self) except -1
