@@ -196,17 +196,31 @@ def test_phones_in_any_script_of_digits_are_found_alike_by_both_cores(value: str
     assert len(found) == 1, found
 
 
+# Texts of digits of two scripts and separators, and a few digits to look for in them.
+_DIGITS_TEXT = st.text(st.sampled_from("0123٣45 -x"), max_size=16)
+_TAIL = st.text(st.sampled_from("0123٣45"), min_size=1, max_size=4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_DIGITS_TEXT, _TAIL)
+def test_digits_held_are_a_run_of_the_texts_decimal_digits(text: str, digits: str) -> None:
+    # What the phone pre-check asks, without the string of the text's digits made (the compiled
+    # core's answers are compared through holds_any and find in the tests around).
+    module = _core.load("py")
+    assert module._digits_hold(text, digits) == (digits in module._decimal_digits(text))
+
+
 @settings(max_examples=300, deadline=None)
 @given(_PHONE_TEXT, _PHONE_TEXT)
-def test_the_last_digit_check_skips_only_texts_without_the_phone(value: str, text: str) -> None:
-    # The pure core's search with every text's digits read (what it did before the check) finds the same.
+def test_the_tail_check_skips_only_texts_without_the_phone(value: str, text: str) -> None:
+    # The search with every phone looked for in every text (no tail check) finds the same.
     module = _core.load("py")
     values = module.KnownValues([("PHONE_NUMBER", value), ("PHONE_NUMBER", "+44 20 7946 0958")])
     for searched in (text, value + " or " + text, "ref 0958", text + "0958"):  # "ref 0958": its tail, not its first digit
         checked = values.find(searched), values.holds_any(searched)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(module.KnownValues, "_phone_digits", lambda self, text: module._decimal_digits(text))
-            assert (values.find(searched), values.holds_any(searched)) == checked
+            patch.setattr(module, "_digits_hold", lambda text, digits: True)
+            assert values.find(searched) == checked[0]
 
 
 def test_a_phone_is_found_with_its_extension_and_parentheses(core: str) -> None:
@@ -297,7 +311,7 @@ def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list
         number, extension = split.groups() if split else (value, "")
         digits = "".join(_DIGIT.findall(number))
         if (entity_type == "PHONE_NUMBER" or re.fullmatch(r"\+?[\d\s.\-()/]{7,}", value)) and len(digits) >= 7:
-            phones.append((entity_type, number, digits, "".join(_DIGIT.findall(extension))))
+            phones.append((entity_type, number, digits, "".join(_DIGIT.findall(extension)), digits[-4:]))
         elif len(value.lower().split()) > 1:
             if entity_type == "PERSON":
                 needles += [(entity_type, part.lower(), part) for part in module._name_parts(value)]
@@ -315,6 +329,9 @@ def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list
 def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: list[tuple[str, str]]) -> None:
     values = _core.load("py").KnownValues(known + known[:2])  # repeats are ignored
     assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(known)
+    # No text shorter than the shortest needle, phrase's first word or phone tail can hold a value.
+    lengths = [len(needle) for _, needle, _ in values._needles] + [len(words[0]) for _, words, _ in values._phrases]
+    assert values._shortest == min(lengths + [4] * len(values._phones), default=sys.maxsize)
     texts = [value for _, value in known] + [" or ".join(value for _, value in known)]
     found = {repr([(module.KnownValues(known).find(text), module.KnownValues(known).holds_any(text)) for text in texts])
              for module in _cores()}
@@ -344,6 +361,24 @@ def test_a_budget_leaves_out_the_full_collections_its_thread_runs(core: str) -> 
     module._time_collection("stop", {"generation": 2})
     assert not deadline.passed()
     _burn(0.2)  # the value's own work past its budget still ends it
+    assert deadline.passed()
+
+
+def test_a_budget_made_after_long_collections_runs_from_its_start(core: str) -> None:
+    # A long-running thread's past full collections took more than the budget: a deadline made
+    # after them neither passes at once nor outlives the budget (nor reads them per call until then).
+    module = _core.load(core)
+    module._time_collection("start", {"generation": 2})
+    _burn(0.3)
+    module._time_collection("stop", {"generation": 2})
+    deadline = module.Deadline(0.1)
+    assert not deadline.passed()
+    _burn(0.05)
+    assert not deadline.passed()
+    deadline.extend(0.1)
+    _burn(0.1)
+    assert not deadline.passed()  # 0.15 s of its 0.2
+    _burn(0.1)
     assert deadline.passed()
 
 
@@ -407,3 +442,52 @@ def test_a_deadline_soon_after_another_reuses_its_cpu_clock_reading(core: str,
     wall[0] -= 0.5  # a wall clock behind the reading (never, for perf_counter) is not trusted
     module.Deadline(0.25)
     assert len(reads) == 4
+
+
+# Texts made of pieces of the known values below, markup and other words, some shorter than any value.
+_KNOWN = [("PERSON", "Marisol Vega"), ("EMAIL_ADDRESS", "m.vega+x@example.com"), ("PHONE_NUMBER", "+44 20 7946 0958"),
+          ("LOCATION", "Oslo")]
+_PIECES = st.lists(st.sampled_from(["Marisol", "vega", "m.vega+x%40example.com", "M.Vega+X@example.com", "<p>", "<",
+                                    "020 7946 0958", "0958", "osl", "OSLO", " ", "x", "%40", "-"]), max_size=5).map("".join)
+
+
+def _may_hold(module: ModuleType, values: Any, text: str) -> bool:
+    """The pre-check as documented, in plain string operations (no length bound, no shortcut)."""
+    low = module._lower(text)
+    return (any(needle in low for _, needle, _ in values._needles)
+            or any(words[0] in low for _, words, _ in values._phrases)
+            or any(phone[2][-4:] in module._decimal_digits(text) for phone in values._phones))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_KNOWN), max_size=4), _PIECES)
+def test_the_pre_check_is_the_documented_substring_and_digit_test(known: list[tuple[str, str]], text: str) -> None:
+    # Its answer decides which texts with a "<" go to the scanner: it must not move (the length bound included).
+    module = _core.load("py")
+    values = module.KnownValues(known)
+    assert values.holds_any(text) == _may_hold(module, values, text)
+    assert {module.KnownValues(known).holds_any(text) for module in _cores()} == {_may_hold(module, values, text)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=6), st.booleans(), st.lists(st.sampled_from(_KNOWN), max_size=4))
+def test_the_walk_searches_its_texts_as_the_pre_check_and_the_search_do(texts: list[str], scan: bool,
+                                                                         known: list[tuple[str, str]]) -> None:
+    # Texts the scanner found clean need the known values only, as every text does without the scan; a text
+    # with a "<" is only pre-checked (an HTML body is the scanner's: the engine tells).
+    redactor = Redactor()
+    clean = set(texts[::2])
+    for module in _cores():
+        walk = module.Walk(redactor._hooks, engine.Summary(), scan, 10_000, 20, 60.0, "[UNSCANNED]", {})
+        walk.texts = [({}, index, text) for index, text in enumerate(texts)]
+        values = module.KnownValues(known)
+        expected: tuple[list[Any], list[int]] = ([], [])
+        for index, text in enumerate(texts):
+            if scan and text not in clean:
+                expected[1].append(index)
+            elif "<" in text:
+                if values.holds_any(text):
+                    expected[0].append((index, None))
+            elif values.find(text):
+                expected[0].append((index, values.find(text)))
+        assert walk.search_known(values, clean) == expected, module.IMPLEMENTATION

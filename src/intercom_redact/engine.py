@@ -363,15 +363,17 @@ class Redactor:
         """Phase 2: replace what the scanner and the known values find in the walk's texts."""
         known = _impl.KnownValues(walk.known)
         texts = walk.texts
-        known_only, to_scan = walk.triage(known, self._clean)
-        for i in known_only:  # the common case: no scanner call at all
+        found, to_scan = walk.search_known(known, self._clean)
+        for i, spans in found:  # the common case: no scanner call at all
             container, key, text = texts[i]
-            if _looks_like_html(text):
-                to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
-                continue
-            spans = known.find(text)
-            if spans:
-                container[key] = self._replace(text, certain_spans(spans), False, walk.summary, walk.overrides)
+            if spans is None:  # a text with a "<" that may hold a value
+                if _looks_like_html(text):
+                    to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
+                    continue
+                spans = known.find(text)
+                if not spans:
+                    continue
+            container[key] = self._replace(text, certain_spans(spans), False, walk.summary, walk.overrides)
         if not to_scan:
             return
         batch = [texts[i][2] for i in to_scan]

@@ -4,7 +4,7 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT
 
 cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
@@ -18,6 +18,9 @@ cdef str _decimal_digits(str text)
 cdef bint _phone_like(str value) except -1
 @cython.locals(i=Py_ssize_t, ch=Py_UCS4, digit=bint)
 cdef Py_ssize_t _extension_at(str value) except -1
+@cython.locals(first=Py_UCS4, count=Py_ssize_t, size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t,
+               ch=Py_UCS4)
+cdef bint _digits_hold(str text, str digits) except -1
 cdef bint _is_letter(Py_UCS4 ch)
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef list _name_parts(str value)
@@ -37,7 +40,7 @@ cdef bint _holds_space(str text) noexcept
 
 @cython.final
 cdef class Deadline:
-    cdef readonly double cpu, wall_soft, wall_hard  # readonly: the tests read them
+    cdef readonly double cpu, wall_soft, wall_hard, wall_quick  # readonly: the tests read them
 
     cpdef extend(self, double budget)
     cpdef bint passed(self) except -1
@@ -46,18 +49,20 @@ cdef class Deadline:
 @cython.final
 cdef class KnownValues:
     cdef list _needles, _phrases, _phones
+    cdef Py_ssize_t _shortest
 
-    @cython.locals(low=str, digits=str, needle=str, own=str, words=tuple)
     cpdef bint holds_any(self, str text) except -1
-    @cython.locals(low=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, all_digits=str, entity_type=str,
-                   needle=str, words=tuple)
+    @cython.locals(size=Py_ssize_t, needle=str, words=tuple)
+    cdef bint _holds_word(self, str low) except -1
+    @cython.locals(low=str)
     cpdef list find(self, str text)
-    @cython.locals(own=str)
-    cdef str _phone_digits(self, str text)
+    @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entity_type=str, needle=str, words=tuple)
+    cdef _find_words(self, str low, list found)
     @cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)
-    cdef _find_phones(self, str text, str all_digits, list found)
-    @cython.locals(low=str, digits=str, words=list, part=str, encoded=str, cut=Py_ssize_t)
+    cdef _find_phones(self, str text, list found)
+    @cython.locals(low=str, digits=str, extension=str, words=list, part=str, encoded=str, cut=Py_ssize_t)
     cdef _add(self, str entity_type, str value)
+    cdef _add_needle(self, str entity_type, str needle, str value)
 
 
 @cython.final
@@ -109,4 +114,5 @@ cdef class Walk:
     cpdef list sequence(self, object items, object state, object op, Py_ssize_t depth)
     @cython.locals(step=Step, uniform=bint)
     cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
-    cpdef tuple triage(self, KnownValues known, set clean)
+    @cython.locals(index=Py_ssize_t, spans=list)
+    cpdef tuple search_known(self, KnownValues known, set clean)

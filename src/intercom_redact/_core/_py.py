@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from time import perf_counter, thread_time  # bound once: read for every container walked
@@ -71,6 +72,8 @@ _EXTENSION = re.compile(r"[ \t]{0,3}(?:x|ext\.?|extension)[ \t]{0,3}(\d{1,6})(?!
 # A phone is searched for only where a digit run ends in its last digits: no
 # national number is shorter than this.
 _PHONE_TAIL = 4
+# The shortest text of a KnownValues without values: longer than any text.
+_NO_TEXT = sys.maxsize
 # Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
 _FEW_SPANS = 8
 
@@ -196,6 +199,30 @@ def _decimal_digits(text: str) -> str:
     return "".join(runs)
 
 
+def _digits_hold(text: str, digits: str) -> bool:
+    """Whether the decimal digits of ``text``, read in order, hold ``digits`` (decimal digits):
+    ``digits in _decimal_digits(text)``, with no string of them made (most texts hold no such run;
+    ``find`` goes straight to each place its first digit is)."""
+    first = digits[0]
+    count = len(digits)
+    size = len(text)
+    start = text.find(first)
+    while start != -1:
+        i = start + 1
+        j = 1
+        while j < count and i < size:
+            ch = text[i]
+            if _is_decimal(ch):
+                if ch != digits[j]:
+                    break
+                j += 1
+            i += 1
+        if j == count:
+            return True
+        start = text.find(first, start + 1)
+    return False
+
+
 def _extension_at(value: str) -> int:
     """Where a phone's extension starts (``"x886"`` in ``"(861)762-8598x886"``): at the first
     letter after a digit; ``len(value)`` without one.  The number's digits are those before it."""
@@ -271,26 +298,41 @@ class KnownValues:
     text can hold.
     """
 
-    __slots__ = ("_needles", "_phones", "_phrases")
+    __slots__ = ("_needles", "_phones", "_phrases", "_shortest")
 
     def __init__(self, known: Iterable[tuple[object, object]]) -> None:
         self._needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
         self._phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
-        self._phones: list[tuple[str, str, str, str]] = []  # (entity_type, number, digits, extension digits)
-        seen: set[tuple[str, str]] = set()
+        # (entity_type, number, digits, extension digits, the last _PHONE_TAIL digits)
+        self._phones: list[tuple[str, str, str, str, str]] = []
+        # No text shorter than this holds a needle, a phrase's first word or a phone's tail.
+        self._shortest = _NO_TEXT
+        # The values seen, each by the first type it came with; a value that comes again with
+        # another type (rare) is told by its pair.  One hash of the value, no pair made per value.
+        seen: dict[str, str] = {}
+        pairs: set[tuple[str, str]] | None = None
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
                 continue
             # A str subclass (a StrEnum type) as a plain str: the compiled _add takes exact strs
             # (``strip`` answers one for a value).
-            key = (entity_type if type(entity_type) is str else str.__str__(entity_type),
-                   _stripped(value) if type(value) is str else value.strip())
-            if len(key[1]) < MIN_KNOWN_LENGTH:
+            if type(entity_type) is not str:
+                entity_type = str.__str__(entity_type)
+            value = _stripped(value) if type(value) is str else value.strip()
+            if len(value) < MIN_KNOWN_LENGTH:
                 continue
             count = len(seen)
-            seen.add(key)  # a repeat leaves the set as it was: one hash of the key, not two
-            if len(seen) != count:
-                self._add(key[0], key[1])
+            first = seen.setdefault(value, entity_type)
+            if len(seen) == count:  # seen before: added already, unless with another type
+                if first == entity_type:
+                    continue
+                if pairs is None:
+                    pairs = set()
+                count = len(pairs)
+                pairs.add((entity_type, value))
+                if len(pairs) == count:
+                    continue
+            self._add(entity_type, value)
 
     def _add(self, entity_type: str, value: str) -> None:
         """Sort ``value`` by how it is searched: as a phone, a phrase or a word (its URL-encoded forms too).
@@ -306,7 +348,10 @@ class KnownValues:
             cut = _extension_at(value)
             digits = _decimal_digits(value[:cut])
             if len(digits) >= 7:
-                self._phones.append((entity_type, value[:cut], digits, _decimal_digits(value[cut:])))
+                extension = _decimal_digits(value[cut:]) if cut < len(value) else ""
+                self._phones.append((entity_type, value[:cut], digits, extension, digits[-_PHONE_TAIL:]))
+                if self._shortest > _PHONE_TAIL:
+                    self._shortest = _PHONE_TAIL
                 return
         low = value.lower()
         if _holds_space(low):  # else one word: no list made to tell
@@ -314,15 +359,22 @@ class KnownValues:
             if len(words) > 1:
                 if entity_type == "PERSON":
                     for part in _name_parts(value):
-                        self._needles.append((entity_type, part.lower(), part))
+                        self._add_needle(entity_type, part.lower(), part)
                 self._phrases.append((entity_type, tuple(words), value))
+                if len(words[0]) < self._shortest:
+                    self._shortest = len(words[0])
                 return
-        self._needles.append((entity_type, low, value))
+        self._add_needle(entity_type, low, value)
         if "@" in low:  # e-mails also URL-encoded, as in query strings
             encoded = low.replace("@", "%40")
             if "+" in low:
-                self._needles.append((entity_type, encoded.replace("+", "%2b"), value))
-            self._needles.append((entity_type, encoded, value))
+                self._add_needle(entity_type, encoded.replace("+", "%2b"), value)
+            self._add_needle(entity_type, encoded, value)
+
+    def _add_needle(self, entity_type: str, needle: str, value: str) -> None:
+        self._needles.append((entity_type, needle, value))
+        if len(needle) < self._shortest:
+            self._shortest = len(needle)
 
     def __bool__(self) -> bool:
         return bool(self._needles or self._phrases or self._phones)
@@ -330,67 +382,75 @@ class KnownValues:
     def holds_any(self, text: str) -> bool:
         """Whether ``text`` may hold any of the values: the substring (or, for phones, digit-run)
         pre-check, stopping at the first value it may hold (never False where :meth:`find` finds one)."""
-        if self._needles or self._phrases:
-            low = _lower(text)
-            for _, needle, _ in self._needles:
-                if needle in low:
-                    return True
-            for _, words, _ in self._phrases:
-                if words[0] in low:
-                    return True
-        if self._phones:
-            digits = self._phone_digits(text)
-            if digits:
-                for _, _, own, _ in self._phones:
-                    if own[-_PHONE_TAIL:] in digits:
-                        return True
+        if len(text) < self._shortest:  # also where there is no value at all
+            return False
+        if (self._needles or self._phrases) and self._holds_word(_lower(text)):
+            return True
+        for phone in self._phones:  # noqa: SIM110  (any() over a generator is a closure in the compiled core)
+            if _digits_hold(text, phone[4]):
+                return True
         return False
 
-    def _phone_digits(self, text: str) -> str:
-        """The decimal digits of ``text``, or ``""`` where it cannot hold a phone: where none of
-        their last digits occurs (most texts; that digit ends the tail the pre-check looks for)."""
-        for _, _, own, _ in self._phones:
-            if own[-1] in text:
-                return _decimal_digits(text)
-        return ""
+    def _holds_word(self, low: str) -> bool:
+        """Whether the lower-cased text holds a needle or a phrase's first word (one longer than
+        the text is not looked for: most are, in the short texts of an event)."""
+        size = len(low)
+        for _, needle, _ in self._needles:
+            if len(needle) <= size and needle in low:
+                return True
+        for _, words, _ in self._phrases:  # noqa: SIM110  (as in holds_any)
+            if len(words[0]) <= size and words[0] in low:
+                return True
+        return False
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, entity_type)`` of every known value in ``text``, in text order
         (less those inside another: see :func:`_outermost`)."""
         found: list[tuple[int, int, str]] = []
+        if len(text) < self._shortest:  # holds nothing (see holds_any)
+            return found
         if self._needles or self._phrases:
-            low = _lower(text)
-            size = len(low)
-            for entity_type, needle, _ in self._needles:
-                if len(needle) > size:
-                    continue
-                start = low.find(needle)
-                while start != -1:
-                    end = start + len(needle)
-                    if _bounded(low, start, end, needle):
-                        found.append((start, end, entity_type))
-                    start = low.find(needle, end)
-            for entity_type, words, _ in self._phrases:
-                start = low.find(words[0])
-                while start != -1:
-                    end = _phrase_end(low, start, words)
-                    if end == -1:
-                        start = low.find(words[0], start + 1)
-                    else:
-                        found.append((start, end, entity_type))
-                        start = low.find(words[0], end)
-        if self._phones:
-            all_digits = self._phone_digits(text)
-            if all_digits:
-                self._find_phones(text, all_digits, found)
+            self._find_words(_lower(text), found)
+        for phone in self._phones:
+            if _digits_hold(text, phone[4]):  # a phone's tail is in the text: search it for every phone
+                self._find_phones(text, found)
+                break
         return _outermost(found) if len(found) > 1 else found
 
-    def _find_phones(self, text: str, all_digits: str, found: list[tuple[int, int, str]]) -> None:
+    def _find_words(self, low: str, found: list[tuple[int, int, str]]) -> None:
+        """The needles and phrases in the lower-cased text, added to ``found``.
+
+        Each is looked for with ``in`` first (the pre-check's test): most are not in the text,
+        and ``in`` tells that for less than ``find`` does.
+        """
+        size = len(low)
+        for entity_type, needle, _ in self._needles:
+            if len(needle) > size or needle not in low:
+                continue
+            start = low.find(needle)
+            while start != -1:
+                end = start + len(needle)
+                if _bounded(low, start, end, needle):
+                    found.append((start, end, entity_type))
+                start = low.find(needle, end)
+        for entity_type, words, _ in self._phrases:
+            if words[0] not in low:
+                continue
+            start = low.find(words[0])
+            while start != -1:
+                end = _phrase_end(low, start, words)
+                if end == -1:
+                    start = low.find(words[0], start + 1)
+                else:
+                    found.append((start, end, entity_type))
+                    start = low.find(words[0], end)
+
+    def _find_phones(self, text: str, found: list[tuple[int, int, str]]) -> None:
         # Only the phones whose last digits occur in the text are looked for, and one is
         # parsed only for a run that is not written with its very digits (see _phone_matches).
         phones: list[list[Any]] = [[entity_type, value, own, extension, None]
-                                   for entity_type, value, own, extension in self._phones
-                                   if own[-_PHONE_TAIL:] in all_digits]
+                                   for entity_type, value, own, extension, tail in self._phones
+                                   if _digits_hold(text, tail)]
         if not phones:
             return
         for run in _DIGIT_RUN.finditer(text):
@@ -481,8 +541,13 @@ def screen_identifier(text: str) -> int:
     phone written with its ``+`` country code, or words separated by spaces;
     ``"4155552671"``, ``"ord_81hx"`` and UUIDs are the ids they are.  (What the
     search ``@|%40|^\\s*\\+|\\S\\s+\\S`` finds, in string operations: this runs for every id.)
+    An id without white space (the usual) is told without a string made.
     """
-    if "@" in text or "%40" in text or text.lstrip().startswith("+") or len(text.split(None, 1)) > 1:
+    if "@" in text or "%40" in text:
+        return SCAN
+    if not _holds_space(text):
+        return SCAN if text.startswith("+") else KEEP
+    if text.lstrip().startswith("+") or len(text.split(None, 1)) > 1:
         return SCAN
     return KEEP
 
@@ -554,7 +619,7 @@ class Deadline:
     then is not at fault).
     """
 
-    __slots__ = ("cpu", "wall_hard", "wall_soft")
+    __slots__ = ("cpu", "wall_hard", "wall_quick", "wall_soft")
 
     def __init__(self, budget: float, slack: float = -1.0) -> None:
         """A deadline ``budget`` seconds from now, which may end up to ``slack`` seconds late
@@ -574,16 +639,22 @@ class Deadline:
         now = wall - clocks.wall
         self.wall_soft = now + budget
         self.wall_hard = now + budget * WALL_CEILING
+        # Until then the wall clock less collections has not passed the budget, whatever collections
+        # run meanwhile (they only take time off): told without reading what they took.
+        self.wall_quick = wall + budget
 
     def extend(self, budget: float) -> None:
         """Allow ``budget`` seconds more (the next text of a batch)."""
         self.cpu += budget
         self.wall_soft += budget
         self.wall_hard += budget * WALL_CEILING
+        self.wall_quick += budget
 
     def passed(self) -> bool:
         wall = perf_counter()
-        if wall <= self.wall_soft:  # CPU time never runs ahead of the wall clock (nor do collections)
+        # CPU time never runs ahead of the wall clock.  Not against wall_soft: in a thread whose
+        # past collections took more than the budget, that is passed at once, and every call read them.
+        if wall <= self.wall_quick:
             return False
         clocks = _CLOCKS
         now = wall - clocks.wall
@@ -764,7 +835,8 @@ class Walk:
                 child = next_key.get(k)
                 if child is None:
                     child = state.step_key(k if type(k) is str else key_text(k))
-                if child.match is None or child.match.kind != KEEP:
+                m = child.match
+                if m is None or m.kind != KEEP:
                     self.collect_known(v, child, entity_type, depth + 1)
         elif isinstance(value, (list, tuple)):
             for v in value[:50]:
@@ -949,25 +1021,35 @@ class Walk:
             self.active.discard(ident)
         return out
 
-    # -- phase 2: which texts need the scanner ------------------------------------------
+    # -- phase 2: the known values in the texts, and which texts need the scanner --------
 
-    def triage(self, known: KnownValues, clean: set[str]) -> tuple[list[int], list[int]]:
-        """Split the texts set aside: ``(only known values, needs the scanner)``, by index.
+    def search_known(self, known: KnownValues,
+                     clean: set[str]) -> tuple[list[tuple[int, list[tuple[int, int, str]] | None]], list[int]]:
+        """The texts set aside, split: ``(found, scanner)``, by index.
 
         A text the scanner found clean before (``clean``), or any text when
         the walk does not scan, needs only a search for the event's known
-        values -- and none at all when the pre-check says it holds none.
+        values: ``found`` has ``(index, spans)`` of each that holds one, in
+        text order.  Its ``spans`` are None for a text with a ``<`` that may
+        hold one (:meth:`KnownValues.holds_any`): an HTML body is the
+        scanner's, which the engine tells.  ``scanner``: the texts the scanner reads.
         """
-        known_only: list[int] = []
+        found: list[tuple[int, list[tuple[int, int, str]] | None]] = []
         scanner: list[int] = []
         has_known = bool(known)
         scan = self.scan
         for index, (_, _, text) in enumerate(self.texts):
             if scan and text not in clean:
                 scanner.append(index)
-            elif has_known and known.holds_any(text):
-                known_only.append(index)
-        return known_only, scanner
+            elif has_known:
+                if "<" in text:
+                    if known.holds_any(text):
+                        found.append((index, None))
+                else:
+                    spans = known.find(text)
+                    if spans:
+                        found.append((index, spans))
+        return found, scanner
 
 
 def key_text(key: Any) -> str:

@@ -20,7 +20,7 @@ comparing digit runs, and a phone is parsed only for a digit run that ends in
 its last digit without being written with its very digits.  A search answers
 the outermost spans (a name, not also its parts inside it).  The search is the engine's core
 (:class:`intercom_redact._core._py.KnownValues`, compiled where it was built,
-which the engine's own triage also uses); this module is the scanner's door to it.
+which the engine's own search of its texts also uses); this module is the scanner's door to it.
 """
 
 from __future__ import annotations
