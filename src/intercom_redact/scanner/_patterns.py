@@ -5,7 +5,8 @@ construction: 1-3 µs for a text like one it has seen, 8-25 µs for a new
 short log line while its lazy DFA grows) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
 module, with their look-arounds (a row may spell the search past a text's first
-character for speed, ``PatternSpec.after_first``: the same matches) -- and their
+character for speed, ``PatternSpec.after_first``; a row may have a spelling for texts all ASCII that
+the standard library's ``re`` searches faster, ``PatternSpec.ascii_only``: the same matches) -- and their
 matches go through the recognizer's checks: validator, invalidator, context words,
 vetoes, score threshold.  Presidio's analyzer is never called.
 
@@ -56,7 +57,7 @@ try:
 except ImportError:
     re2 = None
 
-__all__ = ["ENGINE", "PatternPass", "builtin_pass", "near_context", "to_re2"]
+__all__ = ["ENGINE", "PatternPass", "ascii_spelling", "builtin_pass", "near_context", "to_re2"]
 
 ENGINE = "re2" if re2 is not None else "regex"
 """What finds the candidates: ``"re2"`` (a set) or ``"regex"`` (every pattern, every text)."""
@@ -266,7 +267,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "after_first", "builtin", "entity", "matches", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "after_first", "ascii_only", "builtin", "entity", "matches", "name", "score", "source",
+                 "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -276,10 +278,12 @@ class _Rule:
         self.translated = to_re2(spec.trigger or spec.regex, entity.flags) if re2 is not None else None
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
+        self.ascii_only = spec.ascii_only
         self._compiled: Any = None
         # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
-        # the first character with after_first where the row has one).  Once compiled, a row
-        # without one answers with the compiled pattern's own finditer: no Python call between.
+        # the first character with after_first where the row has one, by re's ascii_only on a
+        # text all ASCII).  Once compiled, a row without either answers with the compiled
+        # pattern's own finditer: no Python call between.
         self.matches: Callable[[str], Iterator[Any]] = self._compile_and_match
 
     @property
@@ -294,10 +298,13 @@ class _Rule:
         compiled = self._compiled
         if compiled is None:  # a race compiles twice, harmlessly
             compiled = self._compile(self.source)
-            if self.after_first is None:
-                self.matches = compiled.finditer
-            else:
-                self.matches = functools.partial(_matched_then_searched, compiled, self._compile(self.after_first))
+            matches: Callable[[str], Iterator[Any]] = compiled.finditer
+            if self.after_first is not None:
+                matches = functools.partial(_matched_then_searched, compiled, self._compile(self.after_first))
+            ascii_pattern = _ascii_compiled(self.ascii_only, self.entity.flags) if self.ascii_only else None
+            if ascii_pattern is not None:
+                matches = functools.partial(_ascii_or_any, ascii_pattern.finditer, matches)
+            self.matches = matches
             self._compiled = compiled  # last: a pattern read compiled has its matches set
         return compiled
 
@@ -319,6 +326,52 @@ def _matched_then_searched(pattern: Any, after_first: Any, text: str) -> Iterato
     first = pattern.match(text)
     rest: Iterator[Any] = after_first.finditer(text, 0 if first is None else first.end())
     return rest if first is None else itertools.chain((first,), rest)
+
+
+def _ascii_or_any(ascii_matches: Callable[[str], Iterator[Any]], matches: Callable[[str], Iterator[Any]],
+                  text: str) -> Iterator[Any]:
+    """``ascii_matches(text)`` on a text all ASCII (a flag ``str`` keeps: no scan), ``matches(text)`` on any other."""
+    return ascii_matches(text) if text.isascii() else matches(text)
+
+
+_CATEGORY = re.compile(r"\\p\{(\w+)\}")
+_CLASS_OR_ESCAPE = re.compile(r"\[\^?\]?(?:\\.|[^\\\]])*\]|\\p\{\w+\}|\\.")  # [...], \p{X}, any other escape
+
+
+def ascii_spelling(pattern: str) -> str:
+    """``pattern`` with each ``\\p{X}`` spelled as its ASCII members: the same matches on a text all ASCII.
+
+    Inside a class the members join it (negated too: on such a text a category is
+    exactly its ASCII members; a class left without any matches nothing, or, negated,
+    anything); outside one they become a class of their own.
+
+    :raises KeyError: a category whose ASCII members are not known.
+    :raises ValueError: a category without ASCII members outside a class (it would match nothing).
+    """
+    def members(match: re.Match[str]) -> str:
+        return _ASCII_OF[match.group(1)]
+
+    def spelled(match: re.Match[str]) -> str:
+        token = match.group()
+        if token.startswith("["):
+            spelled_class = _CATEGORY.sub(members, token)
+            return {"[]": "(?!)", "[^]": r"[\x00-\U0010ffff]"}.get(spelled_class, spelled_class)  # no members: none, any
+        if token.startswith("\\p"):
+            ascii_members = members(_CATEGORY.match(token))  # type: ignore[arg-type]
+            if not ascii_members:
+                raise ValueError(f"{token} has no ASCII members")
+            return f"[{ascii_members}]"
+        return token
+
+    return _CLASS_OR_ESCAPE.sub(spelled, pattern)
+
+
+def _ascii_compiled(pattern: str, flags: int) -> re.Pattern[str] | None:
+    """``pattern`` (a row's ``ascii_only``) compiled by ``re``; ``None`` where ``re`` cannot read it (Python 3.10)."""
+    try:
+        return re.compile(ascii_spelling(pattern), flags)
+    except re.error:
+        return None
 
 
 def _options() -> Any:
