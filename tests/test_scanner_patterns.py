@@ -455,7 +455,7 @@ _ASCII_NAME_PIECES = st.sampled_from([
 
 def _ascii_rows() -> list[_patterns._Rule]:
     rows = [rule for rule in _patterns.builtin_pass()._rules if rule.ascii_only is not None]
-    assert {rule.name for rule in rows} >= {"given name and surname"}
+    assert {rule.name for rule in rows} >= {"given name and surname", "greeting, any case", "sign-off, any case"}
     return rows
 
 
@@ -464,15 +464,18 @@ def test_rows_with_an_ascii_spelling_are_searched_by_re_on_ascii_texts() -> None
     for rule in _ascii_rows():
         rule.pattern  # noqa: B018  (compiles it, and sets its matches)
         assert isinstance(rule.matches, functools.partial) and rule.matches.func is _patterns._ascii_or_any, rule.name
-        assert isinstance(rule.matches.args[0].__self__, re.Pattern), rule.name
+        ascii_matches = rule.matches.args[0]
+        searched = ascii_matches.args[1] if rule.after_first is not None else ascii_matches.__self__
+        assert isinstance(searched, (re.Pattern, _patterns._Located)), rule.name
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(_ASCII_NAME_PIECES, max_size=16).map("".join))
+@given(st.lists(st.one_of(_ASCII_NAME_PIECES, _LEAD_PIECES), max_size=16).map("".join))
 def test_a_row_spelled_for_ascii_texts_matches_as_its_pattern(text: str) -> None:
     for rule in _ascii_rows():
         plain = regex.compile(rule.source, rule.entity.flags)  # as Presidio runs the row
-        for variant in (text, text.replace("é", "e"), "é" + text):
+        ascii_text = text.encode("ascii", "ignore").decode()
+        for variant in (text, ascii_text, ascii_text.lstrip(), "\n" + ascii_text, "é" + ascii_text):
             assert ([match.regs for match in rule.matches(variant)]
                     == [match.regs for match in plain.finditer(variant)]), (rule.name, variant)
 
@@ -491,17 +494,28 @@ def test_rows_spelled_for_ascii_texts_match_the_suites_strings(texts: list[str])
     category for category in _patterns._ASCII_OF if len(category) > 1 or category.isupper())))
 def test_a_category_spelled_in_ascii_matches_as_the_category_on_ascii_texts(text: str, category: str) -> None:
     for pattern in (rf"[\p{{{category}}}x]", rf"[^\p{{{category}}}x]", rf"[^\p{{{category}}}]"):
-        spelled = re.compile(_patterns.ascii_spelling(pattern))
+        spelled = re.compile(_patterns.ascii_spelling(pattern)[0])
         assert spelled.findall(text) == regex.findall(pattern, text), (category, pattern, text)
     if _patterns._ASCII_OF[category]:
-        assert re.findall(_patterns.ascii_spelling(rf"\p{{{category}}}"), text) == regex.findall(
+        assert re.findall(_patterns.ascii_spelling(rf"\p{{{category}}}")[0], text) == regex.findall(
             rf"\p{{{category}}}", text)
 
 
+@pytest.mark.parametrize("pattern", [r"a*", r"x\Ka*", r"(?<=b)\Ka*", r"b\Kc|a*", r"\b\K"])
+def test_a_search_located_by_re_finds_the_patterns_matches_empty_ones_too(pattern: str) -> None:
+    located = _patterns._Located(re.compile(_patterns.ascii_spelling(pattern)[0]), regex.compile(pattern))
+    for text in ["", "a", "baaab", "xaa xb bcaa", "ab ba"]:
+        for pos in range(len(text) + 1):
+            assert ([m.regs for m in located.finditer(text, pos)]
+                    == [m.regs for m in regex.compile(pattern).finditer(text, pos)]), (pattern, text, pos)
+
+
 def test_ascii_spelling_leaves_escapes_and_other_classes_as_written() -> None:
-    assert _patterns.ascii_spelling(r"\p{Lu}(?<![\p{L}\p{M}'.\-]\p{Lu})\p{Ll}++") == r"[A-Z](?<![A-Za-z'.\-][A-Z])[a-z]++"
-    assert _patterns.ascii_spelling(r"\\p{Lu}\[\p{N}\][\]\p{Lu}]") == r"\\p{Lu}\[[0-9]\][\]A-Z]"
-    assert re.findall(_patterns.ascii_spelling(r"a[\p{Mn}]|b[^\p{Lo}]"), "ab_a bc") == ["b_", "bc"]
+    assert _patterns.ascii_spelling(r"\p{Lu}(?<![\p{L}\p{M}'.\-]\p{Lu})\p{Ll}++") == (
+        r"[A-Z](?<![A-Za-z'.\-][A-Z])[a-z]++", False)
+    assert _patterns.ascii_spelling(r"\\p{Lu}\[\p{N}\][\]\p{Lu}]\\K") == (r"\\p{Lu}\[[0-9]\][\]A-Z]\\K", False)
+    assert _patterns.ascii_spelling(r"[\K]x\K\p{L}") == (r"[\K]x[A-Za-z]", True)
+    assert re.findall(_patterns.ascii_spelling(r"a[\p{Mn}]|b[^\p{Lo}]")[0], "ab_a bc") == ["b_", "bc"]
     with pytest.raises(ValueError, match="no ASCII members"):
         _patterns.ascii_spelling(r"\p{M}")
     with pytest.raises(KeyError):

@@ -298,15 +298,20 @@ class _Rule:
         compiled = self._compiled
         if compiled is None:  # a race compiles twice, harmlessly
             compiled = self._compile(self.source)
-            matches: Callable[[str], Iterator[Any]] = compiled.finditer
-            if self.after_first is not None:
-                matches = functools.partial(_matched_then_searched, compiled, self._compile(self.after_first))
-            ascii_pattern = _ascii_compiled(self.ascii_only, self.entity.flags) if self.ascii_only else None
-            if ascii_pattern is not None:
-                matches = functools.partial(_ascii_or_any, ascii_pattern.finditer, matches)
+            search = compiled if self.after_first is None else self._compile(self.after_first)
+            matches = self._searched(compiled, search)
+            ascii_search = _ascii_compiled(self.ascii_only, self.entity.flags, search) if self.ascii_only else None
+            if ascii_search is not None:
+                matches = functools.partial(_ascii_or_any, self._searched(compiled, ascii_search), matches)
             self.matches = matches
             self._compiled = compiled  # last: a pattern read compiled has its matches set
         return compiled
+
+    def _searched(self, compiled: Any, search: Any) -> Callable[[str], Iterator[Any]]:
+        """The matches of ``compiled``: ``search`` runs past the first character where the row has an after_first."""
+        if self.after_first is None:
+            return search.finditer  # type: ignore[no-any-return]
+        return functools.partial(_matched_then_searched, compiled, search)
 
     def _compile(self, source: str) -> Any:
         if self.builtin:
@@ -338,8 +343,11 @@ _CATEGORY = re.compile(r"\\p\{(\w+)\}")
 _CLASS_OR_ESCAPE = re.compile(r"\[\^?\]?(?:\\.|[^\\\]])*\]|\\p\{\w+\}|\\.")  # [...], \p{X}, any other escape
 
 
-def ascii_spelling(pattern: str) -> str:
+def ascii_spelling(pattern: str) -> tuple[str, bool]:
     """``pattern`` with each ``\\p{X}`` spelled as its ASCII members: the same matches on a text all ASCII.
+
+    ``\\K`` is left out (``re`` reads none): the second value says whether there was one,
+    and the spelling's matches then start where the pattern's start before it.
 
     Inside a class the members join it (negated too: on such a text a category is
     exactly its ASCII members; a class left without any matches nothing, or, negated,
@@ -351,8 +359,14 @@ def ascii_spelling(pattern: str) -> str:
     def members(match: re.Match[str]) -> str:
         return _ASCII_OF[match.group(1)]
 
+    kept = False
+
     def spelled(match: re.Match[str]) -> str:
+        nonlocal kept
         token = match.group()
+        if token == "\\K":
+            kept = True
+            return ""
         if token.startswith("["):
             spelled_class = _CATEGORY.sub(members, token)
             return {"[]": "(?!)", "[^]": r"[\x00-\U0010ffff]"}.get(spelled_class, spelled_class)  # no members: none, any
@@ -363,15 +377,49 @@ def ascii_spelling(pattern: str) -> str:
             return f"[{ascii_members}]"
         return token
 
-    return _CLASS_OR_ESCAPE.sub(spelled, pattern)
+    spelling = _CLASS_OR_ESCAPE.sub(spelled, pattern)
+    return spelling, kept
 
 
-def _ascii_compiled(pattern: str, flags: int) -> re.Pattern[str] | None:
-    """``pattern`` (a row's ``ascii_only``) compiled by ``re``; ``None`` where ``re`` cannot read it (Python 3.10)."""
+def _ascii_compiled(pattern: str, flags: int, search: Any) -> re.Pattern[str] | _Located | None:
+    """``pattern`` (a row's ``ascii_only``) compiled by ``re``, located with where it holds a ``\\K``.
+
+    :param search: the row's own search, which ``pattern`` spells for texts all ASCII.
+    :return: ``None`` where ``re`` cannot read it (Python 3.10).
+    """
+    spelling, kept = ascii_spelling(pattern)
     try:
-        return re.compile(ascii_spelling(pattern), flags)
+        compiled = re.compile(spelling, flags)
     except re.error:
         return None
+    return _Located(compiled, search) if kept else compiled
+
+
+class _Located:
+    """A search ``re`` runs for a pattern with a ``\\K``: ``re`` finds where each match starts, the pattern matches there.
+
+    Both engines match a pattern alike on a text all ASCII, so the match ``re`` finds
+    from a position starts where the pattern's would, and the pattern matched at that
+    start is the one its own search finds: the same matches, the pattern's match objects.
+    """
+
+    __slots__ = ("_locate", "_pattern")
+
+    def __init__(self, locate: re.Pattern[str], pattern: Any) -> None:
+        self._locate = locate
+        self._pattern = pattern
+
+    def finditer(self, text: str, pos: int = 0) -> Iterator[Any]:
+        """As ``pattern.finditer(text, pos)``."""
+        search, match = self._locate.search, self._pattern.match
+        found = search(text, pos)
+        while found is not None:
+            if found.end() == found.start():  # empty: the pattern's own search knows what may follow one
+                yield from self._pattern.finditer(text, found.start())
+                return
+            kept = match(text, found.start())
+            yield kept
+            found = search(text, kept.end())
 
 
 def _options() -> Any:

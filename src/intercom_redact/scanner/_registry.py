@@ -87,13 +87,15 @@ class PatternSpec:
         module tries at every character, this opens with a character class it skips ahead
         to.  The pass matches ``regex`` at the start and searches ``after_first`` from
         where that left off; the matches must be those of ``regex`` (a test compares them).
-    :param ascii_only: the same pattern for a text of ASCII characters only, in the dialect
-        the standard library's ``re`` reads but for ``\\p{…}`` (the pass spells each as its
-        ASCII members): on such a text a category is exactly those.  ``re`` scans ahead to a
-        leading character class where ``regex`` tries every position, so a row that opens
-        with a capital is searched in half the instructions.  Where ``re`` cannot read it
-        (Python 3.10 has no possessive quantifiers) ``regex`` runs alone; the matches must
-        be those of ``regex`` on every ASCII text (a test compares them).
+    :param ascii_only: the row's search (``after_first`` where it has one, else ``regex``)
+        for a text of ASCII characters only, in the dialect the standard library's ``re``
+        reads but for ``\\p{…}`` (the pass spells each as its ASCII members: on such a text
+        a category is exactly those) and ``\\K`` (``re`` then finds where a match starts,
+        and the row's own search pattern matches there).  ``re`` scans ahead to a leading
+        character class where ``regex`` tries every position: a row that opens with a
+        capital is searched in half the instructions.  Where ``re`` cannot read it (Python
+        3.10 has no possessive quantifiers) ``regex`` runs alone; the matches must be those
+        of ``regex`` on every ASCII text (a test compares them).
     """
 
     name: str
@@ -555,6 +557,7 @@ _LEAD = rf"(?<![^{_LEAD_MARKS}])[ \t]{{0,3}}"
 # could have ended on: each ends before spaces and a mark or the line's end (its look-ahead),
 # where no sign-off or greeting starts.
 _PAST_LEAD = rf"[{_LEAD_MARKS}][ \t]{{0,3}}"
+# On a text all ASCII the standard library's re searches it (ascii_only): it scans to a mark faster.
 
 _ANY_GREETING_NAME = rf"{_ANY_GREETINGS_GROUPED}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))"
 _ANY_SIGN_OFF_NAME = (rf"{_ANY_SIGN_OFFS_GROUPED}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
@@ -565,11 +568,14 @@ _ANY_CASE_NAME = EntitySpec(
     "PERSON", "AnyCaseNameRecognizer",
     (
         PatternSpec("greeting, any case", _LEAD + _ANY_GREETING_NAME, 0.6,
-                    trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}", after_first=_PAST_LEAD + _ANY_GREETING_NAME),
+                    trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}", after_first=_PAST_LEAD + _ANY_GREETING_NAME,
+                    ascii_only=_PAST_LEAD + _ANY_GREETING_NAME),
         PatternSpec("sign-off, any case", _LEAD + _ANY_SIGN_OFF_NAME, 0.6,
-                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n", after_first=_PAST_LEAD + _ANY_SIGN_OFF_NAME),
+                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n", after_first=_PAST_LEAD + _ANY_SIGN_OFF_NAME,
+                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_NAME),
         PatternSpec("sign-off at the end, any case", _LEAD + _ANY_SIGN_OFF_AT_END, 0.5,
-                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}", after_first=_PAST_LEAD + _ANY_SIGN_OFF_AT_END),
+                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}", after_first=_PAST_LEAD + _ANY_SIGN_OFF_AT_END,
+                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_AT_END),
         PatternSpec("introduction, any case",
                     rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7,
                     trigger=rf"{_ANY_INTRODUCTIONS}[ \t]+\p{{L}}"),
