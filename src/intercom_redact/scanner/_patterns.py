@@ -339,46 +339,51 @@ def _ascii_or_any(ascii_matches: Callable[[str], Iterator[Any]], matches: Callab
     return ascii_matches(text) if text.isascii() else matches(text)
 
 
-_CATEGORY = re.compile(r"\\p\{(\w+)\}")
-_CLASS_OR_ESCAPE = re.compile(r"\[\^?\]?(?:\\.|[^\\\]])*\]|\\p\{\w+\}|\\.")  # [...], \p{X}, any other escape
+_IN_CLASS = re.compile(r"\\p\{(\w+)\}|\\.", re.DOTALL)  # a category, any other escape
 
 
 def ascii_spelling(pattern: str) -> tuple[str, bool]:
     """``pattern`` with each ``\\p{X}`` spelled as its ASCII members: the same matches on a text all ASCII.
 
-    ``\\K`` is left out (``re`` reads none): the second value says whether there was one,
-    and the spelling's matches then start where the pattern's start before it.
-
     Inside a class the members join it (negated too: on such a text a category is
     exactly its ASCII members; a class left without any matches nothing, or, negated,
-    anything); outside one they become a class of their own.
+    anything); outside one they become a class of their own.  ``\\K`` is left out
+    (``re`` reads none): the second value says whether there was one, and the
+    spelling's matches then start where the pattern's start before it.
 
     :raises KeyError: a category whose ASCII members are not known.
     :raises ValueError: a category without ASCII members outside a class (it would match nothing).
     """
-    def members(match: re.Match[str]) -> str:
-        return _ASCII_OF[match.group(1)]
+    def in_class(match: re.Match[str]) -> str:
+        return match.group() if match.group(1) is None else _ASCII_OF[match.group(1)]
 
+    out = []
     kept = False
-
-    def spelled(match: re.Match[str]) -> str:
-        nonlocal kept
-        token = match.group()
-        if token == "\\K":
-            kept = True
-            return ""
-        if token.startswith("["):
-            spelled_class = _CATEGORY.sub(members, token)
-            return {"[]": "(?!)", "[^]": r"[\x00-\U0010ffff]"}.get(spelled_class, spelled_class)  # no members: none, any
-        if token.startswith("\\p"):
-            ascii_members = members(_CATEGORY.match(token))  # type: ignore[arg-type]
-            if not ascii_members:
-                raise ValueError(f"{token} has no ASCII members")
-            return f"[{ascii_members}]"
-        return token
-
-    spelling = _CLASS_OR_ESCAPE.sub(spelled, pattern)
-    return spelling, kept
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "[":
+            end = _class_end(pattern, i)
+            spelled = _IN_CLASS.sub(in_class, pattern[i:end])
+            out.append({"[]": "(?!)", "[^]": r"[\x00-\U0010ffff]"}.get(spelled, spelled))  # no members: none, any
+            i = end
+        elif char == "\\" and pattern.startswith("\\p{", i):
+            category = _IN_CLASS.match(pattern, i)
+            if category is None or category.group(1) is None:
+                raise ValueError(f"{pattern[i:i + 8]!r}: not a category")
+            members = _ASCII_OF[category.group(1)]
+            if not members:
+                raise ValueError(f"{category.group()} has no ASCII members")
+            out.append(f"[{members}]")
+            i = category.end()
+        elif char == "\\":
+            kept = kept or pattern[i + 1] == "K"
+            out.append("" if pattern[i + 1] == "K" else pattern[i:i + 2])
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out), kept
 
 
 def _ascii_compiled(pattern: str, flags: int, search: Any) -> re.Pattern[str] | _Located | None:
@@ -387,10 +392,10 @@ def _ascii_compiled(pattern: str, flags: int, search: Any) -> re.Pattern[str] | 
     :param search: the row's own search, which ``pattern`` spells for texts all ASCII.
     :return: ``None`` where ``re`` cannot read it (Python 3.10).
     """
-    spelling, kept = ascii_spelling(pattern)
     try:
+        spelling, kept = ascii_spelling(pattern)
         compiled = re.compile(spelling, flags)
-    except re.error:
+    except (re.error, _Untranslatable):
         return None
     return _Located(compiled, search) if kept else compiled
 
