@@ -22,6 +22,7 @@ import importlib
 import math
 import pkgutil
 import re
+import sys
 import time
 
 import pytest
@@ -29,6 +30,7 @@ import regex
 
 import intercom_redact
 from intercom_redact import Redactor, Scanner
+from intercom_redact.scanner._patterns import ascii_spelling
 
 LENGTH = 10_000
 BOUND = 0.5  # seconds per pattern and input of LENGTH characters
@@ -75,6 +77,9 @@ def _collect_patterns() -> dict[str, re.Pattern | regex.Pattern]:
             if pattern.after_first is not None:  # what the pass searches past a text's first character
                 found[f"registry {entity.name}: {pattern.name}, after the first"] = regex.compile(
                     pattern.after_first, flags=entity.flags)
+            if pattern.ascii_only is not None and sys.version_info >= (3, 11):  # what re searches on ASCII texts
+                found[f"registry {entity.name}: {pattern.name}, ASCII"] = re.compile(
+                    ascii_spelling(pattern.ascii_only)[0], flags=entity.flags)
     return found
 
 

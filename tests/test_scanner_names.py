@@ -13,12 +13,15 @@ import os
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intercom_redact import Redactor
 from intercom_redact.scanner import Scanner
 from intercom_redact.scanner._findings import Finding
-from intercom_redact.scanner._first_names import _SOURCES, _Gazetteer, _unaccented, is_given_name, name_pieces
+from intercom_redact.scanner._first_names import _SOURCES, _WORD, _Gazetteer, _unaccented, is_given_name, name_pieces
 from intercom_redact.scanner._ner_spans import complete_person
+from intercom_redact.scanner._text_cues import _PUNCTUATION, NAME_TITLES, NOT_NAME_WORDS, cue_not_a_name
 
 SCANNER = Scanner(cache_size=0)
 HAS_GAZETTEER = importlib.util.find_spec("gender_guesser") is not None
@@ -182,6 +185,45 @@ def test_a_forked_child_schedules_its_own_build() -> None:
 def test_name_pieces_start_at_each_given_name_longest_first() -> None:
     assert list(name_pieces("Contact Jane Doe")) == [(8, 16)]  # a piece holds two words at least
     assert list(name_pieces("Contact Jane Anne Doe")) == [(8, 21), (8, 17), (13, 21)]
+
+
+# The name rows' checks, written for speed, answer as they were first written (kept here as the reference).
+def _pieces_as_written(text: str) -> list[tuple[int, int]]:
+    words = [match.span() for match in _WORD.finditer(text)]
+    return [(start, end) for i, (start, first_end) in enumerate(words) if is_given_name(text[start:first_end])
+            for _, end in reversed(words[i + 1:]) if (i, end) != (0, len(text))]
+
+
+def _cue_not_a_name_as_written(text: str) -> bool:
+    words = [word.strip(_PUNCTUATION).lower() for word in text.split()
+             if word[:1].isupper() and len(word.rstrip(".")) > 1]
+    while words and words[0].rstrip(".") in NAME_TITLES:
+        words.pop(0)
+    return not words or any(word.removesuffix("'s").removesuffix("’s") in NOT_NAME_WORDS for word in words)
+
+
+_NAME_ROW_PIECES = st.sampled_from([
+    "Jane", "Anne", "Uwe", "Doe", "Hi", "Thanks", "Mr", "Mr.", "mr", "Dr.", "Prof", "Stuck", "Back's", "Back’s", "Here",
+    "A", "A.", "B.Eng.", "Jr.", "van", "de", "O'Neil", "Anne-Marie", "(Jane)", "\"Doe\"", "x", "1", " ", "\t", "\n", ",",
+    ".", "'",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_NAME_ROW_PIECES, max_size=10).map("".join))
+def test_the_name_rows_checks_answer_as_written(text: str) -> None:
+    assert cue_not_a_name(text) == _cue_not_a_name_as_written(text), text
+    assert list(name_pieces(text)) == _pieces_as_written(text), text
+
+
+@needs_gazetteer
+def test_a_name_ending_on_a_given_name_opens_no_piece_there() -> None:
+    assert list(name_pieces("Contact Jane Doe Anne")) == [(8, 21), (8, 16)]
+
+
+def test_a_cue_is_no_name_past_its_titles_or_when_only_titles_and_initials_follow() -> None:
+    assert cue_not_a_name("Mr. Dr Stuck's") and cue_not_a_name("Mr Dr. A.") and not cue_not_a_name("Mr A. Doe")
+    assert cue_not_a_name("Dr Here") and not cue_not_a_name("Dr Jane Mr")  # a title past a name's word is one of its words
 
 
 # -- NER spans made whole (the model's output given, so no model is needed) -------------------------

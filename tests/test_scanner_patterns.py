@@ -444,6 +444,84 @@ def test_rows_searched_past_their_first_character_match_the_suites_strings(texts
             assert [m.regs for m in rule.matches(text)] == [m.regs for m in plain.finditer(text)], (rule.name, text)
 
 
+# A row's ascii_only (PatternSpec) is what re searches on a text all ASCII: names, particles,
+# suffixes, initials, hyphens, apostrophes and the marks before a capital.
+_ASCII_NAME_PIECES = st.sampled_from([
+    "Uwe", "Ziegler", "Anne", "Marie", "Jo", "Hi", "Thanks", "Mr", "Ms.", "McDonald", "O'Neil", "DeShawn", "van", "der",
+    "de", "la", "y", "K.", "K", "J.R.", "Jr", "Jr.", "PhD", "MBA", "Esq.", "III", "x", "ab", "é", " ", "  ", "\t", "\n",
+    ",", ", ", ".", "-", "'", "@", "/", "_", "1", ": ", "(", "Ab-Cd",
+])
+
+
+def _ascii_rows() -> list[_patterns._Rule]:
+    rows = [rule for rule in _patterns.builtin_pass()._rules if rule.ascii_only is not None]
+    assert {rule.name for rule in rows} >= {"given name and surname", "greeting, any case", "sign-off, any case"}
+    return rows
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="re reads possessive quantifiers from Python 3.11")
+def test_rows_with_an_ascii_spelling_are_searched_by_re_on_ascii_texts() -> None:
+    for rule in _ascii_rows():
+        rule.pattern  # noqa: B018  (compiles it, and sets its matches)
+        assert isinstance(rule.matches, functools.partial) and rule.matches.func is _patterns._ascii_or_any, rule.name
+        ascii_matches = rule.matches.args[0]
+        searched = ascii_matches.args[1] if rule.after_first is not None else ascii_matches.__self__
+        assert isinstance(searched, (re.Pattern, _patterns._Located)), rule.name
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_ASCII_NAME_PIECES, _LEAD_PIECES), max_size=16).map("".join))
+def test_a_row_spelled_for_ascii_texts_matches_as_its_pattern(text: str) -> None:
+    for rule in _ascii_rows():
+        plain = regex.compile(rule.source, rule.entity.flags)  # as Presidio runs the row
+        ascii_text = text.encode("ascii", "ignore").decode()
+        for variant in (text, ascii_text, ascii_text.lstrip(), "\n" + ascii_text, "é" + ascii_text):
+            assert ([match.regs for match in rule.matches(variant)]
+                    == [match.regs for match in plain.finditer(variant)]), (rule.name, variant)
+
+
+def test_rows_spelled_for_ascii_texts_match_the_suites_strings(texts: list[str]) -> None:
+    for text in [*texts, *_every_test_string()]:
+        for variant in (text, text.encode("ascii", "ignore").decode()):  # the text's ASCII letters too
+            for rule in _ascii_rows():
+                plain = regex.compile(rule.source, rule.entity.flags)
+                assert ([m.regs for m in rule.matches(variant)] == [m.regs for m in plain.finditer(variant)]), (
+                    rule.name, variant)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=12), st.sampled_from(sorted(
+    category for category in _patterns._ASCII_OF if len(category) > 1 or category.isupper())))
+def test_a_category_spelled_in_ascii_matches_as_the_category_on_ascii_texts(text: str, category: str) -> None:
+    for pattern in (rf"[\p{{{category}}}x]", rf"[^\p{{{category}}}x]", rf"[^\p{{{category}}}]"):
+        spelled = re.compile(_patterns.ascii_spelling(pattern)[0])
+        assert spelled.findall(text) == regex.findall(pattern, text), (category, pattern, text)
+    if _patterns._ASCII_OF[category]:
+        assert re.findall(_patterns.ascii_spelling(rf"\p{{{category}}}")[0], text) == regex.findall(
+            rf"\p{{{category}}}", text)
+
+
+@pytest.mark.parametrize("pattern", [r"a*", r"x\Ka*", r"(?<=b)\Ka*", r"b\Kc|a*", r"\b\K"])
+def test_a_search_located_by_re_finds_the_patterns_matches_empty_ones_too(pattern: str) -> None:
+    located = _patterns._Located(re.compile(_patterns.ascii_spelling(pattern)[0]), regex.compile(pattern))
+    for text in ["", "a", "baaab", "xaa xb bcaa", "ab ba"]:
+        for pos in range(len(text) + 1):
+            assert ([m.regs for m in located.finditer(text, pos)]
+                    == [m.regs for m in regex.compile(pattern).finditer(text, pos)]), (pattern, text, pos)
+
+
+def test_ascii_spelling_leaves_escapes_and_other_classes_as_written() -> None:
+    assert _patterns.ascii_spelling(r"\p{Lu}(?<![\p{L}\p{M}'.\-]\p{Lu})\p{Ll}++") == (
+        r"[A-Z](?<![A-Za-z'.\-][A-Z])[a-z]++", False)
+    assert _patterns.ascii_spelling(r"\\p{Lu}\[\p{N}\][\]\p{Lu}]\\K") == (r"\\p{Lu}\[[0-9]\][\]A-Z]\\K", False)
+    assert _patterns.ascii_spelling(r"[\K]x\K\p{L}") == (r"[\K]x[A-Za-z]", True)
+    assert re.findall(_patterns.ascii_spelling(r"a[\p{Mn}]|b[^\p{Lo}]")[0], "ab_a bc") == ["b_", "bc"]
+    with pytest.raises(ValueError, match="no ASCII members"):
+        _patterns.ascii_spelling(r"\p{M}")
+    with pytest.raises(KeyError):
+        _patterns.ascii_spelling(r"\p{Greek}")
+
+
 def test_an_alternation_grouped_by_first_letter_matches_as_the_flat_one() -> None:
     words = ("hi", "hello", "hey", "dear", r"good[ \t]+(?:morning|day)", "y", "yes", "hoi")
     grouped = by_first_letter(words)

@@ -196,7 +196,7 @@ def name_pieces(text: str) -> Iterator[tuple[int, int]]:
     "Contact Jane Doe" fails as a whole (no given name first); "Jane Doe" does not.
     """
     words = [match.span() for match in _WORD.finditer(text)]
-    for i, (start, first_end) in enumerate(words):
+    for i, (start, first_end) in enumerate(words[:-1]):  # the last word opens no run of two: not looked up
         if not is_given_name(text[start:first_end]):
             continue  # no piece from here validates: not tried
         for _, end in reversed(words[i + 1:]):

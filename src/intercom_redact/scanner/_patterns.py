@@ -5,7 +5,8 @@ construction: 1-3 µs for a text like one it has seen, 8-25 µs for a new
 short log line while its lazy DFA grows) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
 module, with their look-arounds (a row may spell the search past a text's first
-character for speed, ``PatternSpec.after_first``: the same matches) -- and their
+character for speed, ``PatternSpec.after_first``; a row may have a spelling for texts all ASCII that
+the standard library's ``re`` searches faster, ``PatternSpec.ascii_only``: the same matches) -- and their
 matches go through the recognizer's checks: validator, invalidator, context words,
 vetoes, score threshold.  Presidio's analyzer is never called.
 
@@ -56,7 +57,7 @@ try:
 except ImportError:
     re2 = None
 
-__all__ = ["ENGINE", "PatternPass", "builtin_pass", "near_context", "to_re2"]
+__all__ = ["ENGINE", "PatternPass", "ascii_spelling", "builtin_pass", "near_context", "to_re2"]
 
 ENGINE = "re2" if re2 is not None else "regex"
 """What finds the candidates: ``"re2"`` (a set) or ``"regex"`` (every pattern, every text)."""
@@ -266,7 +267,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "after_first", "builtin", "entity", "matches", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "after_first", "ascii_only", "builtin", "entity", "matches", "name", "score", "source",
+                 "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -276,10 +278,12 @@ class _Rule:
         self.translated = to_re2(spec.trigger or spec.regex, entity.flags) if re2 is not None else None
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
+        self.ascii_only = spec.ascii_only
         self._compiled: Any = None
         # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
-        # the first character with after_first where the row has one).  Once compiled, a row
-        # without one answers with the compiled pattern's own finditer: no Python call between.
+        # the first character with after_first where the row has one, by re's ascii_only on a
+        # text all ASCII).  Once compiled, a row without either answers with the compiled
+        # pattern's own finditer: no Python call between.
         self.matches: Callable[[str], Iterator[Any]] = self._compile_and_match
 
     @property
@@ -294,12 +298,20 @@ class _Rule:
         compiled = self._compiled
         if compiled is None:  # a race compiles twice, harmlessly
             compiled = self._compile(self.source)
-            if self.after_first is None:
-                self.matches = compiled.finditer
-            else:
-                self.matches = functools.partial(_matched_then_searched, compiled, self._compile(self.after_first))
+            search = compiled if self.after_first is None else self._compile(self.after_first)
+            matches = self._searched(compiled, search)
+            ascii_search = _ascii_compiled(self.ascii_only, self.entity.flags, search) if self.ascii_only else None
+            if ascii_search is not None:
+                matches = functools.partial(_ascii_or_any, self._searched(compiled, ascii_search), matches)
+            self.matches = matches
             self._compiled = compiled  # last: a pattern read compiled has its matches set
         return compiled
+
+    def _searched(self, compiled: Any, search: Any) -> Callable[[str], Iterator[Any]]:
+        """The matches of ``compiled``: ``search`` runs past the first character where the row has an after_first."""
+        if self.after_first is None:
+            return search.finditer  # type: ignore[no-any-return]
+        return functools.partial(_matched_then_searched, compiled, search)
 
     def _compile(self, source: str) -> Any:
         if self.builtin:
@@ -319,6 +331,100 @@ def _matched_then_searched(pattern: Any, after_first: Any, text: str) -> Iterato
     first = pattern.match(text)
     rest: Iterator[Any] = after_first.finditer(text, 0 if first is None else first.end())
     return rest if first is None else itertools.chain((first,), rest)
+
+
+def _ascii_or_any(ascii_matches: Callable[[str], Iterator[Any]], matches: Callable[[str], Iterator[Any]],
+                  text: str) -> Iterator[Any]:
+    """``ascii_matches(text)`` on a text all ASCII (a flag ``str`` keeps: no scan), ``matches(text)`` on any other."""
+    return ascii_matches(text) if text.isascii() else matches(text)
+
+
+_IN_CLASS = re.compile(r"\\p\{(\w+)\}|\\.", re.DOTALL)  # a category, any other escape
+
+
+def ascii_spelling(pattern: str) -> tuple[str, bool]:
+    """``pattern`` with each ``\\p{X}`` spelled as its ASCII members: the same matches on a text all ASCII.
+
+    Inside a class the members join it (negated too: on such a text a category is
+    exactly its ASCII members; a class left without any matches nothing, or, negated,
+    anything); outside one they become a class of their own.  ``\\K`` is left out
+    (``re`` reads none): the second value says whether there was one, and the
+    spelling's matches then start where the pattern's start before it.
+
+    :raises KeyError: a category whose ASCII members are not known.
+    :raises ValueError: a category without ASCII members outside a class (it would match nothing).
+    """
+    def in_class(match: re.Match[str]) -> str:
+        return match.group() if match.group(1) is None else _ASCII_OF[match.group(1)]
+
+    out = []
+    kept = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "[":
+            end = _class_end(pattern, i)
+            spelled = _IN_CLASS.sub(in_class, pattern[i:end])
+            out.append({"[]": "(?!)", "[^]": r"[\x00-\U0010ffff]"}.get(spelled, spelled))  # no members: none, any
+            i = end
+        elif char == "\\" and pattern.startswith("\\p{", i):
+            category = _IN_CLASS.match(pattern, i)
+            if category is None or category.group(1) is None:
+                raise ValueError(f"{pattern[i:i + 8]!r}: not a category")
+            members = _ASCII_OF[category.group(1)]
+            if not members:
+                raise ValueError(f"{category.group()} has no ASCII members")
+            out.append(f"[{members}]")
+            i = category.end()
+        elif char == "\\":
+            kept = kept or pattern[i + 1] == "K"
+            out.append("" if pattern[i + 1] == "K" else pattern[i:i + 2])
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out), kept
+
+
+def _ascii_compiled(pattern: str, flags: int, search: Any) -> re.Pattern[str] | _Located | None:
+    """``pattern`` (a row's ``ascii_only``) compiled by ``re``, located with where it holds a ``\\K``.
+
+    :param search: the row's own search, which ``pattern`` spells for texts all ASCII.
+    :return: ``None`` where ``re`` cannot read it (Python 3.10).
+    """
+    try:
+        spelling, kept = ascii_spelling(pattern)
+        compiled = re.compile(spelling, flags)
+    except (re.error, _Untranslatable):
+        return None
+    return _Located(compiled, search) if kept else compiled
+
+
+class _Located:
+    """A search ``re`` runs for a pattern with a ``\\K``: ``re`` finds where each match starts, the pattern matches there.
+
+    Both engines match a pattern alike on a text all ASCII, so the match ``re`` finds
+    from a position starts where the pattern's would, and the pattern matched at that
+    start is the one its own search finds: the same matches, the pattern's match objects.
+    """
+
+    __slots__ = ("_locate", "_pattern")
+
+    def __init__(self, locate: re.Pattern[str], pattern: Any) -> None:
+        self._locate = locate
+        self._pattern = pattern
+
+    def finditer(self, text: str, pos: int = 0) -> Iterator[Any]:
+        """As ``pattern.finditer(text, pos)``."""
+        search, match = self._locate.search, self._pattern.match
+        found = search(text, pos)
+        while found is not None:
+            if found.end() == found.start():  # empty: the pattern's own search knows what may follow one
+                yield from self._pattern.finditer(text, found.start())
+                return
+            kept = match(text, found.start())
+            yield kept
+            found = search(text, kept.end())
 
 
 def _options() -> Any:

@@ -87,6 +87,15 @@ class PatternSpec:
         module tries at every character, this opens with a character class it skips ahead
         to.  The pass matches ``regex`` at the start and searches ``after_first`` from
         where that left off; the matches must be those of ``regex`` (a test compares them).
+    :param ascii_only: the row's search (``after_first`` where it has one, else ``regex``)
+        for a text of ASCII characters only, in the dialect the standard library's ``re``
+        reads but for ``\\p{…}`` (the pass spells each as its ASCII members: on such a text
+        a category is exactly those) and ``\\K`` (``re`` then finds where a match starts,
+        and the row's own search pattern matches there).  ``re`` scans ahead to a leading
+        character class where ``regex`` tries every position: a row that opens with a
+        capital is searched in half the instructions.  Where ``re`` cannot read it (Python
+        3.10 has no possessive quantifiers) ``regex`` runs alone; the matches must be those
+        of ``regex`` on every ASCII text (a test compares them).
     """
 
     name: str
@@ -94,6 +103,7 @@ class PatternSpec:
     score: float
     trigger: str | None = None
     after_first: str | None = None
+    ascii_only: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,6 +557,7 @@ _LEAD = rf"(?<![^{_LEAD_MARKS}])[ \t]{{0,3}}"
 # could have ended on: each ends before spaces and a mark or the line's end (its look-ahead),
 # where no sign-off or greeting starts.
 _PAST_LEAD = rf"[{_LEAD_MARKS}][ \t]{{0,3}}"
+# On a text all ASCII the standard library's re searches it (ascii_only): it scans to a mark faster.
 
 _ANY_GREETING_NAME = rf"{_ANY_GREETINGS_GROUPED}[ \t]+\K{_ANY_NAME}(?=[ \t]*(?:[,!:;\n]|$))"
 _ANY_SIGN_OFF_NAME = (rf"{_ANY_SIGN_OFFS_GROUPED}[ \t]*[,!:\-–—]?[ \t]*\n[ \t\n]{{0,4}}(?:[-–—]{{1,2}}[ \t]*)?\K{_ANY_NAME}"
@@ -557,11 +568,14 @@ _ANY_CASE_NAME = EntitySpec(
     "PERSON", "AnyCaseNameRecognizer",
     (
         PatternSpec("greeting, any case", _LEAD + _ANY_GREETING_NAME, 0.6,
-                    trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}", after_first=_PAST_LEAD + _ANY_GREETING_NAME),
+                    trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}", after_first=_PAST_LEAD + _ANY_GREETING_NAME,
+                    ascii_only=_PAST_LEAD + _ANY_GREETING_NAME),
         PatternSpec("sign-off, any case", _LEAD + _ANY_SIGN_OFF_NAME, 0.6,
-                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n", after_first=_PAST_LEAD + _ANY_SIGN_OFF_NAME),
+                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n", after_first=_PAST_LEAD + _ANY_SIGN_OFF_NAME,
+                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_NAME),
         PatternSpec("sign-off at the end, any case", _LEAD + _ANY_SIGN_OFF_AT_END, 0.5,
-                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}", after_first=_PAST_LEAD + _ANY_SIGN_OFF_AT_END),
+                    trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}", after_first=_PAST_LEAD + _ANY_SIGN_OFF_AT_END,
+                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_AT_END),
         PatternSpec("introduction, any case",
                     rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7,
                     trigger=rf"{_ANY_INTRODUCTIONS}[ \t]+\p{{L}}"),
@@ -590,7 +604,8 @@ _ROLES = (  # "add Jane Doe as admin": the role a person is added in
     r"|contact|collaborator|editor|viewer|agent|manager|recipient|approver|reviewer|assignee|signatory"
     r"|beneficiary|guest|authori[sz]ed|emergency|secondary|primary|billing|account)\b"
 )
-_NOT_IN_WORD = r"(?<![\p{L}\p{M}\p{N}'’.\-])"
+_IN_WORD = r"[\p{L}\p{M}\p{N}'’.\-]"  # what a name's first letter may not follow
+_NOT_IN_WORD = rf"(?<!{_IN_WORD})"
 
 _CUED_NAME = EntitySpec(
     "PERSON", "CuedNameRecognizer",
@@ -629,6 +644,7 @@ _NAME_GAP = (
 _GIVEN_TAIL = r"\p{Ll}++(?:-\p{Lu}\p{Ll}++)?"
 _GIVEN = rf"\p{{Lu}}{_GIVEN_TAIL}"
 _AFTER_NAME = r"(?![\p{L}\p{M}\p{N}_@/]|\.\w)"
+_SURNAMES = rf"(?:{_NAME_GAP}{NAME_WORD}){{1,3}}(?:{NAME_SUFFIX}|{_AFTER_NAME})"  # after a given name
 _CONJUNCTIONS = r"(?:and|&|und|et|y|en|e|or|og|och|i|a)"
 _PERSON_STANDS = (  # after a name at a sentence's start: a speaker's colon, the one addressed, a subject
     r"(?:[ \t]*:[ \t]*[\"“\p{Lu}]|,[ \t]+(?i:can|could|would|will|please|thanks|thank|do|did|are|have|i|we)\b"
@@ -641,8 +657,10 @@ _GIVEN_NAME = EntitySpec(
     "PERSON", "GivenNameRecognizer",
     (
         PatternSpec("given name and surname",
-                    rf"{_NOT_IN_WORD}{_GIVEN}(?:{_NAME_GAP}{NAME_WORD}){{1,3}}(?:{NAME_SUFFIX}|{_AFTER_NAME})", 0.6,
-                    trigger=rf"\p{{Lu}}\p{{Ll}}+[ \t]+(?:\p{{Lu}}|{NAME_PARTICLE}[ \t])"),
+                    rf"{_NOT_IN_WORD}{_GIVEN}{_SURNAMES}", 0.6,
+                    trigger=rf"\p{{Lu}}\p{{Ll}}+[ \t]+(?:\p{{Lu}}|{NAME_PARTICLE}[ \t])",
+                    # the capital first, what stands before it asked after: re scans ahead to capitals
+                    ascii_only=rf"\p{{Lu}}(?<!{_IN_WORD}\p{{Lu}}){_GIVEN_TAIL}{_SURNAMES}"),
         PatternSpec(  # at a line's or a sentence's start (_LEAD), checked behind its capital: a capital is rarer
             "given name where a person stands",
             rf"\p{{Lu}}(?<=(?:^|[.!?,;:>(\"'“‘])[ \t]{{0,3}}\p{{Lu}}){_GIVEN_TAIL}(?={_PERSON_STANDS})", 0.6,

@@ -247,12 +247,22 @@ _PUNCTUATION = ".,;:!?\"()[]"
 
 
 def cue_not_a_name(text: str) -> bool:
-    """A capitalised word of ``text`` (its titles aside) is one of :data:`NOT_NAME_WORDS`: "I'm Stuck"."""
-    words = [word.strip(_PUNCTUATION).lower() for word in text.split()
-             if word[:1].isupper() and len(word.rstrip(".")) > 1]  # not an initial: "Beatrice A Gallo"
-    while words and words[0].rstrip(".") in NAME_TITLES:
-        words.pop(0)
-    return not words or any(word.removesuffix("'s").removesuffix("’s") in NOT_NAME_WORDS for word in words)
+    """A capitalised word of ``text`` (its titles aside) is one of :data:`NOT_NAME_WORDS`: "I'm Stuck".
+
+    Also when there is none.  One loop, no list: it runs on every match of the name rows.
+    """
+    past_titles = False
+    for word in text.split():
+        if not word[:1].isupper() or len(word.rstrip(".")) <= 1:  # not an initial: "Beatrice A Gallo"
+            continue
+        word = word.strip(_PUNCTUATION).lower()
+        if not past_titles:
+            if word.rstrip(".") in NAME_TITLES:  # the titles the words open with
+                continue
+            past_titles = True
+        if word.removesuffix("'s").removesuffix("’s") in NOT_NAME_WORDS:
+            return True
+    return not past_titles
 
 
 def has_function_word(text: str) -> bool:
