@@ -5,6 +5,7 @@ import pickle
 import threading
 import uuid
 from collections import OrderedDict, namedtuple
+from types import MappingProxyType
 
 import pydantic
 import pytest
@@ -331,3 +332,25 @@ def test_html_openings_are_tags_the_html_search_finds(opening: str, rest: str) -
     """A text the engine reads as HTML by its opening alone is one the tag search reads as HTML."""
     text = opening + rest
     assert engine._looks_like_html(text) == ("<" in text and engine._HTML_TAG(text) is not None)
+
+
+@pytest.mark.parametrize(("obj", "kept"), [
+    ({"type": "company", "name": "Acme Analytics"}, True),
+    ({"type": "tag", "name": "VIP"}, True),
+    ({"type": "contact", "name": "Acme Analytics"}, False),
+    ({"name": "Acme Analytics"}, False),
+])
+def test_an_objects_type_decides_its_rules_in_a_dict_and_in_any_mapping(redactor, obj, kept):
+    # The walk reads a dict's type field directly and another mapping's through its own get.
+    for value in (obj, MappingProxyType(obj), OrderedDict(obj)):
+        out = redactor.redact({"data": [value, value]})["data"]
+        assert [dict(o)["name"] == obj["name"] for o in out] == [kept, kept]
+
+
+def test_redact_returns_what_an_overridden_redact_with_summary_does():
+    class Audited(Redactor):
+        def redact_with_summary(self, value, *, scan=True):
+            out, summary = super().redact_with_summary(value, scan=scan)
+            return {"audited": out, "count": summary.count}, summary
+
+    assert Audited().redact({"email": EMAIL}) == {"audited": {"email": "[REDACTED:EMAIL_ADDRESS]"}, "count": 1}

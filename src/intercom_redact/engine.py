@@ -298,29 +298,28 @@ class Redactor:
 
     def redact_with_summary(self, value: Any, *, scan: bool = True) -> tuple[Any, Summary]:
         """Like :meth:`redact`, and say what was done (:class:`Summary`)."""
-        out, summary = self._redact_many([value], scan)
-        return out[0], summary
+        summary = Summary()
+        return self._redact_one(value, scan, summary), summary
 
     def _redact_many(self, values: Iterable[Any], scan: bool) -> tuple[list[Any], Summary]:
         """Each value redacted as :meth:`redact` does, with one :class:`Summary` for all (a partition's records)."""
         summary = Summary()
-        policy = self._policy
-        core = _impl
-        walk_type, tables = core.Walk, self._tables[core.IMPLEMENTATION]
-        root = self._root_steps.get(core.IMPLEMENTATION)
-        if root is None:
-            root = self._root_steps[core.IMPLEMENTATION] = core.Step(self._root, self._default)
-        hooks, unscanned = self._hooks, self._unscanned
-        out = []
-        for value in values:
-            try:
-                walk = walk_type(hooks, summary, scan, policy.max_nodes, policy.max_depth, policy.time_budget,
-                                 unscanned, tables)
-                out.append(self._run(walk, value, root))
-            except Exception:
-                summary.failed("error")
-                out.append(self.fail_closed(value))
-        return out, summary
+        return [self._redact_one(value, scan, summary) for value in values], summary
+
+    def _redact_one(self, value: Any, scan: bool, summary: Summary) -> Any:
+        """``value`` redacted, counted in ``summary``: one walk, made per call (never shared between threads)."""
+        try:
+            core = _impl
+            root = self._root_steps.get(core.IMPLEMENTATION)
+            if root is None:
+                root = self._root_steps[core.IMPLEMENTATION] = core.Step(self._root, self._default)
+            policy = self._policy
+            walk = core.Walk(self._hooks, summary, scan, policy.max_nodes, policy.max_depth, policy.time_budget,
+                             self._unscanned, self._tables[core.IMPLEMENTATION])
+            return self._run(walk, value, root)
+        except Exception:
+            summary.failed("error")
+            return self.fail_closed(value)
 
     def redact_text(self, text: str, *, html: bool = False,
                     known_values: Iterable[tuple[str, str]] = ()) -> str:

@@ -949,7 +949,8 @@ class Walk:
             return table  # nothing to read but a filter, and this is none
         seen: Any
         if len(conditions) == 1:
-            seen = d.get(conditions[0])
+            # A dict's own get, not looked up as a method (the compiled core calls it directly).
+            seen = dict.get(d, conditions[0]) if type(d) is dict else d.get(conditions[0])
             if type(seen) is not str:
                 seen = None
         else:
