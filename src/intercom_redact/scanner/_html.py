@@ -20,6 +20,9 @@ data in attributes, so the scanner reads a *view* instead:
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string
 (:meth:`TextView.to_source` finds it by bisection over the view's pieces).
+The tags a replacement keeps (:func:`tag_edges`) are read from the split
+:func:`extract` made of the same string last, when it is (the engine replaces
+in a body right after its scan), not by a second scan.
 """
 
 from __future__ import annotations
