@@ -335,8 +335,9 @@ def tag_spans(markup: str) -> list[tuple[int, int]]:
 def tag_edges(markup: str) -> tuple[list[int], list[int]]:
     """Where the tags and comments of ``markup`` start, and where they end (:func:`tag_spans`, as two lists)."""
     last, pieces = _last
-    if last is not markup:
-        pieces = _TAGS.split(markup)
+    if last is not markup:  # not the string extract read last: scanned for its tags alone
+        tags = list(_TAGS.finditer(markup))
+        return [tag.start() for tag in tags], [tag.end() for tag in tags]
     # The tags are the tokens split() returned, but references: their texts are the same either way.
     starts: list[int] = []
     ends: list[int] = []
