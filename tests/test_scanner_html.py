@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from intercom_redact.scanner import Finding, Scanner, _html, apply_findings
-from intercom_redact.scanner._findings import certain, certain_spans, disjoint, splice
+from intercom_redact.scanner._findings import certain, certain_spans, disjoint, disjoint_scored, splice
 from intercom_redact.scanner._html import extract
 
 
@@ -182,11 +182,42 @@ def test_tag_spans_are_the_tokens_that_open_a_tag(markup: str) -> None:
     """``tag_spans`` scans for tags alone: the same spans as the tags among all tokens (references hold no "<")."""
     assert _html.tag_spans(markup) == [m.span() for m in _html._TOKEN.finditer(markup) if m.group()[0] == "<"]
     assert _html.tag_spans(markup) == _reference_tag_spans(markup)
+    # read back from the split extract made of this very string (references left out), or split again
+    copy = "".join(list(markup))
+    extract(markup)
+    assert _html.tag_spans(markup) == _html.tag_spans(copy) == _reference_tag_spans(markup)
+    assert _html.tag_edges(markup) == ([start for start, _ in _reference_tag_spans(markup)],
+                                       [end for _, end in _reference_tag_spans(markup)])
     # and the view of a text without "&" comes from that tag-only scan
     assert _html._TAGS.split(markup.replace("&", "")) == _html._TOKEN.split(markup.replace("&", ""))
 
 
 _SPANS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from(["A", "B", "C"])), max_size=8)
+
+
+def _reference_disjoint(findings: list[Finding]) -> list[Finding]:
+    """The merge spelled out: sorted by start (longest first, stable), an overlap keeps the union, the type of the
+    higher (score, length) -- the earlier on a tie -- and the higher score."""
+    merged: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if f.end <= f.start:
+            continue
+        if merged and f.start < merged[-1].end:
+            last = merged[-1]
+            better = f if (f.score, f.end - f.start) > (last.score, last.end - last.start) else last
+            merged[-1] = Finding(last.start, max(last.end, f.end), better.entity_type, max(last.score, f.score))
+        else:
+            merged.append(f)
+    return merged
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.sampled_from(["A", "B", "C"]),
+                          st.sampled_from([0.4, 0.85, 1.0])), max_size=8))
+def test_disjoint_merges_as_spelled_out(found: list[tuple[int, int, str, float]]) -> None:
+    findings = [Finding(*f) for f in found]
+    assert disjoint(findings) == _reference_disjoint(findings)
+    assert disjoint_scored(found) == [(f.start, f.end, f.entity_type, f.score) for f in _reference_disjoint(findings)]
 
 
 @given(_SPANS)
@@ -233,6 +264,20 @@ def test_splice_puts_each_replacement_in_place(text: str, data: st.DataObject | 
         expected = expected[:start] + new + expected[end:]
     assert splice(text, pieces) == expected
     assert splice(text, []) is text
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP, st.data())
+def test_splice_in_markup_is_the_same_after_extract(markup: str, data: st.DataObject) -> None:
+    """The tags splice keeps are the markup's own, whether extract split that string last or not."""
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(markup)), max_size=6)))
+    pieces = [(start, end, f"[{i}<&>]") for i, (start, end) in enumerate(zip(cuts[::2], cuts[1::2]))]
+    copy = "".join(list(markup))
+    expected = splice(copy, pieces, html=True)
+    extract(markup)
+    assert splice(markup, pieces, html=True) == expected
+    extract(markup + "<p>")  # another string split last
+    assert splice(markup, pieces, html=True) == expected
 
 
 def test_splice_in_markup_escapes_and_keeps_the_tags() -> None:

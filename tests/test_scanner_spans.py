@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intercom_redact.scanner import UNSCANNED, Finding, Scanner
-from intercom_redact.scanner._findings import Span
+from intercom_redact.scanner._findings import Span, disjoint
 from intercom_redact.scanner._html import extract
 from intercom_redact.scanner._scanner import _finish, _finish_spans
 
@@ -47,6 +47,21 @@ def test_finish_spans_are_the_findings_places(answer: tuple[int, list[Finding], 
     view = extract(source) if html else None
     expected = _as_spans(_finish(view, list(found), list(known)))
     assert list(_finish_spans(view, list(found), list(known))) == expected
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_answers())
+def test_finish_maps_each_finding_then_merges(answer: tuple[int, list[Finding], list[Span]]) -> None:
+    """Found and known spans, each mapped into the source (one range per side of an attribute value's edge),
+    then merged as ``disjoint`` merges findings (pinned in test_scanner_html)."""
+    index, found, known = answer
+    html, source = SOURCES[index]
+    view = extract(source) if html else None
+    everything = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in known]
+    if view is not None:
+        everything = [Finding(start, end, f.entity_type, f.score)
+                      for f in everything for start, end in view.to_source(f.start, f.end)]
+    assert _finish(view, list(found), list(known)) == disjoint(everything)
 
 
 FRAGMENTS = ["Jane Doe", "jane@example.com", "+44 20 7946 0958", "4111 1111 1111 1111", " ", ", ", "\n",

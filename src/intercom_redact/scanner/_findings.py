@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .._failclosed import UNSCANNED
-from ._html import tag_spans
+from ._html import tag_edges
 
-__all__ = ["UNSCANNED", "Finding", "apply_findings", "certain", "certain_spans", "disjoint", "splice"]
+__all__ = ["UNSCANNED", "Finding", "Scored", "apply_findings", "certain", "certain_spans", "disjoint", "disjoint_scored",
+           "splice"]
 
 Span = tuple[int, int, str]
 """``(start, end, entity_type)``: a finding of score 1.0 before it is one (a known value's place)."""
@@ -33,26 +34,35 @@ class Finding:
     score: float
 
 
-def _order(finding: Finding) -> tuple[int, int]:
-    return finding.start, -finding.end
+Scored = tuple[int, int, str, float]
+"""``(start, end, entity_type, score)``: a finding's fields, with no :class:`Finding` made."""
+
+
+def _order(scored: Scored) -> tuple[int, int]:
+    return scored[0], -scored[1]
 
 
 def disjoint(findings: Iterable[Finding]) -> list[Finding]:
     """Sort ``findings`` and merge overlapping ones (the union keeps the more certain type)."""
     if isinstance(findings, list) and len(findings) < 2:  # most texts: nothing to sort or merge
         return [f for f in findings if f.start < f.end]
-    merged: list[Finding] = []
-    for finding in sorted(findings, key=_order):
-        if finding.end <= finding.start:
+    return [Finding(*scored) for scored in disjoint_scored(
+        [(f.start, f.end, f.entity_type, f.score) for f in findings])]
+
+
+def disjoint_scored(found: Iterable[Scored]) -> list[Scored]:
+    """:func:`disjoint` of findings given by their fields (the scanner's finishing makes no :class:`Finding`)."""
+    merged: list[Scored] = []
+    for scored in sorted(found, key=_order):  # stable: of equal spans, the first found stays first
+        start, end, entity_type, score = scored
+        if end <= start:
             continue
-        if merged and finding.start < merged[-1].end:
-            last = merged[-1]
-            better = finding if (finding.score, finding.end - finding.start) > (
-                last.score, last.end - last.start) else last
-            merged[-1] = Finding(last.start, max(last.end, finding.end), better.entity_type,
-                                 max(last.score, finding.score))
+        if merged and start < merged[-1][1]:
+            last_start, last_end, last_type, last_score = merged[-1]
+            better = entity_type if (score, end - start) > (last_score, last_end - last_start) else last_type
+            merged[-1] = (last_start, max(last_end, end), better, max(last_score, score))
         else:
-            merged.append(finding)
+            merged.append(scored)
     return merged
 
 
@@ -109,28 +119,27 @@ def splice(text: str, pieces: Sequence[tuple[int, int, str]], *, html: bool = Fa
     if not html and len(pieces) == 1:  # most texts: one value in a message
         start, end, new = pieces[0]
         return text[:start] + new + text[end:]
-    tags = tag_spans(text) if html else []
-    tag_starts = [start for start, _ in tags]
+    tag_starts, tag_ends = tag_edges(text) if html else ([], [])
     out = []
     pos = 0
     for start, end, new in pieces:
         out.append(text[pos:start])
-        out.append(_replace_in_markup(text, start, end, new, tags, tag_starts) if html else new)
+        out.append(_replace_in_markup(text, start, end, new, tag_starts, tag_ends) if html else new)
         pos = end
     out.append(text[pos:])
     return "".join(out)
 
 
-def _replace_in_markup(text: str, start: int, end: int, new: str, tags: list[tuple[int, int]],
-                       tag_starts: list[int]) -> str:
+def _replace_in_markup(text: str, start: int, end: int, new: str, tag_starts: list[int],
+                       tag_ends: list[int]) -> str:
     i = bisect.bisect_left(tag_starts, start)
-    if i and tags[i - 1][1] > start:
+    if i and tag_ends[i - 1] > start:
         return html_lib.escape(new, quote=True)  # inside a tag: an attribute value
     pieces = []
     placed = False
     pos = start
-    while i < len(tags) and tags[i][1] <= end:
-        tag_start, tag_end = tags[i]
+    while i < len(tag_starts) and tag_ends[i] <= end:
+        tag_start, tag_end = tag_starts[i], tag_ends[i]
         if tag_start > pos and not placed:
             pieces.append(html_lib.escape(new, quote=False))
             placed = True

@@ -13,7 +13,7 @@ from .._core import CORE
 from .._core._py import Deadline  # the type; CORE's runs (compiled where it was built)
 from ._addresses import address_blocks
 from ._cache import ResultCache
-from ._findings import UNSCANNED, Finding, Span, certain, certain_spans, disjoint
+from ._findings import UNSCANNED, Finding, Scored, Span, certain, certain_spans, disjoint_scored
 from ._html import TextView, extract
 from ._known import KnownValues, normalize
 from ._ner_spans import complete_person
@@ -487,12 +487,7 @@ def _finish(view: TextView | None, found: list[Finding], known: list[Span]) -> l
     if not found:  # the usual: the event's own values, or nothing
         known = _in_source(view, known)
         return certain(known) if known else []
-    if known:
-        found = found + [Finding(start, end, entity_type, 1.0) for start, end, entity_type in known]
-    if view is not None:
-        found = [Finding(start, end, f.entity_type, f.score)
-                 for f in found for start, end in view.to_source(f.start, f.end)]
-    return disjoint(found)
+    return [Finding(*scored) for scored in _merged(view, found, known)]
 
 
 def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Sequence[Span]:
@@ -502,7 +497,17 @@ def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]
     if len(found) == 1 and not known and view is None:  # one value in a plain text: nothing to map or merge
         finding = found[0]
         return [(finding.start, finding.end, finding.entity_type)] if finding.start < finding.end else []
-    return [(f.start, f.end, f.entity_type) for f in _finish(view, found, known)]
+    return [(start, end, entity_type) for start, end, entity_type, _ in _merged(view, found, known)]
+
+
+def _merged(view: TextView | None, found: list[Finding], known: list[Span]) -> list[Scored]:
+    """What the recognizers ``found`` and the ``known`` spans, in the source, disjoint: as fields, no finding made."""
+    scored = [(f.start, f.end, f.entity_type, f.score) for f in found]
+    scored += [(start, end, entity_type, 1.0) for start, end, entity_type in known]
+    if view is not None:
+        scored = [(start, end, entity_type, score) for a, b, entity_type, score in scored
+                  for start, end in view.to_source(a, b)]
+    return disjoint_scored(scored)
 
 
 def _in_source(view: TextView | None, known: list[Span]) -> list[Span]:
