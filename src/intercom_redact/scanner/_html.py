@@ -20,9 +20,6 @@ data in attributes, so the scanner reads a *view* instead:
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string
 (:meth:`TextView.to_source` finds it by bisection over the view's pieces).
-The tags a replacement keeps (:func:`tag_edges`) are read from the split
-:func:`extract` made of the same string last, when it is (the engine replaces
-in a body right after its scan), not by a second scan.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ import html
 import re
 from bisect import bisect_right
 
-__all__ = ["TextView", "extract", "tag_edges", "tag_spans"]
+__all__ = ["TextView", "extract", "tag_edges"]
 
 # One pass over the markup: comments, tags (quoted attribute values may hold '>'),
 # character references.  Anything else is text; a lone '<' that opens no tag is text too.
@@ -237,9 +234,7 @@ def extract(markup: str) -> TextView:
     reference) is looked up in :data:`_SIMPLE`; the rest are read by
     :func:`_read`.
     """
-    global _last
     pieces = (_TOKEN if "&" in markup else _TAGS).split(markup)  # text, token, text, ..., text
-    _last = (markup, pieces)
     text = pieces[0]
     chars, at, src, end = [text], [0], [0], [_COPIED]
     length = pos = len(text)
@@ -322,31 +317,7 @@ def _remember(token: str, entry: tuple[str, int]) -> None:
         _SIMPLE[token] = entry
 
 
-# The last markup extract read, and its split: the engine replaces what the scanner found in a body
-# right after scanning it, and tag_edges reads the tags from there instead of splitting it again.
-_last: tuple[str, list[str]] = ("", [""])
-
-
-def tag_spans(markup: str) -> list[tuple[int, int]]:
-    """Source ranges of the tags and comments in ``markup``, in order."""
-    return list(zip(*tag_edges(markup)))
-
-
 def tag_edges(markup: str) -> tuple[list[int], list[int]]:
-    """Where the tags and comments of ``markup`` start, and where they end (:func:`tag_spans`, as two lists)."""
-    last, pieces = _last
-    if last is not markup:  # not the string extract read last: scanned for its tags alone
-        tags = list(_TAGS.finditer(markup))
-        return [tag.start() for tag in tags], [tag.end() for tag in tags]
-    # The tags are the tokens split() returned, but references: their texts are the same either way.
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = len(pieces[0])
-    for index in range(1, len(pieces), 2):
-        token = pieces[index]
-        hi = pos + len(token)
-        if token[0] == "<":
-            starts.append(pos)
-            ends.append(hi)
-        pos = hi + len(pieces[index + 1])
-    return starts, ends
+    """Where the tags and comments of ``markup`` start, and where they end, in order (two lists)."""
+    tags = list(_TAGS.finditer(markup))
+    return [tag.start() for tag in tags], [tag.end() for tag in tags]
