@@ -217,13 +217,20 @@ def time_events(log: LogFn, events: list[Event]) -> float:
 
 def run(cases: dict[str, tuple[LogFn, Chunks]], after_round: Callable[[], None] = lambda: None,
         ) -> dict[str, float]:
-    """Median seconds per event of each case; chunk 0 of each case is its warm-up."""
+    """Median seconds per event of each case; chunk 0 of each case is its warm-up.
+
+    Each round starts the cases one further along: a pause that falls at the same point of
+    every round (a full garbage collection once the queued records pass its threshold) then
+    lands on another case each round, and the medians leave it out.
+    """
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for log, chunks in cases.values():
         time_events(log, chunks[0])
     after_round()
+    names = list(cases)
     for r in range(1, min(len(chunks) for _, chunks in cases.values())):
-        for name, (log, chunks) in cases.items():
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            log, chunks = cases[name]
             samples[name].append(time_events(log, chunks[r]))
         after_round()
     return {name: statistics.median(values) for name, values in samples.items()}
