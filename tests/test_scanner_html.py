@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from intercom_redact import Redactor
 from intercom_redact.scanner import Finding, Scanner, _html, apply_findings
 from intercom_redact.scanner._findings import certain, certain_spans, disjoint, disjoint_scored, splice
 from intercom_redact.scanner._html import extract
@@ -335,6 +336,15 @@ def test_text_between_angle_brackets_that_is_no_markup_is_scanned(scanner: Scann
     assert found == ["jane.doe@example.com", "b.smith@example.org", "bob@example.net", "carol@example.com"]
     markup = extract('<custom-card data-id="7">ok</custom-card><p class="x">fine</p>').text
     assert markup.split() == ["7", "ok", "x", "fine"]  # markup stays markup: its values read, not its names
+
+
+def test_attributes_without_a_value_are_read_by_their_names() -> None:
+    # "<b Jane Doe>": a browser hides the names, the body sends them.  They went out unscanned,
+    # the event's own name too, and the tag was remembered as one that stands for nothing.
+    assert extract("<p>Hi</p><b Jane Doe>x</b><input disabled>").text.split() == ["Hi", "Jane", "Doe", "x",
+                                                                              "disabled"]
+    event = {"contact": {"name": "Jane Doe"}, "note": "<p>Hi</p><b Jane Doe>x</b>"}
+    assert Redactor().redact(event)["note"] == "<p>Hi</p><b [REDACTED:PERSON] [REDACTED:PERSON]>x</b>"
 
 
 def test_findings_in_attributes_are_replaced_in_place(scanner: Scanner) -> None:

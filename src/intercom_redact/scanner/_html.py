@@ -301,11 +301,13 @@ def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
             view.add("\n", lo, lo)
         valued = False
         for attr in attrs:
-            group = attr.lastindex or 1  # the value's group (2, 3 or 4: one per quoting), else 1
-            if group == 1 or attr.start(group) == attr.end(group):  # no value, or an empty one
+            # The value's group (2, 3 or 4: one per quoting); an attribute without one is read by its
+            # name, which is text too ("<b Jane Doe>": a browser hides it, the body sends it).
+            group = attr.lastindex or 1
+            if attr.start(group) == attr.end(group):  # an empty value
                 continue
             valued = True
-            view.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, True)
+            view.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, group != 1)
         if not valued:
             _remember(token, _NEWLINE if block else _NOTHING)
 

@@ -353,6 +353,7 @@ def ascii_spelling(pattern: str) -> tuple[str, bool]:
 
     :raises KeyError: a category whose ASCII members are not known.
     :raises ValueError: a category without ASCII members outside a class (it would match nothing).
+    :raises _Untranslatable: a class left open.
     """
     def in_class(match: re.Match[str]) -> str:
         return match.group() if match.group(1) is None else _ASCII_OF[match.group(1)]
