@@ -27,7 +27,8 @@ from its own environment, or from the local pool that started it.
 Gzip-compressed input (rotated logs) is read through; the output is plain.
 Plain-text lines and malformed lines are always scanned: with ``scan=False``
 only structured records skip the scanner, since field rules alone cannot clean
-text.
+text (a partition that scans no free text compiles the scanner's patterns only
+when the first such line comes: until then its keys compile what they meet).
 """
 
 from __future__ import annotations
@@ -430,7 +431,8 @@ class _Lines:
 
 
 def _newline_ended(lines: list[bytes]) -> bool:
-    """Whether every line ends with ``\n`` and none with ``\r\n`` (tested in C, not line by line)."""
+    """Whether every line ends with a line feed and none with a carriage return before it (tested in C,
+    not line by line)."""
     return all(map(bytes.endswith, lines, repeat(b"\n"))) and not any(map(bytes.endswith, lines, repeat(b"\r\n")))
 
 
