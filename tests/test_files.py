@@ -8,13 +8,15 @@ import io
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intercom_redact import Policy, Redactor
-from intercom_redact.files import FileStats, detect_format, redact_csv_rows, redact_stream
+from intercom_redact.files import FileStats, detect_format, redact_csv_rows, redact_partition, redact_stream
+from intercom_redact.scanner import Scanner
 
 EMAIL = "marisol.quintero@example.com"
 OTHER_EMAIL = "thaddeus.abernathy@example.org"
-
 
 
 def _run(redactor: Redactor, data: bytes, **kwargs) -> tuple[bytes, FileStats]:
@@ -62,6 +64,80 @@ def test_no_scan_applies_field_rules_and_known_values_only(redactor: Redactor) -
     assert record["message"] == f"mail [REDACTED:EMAIL_ADDRESS] or {OTHER_EMAIL}"
     # A line that is not JSON is always scanned: field rules cannot clean text.
     assert second == b"not json [REDACTED:EMAIL_ADDRESS]"
+
+
+# Lines of every kind a JSON-lines log holds, for the line-by-line oracle below.
+_LINE_KINDS = {
+    "record": lambda n: orjson.dumps({"n": n, "email": f"user{n}@example.com", "msg": f"mail user{n}@example.com"}),
+    "html": lambda n: orjson.dumps({"email": f"user{n}@example.com",
+                                    "body": f'<p>Write <a href="mailto:user{n}@example.com">user{n}@example.com</a></p>'}),
+    "array": lambda n: f'[{n}, "user{n}@example.com"]'.encode(),
+    "blank": lambda n: b"",
+    "spaces": lambda n: b"  \t ",
+    "broken": lambda n: f'{{"email": "user{n}@example.com", truncated'.encode(),
+    "text": lambda n: f"plain words from user{n}@example.com".encode(),
+}
+
+
+def _alone(redactor: Redactor, line: bytes, scan: bool) -> tuple[bytes, bool]:
+    """``line`` redacted on its own, by the engine's public calls: (output, whether it is malformed)."""
+    eol = b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
+    body = line[:len(line) - len(eol)]
+    if not body.strip():
+        return line, False
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return redactor.redact(body.decode()).encode() + eol, True
+    return orjson.dumps(redactor.redact(value, scan=scan)) + eol, False
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=st.lists(st.tuples(st.sampled_from(sorted(_LINE_KINDS)), st.sampled_from(["\n", "\r\n"])),
+                      min_size=1, max_size=120),
+       last_ended=st.booleans(), scan=st.booleans(), chunk_lines=st.integers(1, 130))
+def test_each_json_line_comes_out_as_it_would_alone(redactor: Redactor, lines: list[tuple[str, str]],
+                                                    last_ended: bool, scan: bool, chunk_lines: int) -> None:
+    # Batches of records parsed and dumped together, and batches with blank, broken or CRLF lines
+    # among them, come out line for line as each line would alone, its own line ending kept.
+    data = [_LINE_KINDS[kind](n) + eol.encode() for n, (kind, eol) in enumerate(lines)]
+    if not last_ended:
+        data[-1] = data[-1].rstrip(b"\r\n")
+    out, stats = _run(redactor, b"".join(data), fmt="jsonl", scan=scan, chunk_lines=chunk_lines)
+    expected = [_alone(redactor, line, scan) for line in data]
+    assert out == b"".join(line for line, _ in expected)
+    assert stats.lines == len(io.BytesIO(b"".join(data)).readlines())  # an unended blank last line is no line
+    assert stats.malformed == sum(malformed for _, malformed in expected)
+
+
+def test_only_a_partition_that_scans_compiles_the_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    warmed: list[Scanner] = []
+    real_warm = Scanner.warm
+
+    def warm(scanner: Scanner) -> None:
+        warmed.append(scanner)
+        real_warm(scanner)
+
+    monkeypatch.setattr(Scanner, "warm", warm)
+    redactor = Redactor()  # its own scanner: compiled nothing yet
+    record = orjson.dumps({"email": EMAIL, "message": f"mail {EMAIL}"}) + b"\n"
+    # Field rules only: the patterns are not compiled for it (its keys compile what they meet).
+    assert redact_partition([record], redactor, kind="jsonl", scan=False).records == [
+        b'{"email":"[REDACTED:EMAIL_ADDRESS]","message":"mail [REDACTED:EMAIL_ADDRESS]"}\n']
+    assert redact_partition([{"email": EMAIL}], redactor, scan=False).records == [
+        {"email": "[REDACTED:EMAIL_ADDRESS]"}]
+    assert warmed == []
+    # A line that is not JSON is scanned: the scanner warms up before it.
+    broken = redact_partition([record, f"mail {OTHER_EMAIL}\n".encode()], redactor, kind="jsonl", scan=False)
+    assert broken.records[1] == b"mail [REDACTED:EMAIL_ADDRESS]\n" and warmed == [redactor.scanner]
+    csv_rows = redact_partition([["1", EMAIL, f"mail {OTHER_EMAIL}"]], Redactor(), kind="csv", scan=False,
+                                header=["id", "email"])
+    assert csv_rows.records == [["1", "[REDACTED:EMAIL_ADDRESS]", "mail [REDACTED:EMAIL_ADDRESS]"]]
+    assert len(warmed) == 2
+    for kind, records in (("text", [b"hello\n"]), ("jsonl", [record])):
+        scanning = Redactor()
+        redact_partition(records, scanning, kind=kind)
+        assert warmed[-1] is scanning.scanner
 
 
 def test_text_lines_with_html(redactor: Redactor) -> None:

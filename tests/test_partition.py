@@ -55,6 +55,14 @@ def test_a_config_builds_one_redactor_per_process_and_counts_it() -> None:
     assert again.fingerprint == config.fingerprint and again.redactor() is config.redactor()
 
 
+def test_a_config_is_hashed_when_first_asked_and_sent_hashed() -> None:
+    config = RedactorConfig.from_redactor(Redactor())
+    assert "fingerprint" not in vars(config)  # a file redacted in this process never needs it
+    received = pickle.loads(pickle.dumps(config))  # hashed before it is first sent: workers read it
+    assert vars(received)["fingerprint"] == vars(config)["fingerprint"] == config.fingerprint
+    assert received == config and RedactorConfig(Policy(placeholder="<{type}>")).fingerprint != config.fingerprint
+
+
 def test_the_config_carries_the_key_id_but_never_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     keyed = Redactor(PSEUDONYMIZING, hmac_key=SECRET)
     config = RedactorConfig.from_redactor(keyed)

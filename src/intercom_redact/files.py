@@ -27,13 +27,15 @@ from its own environment, or from the local pool that started it.
 Gzip-compressed input (rotated logs) is read through; the output is plain.
 Plain-text lines and malformed lines are always scanned: with ``scan=False``
 only structured records skip the scanner, since field rules alone cannot clean
-text.
+text (a partition that scans no free text compiles the scanner's patterns only
+when the first such line comes: until then its keys compile what they meet).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gzip
 import hashlib
 import importlib
@@ -48,6 +50,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import IO, Any, NamedTuple
 
 import orjson
@@ -171,12 +174,18 @@ class RedactorConfig:
     ner_model: str | None = None
     key_id: str | None = None
     key_check: str | None = None
-    fingerprint: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # Hashed once where the config is made; workers get it with the rest.
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of the configuration: hashed when first asked (pickling the policy takes a
+        millisecond or two, which a file redacted in this process never needs), at the latest
+        when the config is first sent; workers get it with the rest."""
         state = pickle.dumps((self.policy, self.ner_model, self.key_id, self.key_check), protocol=5)
-        object.__setattr__(self, "fingerprint", hashlib.sha256(state).hexdigest()[:16])
+        return hashlib.sha256(state).hexdigest()[:16]
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.fingerprint  # noqa: B018  (hashed here, once, not in every worker for every task)
+        return self.__dict__
 
     @classmethod
     def from_redactor(cls, redactor: Redactor) -> RedactorConfig:
@@ -282,7 +291,11 @@ def redact_partition(records: Iterable[Any], redactor: Redactor | RedactorConfig
     if kind not in RECORD_KINDS:
         raise ValueError(f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_KINDS)}")
     engine = _as_redactor(redactor)
-    engine.scanner.warm()  # once per process: no record's time budget pays for compiling patterns
+    if scan or kind == "text":
+        # Once per process: no record's time budget pays for compiling patterns.  A partition
+        # that scans no free text compiles none (its keys compile what they meet, as a log
+        # call's do); its malformed records warm the scanner when the first one comes.
+        engine.scanner.warm()
     batch = list(records)
     stats = FileStats(lines=len(batch))
     out: list[Any]
@@ -296,9 +309,11 @@ def redact_partition(records: Iterable[Any], redactor: Redactor | RedactorConfig
         stats.add_summary(summary)
     else:
         lines = _Lines(engine, scan, stats)
-        encoded = [line if isinstance(line, bytes) else line.encode("utf-8") for line in batch]
+        as_bytes = all(map(isinstance, batch, repeat(bytes)))  # a file's chunk: nothing to encode or decode
+        encoded = batch if as_bytes else [line if isinstance(line, bytes) else line.encode("utf-8") for line in batch]
         redacted = lines.json_lines(encoded) if kind == "jsonl" else [lines.text_line(line) for line in encoded]
-        out = [new if isinstance(line, bytes) else new.decode("utf-8") for line, new in zip(batch, redacted)]
+        out = redacted if as_bytes else [new if isinstance(line, bytes) else new.decode("utf-8")
+                                         for line, new in zip(batch, redacted)]
     return RedactedPartition(out, stats)
 
 
@@ -354,6 +369,7 @@ class _Lines:
         body, eol = _split_eol(line)
         if not body.strip():
             return line
+        self.redactor.scanner.warm()  # once: a partition that scans no free text did not warm up
         clean, summary = self.redactor.redact_with_summary(body.decode("utf-8", "replace"))
         self.stats.add_summary(summary)
         return _as_text(clean, self.redactor).encode("utf-8") + eol
@@ -364,16 +380,37 @@ class _Lines:
         orjson reads a line with its line ending (JSON whitespace); a blank
         line is kept, one that is not JSON is redacted as text.
         """
-        out = list(lines)
+        out: list[bytes] = []
         for begin in range(0, len(lines), _JSON_BATCH):
-            self._json_batch(lines, out, range(begin, min(begin + _JSON_BATCH, len(lines))))
+            out += self._json_batch(lines[begin:begin + _JSON_BATCH])
         return out
 
-    def _json_batch(self, lines: list[bytes], out: list[bytes], indexes: range) -> None:
+    def _json_batch(self, lines: list[bytes]) -> list[bytes]:
+        try:  # the usual batch, every line a record: parsed in one loop in C
+            values = list(map(orjson.loads, lines))
+            where: Sequence[int] = range(len(lines))
+            out = lines
+        except orjson.JSONDecodeError:
+            values, where, out = self._parse_each(lines)
+        clean, summary = self.redactor._redact_many(values, self.scan)
+        self.stats.add_summary(summary)
+        if len(clean) == len(lines) and _newline_ended(lines):
+            try:  # and, as usual, every line ended by "\n" alone: dumped in one loop in C
+                return list(map(orjson.dumps, clean, repeat(None), repeat(orjson.OPT_APPEND_NEWLINE)))
+            except TypeError:  # pragma: no cover - a JSON value redacts to JSON; one by one below regardless
+                pass
+        out = list(out)
+        for index, value in zip(where, clean):
+            out[index] = self._dumped(value, _eol(lines[index]))
+        return out
+
+    def _parse_each(self, lines: list[bytes]) -> tuple[list[Any], list[int], list[bytes]]:
+        """The records of a batch holding a line that is not JSON: ``(values, their indexes, out)``,
+        where ``out`` has each line that is not JSON redacted as text (and counted), a blank one kept."""
         values: list[Any] = []
         where: list[int] = []
-        for index in indexes:
-            line = lines[index]
+        out = list(lines)
+        for index, line in enumerate(lines):
             try:
                 values.append(orjson.loads(line))
                 where.append(index)
@@ -381,18 +418,22 @@ class _Lines:
                 if line.strip():
                     self.stats.malformed += 1
                     out[index] = self.text_line(line)
-        clean, summary = self.redactor._redact_many(values, self.scan)
-        self.stats.add_summary(summary)
-        for index, value in zip(where, clean):
-            eol = _eol(lines[index])
-            try:
-                if eol == b"\n":
-                    out[index] = orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
-                else:
-                    out[index] = orjson.dumps(value) + eol
-            except TypeError:  # pragma: no cover - a JSON value redacts to JSON; fail closed regardless
-                self.stats.fail_closed["error"] = self.stats.fail_closed.get("error", 0) + 1
-                out[index] = orjson.dumps(self.redactor.unscanned) + eol
+        return values, where, out
+
+    def _dumped(self, value: Any, eol: bytes) -> bytes:
+        try:
+            if eol == b"\n":
+                return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+            return orjson.dumps(value) + eol
+        except TypeError:  # pragma: no cover - a JSON value redacts to JSON; fail closed regardless
+            self.stats.fail_closed["error"] = self.stats.fail_closed.get("error", 0) + 1
+            return orjson.dumps(self.redactor.unscanned) + eol
+
+
+def _newline_ended(lines: list[bytes]) -> bool:
+    """Whether every line ends with a line feed and none with a carriage return before it (tested in C,
+    not line by line)."""
+    return all(map(bytes.endswith, lines, repeat(b"\n"))) and not any(map(bytes.endswith, lines, repeat(b"\r\n")))
 
 
 def _as_text(value: Any, redactor: Redactor) -> str:
@@ -457,6 +498,7 @@ class _CsvPlan:
             malformed = len(row) != width and bool(row)
             if malformed:
                 stats.malformed += 1
+                redactor.scanner.warm()  # it is scanned: see text_line
             record, summary = redactor.redact_with_summary(self.to_record(row), scan=scan or malformed)
             stats.add_summary(summary)
             out.append([_cell_text(cell) for cell in self.from_record(record, row, redactor)])
