@@ -13,9 +13,12 @@ import uuid
 
 import pytest
 import structlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pythonjsonlogger.json import JsonFormatter
 
 from intercom_redact import Policy, Redactor
+from intercom_redact import logging as logging_sink
 from intercom_redact.logging import RedactingFilter, RedactingFormatter
 
 EMAIL = "jane.doe@example.com"
@@ -276,6 +279,88 @@ def test_filter_called_directly(redactor):
         assert result is True
     assert record.getMessage() == "to [REDACTED:EMAIL_ADDRESS]"
     assert record.contact == {"email": "[REDACTED:EMAIL_ADDRESS]"}
+
+
+# -- what the copy relies on: the record's layout, its class, the filter's caller --------------
+
+_USER_KEYS = ("contact", "request", "name_hint", "tenant")
+_LATE_STANDARD = ("message", "asctime", "_record", "_from_structlog", "redaction.count", "taskName")
+
+
+@given(st.data())
+@settings(max_examples=300, deadline=None)
+def test_extra_fields_are_what_is_not_a_record_attribute_in_the_records_order(data):
+    """``_fields`` skips LogRecord.__init__'s attributes by one comparison when the dict starts with
+    them; whatever the layout, it must equal the plain filter over every key, in order."""
+    init = list(logging_sink._INIT_ATTRIBUTES)
+    head = data.draw(st.sampled_from(["init order", "shuffled", "user key first", "one missing"]))
+    if head == "shuffled":
+        init = data.draw(st.permutations(init))
+    elif head == "user key first":
+        init = ["tenant", *init]
+    elif head == "one missing":
+        init.remove(data.draw(st.sampled_from(init)))
+    tail = data.draw(st.lists(st.sampled_from(_USER_KEYS + _LATE_STANDARD), unique=True, max_size=8))
+    attrs = {key: f"value of {key}" for key in [*init, *tail]}
+
+    fields = logging_sink._fields(attrs)
+
+    expected = [key for key in attrs if key not in logging_sink._NOT_FIELDS]
+    assert list(fields.items()) == [(key, attrs[key]) for key in expected]
+
+
+class _EarlyRecord(logging.LogRecord):
+    """A record factory's class that sets a field before LogRecord.__init__ does its own."""
+
+    def __init__(self, *args, **kwargs):
+        self.tenant = {"owner_email": EMAIL}
+        super().__init__(*args, **kwargs)
+
+
+def test_a_record_of_another_layout_and_class_is_copied_and_redacted(redactor, make_logger):
+    redacting, out = stream_handler(JsonFormatter("%(message)s"), RedactingFilter(redactor))
+    seen = []
+    log = make_logger(redacting)
+    log.addFilter(lambda record: seen.append(record) or True)
+    factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(_EarlyRecord)
+    try:
+        log.info("mail %s", EMAIL, extra={"contact": {"email": EMAIL}})
+    finally:
+        logging.setLogRecordFactory(factory)
+
+    [line] = json_lines(out)
+    assert line == {"message": "mail [REDACTED:EMAIL_ADDRESS]",
+                    "tenant": {"owner_email": "[REDACTED:EMAIL_ADDRESS]"},
+                    "contact": {"email": "[REDACTED:EMAIL_ADDRESS]"}}
+    [record] = seen  # the logger's record: untouched
+    assert type(record) is _EarlyRecord and record.args == (EMAIL,)
+    assert record.tenant == {"owner_email": EMAIL} and record.contact == {"email": EMAIL}
+
+
+class _CountingFilter(RedactingFilter):
+    """A subclass whose filter() sits between Filterer.filter and RedactingFilter.filter."""
+
+    calls = 0
+
+    def filter(self, record):
+        type(self).calls += 1
+        return self._through(record)
+
+    def _through(self, record):
+        return super().filter(record)
+
+
+def test_a_subclass_filter_still_sends_the_copy_through_its_handler(redactor, make_logger):
+    redacting, out = stream_handler(None, _CountingFilter(redactor))
+    plain, plain_out = stream_handler(logging.Formatter("%(message)s"))
+    log = make_logger(redacting, plain)
+
+    log.info("mail %s", EMAIL)
+
+    assert out.getvalue() == f"{log.name}|INFO|mail [REDACTED:EMAIL_ADDRESS]\n"
+    assert plain_out.getvalue() == f"mail {EMAIL}\n"
+    assert _CountingFilter.calls == 1
 
 
 class _Chatty:
