@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
 import logging.config
 import logging.handlers
+import pickle
 import queue
 import sys
 import uuid
@@ -336,6 +338,51 @@ def test_a_record_of_another_layout_and_class_is_copied_and_redacted(redactor, m
     [record] = seen  # the logger's record: untouched
     assert type(record) is _EarlyRecord and record.args == (EMAIL,)
     assert record.tenant == {"owner_email": EMAIL} and record.contact == {"email": EMAIL}
+
+
+class _PrefixedRecord(logging.LogRecord):
+    """A record factory's class that prefixes every message."""
+
+    def getMessage(self):
+        return "[billing] " + super().getMessage()
+
+
+class _BraceRecord(logging.LogRecord):
+    """A record factory's class for ``{}``-style messages: it always formats."""
+
+    def getMessage(self):
+        return str(self.msg).format(*self.args)
+
+
+@pytest.mark.parametrize("how", ["filter", "formatter"])
+@pytest.mark.parametrize(("record_class", "message", "expected"), [
+    (_PrefixedRecord, "mail %s", "[billing] mail [REDACTED:EMAIL_ADDRESS]"),
+    (_BraceRecord, "mail {} about {{plan}}", "mail [REDACTED:EMAIL_ADDRESS] about {plan}"),
+])
+def test_a_record_class_that_formats_its_own_message_formats_it_once(
+        redactor, make_logger, how, record_class, message, expected):
+    # The copy's message is the class's formatted message, redacted: formatted again, the
+    # prefix came twice and the braces were read as fields (the line was lost).
+    if how == "filter":
+        handler, out = stream_handler(logging.Formatter("%(message)s"), RedactingFilter(redactor))
+    else:
+        handler, out = stream_handler(RedactingFormatter(redactor=redactor, fmt="%(message)s"))
+    seen = []
+    log = make_logger(handler)
+    log.addFilter(lambda record: seen.append(record) or True)
+    factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(record_class)
+    try:
+        log.warning(message, EMAIL)
+    finally:
+        logging.setLogRecordFactory(factory)
+
+    assert out.getvalue() == expected + "\n"
+    [record] = seen  # the logger's record keeps its class and formats as before
+    assert type(record) is record_class and EMAIL in record.getMessage()
+    for copied in (pickle.loads(pickle.dumps(logging_sink._redacted_copy(record, redactor, False))),
+                   copy.copy(logging_sink._redacted_copy(record, redactor, False))):  # a queue's copy
+        assert copied.getMessage() == expected
 
 
 class _CountingFilter(RedactingFilter):
