@@ -478,7 +478,8 @@ def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -
     for key, value in attributes.items():
         old = original.get(key, _DROPPED)
         if old != value:
-            if store is not None and old is not _DROPPED and _stored_as_is(value, old, limit):
+            # (A key added before this one may have pushed it out over the count limit.)
+            if store is not None and key in store and old is not _DROPPED and _stored_as_is(value, old, limit):
                 with current._lock:  # what BoundedAttributes.__setitem__ does with a clean value
                     del store[key]
                     store[key] = value
