@@ -159,7 +159,8 @@ class _Sink:
         from the result, the engine replaced the event whole.  ``redaction.*``
         attributes of an earlier pass are carried over, not redacted.
         """
-        previous = {k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
+        previous = ({k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
+                    if not event.keys().isdisjoint(_sinks.SUMMARY_KEYS) else {})  # rarely any
         if not _sinks.enter():
             return None
         clean: dict[Any, Any]
@@ -177,7 +178,10 @@ class _Sink:
                 counter.add(done)
             except Exception:  # metrics must never stop a log record
                 pass
-        clean.update(_sinks.summary_attributes(done, previous) if self.summary else previous)
+        if self.summary:
+            clean.update(_sinks.summary_attributes(done, previous))
+        elif previous:
+            clean.update(previous)
         return clean
 
     def _redact_log(self, record: Any, scan: bool, counter: RedactionCounter | None = None,
