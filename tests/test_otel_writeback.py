@@ -16,13 +16,13 @@ import warnings
 from typing import Any
 from unittest import mock
 
-import strategies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
+import strategies
 from intercom_redact import Policy, Redactor, otel
 from intercom_redact.otel import RedactingLogRecordProcessor
 
