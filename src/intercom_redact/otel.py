@@ -57,7 +57,7 @@ import functools
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry import metrics
 from opentelemetry.attributes import BoundedAttributes
@@ -159,7 +159,8 @@ class _Sink:
         from the result, the engine replaced the event whole.  ``redaction.*``
         attributes of an earlier pass are carried over, not redacted.
         """
-        previous = {k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
+        previous = ({k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
+                    if not event.keys().isdisjoint(_sinks.SUMMARY_KEYS) else {})  # rarely any
         if not _sinks.enter():
             return None
         clean: dict[Any, Any]
@@ -177,14 +178,22 @@ class _Sink:
                 counter.add(done)
             except Exception:  # metrics must never stop a log record
                 pass
-        clean.update(_sinks.summary_attributes(done, previous) if self.summary else previous)
+        if self.summary:
+            clean.update(_sinks.summary_attributes(done, previous))
+        elif previous:
+            clean.update(previous)
         return clean
 
     def _redact_log(self, record: Any, scan: bool, counter: RedactionCounter | None = None,
                     ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         """The redacted body and attributes of an API ``LogRecord``, and the
         attributes as they were (a plain dict: the SDK's mapping is slow to read)."""
-        original = dict(record.attributes) if record.attributes else {}
+        attributes = record.attributes
+        original: dict[str, Any]
+        if isinstance(attributes, BoundedAttributes):
+            original = cast("dict[str, Any]", attributes.copy())  # its dict's: dict() reads it key by key
+        else:
+            original = dict(attributes or {})
         event, plan = _nest(original)
         event[_BODY] = record.body
         clean = self._redact(event, _BODY, scan, counter)
@@ -458,7 +467,10 @@ def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -
 
     The SDK's attributes of a record being emitted are mutable: they are
     updated where they changed, so values the redaction kept are not cleaned and
-    validated again (half the cost of a processor that does no other work).
+    validated again (half the cost of a processor that does no other work).  A
+    changed value the SDK would store as it is (:func:`_stored_as_is`) is not
+    cleaned either: cleaning walks every value of a map, and the maps are where
+    the personal values are.
     """
     current = record.attributes
     if not isinstance(current, BoundedAttributes) or getattr(current, "_immutable", True):
@@ -466,9 +478,49 @@ def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -
         return
     for key in original.keys() - attributes.keys():
         del current[key]  # dropped by a rule
+    store = getattr(current, "_dict", None)
+    if not isinstance(store, dict):  # an SDK that keeps them otherwise: cleaned again
+        store = None
+    limit = current.max_value_len
     for key, value in attributes.items():
-        if original.get(key, _DROPPED) != value:
-            current[key] = value
+        old = original.get(key, _DROPPED)
+        if old != value:
+            # (A key added before this one may have pushed it out over the count limit.)
+            if store is not None and key in store and old is not _DROPPED and _stored_as_is(value, old, limit):
+                with current._lock:  # what BoundedAttributes.__setitem__ does with a clean value
+                    del store[key]
+                    store[key] = value
+            else:
+                current[key] = value
+
+
+def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
+    """Whether the SDK would store ``new`` unchanged, given that the record's
+    clean value was ``old`` and strings are cut at ``limit``.
+
+    Cleaning keeps a string within the limit and cleans a map value by value;
+    a value the record already held is clean.  So ``new`` is stored as it is
+    when each part of it is a part of ``old``, a string within the limit, or a
+    map of those under keys ``old`` had.  Anything else (a longer pseudonym, a
+    new key, a list) goes through the SDK.
+    """
+    t = type(new)
+    if t is str:
+        return limit is None or len(new) <= limit
+    if t is not dict or type(old) is not dict:
+        return False
+    for key, value in new.items():
+        was = old.get(key, _DROPPED)
+        if value is was:
+            continue
+        if was is _DROPPED:
+            return False
+        if type(value) is str:  # the usual change, tested here: a call per string costs more than the rest
+            if limit is not None and len(value) > limit:
+                return False
+        elif not _stored_as_is(value, was, limit):
+            return False
+    return True
 
 
 def _bounded(values: dict[str, Any], like: Any) -> Any:
