@@ -383,7 +383,7 @@ def test_a_budget_made_after_long_collections_runs_from_its_start(core: str) -> 
 
 
 def test_the_gc_hook_times_full_collections_only(core: str) -> None:
-    spent = _core.load(core)._CLOCKS
+    spent = _core.load(core)._CLOCKS.readings
     wall = spent.wall
     gc.collect(0)
     assert spent.wall == wall
@@ -419,7 +419,7 @@ def test_a_deadline_soon_after_another_reuses_its_cpu_clock_reading(core: str,
     # deadline.  The second takes the first's reading plus the wall time since: never less than
     # the CPU time then, at most the slack more.  Both clocks are played here.
     module = _core.load(core)
-    clocks = module._CLOCKS
+    clocks = module._CLOCKS.readings
     for name in ("read_cpu", "read_wall"):
         monkeypatch.setattr(clocks, name, getattr(clocks, name))  # restored after the test
     wall, cpu, reads = [1000.0], [5.0], []

@@ -86,7 +86,7 @@ _CLEAN_SIZE = 8192
 _impl = _core.CORE
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Summary:
     """What one call did: counts only, never values or key names.
 
@@ -100,6 +100,14 @@ class Summary:
     types: dict[str, int] = field(default_factory=dict)
     rules: dict[str, int] = field(default_factory=dict)
     fail_closed: dict[str, int] = field(default_factory=dict)
+
+    def __init__(self, count: int = 0, types: dict[str, int] | None = None, rules: dict[str, int] | None = None,
+                 fail_closed: dict[str, int] | None = None) -> None:
+        # Written out: one is made per call, and the generated __init__ calls each default_factory.
+        self.count = count
+        self.types = {} if types is None else types
+        self.rules = {} if rules is None else rules
+        self.fail_closed = {} if fail_closed is None else fail_closed
 
     def add(self, entity_type: str, rule: str) -> None:
         self.count += 1

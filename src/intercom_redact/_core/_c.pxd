@@ -39,10 +39,18 @@ cdef bint _holds_space(str text) noexcept
 
 
 @cython.final
+cdef class _ClockReadings:
+    cdef public double cpu, wall, cpu_at, wall_at, read_cpu, read_wall
+
+
+@cython.final
 cdef class Deadline:
     cdef readonly double cpu, wall_soft, wall_hard, wall_quick  # readonly: the tests read them
 
+    @cython.locals(clocks=_ClockReadings, wall=double, since=double, cpu=double, now=double)
+    cdef _start(self, double budget, double slack)
     cpdef extend(self, double budget)
+    @cython.locals(clocks=_ClockReadings, wall=double, now=double, cpu=double)
     cpdef bint passed(self) except -1
 
 

@@ -66,7 +66,9 @@ CPU_READ_SLACK = 0.01
 budget old (see ``_Clocks``), so it may end that much late: 2.5 ms of the default 0.25 s."""
 
 # A run of digits with short separators between them: where a phone may be written.
-_DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
+# (``\+?\d(?:[ \t.\-()+]{0,3}\d)+``, written to start with a set: the regex engine then skips to
+# a "+" or a digit instead of trying a match at every character of a body.)
+_DIGIT_RUN = re.compile(r"[+\d](?:(?<=\+)\d|(?<!\+))(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
 # A phone's extension after the digit run of its number ("x886", " ext. 12"): its own digits in group 1.
 _EXTENSION = re.compile(r"[ \t]{0,3}(?:x|ext\.?|extension)[ \t]{0,3}(\d{1,6})(?!\d)", re.IGNORECASE)  # bounded: linear
 # A phone is searched for only where a digit run ends in its last digits: no
@@ -563,8 +565,8 @@ def _condition_key(value: Any) -> Any:
     return value.lower() if type(value) is str else None
 
 
-class _Clocks(threading.local):
-    """This thread's clocks: what its full garbage collections took, and its last CPU clock reading.
+class _ClockReadings:
+    """One thread's clocks: what its full garbage collections took, and its last CPU clock reading.
 
     A full collection of a large heap takes tenths of a second, paid by the thread
     that allocated last: no value's fault, so no :class:`Deadline` counts it.
@@ -577,12 +579,23 @@ class _Clocks(threading.local):
     true one, and at most the time since more (see :data:`CPU_READ_SLACK`).
     """
 
-    cpu = 0.0  # full collections' CPU and wall-clock seconds
-    wall = 0.0
-    cpu_at = -1.0  # when the collection under way started (-1: none)
-    wall_at = 0.0
-    read_cpu = 0.0  # the last thread_time() a deadline read, and perf_counter() just before it
-    read_wall = float("-inf")
+    __slots__ = ("cpu", "cpu_at", "read_cpu", "read_wall", "wall", "wall_at")
+
+    def __init__(self) -> None:
+        self.cpu = 0.0  # full collections' CPU and wall-clock seconds
+        self.wall = 0.0
+        self.cpu_at = -1.0  # when the collection under way started (-1: none)
+        self.wall_at = 0.0
+        self.read_cpu = 0.0  # the last thread_time() a deadline read, and perf_counter() just before it
+        self.read_wall = float("-inf")
+
+
+class _Clocks(threading.local):
+    """Each thread's :class:`_ClockReadings`: a deadline looks its thread's up once (an attribute
+    of a thread-local is a look-up per read), then reads plain fields (C fields in the compiled core)."""
+
+    def __init__(self) -> None:
+        self.readings = _ClockReadings()
 
 
 _CLOCKS = _Clocks()
@@ -592,7 +605,7 @@ def _time_collection(phase: str, info: dict[str, int]) -> None:
     """A ``gc.callbacks`` hook: adds each full collection's time to this thread's :class:`_Clocks`."""
     if info["generation"] != 2:  # the young generations take microseconds
         return
-    spent = _CLOCKS
+    spent = _CLOCKS.readings
     if phase == "start":
         spent.cpu_at = thread_time()
         spent.wall_at = perf_counter()
@@ -624,7 +637,10 @@ class Deadline:
     def __init__(self, budget: float, slack: float = -1.0) -> None:
         """A deadline ``budget`` seconds from now, which may end up to ``slack`` seconds late
         (``CPU_READ_SLACK`` of the budget by default) to spare a read of the CPU clock."""
-        clocks = _CLOCKS
+        self._start(budget, slack)
+
+    def _start(self, budget: float, slack: float) -> None:
+        clocks = _CLOCKS.readings
         wall = perf_counter()
         if slack < 0.0:
             slack = budget * CPU_READ_SLACK
@@ -656,7 +672,7 @@ class Deadline:
         # past collections took more than the budget, that is passed at once, and every call read them.
         if wall <= self.wall_quick:
             return False
-        clocks = _CLOCKS
+        clocks = _CLOCKS.readings
         now = wall - clocks.wall
         if now <= self.wall_soft:
             return False
