@@ -114,7 +114,7 @@ cdef class Walk:
     cdef Table step_table(self, Step step)
     cdef set_aside(self, object out, object key, str text, Step step, Py_ssize_t depth)
     cpdef dict mapping(self, object d, object state, object op, Py_ssize_t depth)
-    @cython.locals(steps=dict, texts=list, step=Step)
+    @cython.locals(steps=dict, texts=list, step=Step, out=dict, copied=bint, walked=Py_ssize_t)
     cdef dict walk_mapping(self, object d, Table table, Py_ssize_t depth)
     @cython.locals(conditions=tuple, found=Table)
     cdef Table for_object(self, Table table, object d)

@@ -930,28 +930,41 @@ class Walk:
 
     def walk_mapping(self, d: Any, table: Table, depth: int) -> dict[Any, Any]:
         ident = self.enter(d, len(d), depth)
-        out: dict[Any, Any] = {}
         depth += 1
         if table.by_object:  # conditions on the object ({"type": "company"}), search filters
             table = self.for_object(table, d)
         steps = table.steps
         texts = self.texts
+        # A dict is copied whole (its table in one C copy) and only the values that change are written
+        # over, each at its place; a value dropped is deleted.  From the first key the table has not seen
+        # (its step may rename it, and a renamed key is told apart from the keys before it), the keys not
+        # walked yet are deleted again and the rest added in order, as any other mapping's are.
+        copied = type(d) is dict
+        out: dict[Any, Any] = dict.copy(d) if copied else {}
+        walked = 0
         # The common leaves (kept or free-text strings and numbers) are handled
         # inline: this loop runs for every key of every event.
         for k, v in d.items():
             step = steps.get(k)
             if step is None:
+                if copied:
+                    copied = False
+                    for key in list(d)[walked:]:
+                        del out[key]
                 step, k = self.new_step(table, k, out)
+            walked += 1
             t = type(v)
             if step.kept and (t is str or t in SCALARS):
-                out[k] = v
+                if not copied:
+                    out[k] = v
                 if step.scans and t is str:
                     if step.plain and not _holds_structure(v):
                         texts.append((out, k, v))
                     else:
                         self.set_aside(out, k, v, step, depth)
                 continue
-            self.put_step(out, k, v, step, depth)
+            if not self.put_step(out, k, v, step, depth) and copied:  # put_step writes out[k] unless dropped
+                del out[k]
         if ident:
             self.active.discard(ident)
         return out
