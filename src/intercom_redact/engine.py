@@ -119,10 +119,22 @@ class Summary:
         self.add(UNSCANNED, "fail_closed")
 
 
+class _Fixed:
+    """A replacement that is the same text for every value (``redact``'s placeholder)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, value: str) -> str:
+        return self.text
+
+
 class _Op:
     """A rule (or an entity type) compiled into what the walk does."""
 
-    __slots__ = ("apply", "kind", "label", "own_action", "screen", "secret", "specificity", "type", "within")
+    __slots__ = ("apply", "fixed", "kind", "label", "own_action", "screen", "secret", "specificity", "type", "within")
 
     def __init__(self, kind: int, type_: str | None, label: str,
                  apply: Callable[[str], str] | None = None,
@@ -132,6 +144,8 @@ class _Op:
         self.type = type_
         self.label = label
         self.apply = apply
+        # The replacement of every value when it is one text (a redact op's placeholder): written without a call.
+        self.fixed = apply.text if isinstance(apply, _Fixed) else None
         self.secret = secret
         self.specificity = specificity
         # True when the rule's action differs from its type's: the same value
@@ -253,7 +267,7 @@ class Redactor:
     def _replacer(self, action: str, entity_type: str, where: str) -> Callable[[str], str]:
         placeholder = self._policy.placeholder_for(entity_type)
         if action == "redact":
-            return lambda value: placeholder
+            return _Fixed(placeholder)
         if action == "mask":
             return lambda value: mask(entity_type, value, placeholder)
         if action == "pseudonymize":
@@ -432,19 +446,17 @@ class Redactor:
             if entity_type == UNSCANNED:
                 summary.failed("unscanned")
                 return self._unscanned
-            apply = (type_ops.get(entity_type) or self._type_op(entity_type)).apply
-            if apply is None:  # a type the policy keeps (only keep ops have none)
+            op = type_ops.get(entity_type) or self._type_op(entity_type)
+            if op.apply is None:  # a type the policy keeps (only keep ops have none)
                 continue
             summary.add(entity_type, "scanner")
             value = text[start:end]
             if overrides:
                 if by_value is None:
-                    by_value = {(t, normalize(t, v)): op for t, v, op in overrides}
-                op = by_value.get((entity_type, normalize(entity_type, value)))
-                if op is not None:
-                    apply = op.apply
-                    assert apply is not None  # overrides are replace ops
-            pieces.append((start, end, apply(value)))
+                    by_value = {(t, normalize(t, v)): rule_op for t, v, rule_op in overrides}
+                op = by_value.get((entity_type, normalize(entity_type, value))) or op
+                assert op.apply is not None  # overrides are replace ops
+            pieces.append((start, end, op.fixed if op.fixed is not None else op.apply(value)))
         return splice(text, pieces, html=html)
 
     # -- pickling: ship the configuration, recompile on the other side ----------------------

@@ -75,7 +75,7 @@ cdef class KnownValues:
 
 @cython.final
 cdef class Step:
-    cdef public object state, op, type, label, apply, screen
+    cdef public object state, op, type, label, apply, screen, fixed
     cdef public int kind
     cdef public bint kept, scans, plain, own_action
     cdef public Table table

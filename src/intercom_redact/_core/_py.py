@@ -688,7 +688,7 @@ class Step:
     """Where a key (or a list element) leads from a :class:`Table`: the automaton state and the op there.
 
     The op's fields the walk reads for every value (``kind``, ``type``,
-    ``label``, ``apply``, ``own_action``, ``screen``; ``plain``: a scan op
+    ``label``, ``apply`` and ``fixed``, ``own_action``, ``screen``; ``plain``: a scan op
     without a screen) are copied here, so the compiled walk reads them as C
     fields instead of an attribute look-up each, and its kind is tested once
     (``kept``: KEEP or SCAN, ``scans``: SCAN; the kinds are Python ints there);
@@ -696,8 +696,8 @@ class Step:
     a container.
     """
 
-    __slots__ = ("apply", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state", "table",
-                 "type")
+    __slots__ = ("apply", "fixed", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state",
+                 "table", "type")
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
@@ -708,6 +708,7 @@ class Step:
         self.type: str = op.type  # None only for ops that catch no value (keep, scan without a screen)
         self.label: str = op.label
         self.apply: Callable[[str], str] | None = op.apply
+        self.fixed: str | None = op.fixed  # apply's answer for every value, when it is one text (redact)
         self.own_action: bool = op.own_action
         self.screen: Callable[[str], int] | None = op.screen
         self.plain = op.screen is None
@@ -827,6 +828,8 @@ class Walk:
             if step.own_action:
                 self.overrides.append((step.type, text, step.op))
         self.count(step)
+        if step.fixed is not None:  # redact: the placeholder, no call
+            return step.fixed
         return step.apply(text)  # type: ignore[misc]
 
     def drop(self, step: Step, v: Any) -> None:
