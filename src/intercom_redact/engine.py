@@ -385,7 +385,8 @@ class Redactor:
         known = _impl.KnownValues(walk.known)
         texts = walk.texts
         found, to_scan = walk.search_known(known, self._clean)
-        for i, spans in found:  # the common case: no scanner call at all
+        done = walk.replace_found(found, self._type_ops)  # the common case, in the core: no scanner call at all
+        for i, spans in found[done:] if done else found:
             container, key, text = texts[i]
             if spans is None:  # a text with a "<" that may hold a value
                 if _looks_like_html(text):

@@ -33,6 +33,8 @@ cdef list _outermost(list spans)
 @cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
+@cython.locals(reach=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
+cdef bint _replaceable(list spans, dict type_ops) except -1
 cdef str _stripped(str value)
 @cython.locals(ch=Py_UCS4)
 cdef bint _holds_space(str text) noexcept
@@ -124,3 +126,6 @@ cdef class Walk:
     cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
     @cython.locals(index=Py_ssize_t, spans=list)
     cpdef tuple search_known(self, KnownValues known, set clean)
+    @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,
+                   spans=list, text=str, pieces=list, pos=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
+    cpdef Py_ssize_t replace_found(self, list found, dict type_ops) except -1

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from time import perf_counter, thread_time  # bound once: read for every container walked
 from typing import TYPE_CHECKING, Any
 
+from .._failclosed import UNSCANNED
 from .._paths import MAX_CACHED_TRANSITIONS
 from .._structured import MAX_LENGTH as _STRUCTURE_WINDOW
 from ._protocols import Abort
@@ -1083,6 +1084,61 @@ class Walk:
                     if spans:
                         found.append((index, spans))
         return found, scanner
+
+
+    def replace_found(self, found: list[tuple[int, list[tuple[int, int, str]] | None]],
+                      type_ops: dict[str, Any]) -> int:
+        """Phase 2's usual work, done here: the known values :meth:`search_known` found in plain texts
+        replaced as their types' ops say (``op.fixed``, else ``op.apply``), each counted as
+        ``Summary.add(entity_type, "scanner")`` counts it.
+
+        ``found`` is gone through in order up to the first text left to the engine -- one with a ``<``
+        (no spans), spans that overlap (``certain_spans`` merges them), a type without an op in
+        ``type_ops`` yet or the fail-closed one, any text of a walk with overrides -- and the answer
+        is how many were done: the engine goes on from there, so the counts come in the same order.
+        """
+        if self.overrides:
+            return 0
+        texts = self.texts
+        types = self.types
+        rules = self.rules
+        done = 0
+        added = 0
+        try:
+            for index, spans in found:
+                if spans is None or not _replaceable(spans, type_ops):
+                    break
+                container, key, text = texts[index]
+                pieces = []
+                pos = 0
+                for start, end, entity_type in spans:
+                    op = type_ops[entity_type]
+                    if op.apply is None:  # a type the policy keeps
+                        continue
+                    added += 1
+                    types[entity_type] = types.get(entity_type, 0) + 1
+                    rules["scanner"] = rules.get("scanner", 0) + 1
+                    pieces.append(text[pos:start])
+                    pieces.append(op.fixed if op.fixed is not None else op.apply(text[start:end]))
+                    pos = end
+                if pieces:
+                    pieces.append(text[pos:])
+                    container[key] = "".join(pieces)
+                done += 1
+        finally:  # what was counted, also when an op raised
+            self.summary.count += added
+        return done
+
+
+def _replaceable(spans: list[tuple[int, int, str]], type_ops: dict[str, Any]) -> bool:
+    """Whether :meth:`Walk.replace_found` replaces ``spans`` as the engine would: in text order and
+    apart (as ``certain_spans`` leaves them), each of a type with an op, none the fail-closed one."""
+    reach = 0
+    for start, end, entity_type in spans:
+        if start < reach or end <= start or entity_type == UNSCANNED or entity_type not in type_ops:
+            return False
+        reach = end
+    return True
 
 
 def key_text(key: Any) -> str:
