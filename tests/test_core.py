@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import gc
 import json
 import os
@@ -16,12 +17,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import strategies
 from intercom_redact import Redactor, _core, engine
-from intercom_redact.scanner import Scanner, _known, _scanner
+from intercom_redact.scanner import Scanner, _findings, _known, _scanner
 
 
 def _compiled() -> ModuleType:
@@ -491,3 +492,105 @@ def test_the_walk_searches_its_texts_as_the_pre_check_and_the_search_do(texts: l
             elif values.find(text):
                 expected[0].append((index, values.find(text)))
         assert walk.search_known(values, clean) == expected, module.IMPLEMENTATION
+
+
+# -- the walk's copy of a dict, the digit runs, the known values replaced in the core ----------
+
+_AS_WRITTEN_DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("0123456789+ -.()\tx٣a"), max_size=24))
+def test_digit_runs_are_found_as_the_pattern_as_written_finds_them(text: str) -> None:
+    # The core's pattern is written to start with a set (the regex engine skips ahead to one): the same runs.
+    for module in _cores():
+        assert ([m.span() for m in module._DIGIT_RUN.finditer(text)]
+                == [m.span() for m in _AS_WRITTEN_DIGIT_RUN.finditer(text)]), module.IMPLEMENTATION
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_scanner() -> Scanner:
+    return Scanner()
+
+
+class _Subclass(dict):  # type: ignore[type-arg]
+    """Walked as any mapping is (not copied whole): the other way through the walk, to compare with."""
+
+
+# Keys: ruled (replaced, dropped, kept, scanned), new ones, one holding an e-mail (renamed as its
+# redacted text) and one already written as that text (the rename must not overwrite it).
+_WALK_KEYS = st.sampled_from(["email", "dropped", "plan", "note", "id", "fresh", "other", "jane@example.com",
+                              "[REDACTED:EMAIL_ADDRESS]", "x"])
+_WALK_VALUES = st.recursive(st.sampled_from(["pro", "mail jane@example.com", "Jane Doe", 7, None, True, 2.5]),
+                            lambda inner: st.dictionaries(_WALK_KEYS, inner, max_size=5), max_leaves=12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(_WALK_KEYS, _WALK_VALUES, max_size=8), st.sets(_WALK_KEYS), st.booleans())
+def test_a_dict_copied_whole_is_walked_as_any_mapping_is(value: dict[str, Any], seen: set[str],
+                                                          scan: bool) -> None:
+    # The keys in ``seen`` are met first, so a key the walk has not seen falls anywhere in the dict
+    # (from there the rest is walked the other way); a dropped key must be gone, not left as it was.
+    from intercom_redact import Policy
+    from intercom_redact.policy import Rule
+
+    for module in _cores():
+        with _running(module):
+            redactor = Redactor(Policy.default().with_rules(Rule("**.dropped", action="drop")), scanner=_shared_scanner())
+            redactor.redact({key: value.get(key, "pro") for key in sorted(seen)}, scan=scan)
+            out, summary = redactor.redact_with_summary(value, scan=scan)
+            other, other_summary = redactor.redact_with_summary({"v": _Subclass(value)}, scan=scan)
+        assert type(other["v"]) is _Subclass, module.IMPLEMENTATION
+        assert json.dumps(out) == json.dumps(dict(other["v"])), module.IMPLEMENTATION  # key order too
+        assert (summary.types, summary.fail_closed) == (other_summary.types, other_summary.fail_closed)
+        if value.get("dropped") is not None and type(value["dropped"]) is not bool:  # None and booleans stay
+            assert "dropped" not in out
+
+
+# Texts where two values overlap ("Marisol Vega Marisol" holds "Marisol Vega" and "Vega Marisol").
+_OVERLAPPING = st.lists(st.sampled_from(["Marisol", "Vega", " ", "x"]), max_size=7).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES | _OVERLAPPING, max_size=6),
+       st.lists(st.sampled_from([*_KNOWN, ("LOCATION", "Vega Marisol")]), max_size=4), st.booleans())
+@example(["Marisol Vega Marisol", "mail m.vega+x@example.com"], [_KNOWN[0], ("LOCATION", "Vega Marisol")], False)
+@example(["mail m.vega+x@example.com", "hi Marisol"], [_KNOWN[1], _KNOWN[0]], True)
+def test_known_values_replaced_in_the_core_are_replaced_as_the_engine_replaces_them(
+        texts: list[str], known: list[tuple[str, str]], keep_phones: bool) -> None:
+    # Up to the first text it leaves to the engine (a "<", overlapping spans, a type without an op yet),
+    # the core writes what the engine's _replace writes, and counts alike.
+    from intercom_redact import Policy
+
+    policy = Policy.from_dict({"types": {"PHONE_NUMBER": {"action": "keep" if keep_phones else "mask"}}})
+    for module in _cores():
+        redactor = Redactor(policy, scanner=_shared_scanner())
+        for entity_type in ("PERSON", "PHONE_NUMBER", "LOCATION"):
+            redactor._type_op(entity_type)  # EMAIL_ADDRESS has no op yet: left to the engine
+        walk = module.Walk(redactor._hooks, engine.Summary(), False, 10_000, 20, 60.0, "[UNSCANNED]", {})
+        walk.texts = [({}, index, text) for index, text in enumerate(texts)]
+        found = walk.search_known(module.KnownValues(known), set())[0]
+        done = walk.replace_found(found, redactor._type_ops)
+        expected = engine.Summary()
+        for count, (index, spans) in enumerate(found):
+            replaceable = (spans is not None and _findings.certain_spans(spans) is spans
+                           and all(entity_type in redactor._type_ops for _, _, entity_type in spans))
+            if not replaceable:
+                assert done == count, module.IMPLEMENTATION
+                break
+            container, key, text = walk.texts[index]
+            assert container.get(key, text) == redactor._replace(text, spans, False, expected, ()), module.IMPLEMENTATION
+        else:
+            assert done == len(found), module.IMPLEMENTATION
+        assert walk.summary == expected, module.IMPLEMENTATION
+
+
+def test_known_values_are_left_to_the_engine_where_a_rule_acts_otherwise(core: str) -> None:
+    module = _core.load(core)
+    redactor = Redactor()
+    redactor._type_op("PERSON")
+    walk = module.Walk(redactor._hooks, engine.Summary(), False, 10_000, 20, 60.0, "[UNSCANNED]", {})
+    walk.texts = [({}, 0, "hi Jane Doe")]
+    walk.overrides = [("PERSON", "Jane Doe", redactor._type_op("PERSON"))]
+    found = walk.search_known(module.KnownValues([("PERSON", "Jane Doe")]), set())[0]
+    assert found and walk.replace_found(found, redactor._type_ops) == 0 and walk.texts[0][0] == {}
