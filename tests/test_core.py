@@ -339,6 +339,19 @@ def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: li
     assert len(found) == 1, found
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["PERSON", "LOCATION"]), st.sampled_from(["Oslo", "Bergen", "Ola Nordmann",
+                                                                                    " Oslo", "Tromsø", "ab"])),
+                max_size=60), st.integers(0, 30))
+def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str, str]], extra: int) -> None:
+    # A few values are compared one by one, more than _FEW_VALUES kept in a set: the same values either way.
+    many = known + [("LOCATION", f"Town {i}") for i in range(extra)]
+    values = _core.load("py").KnownValues(many)
+    assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(many)
+    text = " ".join(value for _, value in many)
+    assert len({repr(module.KnownValues(many).find(text)) for module in _cores()}) == 1
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=30) | st.text(st.characters(max_codepoint=127), max_size=30))
 def test_decimal_digits_of_ascii_and_other_texts_are_what_backslash_d_matches(text: str) -> None:
@@ -521,8 +534,14 @@ class _Subclass(dict):  # type: ignore[type-arg]
 # redacted text) and one already written as that text (the rename must not overwrite it).
 _WALK_KEYS = st.sampled_from(["email", "dropped", "plan", "note", "id", "fresh", "other", "jane@example.com",
                               "[REDACTED:EMAIL_ADDRESS]", "x"])
+
+
+def _walk_dicts(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(_WALK_KEYS, inner, max_size=5)
+
+
 _WALK_VALUES = st.recursive(st.sampled_from(["pro", "mail jane@example.com", "Jane Doe", 7, None, True, 2.5]),
-                            lambda inner: st.dictionaries(_WALK_KEYS, inner, max_size=5), max_leaves=12)
+                            _walk_dicts, max_leaves=12)
 
 
 @settings(max_examples=80, deadline=None)
