@@ -344,7 +344,7 @@ def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: li
                                                                                     " Oslo", "Tromsø", "ab"])),
                 max_size=60), st.integers(0, 30))
 def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str, str]], extra: int) -> None:
-    # A few values are compared one by one, more than _FEW_VALUES kept in a set: the same values either way.
+    # A value that comes again (also with another type, or with white space around it) is searched for once.
     many = known + [("LOCATION", f"Town {i}") for i in range(extra)]
     values = _core.load("py").KnownValues(many)
     assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(many)

@@ -4,7 +4,7 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT
 
 cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
@@ -24,8 +24,6 @@ cdef bint _digits_hold(str text, str digits) except -1
 cdef bint _is_letter(Py_UCS4 ch)
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef list _name_parts(str value)
-@cython.locals(i=Py_ssize_t)
-cdef bint _listed(list values, list types, str value, str entity_type) except -1
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1

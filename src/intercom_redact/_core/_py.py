@@ -77,8 +77,6 @@ _EXTENSION = re.compile(r"[ \t]{0,3}(?:x|ext\.?|extension)[ \t]{0,3}(\d{1,6})(?!
 _PHONE_TAIL = 4
 # The shortest text of a KnownValues without values: longer than any text.
 _NO_TEXT = sys.maxsize
-# Up to this many values, KnownValues tells a repeated one by comparing it with each before it (no hash).
-_FEW_VALUES = 16
 # Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
 _FEW_SPANS = 8
 
@@ -312,10 +310,9 @@ class KnownValues:
         self._phones: list[tuple[str, str, str, str, str]] = []
         # No text shorter than this holds a needle, a phrase's first word or a phone's tail.
         self._shortest = _NO_TEXT
-        # The values added and their types, side by side: an event has a few, and comparing a new value
-        # with each (most differ in length) costs less than hashing it.  Past _FEW_VALUES, a set of pairs.
-        values: list[str] = []
-        types: list[str] = []
+        # The values seen, each by the first type it came with; a value that comes again with
+        # another type (rare) is told by its pair.  One hash of the value, no pair made per value.
+        seen: dict[str, str] = {}
         pairs: set[tuple[str, str]] | None = None
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
@@ -327,17 +324,16 @@ class KnownValues:
             value = _stripped(value) if type(value) is str else value.strip()
             if len(value) < MIN_KNOWN_LENGTH:
                 continue
-            if pairs is None:
-                if _listed(values, types, value, entity_type):
+            count = len(seen)
+            first = seen.setdefault(value, entity_type)
+            if len(seen) == count:  # seen before: added already, unless with another type
+                if first == entity_type:
                     continue
-                values.append(value)
-                types.append(entity_type)
-                if len(values) > _FEW_VALUES:
-                    pairs = set(zip(types, values))
-            else:
+                if pairs is None:
+                    pairs = set()
                 count = len(pairs)
                 pairs.add((entity_type, value))
-                if len(pairs) == count:  # added already
+                if len(pairs) == count:
                     continue
             self._add(entity_type, value)
 
@@ -517,14 +513,6 @@ def _outermost_sorted(spans: list[tuple[int, int, str]]) -> list[tuple[int, int,
             out.append(spans[i])
             reach = -end
     return out
-
-
-def _listed(values: list[str], types: list[str], value: str, entity_type: str) -> bool:
-    """Whether ``value`` is in ``values`` with ``entity_type`` at the same place of ``types``."""
-    for i in range(len(values)):
-        if values[i] == value and types[i] == entity_type:
-            return True
-    return False
 
 
 def _phone_matches(digits: str, phone: list[Any]) -> bool:
