@@ -613,3 +613,28 @@ def test_known_values_are_left_to_the_engine_where_a_rule_acts_otherwise(core: s
     walk.overrides = [("PERSON", "Jane Doe", redactor._type_op("PERSON"))]
     found = walk.search_known(module.KnownValues([("PERSON", "Jane Doe")]), set())[0]
     assert found and walk.replace_found(found, redactor._type_ops) == 0 and walk.texts[0][0] == {}
+
+
+class _Structured:
+    """Hooks that only note the texts the walk takes for structure (the rest of a walk is not run here)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def structured(self, walk: Any, out: Any, key: Any, text: str, *rest: Any) -> None:
+        self.texts.append(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("ab =\n{[}]é\u2028"), max_size=80))
+def test_structure_is_told_alike_in_short_and_long_texts(text: str) -> None:
+    # The compiled core reads a short text character by character, a longer one by searches.
+    redactor = Redactor()
+    for module in _cores():
+        hooks = _Structured()
+        walk = module.Walk(hooks, engine.Summary(), True, 10_000, 20, 60.0, "[UNSCANNED]", {})
+        for written in (text, text + "x" * 60):
+            walk.put({}, "k", written, redactor._root, redactor._default, 0)
+            structure = any(ch in written[:module._STRUCTURE_WINDOW] for ch in "={[\n")
+            assert (written in hooks.texts) == structure, module.IMPLEMENTATION
+            assert ([t for _, _, t in walk.texts].count(written) == 1) != structure, module.IMPLEMENTATION

@@ -4,7 +4,7 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT, _READ_BY_CHARACTER
 
 cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
@@ -32,6 +32,7 @@ cpdef int screen_identifier(str text) except? -1
 cdef list _outermost(list spans)
 @cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost_sorted(list spans)
+@cython.locals(ch=Py_UCS4)
 cdef bint _holds_structure(str text) except -1
 @cython.locals(reach=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
 cdef bint _replaceable(list spans, dict type_ops) except -1

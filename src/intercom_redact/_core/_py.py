@@ -77,6 +77,9 @@ _EXTENSION = re.compile(r"[ \t]{0,3}(?:x|ext\.?|extension)[ \t]{0,3}(\d{1,6})(?!
 _PHONE_TAIL = 4
 # The shortest text of a KnownValues without values: longer than any text.
 _NO_TEXT = sys.maxsize
+# Shorter texts are read for structure character by character in the compiled core (a C loop costs
+# less than four searches there; longer texts, and all in the pure-Python core, are searched).
+_READ_BY_CHARACTER = 48 if IMPLEMENTATION == "c" else 0
 # Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
 _FEW_SPANS = 8
 
@@ -437,7 +440,7 @@ class KnownValues:
                     found.append((start, end, entity_type))
                 start = low.find(needle, end)
         for entity_type, words, _ in self._phrases:
-            if words[0] not in low:
+            if len(words[0]) > size or words[0] not in low:
                 continue
             start = low.find(words[0])
             while start != -1:
@@ -558,6 +561,11 @@ def screen_identifier(text: str) -> int:
 def _holds_structure(text: str) -> bool:
     """Whether ``text`` may hold structure: an ``=``, ``{``, ``[`` or line break in its first
     ``MAX_LENGTH`` characters (without one, ``_structured.parse`` finds nothing to parse)."""
+    if len(text) < _READ_BY_CHARACTER:  # the compiled core's short texts: one C loop, no call
+        for ch in text:
+            if ch == "=" or ch == "{" or ch == "[" or ch == "\n":
+                return True
+        return False
     return (text.find("=", 0, _STRUCTURE_WINDOW) != -1 or text.find("{", 0, _STRUCTURE_WINDOW) != -1
             or text.find("[", 0, _STRUCTURE_WINDOW) != -1 or text.find("\n", 0, _STRUCTURE_WINDOW) != -1)
 
