@@ -448,16 +448,19 @@ class Redactor:
                 summary.failed("unscanned")
                 return self._unscanned
             op = type_ops.get(entity_type) or self._type_op(entity_type)
-            if op.apply is None:  # a type the policy keeps (only keep ops have none)
+            apply = op.apply
+            if apply is None:  # a type the policy keeps (only keep ops have none)
                 continue
             summary.add(entity_type, "scanner")
             value = text[start:end]
             if overrides:
                 if by_value is None:
                     by_value = {(t, normalize(t, v)): rule_op for t, v, rule_op in overrides}
-                op = by_value.get((entity_type, normalize(entity_type, value))) or op
-                assert op.apply is not None  # overrides are replace ops
-            pieces.append((start, end, op.fixed if op.fixed is not None else op.apply(value)))
+                rule_op = by_value.get((entity_type, normalize(entity_type, value)))
+                if rule_op is not None:
+                    op, apply = rule_op, rule_op.apply
+                    assert apply is not None  # overrides are replace ops
+            pieces.append((start, end, op.fixed if op.fixed is not None else apply(value)))
         return splice(text, pieces, html=html)
 
     # -- pickling: ship the configuration, recompile on the other side ----------------------
