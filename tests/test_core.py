@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import gc
 import json
 import os
@@ -16,12 +17,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import strategies
 from intercom_redact import Redactor, _core, engine
-from intercom_redact.scanner import Scanner, _known, _scanner
+from intercom_redact.scanner import Scanner, _findings, _known, _scanner
 
 
 def _compiled() -> ModuleType:
@@ -338,6 +339,19 @@ def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: li
     assert len(found) == 1, found
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["PERSON", "LOCATION"]), st.sampled_from(["Oslo", "Bergen", "Ola Nordmann",
+                                                                                    " Oslo", "Tromsø", "ab"])),
+                max_size=60), st.integers(0, 30))
+def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str, str]], extra: int) -> None:
+    # A value that comes again (also with another type, or with white space around it) is searched for once.
+    many = known + [("LOCATION", f"Town {i}") for i in range(extra)]
+    values = _core.load("py").KnownValues(many)
+    assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(many)
+    text = " ".join(value for _, value in many)
+    assert len({repr(module.KnownValues(many).find(text)) for module in _cores()}) == 1
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=30) | st.text(st.characters(max_codepoint=127), max_size=30))
 def test_decimal_digits_of_ascii_and_other_texts_are_what_backslash_d_matches(text: str) -> None:
@@ -383,7 +397,7 @@ def test_a_budget_made_after_long_collections_runs_from_its_start(core: str) -> 
 
 
 def test_the_gc_hook_times_full_collections_only(core: str) -> None:
-    spent = _core.load(core)._CLOCKS
+    spent = _core.load(core)._CLOCKS.readings
     wall = spent.wall
     gc.collect(0)
     assert spent.wall == wall
@@ -419,7 +433,7 @@ def test_a_deadline_soon_after_another_reuses_its_cpu_clock_reading(core: str,
     # deadline.  The second takes the first's reading plus the wall time since: never less than
     # the CPU time then, at most the slack more.  Both clocks are played here.
     module = _core.load(core)
-    clocks = module._CLOCKS
+    clocks = module._CLOCKS.readings
     for name in ("read_cpu", "read_wall"):
         monkeypatch.setattr(clocks, name, getattr(clocks, name))  # restored after the test
     wall, cpu, reads = [1000.0], [5.0], []
@@ -491,3 +505,145 @@ def test_the_walk_searches_its_texts_as_the_pre_check_and_the_search_do(texts: l
             elif values.find(text):
                 expected[0].append((index, values.find(text)))
         assert walk.search_known(values, clean) == expected, module.IMPLEMENTATION
+
+
+# -- the walk's copy of a dict, the digit runs, the known values replaced in the core ----------
+
+_AS_WRITTEN_DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("0123456789+ -.()\tx٣a"), max_size=24))
+def test_digit_runs_are_found_as_the_pattern_as_written_finds_them(text: str) -> None:
+    # The core's pattern is written to start with a set (the regex engine skips ahead to one): the same runs.
+    for module in _cores():
+        assert ([m.span() for m in module._DIGIT_RUN.finditer(text)]
+                == [m.span() for m in _AS_WRITTEN_DIGIT_RUN.finditer(text)]), module.IMPLEMENTATION
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_scanner() -> Scanner:
+    return Scanner()
+
+
+class _Subclass(dict):  # type: ignore[type-arg]
+    """Walked as any mapping is (not copied whole): the other way through the walk, to compare with."""
+
+
+# Keys: ruled (replaced, dropped, kept, scanned) and new ones.  (Not one holding an e-mail: another
+# mapping keeps such a key where a dict at the same place had it renamed before, on main too; a dict's
+# renamed keys are pinned by the test after this one.)
+_WALK_KEYS = st.sampled_from(["email", "dropped", "plan", "note", "id", "fresh", "other", "x"])
+
+
+def _walk_dicts(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(_WALK_KEYS, inner, max_size=5)
+
+
+_WALK_VALUES = st.recursive(st.sampled_from(["pro", "mail jane@example.com", "Jane Doe", 7, None, True, 2.5]),
+                            _walk_dicts, max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_WALK_KEYS, _WALK_VALUES, max_size=8), st.sets(_WALK_KEYS), st.booleans())
+def test_a_dict_copied_whole_is_walked_as_any_mapping_is(value: dict[str, Any], seen: set[str],
+                                                          scan: bool) -> None:
+    # The keys in ``seen`` are met first, so a key the walk has not seen falls anywhere in the dict
+    # (from there the rest is walked the other way); a dropped key must be gone, not left as it was.
+    from intercom_redact import Policy
+    from intercom_redact.policy import Rule
+
+    for module in _cores():
+        with _running(module):
+            redactor = Redactor(Policy.default().with_rules(Rule("**.dropped", action="drop")), scanner=_shared_scanner())
+            redactor.redact({"v": {key: value.get(key, "pro") for key in sorted(seen)}}, scan=scan)
+            out, summary = redactor.redact_with_summary({"v": value}, scan=scan)
+            other, other_summary = redactor.redact_with_summary({"v": _Subclass(value)}, scan=scan)
+        assert type(other["v"]) is _Subclass, module.IMPLEMENTATION
+        assert json.dumps(out) == json.dumps({"v": dict(other["v"])}), module.IMPLEMENTATION  # key order too
+        assert (summary.types, summary.fail_closed) == (other_summary.types, other_summary.fail_closed)
+        if value.get("dropped") is not None and type(value["dropped"]) is not bool:  # None and booleans stay
+            assert "dropped" not in out["v"]
+
+
+# Texts where two values overlap ("Marisol Vega Marisol" holds "Marisol Vega" and "Vega Marisol").
+_OVERLAPPING = st.lists(st.sampled_from(["Marisol", "Vega", " ", "x"]), max_size=7).map("".join)
+
+
+def test_a_key_renamed_amid_keys_seen_before_keeps_its_place(core: str) -> None:
+    # The walk meets "jane@example.com" after keys it copied: from there it adds keys in order, renamed.
+    redactor = Redactor()
+    redactor.redact({"v": {"plan": 1, "x": 2}}, scan=False)
+    value = {"plan": "pro", "jane@example.com": "pro", "x": 1, "[REDACTED:EMAIL_ADDRESS]": 3, "fresh": "a"}
+    assert json.dumps(redactor.redact({"v": value}, scan=False)) == json.dumps(
+        {"v": {"plan": "pro", "[REDACTED:EMAIL_ADDRESS]": "[REDACTED:EMAIL_ADDRESS]", "x": 1, "fresh": "a"}})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES | _OVERLAPPING, max_size=6),
+       st.lists(st.sampled_from([*_KNOWN, ("LOCATION", "Vega Marisol")]), max_size=4), st.booleans())
+@example(["Marisol Vega Marisol", "mail m.vega+x@example.com"], [_KNOWN[0], ("LOCATION", "Vega Marisol")], False)
+@example(["mail m.vega+x@example.com", "hi Marisol"], [_KNOWN[1], _KNOWN[0]], True)
+def test_known_values_replaced_in_the_core_are_replaced_as_the_engine_replaces_them(
+        texts: list[str], known: list[tuple[str, str]], keep_phones: bool) -> None:
+    # Up to the first text it leaves to the engine (a "<", overlapping spans, a type without an op yet),
+    # the core writes what the engine's _replace writes, and counts alike.
+    from intercom_redact import Policy
+
+    policy = Policy.from_dict({"types": {"PHONE_NUMBER": {"action": "keep" if keep_phones else "mask"}}})
+    for module in _cores():
+        redactor = Redactor(policy, scanner=_shared_scanner())
+        for entity_type in ("PERSON", "PHONE_NUMBER", "LOCATION"):
+            redactor._type_op(entity_type)  # EMAIL_ADDRESS has no op yet: left to the engine
+        walk = module.Walk(redactor._hooks, engine.Summary(), False, 10_000, 20, 60.0, "[UNSCANNED]", {})
+        walk.texts = [({}, index, text) for index, text in enumerate(texts)]
+        found = walk.search_known(module.KnownValues(known), set())[0]
+        done = walk.replace_found(found, redactor._type_ops)
+        expected = engine.Summary()
+        for count, (index, spans) in enumerate(found):
+            replaceable = (spans is not None and _findings.certain_spans(spans) is spans
+                           and all(entity_type in redactor._type_ops for _, _, entity_type in spans))
+            if not replaceable:
+                assert done == count, module.IMPLEMENTATION
+                break
+            container, key, text = walk.texts[index]
+            assert container.get(key, text) == redactor._replace(text, spans, False, expected, ()), module.IMPLEMENTATION
+        else:
+            assert done == len(found), module.IMPLEMENTATION
+        assert walk.summary == expected, module.IMPLEMENTATION
+
+
+def test_known_values_are_left_to_the_engine_where_a_rule_acts_otherwise(core: str) -> None:
+    module = _core.load(core)
+    redactor = Redactor()
+    redactor._type_op("PERSON")
+    walk = module.Walk(redactor._hooks, engine.Summary(), False, 10_000, 20, 60.0, "[UNSCANNED]", {})
+    walk.texts = [({}, 0, "hi Jane Doe")]
+    walk.overrides = [("PERSON", "Jane Doe", redactor._type_op("PERSON"))]
+    found = walk.search_known(module.KnownValues([("PERSON", "Jane Doe")]), set())[0]
+    assert found and walk.replace_found(found, redactor._type_ops) == 0 and walk.texts[0][0] == {}
+
+
+class _Structured:
+    """Hooks that only note the texts the walk takes for structure (the rest of a walk is not run here)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def structured(self, walk: Any, out: Any, key: Any, text: str, *rest: Any) -> None:
+        self.texts.append(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("ab =\n{[}]é\u2028"), max_size=80))
+def test_structure_is_told_alike_in_short_and_long_texts(text: str) -> None:
+    # The compiled core reads a short text character by character, a longer one by searches.
+    redactor = Redactor()
+    for module in _cores():
+        hooks = _Structured()
+        walk = module.Walk(hooks, engine.Summary(), True, 10_000, 20, 60.0, "[UNSCANNED]", {})
+        for written in (text, text + "x" * 60):
+            walk.put({}, "k", written, redactor._root, redactor._default, 0)
+            structure = any(ch in written[:module._STRUCTURE_WINDOW] for ch in "={[\n")
+            assert (written in hooks.texts) == structure, module.IMPLEMENTATION
+            assert ([t for _, _, t in walk.texts].count(written) == 1) != structure, module.IMPLEMENTATION

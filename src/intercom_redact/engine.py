@@ -86,7 +86,7 @@ _CLEAN_SIZE = 8192
 _impl = _core.CORE
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Summary:
     """What one call did: counts only, never values or key names.
 
@@ -101,6 +101,14 @@ class Summary:
     rules: dict[str, int] = field(default_factory=dict)
     fail_closed: dict[str, int] = field(default_factory=dict)
 
+    def __init__(self, count: int = 0, types: dict[str, int] | None = None, rules: dict[str, int] | None = None,
+                 fail_closed: dict[str, int] | None = None) -> None:
+        # Written out: one is made per call, and the generated __init__ calls each default_factory.
+        self.count = count
+        self.types = {} if types is None else types
+        self.rules = {} if rules is None else rules
+        self.fail_closed = {} if fail_closed is None else fail_closed
+
     def add(self, entity_type: str, rule: str) -> None:
         self.count += 1
         self.types[entity_type] = self.types.get(entity_type, 0) + 1
@@ -111,10 +119,22 @@ class Summary:
         self.add(UNSCANNED, "fail_closed")
 
 
+class _Fixed:
+    """A replacement that is the same text for every value (``redact``'s placeholder)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, value: str) -> str:
+        return self.text
+
+
 class _Op:
     """A rule (or an entity type) compiled into what the walk does."""
 
-    __slots__ = ("apply", "kind", "label", "own_action", "screen", "secret", "specificity", "type", "within")
+    __slots__ = ("apply", "fixed", "kind", "label", "own_action", "screen", "secret", "specificity", "type", "within")
 
     def __init__(self, kind: int, type_: str | None, label: str,
                  apply: Callable[[str], str] | None = None,
@@ -124,6 +144,8 @@ class _Op:
         self.type = type_
         self.label = label
         self.apply = apply
+        # The replacement of every value when it is one text (a redact op's placeholder): written without a call.
+        self.fixed = apply.text if isinstance(apply, _Fixed) else None
         self.secret = secret
         self.specificity = specificity
         # True when the rule's action differs from its type's: the same value
@@ -245,7 +267,7 @@ class Redactor:
     def _replacer(self, action: str, entity_type: str, where: str) -> Callable[[str], str]:
         placeholder = self._policy.placeholder_for(entity_type)
         if action == "redact":
-            return lambda value: placeholder
+            return _Fixed(placeholder)
         if action == "mask":
             return lambda value: mask(entity_type, value, placeholder)
         if action == "pseudonymize":
@@ -363,7 +385,8 @@ class Redactor:
         known = _impl.KnownValues(walk.known)
         texts = walk.texts
         found, to_scan = walk.search_known(known, self._clean)
-        for i, spans in found:  # the common case: no scanner call at all
+        done = walk.replace_found(found, self._type_ops)  # the common case, in the core: no scanner call at all
+        for i, spans in found[done:] if done else found:
             container, key, text = texts[i]
             if spans is None:  # a text with a "<" that may hold a value
                 if _looks_like_html(text):
@@ -424,19 +447,20 @@ class Redactor:
             if entity_type == UNSCANNED:
                 summary.failed("unscanned")
                 return self._unscanned
-            apply = (type_ops.get(entity_type) or self._type_op(entity_type)).apply
+            op = type_ops.get(entity_type) or self._type_op(entity_type)
+            apply = op.apply
             if apply is None:  # a type the policy keeps (only keep ops have none)
                 continue
             summary.add(entity_type, "scanner")
             value = text[start:end]
             if overrides:
                 if by_value is None:
-                    by_value = {(t, normalize(t, v)): op for t, v, op in overrides}
-                op = by_value.get((entity_type, normalize(entity_type, value)))
-                if op is not None:
-                    apply = op.apply
+                    by_value = {(t, normalize(t, v)): rule_op for t, v, rule_op in overrides}
+                rule_op = by_value.get((entity_type, normalize(entity_type, value)))
+                if rule_op is not None:
+                    op, apply = rule_op, rule_op.apply
                     assert apply is not None  # overrides are replace ops
-            pieces.append((start, end, apply(value)))
+            pieces.append((start, end, op.fixed if op.fixed is not None else apply(value)))
         return splice(text, pieces, html=html)
 
     # -- pickling: ship the configuration, recompile on the other side ----------------------

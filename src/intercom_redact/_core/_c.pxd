@@ -4,7 +4,7 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT, _READ_BY_CHARACTER
 
 cdef str _lower(str text)
 cdef bint _is_word(Py_UCS4 ch)
@@ -32,17 +32,28 @@ cpdef int screen_identifier(str text) except? -1
 cdef list _outermost(list spans)
 @cython.locals(order=list, out=list, reach=Py_ssize_t, end=Py_ssize_t, i=Py_ssize_t)
 cdef list _outermost_sorted(list spans)
+@cython.locals(ch=Py_UCS4)
 cdef bint _holds_structure(str text) except -1
+@cython.locals(reach=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
+cdef bint _replaceable(list spans, dict type_ops) except -1
 cdef str _stripped(str value)
 @cython.locals(ch=Py_UCS4)
 cdef bint _holds_space(str text) noexcept
 
 
 @cython.final
+cdef class _ClockReadings:
+    cdef public double cpu, wall, cpu_at, wall_at, read_cpu, read_wall
+
+
+@cython.final
 cdef class Deadline:
     cdef readonly double cpu, wall_soft, wall_hard, wall_quick  # readonly: the tests read them
 
+    @cython.locals(clocks=_ClockReadings, wall=double, since=double, cpu=double, now=double)
+    cdef _start(self, double budget, double slack)
     cpdef extend(self, double budget)
+    @cython.locals(clocks=_ClockReadings, wall=double, now=double, cpu=double)
     cpdef bint passed(self) except -1
 
 
@@ -67,7 +78,7 @@ cdef class KnownValues:
 
 @cython.final
 cdef class Step:
-    cdef public object state, op, type, label, apply, screen
+    cdef public object state, op, type, label, apply, screen, fixed
     cdef public int kind
     cdef public bint kept, scans, plain, own_action
     cdef public Table table
@@ -106,7 +117,7 @@ cdef class Walk:
     cdef Table step_table(self, Step step)
     cdef set_aside(self, object out, object key, str text, Step step, Py_ssize_t depth)
     cpdef dict mapping(self, object d, object state, object op, Py_ssize_t depth)
-    @cython.locals(steps=dict, texts=list, step=Step)
+    @cython.locals(steps=dict, texts=list, step=Step, out=dict, copied=bint, walked=Py_ssize_t)
     cdef dict walk_mapping(self, object d, Table table, Py_ssize_t depth)
     @cython.locals(conditions=tuple, found=Table)
     cdef Table for_object(self, Table table, object d)
@@ -116,3 +127,6 @@ cdef class Walk:
     cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
     @cython.locals(index=Py_ssize_t, spans=list)
     cpdef tuple search_known(self, KnownValues known, set clean)
+    @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,
+                   spans=list, text=str, pieces=list, pos=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
+    cpdef Py_ssize_t replace_found(self, list found, dict type_ops) except -1

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from time import perf_counter, thread_time  # bound once: read for every container walked
 from typing import TYPE_CHECKING, Any
 
+from .._failclosed import UNSCANNED
 from .._paths import MAX_CACHED_TRANSITIONS
 from .._structured import MAX_LENGTH as _STRUCTURE_WINDOW
 from ._protocols import Abort
@@ -66,7 +67,9 @@ CPU_READ_SLACK = 0.01
 budget old (see ``_Clocks``), so it may end that much late: 2.5 ms of the default 0.25 s."""
 
 # A run of digits with short separators between them: where a phone may be written.
-_DIGIT_RUN = re.compile(r"\+?\d(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
+# (``\+?\d(?:[ \t.\-()+]{0,3}\d)+``, written to start with a set: the regex engine then skips to
+# a "+" or a digit instead of trying a match at every character of a body.)
+_DIGIT_RUN = re.compile(r"[+\d](?:(?<=\+)\d|(?<!\+))(?:[ \t.\-()+]{0,3}\d)+")  # "+" too: form-encoded spaces
 # A phone's extension after the digit run of its number ("x886", " ext. 12"): its own digits in group 1.
 _EXTENSION = re.compile(r"[ \t]{0,3}(?:x|ext\.?|extension)[ \t]{0,3}(\d{1,6})(?!\d)", re.IGNORECASE)  # bounded: linear
 # A phone is searched for only where a digit run ends in its last digits: no
@@ -74,6 +77,9 @@ _EXTENSION = re.compile(r"[ \t]{0,3}(?:x|ext\.?|extension)[ \t]{0,3}(\d{1,6})(?!
 _PHONE_TAIL = 4
 # The shortest text of a KnownValues without values: longer than any text.
 _NO_TEXT = sys.maxsize
+# Shorter texts are read for structure character by character in the compiled core (a C loop costs
+# less than four searches there; longer texts, and all in the pure-Python core, are searched).
+_READ_BY_CHARACTER = 48 if IMPLEMENTATION == "c" else 0
 # Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
 _FEW_SPANS = 8
 
@@ -434,7 +440,7 @@ class KnownValues:
                     found.append((start, end, entity_type))
                 start = low.find(needle, end)
         for entity_type, words, _ in self._phrases:
-            if words[0] not in low:
+            if len(words[0]) > size or words[0] not in low:
                 continue
             start = low.find(words[0])
             while start != -1:
@@ -555,6 +561,11 @@ def screen_identifier(text: str) -> int:
 def _holds_structure(text: str) -> bool:
     """Whether ``text`` may hold structure: an ``=``, ``{``, ``[`` or line break in its first
     ``MAX_LENGTH`` characters (without one, ``_structured.parse`` finds nothing to parse)."""
+    if len(text) < _READ_BY_CHARACTER:  # the compiled core's short texts: one C loop, no call
+        for ch in text:
+            if ch == "=" or ch == "{" or ch == "[" or ch == "\n":
+                return True
+        return False
     return (text.find("=", 0, _STRUCTURE_WINDOW) != -1 or text.find("{", 0, _STRUCTURE_WINDOW) != -1
             or text.find("[", 0, _STRUCTURE_WINDOW) != -1 or text.find("\n", 0, _STRUCTURE_WINDOW) != -1)
 
@@ -563,8 +574,8 @@ def _condition_key(value: Any) -> Any:
     return value.lower() if type(value) is str else None
 
 
-class _Clocks(threading.local):
-    """This thread's clocks: what its full garbage collections took, and its last CPU clock reading.
+class _ClockReadings:
+    """One thread's clocks: what its full garbage collections took, and its last CPU clock reading.
 
     A full collection of a large heap takes tenths of a second, paid by the thread
     that allocated last: no value's fault, so no :class:`Deadline` counts it.
@@ -577,12 +588,23 @@ class _Clocks(threading.local):
     true one, and at most the time since more (see :data:`CPU_READ_SLACK`).
     """
 
-    cpu = 0.0  # full collections' CPU and wall-clock seconds
-    wall = 0.0
-    cpu_at = -1.0  # when the collection under way started (-1: none)
-    wall_at = 0.0
-    read_cpu = 0.0  # the last thread_time() a deadline read, and perf_counter() just before it
-    read_wall = float("-inf")
+    __slots__ = ("cpu", "cpu_at", "read_cpu", "read_wall", "wall", "wall_at")
+
+    def __init__(self) -> None:
+        self.cpu = 0.0  # full collections' CPU and wall-clock seconds
+        self.wall = 0.0
+        self.cpu_at = -1.0  # when the collection under way started (-1: none)
+        self.wall_at = 0.0
+        self.read_cpu = 0.0  # the last thread_time() a deadline read, and perf_counter() just before it
+        self.read_wall = float("-inf")
+
+
+class _Clocks(threading.local):
+    """Each thread's :class:`_ClockReadings`: a deadline looks its thread's up once (an attribute
+    of a thread-local is a look-up per read), then reads plain fields (C fields in the compiled core)."""
+
+    def __init__(self) -> None:
+        self.readings = _ClockReadings()
 
 
 _CLOCKS = _Clocks()
@@ -592,7 +614,7 @@ def _time_collection(phase: str, info: dict[str, int]) -> None:
     """A ``gc.callbacks`` hook: adds each full collection's time to this thread's :class:`_Clocks`."""
     if info["generation"] != 2:  # the young generations take microseconds
         return
-    spent = _CLOCKS
+    spent = _CLOCKS.readings
     if phase == "start":
         spent.cpu_at = thread_time()
         spent.wall_at = perf_counter()
@@ -624,7 +646,10 @@ class Deadline:
     def __init__(self, budget: float, slack: float = -1.0) -> None:
         """A deadline ``budget`` seconds from now, which may end up to ``slack`` seconds late
         (``CPU_READ_SLACK`` of the budget by default) to spare a read of the CPU clock."""
-        clocks = _CLOCKS
+        self._start(budget, slack)
+
+    def _start(self, budget: float, slack: float) -> None:
+        clocks = _CLOCKS.readings
         wall = perf_counter()
         if slack < 0.0:
             slack = budget * CPU_READ_SLACK
@@ -656,7 +681,7 @@ class Deadline:
         # past collections took more than the budget, that is passed at once, and every call read them.
         if wall <= self.wall_quick:
             return False
-        clocks = _CLOCKS
+        clocks = _CLOCKS.readings
         now = wall - clocks.wall
         if now <= self.wall_soft:
             return False
@@ -672,7 +697,7 @@ class Step:
     """Where a key (or a list element) leads from a :class:`Table`: the automaton state and the op there.
 
     The op's fields the walk reads for every value (``kind``, ``type``,
-    ``label``, ``apply``, ``own_action``, ``screen``; ``plain``: a scan op
+    ``label``, ``apply`` and ``fixed``, ``own_action``, ``screen``; ``plain``: a scan op
     without a screen) are copied here, so the compiled walk reads them as C
     fields instead of an attribute look-up each, and its kind is tested once
     (``kept``: KEEP or SCAN, ``scans``: SCAN; the kinds are Python ints there);
@@ -680,8 +705,8 @@ class Step:
     a container.
     """
 
-    __slots__ = ("apply", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state", "table",
-                 "type")
+    __slots__ = ("apply", "fixed", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state",
+                 "table", "type")
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
@@ -692,6 +717,7 @@ class Step:
         self.type: str = op.type  # None only for ops that catch no value (keep, scan without a screen)
         self.label: str = op.label
         self.apply: Callable[[str], str] | None = op.apply
+        self.fixed: str | None = op.fixed  # apply's answer for every value, when it is one text (redact)
         self.own_action: bool = op.own_action
         self.screen: Callable[[str], int] | None = op.screen
         self.plain = op.screen is None
@@ -811,6 +837,8 @@ class Walk:
             if step.own_action:
                 self.overrides.append((step.type, text, step.op))
         self.count(step)
+        if step.fixed is not None:  # redact: the placeholder, no call
+            return step.fixed
         return step.apply(text)  # type: ignore[misc]
 
     def drop(self, step: Step, v: Any) -> None:
@@ -914,28 +942,41 @@ class Walk:
 
     def walk_mapping(self, d: Any, table: Table, depth: int) -> dict[Any, Any]:
         ident = self.enter(d, len(d), depth)
-        out: dict[Any, Any] = {}
         depth += 1
         if table.by_object:  # conditions on the object ({"type": "company"}), search filters
             table = self.for_object(table, d)
         steps = table.steps
         texts = self.texts
+        # A dict is copied whole (its table in one C copy) and only the values that change are written
+        # over, each at its place; a value dropped is deleted.  From the first key the table has not seen
+        # (its step may rename it, and a renamed key is told apart from the keys before it), the keys not
+        # walked yet are deleted again and the rest added in order, as any other mapping's are.
+        copied = type(d) is dict
+        out: dict[Any, Any] = dict.copy(d) if copied else {}
+        walked = 0
         # The common leaves (kept or free-text strings and numbers) are handled
         # inline: this loop runs for every key of every event.
         for k, v in d.items():
             step = steps.get(k)
             if step is None:
+                if copied:
+                    copied = False
+                    for key in list(d)[walked:]:
+                        del out[key]
                 step, k = self.new_step(table, k, out)
+            walked += 1
             t = type(v)
             if step.kept and (t is str or t in SCALARS):
-                out[k] = v
+                if not copied:
+                    out[k] = v
                 if step.scans and t is str:
                     if step.plain and not _holds_structure(v):
                         texts.append((out, k, v))
                     else:
                         self.set_aside(out, k, v, step, depth)
                 continue
-            self.put_step(out, k, v, step, depth)
+            if not self.put_step(out, k, v, step, depth) and copied:  # put_step writes out[k] unless dropped
+                del out[k]
         if ident:
             self.active.discard(ident)
         return out
@@ -1051,6 +1092,61 @@ class Walk:
                     if spans:
                         found.append((index, spans))
         return found, scanner
+
+
+    def replace_found(self, found: list[tuple[int, list[tuple[int, int, str]] | None]],
+                      type_ops: dict[str, Any]) -> int:
+        """Phase 2's usual work, done here: the known values :meth:`search_known` found in plain texts
+        replaced as their types' ops say (``op.fixed``, else ``op.apply``), each counted as
+        ``Summary.add(entity_type, "scanner")`` counts it.
+
+        ``found`` is gone through in order up to the first text left to the engine -- one with a ``<``
+        (no spans), spans that overlap (``certain_spans`` merges them), a type without an op in
+        ``type_ops`` yet or the fail-closed one, any text of a walk with overrides -- and the answer
+        is how many were done: the engine goes on from there, so the counts come in the same order.
+        """
+        if self.overrides:
+            return 0
+        texts = self.texts
+        types = self.types
+        rules = self.rules
+        done = 0
+        added = 0
+        try:
+            for index, spans in found:
+                if spans is None or not _replaceable(spans, type_ops):
+                    break
+                container, key, text = texts[index]
+                pieces = []
+                pos = 0
+                for start, end, entity_type in spans:
+                    op = type_ops[entity_type]
+                    if op.apply is None:  # a type the policy keeps
+                        continue
+                    added += 1
+                    types[entity_type] = types.get(entity_type, 0) + 1
+                    rules["scanner"] = rules.get("scanner", 0) + 1
+                    pieces.append(text[pos:start])
+                    pieces.append(op.fixed if op.fixed is not None else op.apply(text[start:end]))
+                    pos = end
+                if pieces:
+                    pieces.append(text[pos:])
+                    container[key] = "".join(pieces)
+                done += 1
+        finally:  # what was counted, also when an op raised
+            self.summary.count += added
+        return done
+
+
+def _replaceable(spans: list[tuple[int, int, str]], type_ops: dict[str, Any]) -> bool:
+    """Whether :meth:`Walk.replace_found` replaces ``spans`` as the engine would: in text order and
+    apart (as ``certain_spans`` leaves them), each of a type with an op, none the fail-closed one."""
+    reach = 0
+    for start, end, entity_type in spans:
+        if start < reach or end <= start or entity_type == UNSCANNED or entity_type not in type_ops:
+            return False
+        reach = end
+    return True
 
 
 def key_text(key: Any) -> str:
