@@ -223,6 +223,16 @@ def test_personal_data_in_keys_is_redacted_and_never_cached(redactor):
     assert EMAIL not in repr(again)
 
 
+@pytest.mark.parametrize("scan", [True, False])
+def test_a_key_first_met_inside_a_value_redacted_whole_is_still_checked_elsewhere(scan):
+    # Inside a container a rule redacts whole, keys are read only for their rules, never scanned:
+    # one remembered there was trusted where the walk meets it again (one automaton state for both).
+    redactor = Redactor()
+    redactor.redact({"v": {"email": {"note": {EMAIL: "pro"}}}}, scan=scan)
+    out = redactor.redact({"v": {EMAIL: "pro"}}, scan=scan)
+    assert out == {"v": {"[REDACTED:EMAIL_ADDRESS]": "pro"}}
+
+
 def test_thousands_of_search_filters_keep_the_walk_tables_bounded(core):
     from intercom_redact._paths import MAX_CACHED_TRANSITIONS
 

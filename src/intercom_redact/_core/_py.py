@@ -861,8 +861,8 @@ class Walk:
             next_key = state.next_key
             for k, v in value.items():
                 child = next_key.get(k)
-                if child is None:
-                    child = state.step_key(k if type(k) is str else key_text(k))
+                if child is None:  # scanned as the walk's keys are: only a clean one enters the cache it trusts
+                    child = self.hooks.new_key(self, state, k, {})[0]
                 m = child.match
                 if m is None or m.kind != KEEP:
                     self.collect_known(v, child, entity_type, depth + 1)
