@@ -311,6 +311,20 @@ def test_extra_fields_are_what_is_not_a_record_attribute_in_the_records_order(da
     assert list(fields.items()) == [(key, attrs[key]) for key in expected]
 
 
+def logged_with(record_class: type[logging.LogRecord], log: logging.Logger, msg: str, *args,
+                **kwargs) -> list[logging.LogRecord]:
+    """Log one record made by a ``record_class`` factory; the record the logger made (its filters see it)."""
+    seen: list[logging.LogRecord] = []
+    log.addFilter(lambda record: seen.append(record) or True)
+    factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(record_class)
+    try:
+        log.warning(msg, *args, **kwargs)
+    finally:
+        logging.setLogRecordFactory(factory)
+    return seen
+
+
 class _EarlyRecord(logging.LogRecord):
     """A record factory's class that sets a field before LogRecord.__init__ does its own."""
 
@@ -321,15 +335,7 @@ class _EarlyRecord(logging.LogRecord):
 
 def test_a_record_of_another_layout_and_class_is_copied_and_redacted(redactor, make_logger):
     redacting, out = stream_handler(JsonFormatter("%(message)s"), RedactingFilter(redactor))
-    seen = []
-    log = make_logger(redacting)
-    log.addFilter(lambda record: seen.append(record) or True)
-    factory = logging.getLogRecordFactory()
-    logging.setLogRecordFactory(_EarlyRecord)
-    try:
-        log.info("mail %s", EMAIL, extra={"contact": {"email": EMAIL}})
-    finally:
-        logging.setLogRecordFactory(factory)
+    seen = logged_with(_EarlyRecord, make_logger(redacting), "mail %s", EMAIL, extra={"contact": {"email": EMAIL}})
 
     [line] = json_lines(out)
     assert line == {"message": "mail [REDACTED:EMAIL_ADDRESS]",
@@ -367,15 +373,7 @@ def test_a_record_class_that_formats_its_own_message_formats_it_once(
         handler, out = stream_handler(logging.Formatter("%(message)s"), RedactingFilter(redactor))
     else:
         handler, out = stream_handler(RedactingFormatter(redactor=redactor, fmt="%(message)s"))
-    seen = []
-    log = make_logger(handler)
-    log.addFilter(lambda record: seen.append(record) or True)
-    factory = logging.getLogRecordFactory()
-    logging.setLogRecordFactory(record_class)
-    try:
-        log.warning(message, EMAIL)
-    finally:
-        logging.setLogRecordFactory(factory)
+    seen = logged_with(record_class, make_logger(handler), message, EMAIL)
 
     assert out.getvalue() == expected + "\n"
     [record] = seen  # the logger's record keeps its class and formats as before
