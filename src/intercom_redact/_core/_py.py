@@ -1095,7 +1095,6 @@ class Walk:
                         found.append((index, spans))
         return found, scanner
 
-
     def replace_found(self, found: list[tuple[int, list[tuple[int, int, str]] | None]],
                       type_ops: dict[str, Any]) -> int:
         """Phase 2's usual work, done here: the known values :meth:`search_known` found in plain texts
