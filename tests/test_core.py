@@ -298,6 +298,24 @@ def test_white_space_is_told_as_split_and_strip_tell_it(text: str) -> None:
     assert module._stripped(text) == text.strip()
 
 
+def _characters(text: str) -> int:
+    """The characters of a needle as the pre-check reads them where it does (see ``_chars_of``): a bit per
+    character below ``@``, the others sharing one by their code's last five bits."""
+    return functools.reduce(lambda bits, code: bits | 1 << (code if code < 64 else code & 31), map(ord, text), 0)
+
+
+@contextlib.contextmanager
+def _reading_characters() -> Iterator[ModuleType]:
+    """The pure-Python core reading texts for their characters, as the compiled core does."""
+    module = _core.load("py")
+    saved = module._CHARS_READ_UP_TO
+    module._CHARS_READ_UP_TO = 400
+    try:
+        yield module
+    finally:
+        module._CHARS_READ_UP_TO = saved
+
+
 def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list[Any], list[Any]]:
     """How KnownValues sorts values, in plain string operations (no scan, no shortcut)."""
     module = _core.load("py")
@@ -312,15 +330,17 @@ def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list
         number, extension = split.groups() if split else (value, "")
         digits = "".join(_DIGIT.findall(number))
         if (entity_type == "PHONE_NUMBER" or re.fullmatch(r"\+?[\d\s.\-()/]{7,}", value)) and len(digits) >= 7:
-            phones.append((entity_type, number, digits, "".join(_DIGIT.findall(extension)), digits[-4:]))
+            phones.append((entity_type, number, digits, "".join(_DIGIT.findall(extension)), digits[-4:],
+                           _characters(digits[-4:])))
         elif len(value.lower().split()) > 1:
             if entity_type == "PERSON":
-                needles += [(entity_type, part.lower(), part) for part in module._name_parts(value)]
-            phrases.append((entity_type, tuple(value.lower().split()), value))
+                needles += [(entity_type, part.lower(), _characters(part.lower())) for part in module._name_parts(value)]
+            words = tuple(value.lower().split())
+            phrases.append((entity_type, words, _characters(words[0])))
         else:
             low = value.lower()
             forms = [low, low.replace("@", "%40").replace("+", "%2b"), low.replace("@", "%40")] if "@" in low else [low]
-            needles += [(entity_type, form, value) for form in dict.fromkeys(forms)]
+            needles += [(entity_type, form, _characters(form)) for form in dict.fromkeys(forms)]
     return needles, phrases, phones
 
 
@@ -328,7 +348,8 @@ def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list
 @given(st.lists(st.tuples(st.sampled_from(["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "LOCATION", "FRAME_LOCAL"]),
                           _VALUE_TEXT | _PHONE_TEXT), max_size=6))
 def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: list[tuple[str, str]]) -> None:
-    values = _core.load("py").KnownValues(known + known[:2])  # repeats are ignored
+    with _reading_characters() as module:
+        values = module.KnownValues(known + known[:2])  # repeats are ignored
     assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(known)
     # No text shorter than the shortest needle, phrase's first word or phone tail can hold a value.
     lengths = [len(needle) for _, needle, _ in values._needles] + [len(words[0]) for _, words, _ in values._phrases]
@@ -346,7 +367,8 @@ def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: li
 def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str, str]], extra: int) -> None:
     # A value that comes again (also with another type, or with white space around it) is searched for once.
     many = known + [("LOCATION", f"Town {i}") for i in range(extra)]
-    values = _core.load("py").KnownValues(many)
+    with _reading_characters() as module:
+        values = module.KnownValues(many)
     assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(many)
     text = " ".join(value for _, value in many)
     assert len({repr(module.KnownValues(many).find(text)) for module in _cores()}) == 1
@@ -356,6 +378,13 @@ def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str
 @given(st.text(max_size=30) | st.text(st.characters(max_codepoint=127), max_size=30))
 def test_decimal_digits_of_ascii_and_other_texts_are_what_backslash_d_matches(text: str) -> None:
     assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=30) | st.text(st.sampled_from("0123456789 -.()+x/"), max_size=20))
+def test_the_digits_of_a_short_ascii_text_are_copied_as_backslash_d_matches_them(text: str) -> None:
+    # The compiled core's way for a phone's characters (the pure core's reaches it for no text): also all digits.
+    assert _core.load("py")._ascii_digits(text) == "".join(_DIGIT.findall(text))
 
 
 def _burn(seconds: float) -> None:
@@ -481,6 +510,55 @@ def test_the_pre_check_is_the_documented_substring_and_digit_test(known: list[tu
     values = module.KnownValues(known)
     assert values.holds_any(text) == _may_hold(module, values, text)
     assert {module.KnownValues(known).holds_any(text) for module in _cores()} == {_may_hold(module, values, text)}
+
+
+# Values and pieces of texts that hold them in other cases and notations, and characters that change (or
+# look like others) when lower-cased: the Kelvin sign is a "k" lower-cased, a dotted capital I grows.
+_CASED_KNOWN = st.sampled_from([("PERSON", "Kate Ölz"), ("PERSON", "Jane Doe"), ("EMAIL_ADDRESS", "k.olz+1@ex.com"),
+                                ("PHONE_NUMBER", "+44 20 7946 0958"), ("LOCATION", "Kiel"), ("LOCATION", "İzmir"),
+                                ("PHONE_NUMBER", "00000 1"), ("LOCATION", "ΣΟΦΙΑ")])
+_CASED_PIECES = st.lists(st.sampled_from(["KATE", "\u212aate", "ölz", "ÖLZ", "jane+doe", "JANE%20DOE", "Jane\tDoe",
+                                          "K.OLZ%2B1%40EX.COM", "k.olz+1@ex.com", "020-7946-0958", "(020) 7946 0958",
+                                          "0958", "\u212aiel", "izmir", "İZMİR", "σοφια", "ΣΟΦΙΑ", "0000000", "1",
+                                          " ", "x", "_", "a" * 400]),
+                         max_size=5).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CASED_KNOWN, max_size=5), st.lists(_CASED_PIECES, max_size=4))
+@example([("PHONE_NUMBER", "00000 1")], ["0000000"])  # a phrase's pre-check is its first word's
+@example([("LOCATION", "Kiel")], ["\u212aiel"])  # read from the lower-cased text, not the text
+def test_texts_read_for_their_characters_are_searched_as_texts_not_read(known: list[tuple[str, str]],
+                                                                        texts: list[str]) -> None:
+    # The compiled core skips a value whose characters a text lacks; the pure core reads no text, so
+    # both must find (and pre-check) alike, also at either end of a text and past the length read.
+    expected = [(values.find(text), values.holds_any(text))
+                for values in [_core.load("py").KnownValues(known)] for text in texts]
+    with _reading_characters() as reading:
+        assert [(values.find(text), values.holds_any(text))
+                for values in [reading.KnownValues(known)] for text in texts] == expected
+    for module in _cores():
+        values = module.KnownValues(known)
+        assert [(values.find(text), values.holds_any(text)) for text in texts] == expected, module.IMPLEMENTATION
+
+
+def test_a_text_read_for_its_characters_holds_each_needle_in_any_case_and_notation(core: str) -> None:
+    module = _core.load(core)
+    values = module.KnownValues([("PERSON", "Jane Doe"), ("EMAIL_ADDRESS", "J.Doe+x@Example.com"),
+                                 ("PHONE_NUMBER", "+44 20 7946 0958"), ("LOCATION", "Kiel")])
+    assert values.find("JANE DOE") == [(0, 8, "PERSON")]
+    assert values.find("to=jane+doe&x=1") == [(3, 11, "PERSON")]
+    assert values.find("q=JANE%20DOE") == [(2, 12, "PERSON")]
+    assert values.find("mail j.doe%2bx%40example.COM") == [(5, 28, "EMAIL_ADDRESS")]
+    assert values.find("call 020-7946-0958") == [(5, 18, "PHONE_NUMBER")]
+    assert values.find("\u212aiel") == [(0, 4, "LOCATION")]  # the Kelvin sign is a "k" lower-cased
+    assert values.find("Kiel, Jane") == [(0, 4, "LOCATION"), (6, 10, "PERSON")]
+    assert values.find("Fjord, Kiel") == [(7, 11, "LOCATION")]
+    assert values.find("Kiel Kiel") == [(0, 4, "LOCATION"), (5, 9, "LOCATION")]  # found again where it fits
+    assert values.find("Kiez Doe 7946") == [(5, 8, "PERSON")]
+    ends = module.KnownValues([("LOCATION", "#42")])
+    assert ends.find("#42#42") == [(0, 3, "LOCATION"), (3, 6, "LOCATION")]  # the second ends the text
+    assert not values.holds_any("<b>Kiez 0959</b>")
 
 
 @settings(max_examples=200, deadline=None)

@@ -4,9 +4,12 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT, _READ_BY_CHARACTER
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
+cdef unsigned long long _ANY_CHARS, _CHAR
 
 cdef str _lower(str text)
+@cython.locals(chars=cython.ulonglong, ch=Py_UCS4, code=Py_ssize_t)
+cdef unsigned long long _chars_of(str text, unsigned long long unread) except? 0
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
 @cython.locals(first=str, word=str, pos=Py_ssize_t, size=Py_ssize_t)
@@ -14,6 +17,8 @@ cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
 cdef bint _is_decimal(Py_UCS4 ch) noexcept
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef str _decimal_digits(str text)
+@cython.locals(count=Py_ssize_t, ch=Py_UCS4, digits=bytearray)
+cdef str _ascii_digits(str text)
 @cython.locals(size=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, digit=bint)
 cdef bint _phone_like(str value) except -1
 @cython.locals(i=Py_ssize_t, ch=Py_UCS4, digit=bint)
@@ -62,18 +67,20 @@ cdef class KnownValues:
     cdef list _needles, _phrases, _phones
     cdef Py_ssize_t _shortest
 
+    @cython.locals(low=str, missing=cython.ulonglong, need=cython.ulonglong)
     cpdef bint holds_any(self, str text) except -1
-    @cython.locals(size=Py_ssize_t, needle=str, words=tuple)
-    cdef bint _holds_word(self, str low) except -1
-    @cython.locals(low=str)
+    @cython.locals(size=Py_ssize_t, needle=str, words=tuple, need=cython.ulonglong)
+    cdef bint _holds_word(self, str low, unsigned long long missing) except -1
+    @cython.locals(low=str, missing=cython.ulonglong, need=cython.ulonglong)
     cpdef list find(self, str text)
-    @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entity_type=str, needle=str, words=tuple)
-    cdef _find_words(self, str low, list found)
+    @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entity_type=str, needle=str, words=tuple,
+                   first=str, need=cython.ulonglong)
+    cdef _find_words(self, str low, unsigned long long missing, list found)
     @cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)
     cdef _find_phones(self, str text, list found)
-    @cython.locals(low=str, digits=str, extension=str, words=list, part=str, encoded=str, cut=Py_ssize_t)
+    @cython.locals(low=str, digits=str, extension=str, tail=str, words=list, part=str, encoded=str, cut=Py_ssize_t)
     cdef _add(self, str entity_type, str value)
-    cdef _add_needle(self, str entity_type, str needle, str value)
+    cdef _add_needle(self, str entity_type, str needle)
 
 
 @cython.final

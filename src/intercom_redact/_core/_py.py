@@ -82,6 +82,13 @@ _NO_TEXT = sys.maxsize
 _READ_BY_CHARACTER = 48 if IMPLEMENTATION == "c" else 0
 # Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
 _FEW_SPANS = 8
+# Texts up to this long are read for the characters they hold (see :func:`_chars_of`) in the compiled core;
+# a longer text holds most of them, and in the pure-Python core the loop costs more than the searches it saves.
+_CHARS_READ_UP_TO = 400 if IMPLEMENTATION == "c" else 0
+_ANY_CHARS = 0xFFFF_FFFF_FFFF_FFFF
+"""The characters of a text not read: it may hold every one."""
+_CHAR = 1
+"""The bit shifted by a character's place in :func:`_chars_of` (a 64-bit unsigned one in the compiled core)."""
 
 
 # -- known values ---------------------------------------------------------------------
@@ -109,6 +116,24 @@ def _lower(text: str) -> str:
     if len(low) != len(text):
         low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
     return low
+
+
+def _chars_of(text: str, unread: int) -> int:
+    """The characters ``text`` holds, as bits of a 64-bit set, or ``unread`` for one longer than
+    ``_CHARS_READ_UP_TO`` (all texts in the pure-Python core).
+
+    A needle is in a text only if each of its characters is: where a needle's bits (read with
+    ``unread`` 0: it asks for none) are not all among a text's (read with :data:`_ANY_CHARS`), the
+    text does not hold it, told without a search.  Characters below ``@`` have a bit each (digits,
+    punctuation), the others share one by their code's last five bits (a letter with its upper case).
+    """
+    if len(text) > _CHARS_READ_UP_TO:
+        return unread
+    chars = 0
+    for ch in text:
+        code = ord(ch)
+        chars |= _CHAR << (code if code < 64 else code & 31)
+    return chars
 
 
 def _is_word(ch: str) -> bool:
@@ -182,10 +207,13 @@ def _decimal_digits(text: str) -> str:
     """The decimal digits of ``text`` (what ``\\d`` matches), in order.
 
     An ASCII text's bytes lose all but their digits in one C pass (a phone
-    and the texts that may hold it have several runs of digits); any other
-    text's digits are joined from runs, not characters.
+    and the texts that may hold it have several runs of digits), a short one's
+    in the compiled core by :func:`_ascii_digits`; any other text's digits are
+    joined from runs, not characters.
     """
     if text.isascii():
+        if len(text) < _READ_BY_CHARACTER:
+            return _ascii_digits(text)
         return text.encode("ascii").translate(None, _ASCII_NON_DIGITS).decode("ascii")
     size = len(text)
     i = 0
@@ -203,6 +231,24 @@ def _decimal_digits(text: str) -> str:
         while i < size and not _is_decimal(text[i]):
             i += 1
     return "".join(runs)
+
+
+def _ascii_digits(text: str) -> str:
+    """The digits of the ASCII ``text``, copied in two C loops in the compiled core (``bytes.translate``
+    builds a table of all 256 bytes per call: more than a phone's characters cost read one by one)."""
+    count = 0
+    for ch in text:
+        if "0" <= ch <= "9":
+            count += 1
+    if count == len(text):
+        return text
+    digits = bytearray(count)
+    count = 0
+    for ch in text:
+        if "0" <= ch <= "9":
+            digits[count] = ord(ch)
+            count += 1
+    return digits.decode("ascii")
 
 
 def _digits_hold(text: str, digits: str) -> bool:
@@ -307,10 +353,11 @@ class KnownValues:
     __slots__ = ("_needles", "_phones", "_phrases", "_shortest")
 
     def __init__(self, known: Iterable[tuple[object, object]]) -> None:
-        self._needles: list[tuple[str, str, str]] = []  # (entity_type, lower-cased token, value)
-        self._phrases: list[tuple[str, tuple[str, ...], str]] = []  # (entity_type, lower-cased words, value)
-        # (entity_type, number, digits, extension digits, the last _PHONE_TAIL digits)
-        self._phones: list[tuple[str, str, str, str, str]] = []
+        # Each with the characters a text must hold to hold it (see _chars_of).
+        self._needles: list[tuple[str, str, int]] = []  # (entity_type, lower-cased token, its characters)
+        self._phrases: list[tuple[str, tuple[str, ...], int]] = []  # (entity_type, lower-cased words, first's)
+        # (entity_type, number, digits, extension digits, the last _PHONE_TAIL digits, their characters)
+        self._phones: list[tuple[str, str, str, str, str, int]] = []
         # No text shorter than this holds a needle, a phrase's first word or a phone's tail.
         self._shortest = _NO_TEXT
         # The values seen, each by the first type it came with; a value that comes again with
@@ -355,7 +402,8 @@ class KnownValues:
             digits = _decimal_digits(value[:cut])
             if len(digits) >= 7:
                 extension = _decimal_digits(value[cut:]) if cut < len(value) else ""
-                self._phones.append((entity_type, value[:cut], digits, extension, digits[-_PHONE_TAIL:]))
+                tail = digits[-_PHONE_TAIL:]
+                self._phones.append((entity_type, value[:cut], digits, extension, tail, _chars_of(tail, 0)))
                 if self._shortest > _PHONE_TAIL:
                     self._shortest = _PHONE_TAIL
                 return
@@ -365,20 +413,21 @@ class KnownValues:
             if len(words) > 1:
                 if entity_type == "PERSON":
                     for part in _name_parts(value):
-                        self._add_needle(entity_type, part.lower(), part)
-                self._phrases.append((entity_type, tuple(words), value))
+                        self._add_needle(entity_type, part.lower())
+                # Its first word's characters: those the pre-check (holds_any) looks for, as it looks for the word.
+                self._phrases.append((entity_type, tuple(words), _chars_of(words[0], 0)))
                 if len(words[0]) < self._shortest:
                     self._shortest = len(words[0])
                 return
-        self._add_needle(entity_type, low, value)
+        self._add_needle(entity_type, low)
         if "@" in low:  # e-mails also URL-encoded, as in query strings
             encoded = low.replace("@", "%40")
             if "+" in low:
-                self._add_needle(entity_type, encoded.replace("+", "%2b"), value)
-            self._add_needle(entity_type, encoded, value)
+                self._add_needle(entity_type, encoded.replace("+", "%2b"))
+            self._add_needle(entity_type, encoded)
 
-    def _add_needle(self, entity_type: str, needle: str, value: str) -> None:
-        self._needles.append((entity_type, needle, value))
+    def _add_needle(self, entity_type: str, needle: str) -> None:
+        self._needles.append((entity_type, needle, _chars_of(needle, 0)))
         if len(needle) < self._shortest:
             self._shortest = len(needle)
 
@@ -390,22 +439,29 @@ class KnownValues:
         pre-check, stopping at the first value it may hold (never False where :meth:`find` finds one)."""
         if len(text) < self._shortest:  # also where there is no value at all
             return False
-        if (self._needles or self._phrases) and self._holds_word(_lower(text)):
-            return True
-        for phone in self._phones:  # noqa: SIM110  (any() over a generator is a closure in the compiled core)
-            if _digits_hold(text, phone[4]):
+        if self._needles or self._phrases:
+            low = _lower(text)
+            missing = _chars_of(low, _ANY_CHARS) ^ _ANY_CHARS
+            if self._holds_word(low, missing):
+                return True
+        else:
+            missing = _chars_of(text, _ANY_CHARS) ^ _ANY_CHARS  # its digits are the lower-cased text's
+        for phone in self._phones:
+            need = phone[5]
+            if not need & missing and _digits_hold(text, phone[4]):
                 return True
         return False
 
-    def _holds_word(self, low: str) -> bool:
+    def _holds_word(self, low: str, missing: int) -> bool:
         """Whether the lower-cased text holds a needle or a phrase's first word (one longer than
-        the text is not looked for: most are, in the short texts of an event)."""
+        the text, or with a character it lacks, is not looked for: most are, in the short texts
+        of an event).  ``missing``: the characters the text does not hold (see :func:`_chars_of`)."""
         size = len(low)
-        for _, needle, _ in self._needles:
-            if len(needle) <= size and needle in low:
+        for _, needle, need in self._needles:
+            if not need & missing and len(needle) <= size and needle in low:
                 return True
-        for _, words, _ in self._phrases:  # noqa: SIM110  (as in holds_any)
-            if len(words[0]) <= size and words[0] in low:
+        for _, words, need in self._phrases:  # noqa: SIM110  (any() over a generator is a closure in the compiled core)
+            if not need & missing and len(words[0]) <= size and words[0] in low:
                 return True
         return False
 
@@ -416,46 +472,54 @@ class KnownValues:
         if len(text) < self._shortest:  # holds nothing (see holds_any)
             return found
         if self._needles or self._phrases:
-            self._find_words(_lower(text), found)
+            low = _lower(text)
+            missing = _chars_of(low, _ANY_CHARS) ^ _ANY_CHARS  # what the text lacks: none when not read
+            self._find_words(low, missing, found)
+        else:
+            missing = _chars_of(text, _ANY_CHARS) ^ _ANY_CHARS  # its digits are the lower-cased text's
         for phone in self._phones:
-            if _digits_hold(text, phone[4]):  # a phone's tail is in the text: search it for every phone
+            need = phone[5]
+            if not need & missing and _digits_hold(text, phone[4]):  # a phone's tail is in the text: search for all
                 self._find_phones(text, found)
                 break
         return _outermost(found) if len(found) > 1 else found
 
-    def _find_words(self, low: str, found: list[tuple[int, int, str]]) -> None:
+    def _find_words(self, low: str, missing: int, found: list[tuple[int, int, str]]) -> None:
         """The needles and phrases in the lower-cased text, added to ``found``.
 
-        Each is looked for with ``in`` first (the pre-check's test): most are not in the text,
-        and ``in`` tells that for less than ``find`` does.
+        Each is looked for only where the text holds all its characters (``missing`` has none of
+        them): that tells most texts apart.  Where the text's characters were not read (``missing``
+        is 0), each is tested with ``in`` first, which tells an absent one for less than ``find`` does.
+        The search for another occurrence stops where no other fits.
         """
         size = len(low)
-        for entity_type, needle, _ in self._needles:
-            if len(needle) > size or needle not in low:
+        for entity_type, needle, need in self._needles:
+            if need & missing or len(needle) > size or (not missing and needle not in low):
                 continue
             start = low.find(needle)
             while start != -1:
                 end = start + len(needle)
                 if _bounded(low, start, end, needle):
                     found.append((start, end, entity_type))
-                start = low.find(needle, end)
-        for entity_type, words, _ in self._phrases:
-            if len(words[0]) > size or words[0] not in low:
+                start = low.find(needle, end) if end + len(needle) <= size else -1
+        for entity_type, words, need in self._phrases:
+            first = words[0]
+            if need & missing or len(first) > size or (not missing and first not in low):
                 continue
-            start = low.find(words[0])
+            start = low.find(first)
             while start != -1:
                 end = _phrase_end(low, start, words)
                 if end == -1:
-                    start = low.find(words[0], start + 1)
+                    start = low.find(first, start + 1)
                 else:
                     found.append((start, end, entity_type))
-                    start = low.find(words[0], end)
+                    start = low.find(first, end) if end + len(first) <= size else -1
 
     def _find_phones(self, text: str, found: list[tuple[int, int, str]]) -> None:
         # Only the phones whose last digits occur in the text are looked for, and one is
         # parsed only for a run that is not written with its very digits (see _phone_matches).
         phones: list[list[Any]] = [[entity_type, value, own, extension, None]
-                                   for entity_type, value, own, extension, tail in self._phones
+                                   for entity_type, value, own, extension, tail, _ in self._phones
                                    if _digits_hold(text, tail)]
         if not phones:
             return
