@@ -75,7 +75,7 @@ cdef class KnownValues:
     cpdef list find(self, str text)
     @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entity_type=str, needle=str, words=tuple,
                    first=str, need=cython.ulonglong)
-    cdef _find_words(self, str low, unsigned long long missing, list found)
+    cdef _find_words(self, str text, str low, unsigned long long missing, list found)
     @cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)
     cdef _find_phones(self, str text, list found)
     @cython.locals(low=str, digits=str, extension=str, tail=str, words=list, part=str, encoded=str, cut=Py_ssize_t)

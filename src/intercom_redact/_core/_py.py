@@ -471,12 +471,12 @@ class KnownValues:
         found: list[tuple[int, int, str]] = []
         if len(text) < self._shortest:  # holds nothing (see holds_any)
             return found
+        # An ASCII text holds the characters its lower-cased self does (a letter shares its bit with its
+        # upper case): it is read as it is, and lower-cased only once a needle may be in it.
+        low = None if text.isascii() else _lower(text)
+        missing = _chars_of(text if low is None else low, _ANY_CHARS) ^ _ANY_CHARS  # none when not read
         if self._needles or self._phrases:
-            low = _lower(text)
-            missing = _chars_of(low, _ANY_CHARS) ^ _ANY_CHARS  # what the text lacks: none when not read
-            self._find_words(low, missing, found)
-        else:
-            missing = _chars_of(text, _ANY_CHARS) ^ _ANY_CHARS  # its digits are the lower-cased text's
+            self._find_words(text, low, missing, found)
         for phone in self._phones:
             need = phone[5]
             if not need & missing and _digits_hold(text, phone[4]):  # a phone's tail is in the text: search for all
@@ -484,17 +484,22 @@ class KnownValues:
                 break
         return _outermost(found) if len(found) > 1 else found
 
-    def _find_words(self, low: str, missing: int, found: list[tuple[int, int, str]]) -> None:
-        """The needles and phrases in the lower-cased text, added to ``found``.
+    def _find_words(self, text: str, low: str | None, missing: int, found: list[tuple[int, int, str]]) -> None:
+        """The needles and phrases in ``text``, added to ``found``: searched in its lower-cased ``low``
+        (made here when None, for the first needle that may be in the text).
 
         Each is looked for only where the text holds all its characters (``missing`` has none of
         them): that tells most texts apart.  Where the text's characters were not read (``missing``
         is 0), each is tested with ``in`` first, which tells an absent one for less than ``find`` does.
         The search for another occurrence stops where no other fits.
         """
-        size = len(low)
+        size = len(text)
         for entity_type, needle, need in self._needles:
-            if need & missing or len(needle) > size or (not missing and needle not in low):
+            if need & missing or len(needle) > size:
+                continue
+            if low is None:
+                low = _lower(text)
+            if not missing and needle not in low:
                 continue
             start = low.find(needle)
             while start != -1:
@@ -504,7 +509,11 @@ class KnownValues:
                 start = low.find(needle, end) if end + len(needle) <= size else -1
         for entity_type, words, need in self._phrases:
             first = words[0]
-            if need & missing or len(first) > size or (not missing and first not in low):
+            if need & missing or len(first) > size:
+                continue
+            if low is None:
+                low = _lower(text)
+            if not missing and first not in low:
                 continue
             start = low.find(first)
             while start != -1:
