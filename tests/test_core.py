@@ -365,8 +365,10 @@ def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: li
                                                                                     " Oslo", "Tromsø", "ab"])),
                 max_size=60), st.integers(0, 30))
 def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str, str]], extra: int) -> None:
-    # A value that comes again (also with another type, or with white space around it) is searched for once.
-    many = known + [("LOCATION", f"Town {i}") for i in range(extra)]
+    # A value that comes again (also with another type, or with white space around it) is searched for once,
+    # also one first seen among few values and again among many (compared one by one, then looked up).
+    towns = [("LOCATION", f"Town {i}") for i in range(extra)]
+    many = known + towns + towns[::3] + known[::2]
     with _reading_characters() as module:
         values = module.KnownValues(many)
     assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(many)

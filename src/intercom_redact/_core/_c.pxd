@@ -4,7 +4,7 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
+cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
 cdef unsigned long long _ANY_CHARS, _CHAR
 
 cdef str _lower(str text)
@@ -67,6 +67,8 @@ cdef class KnownValues:
     cdef list _needles, _phrases, _phones
     cdef Py_ssize_t _shortest
 
+    @cython.locals(values=list, types=list, where=dict, pairs=set, text=str, seen=str, count=Py_ssize_t, at=Py_ssize_t)
+    cdef _add_all(self, object known)
     @cython.locals(low=str, missing=cython.ulonglong, need=cython.ulonglong)
     cpdef bint holds_any(self, str text) except -1
     @cython.locals(size=Py_ssize_t, needle=str, words=tuple, need=cython.ulonglong)

@@ -82,6 +82,8 @@ _NO_TEXT = sys.maxsize
 _READ_BY_CHARACTER = 48 if IMPLEMENTATION == "c" else 0
 # Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
 _FEW_SPANS = 8
+# Up to this many values, :class:`KnownValues` tells a value seen before by comparing it with the others.
+_FEW_VALUES = 8
 # Texts up to this long are read for the characters they hold (see :func:`_chars_of`) in the compiled core;
 # a longer text holds most of them, and in the pure-Python core the loop costs more than the searches it saves.
 _CHARS_READ_UP_TO = 400 if IMPLEMENTATION == "c" else 0
@@ -360,9 +362,15 @@ class KnownValues:
         self._phones: list[tuple[str, str, str, str, str, int]] = []
         # No text shorter than this holds a needle, a phrase's first word or a phone's tail.
         self._shortest = _NO_TEXT
-        # The values seen, each by the first type it came with; a value that comes again with
-        # another type (rare) is told by its pair.  One hash of the value, no pair made per value.
-        seen: dict[str, str] = {}
+        self._add_all(known)
+
+    def _add_all(self, known: Iterable[tuple[object, object]]) -> None:
+        """Each value once, by the first type it came with; a value that comes again with another
+        type (rare) is told by its pair.  An event's few values are told apart by comparing them
+        (strings of other lengths at a glance, no hash); past ``_FEW_VALUES``, by a dict of them."""
+        values: list[str] = []
+        types: list[str] = []  # the type each of ``values`` first came with
+        where: dict[str, int] | None = None  # past _FEW_VALUES: each of ``values`` by its place
         pairs: set[tuple[str, str]] | None = None
         for entity_type, value in known:
             if not isinstance(value, str) or not isinstance(entity_type, str):
@@ -371,21 +379,34 @@ class KnownValues:
             # (``strip`` answers one for a value).
             if type(entity_type) is not str:
                 entity_type = str.__str__(entity_type)
-            value = _stripped(value) if type(value) is str else value.strip()
-            if len(value) < MIN_KNOWN_LENGTH:
+            text = _stripped(value) if type(value) is str else value.strip()
+            if len(text) < MIN_KNOWN_LENGTH:
                 continue
-            count = len(seen)
-            first = seen.setdefault(value, entity_type)
-            if len(seen) == count:  # seen before: added already, unless with another type
-                if first == entity_type:
+            count = len(values)
+            if count < _FEW_VALUES:
+                at = 0
+                while at < count:
+                    seen = values[at]
+                    if len(seen) == len(text) and seen == text:  # most differ in length: not compared
+                        break
+                    at += 1
+            else:
+                if where is None:
+                    where = {seen: at for at, seen in enumerate(values)}
+                at = where.setdefault(text, count)
+            if at == count:
+                values.append(text)
+                types.append(entity_type)
+            else:  # seen before: added already, unless with another type
+                if types[at] == entity_type:
                     continue
                 if pairs is None:
                     pairs = set()
                 count = len(pairs)
-                pairs.add((entity_type, value))
+                pairs.add((entity_type, text))
                 if len(pairs) == count:
                     continue
-            self._add(entity_type, value)
+            self._add(entity_type, text)
 
     def _add(self, entity_type: str, value: str) -> None:
         """Sort ``value`` by how it is searched: as a phone, a phrase or a word (its URL-encoded forms too).
