@@ -382,6 +382,12 @@ def test_decimal_digits_of_ascii_and_other_texts_are_what_backslash_d_matches(te
     assert _core.load("py")._decimal_digits(text) == "".join(_DIGIT.findall(text))
 
 
+def test_letters_and_digits_are_told_as_isalnum_tells_them() -> None:
+    # A value's ends are bounded by these (the compiled core tells an ASCII one by its code).
+    is_alnum = _core.load("py")._is_alnum
+    assert [chr(code) for code in range(0x3100) if is_alnum(chr(code)) != chr(code).isalnum()] == []
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(max_codepoint=127), max_size=30) | st.text(st.sampled_from("0123456789 -.()+x/"), max_size=20))
 def test_the_digits_of_a_short_ascii_text_are_copied_as_backslash_d_matches_them(text: str) -> None:

@@ -10,9 +10,10 @@ cdef unsigned long long _ANY_CHARS, _CHAR
 cdef str _lower(str text)
 @cython.locals(chars=cython.ulonglong, ch=Py_UCS4, code=Py_ssize_t)
 cdef unsigned long long _chars_of(str text, unsigned long long unread) except? 0
+cdef bint _is_alnum(Py_UCS4 ch) noexcept
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
-@cython.locals(first=str, word=str, pos=Py_ssize_t, size=Py_ssize_t)
+@cython.locals(first=str, word=str, last=str, pos=Py_ssize_t, size=Py_ssize_t, index=Py_ssize_t)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
 cdef bint _is_decimal(Py_UCS4 ch) noexcept
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)

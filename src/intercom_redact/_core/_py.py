@@ -138,16 +138,23 @@ def _chars_of(text: str, unread: int) -> int:
     return chars
 
 
+def _is_alnum(ch: str) -> bool:
+    """``ch.isalnum()``: an ASCII character told by its code (no Unicode table look-ups in the compiled core)."""
+    if ch < "\x80":
+        return "a" <= ch <= "z" or "A" <= ch <= "Z" or "0" <= ch <= "9"
+    return ch.isalnum()
+
+
 def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+    return _is_alnum(ch) or ch == "_"
 
 
 def _bounded(low: str, start: int, end: int, needle: str) -> bool:
     """A word-like value must not be part of a longer word (``ann`` in ``annual``)."""
-    if needle[0].isalnum() and start and (low[start - 1].isalnum() or (low[start - 1] in "._%+-"
-                                          and "@" in needle)):
+    if _is_alnum(needle[0]) and start and (_is_alnum(low[start - 1]) or (low[start - 1] in "._%+-"
+                                           and "@" in needle)):
         return False
-    return not (needle[-1].isalnum() and end < len(low) and _is_word(low[end]))
+    return not (_is_alnum(needle[-1]) and end < len(low) and _is_word(low[end]))
 
 
 def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
@@ -157,11 +164,12 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
     spaces (``jane+doe``, ``jane%20doe``).
     """
     first = words[0]
-    if first[0].isalnum() and start and _is_word(low[start - 1]):
+    if _is_alnum(first[0]) and start and _is_word(low[start - 1]):
         return -1
     pos = start + len(first)
     size = len(low)
-    for word in words[1:]:
+    for index in range(1, len(words)):
+        word = words[index]
         if pos < size and low[pos].isspace():
             pos += 1
             while pos < size and low[pos].isspace():
@@ -175,7 +183,8 @@ def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
         if not low.startswith(word, pos):
             return -1
         pos += len(word)
-    if words[-1][-1].isalnum() and pos < size and _is_word(low[pos]):
+    last = words[-1]
+    if _is_alnum(last[-1]) and pos < size and _is_word(low[pos]):
         return -1
     return pos
 
