@@ -76,7 +76,7 @@ cdef class KnownValues:
     cdef bint _holds_word(self, str low, unsigned long long missing) except -1
     @cython.locals(low=str, missing=cython.ulonglong, need=cython.ulonglong)
     cpdef list find(self, str text)
-    @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entity_type=str, needle=str, words=tuple,
+    @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entry=tuple, phrase=tuple, needle=str, words=tuple,
                    first=str, need=cython.ulonglong)
     cdef _find_words(self, str text, str low, unsigned long long missing, list found)
     @cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)

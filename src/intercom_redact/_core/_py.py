@@ -524,8 +524,13 @@ class KnownValues:
         The search for another occurrence stops where no other fits.
         """
         size = len(text)
-        for entity_type, needle, need in self._needles:
-            if need & missing or len(needle) > size:
+        # Each entry's items are read one by one, as needed: most entries are told apart by their characters.
+        for entry in self._needles:
+            need = entry[2]
+            if need & missing:
+                continue
+            needle = entry[1]
+            if len(needle) > size:
                 continue
             if low is None:
                 low = _lower(text)
@@ -535,11 +540,15 @@ class KnownValues:
             while start != -1:
                 end = start + len(needle)
                 if _bounded(low, start, end, needle):
-                    found.append((start, end, entity_type))
+                    found.append((start, end, entry[0]))
                 start = low.find(needle, end) if end + len(needle) <= size else -1
-        for entity_type, words, need in self._phrases:
+        for phrase in self._phrases:
+            need = phrase[2]
+            if need & missing:
+                continue
+            words = phrase[1]
             first = words[0]
-            if need & missing or len(first) > size:
+            if len(first) > size:
                 continue
             if low is None:
                 low = _lower(text)
@@ -551,7 +560,7 @@ class KnownValues:
                 if end == -1:
                     start = low.find(first, start + 1)
                 else:
-                    found.append((start, end, entity_type))
+                    found.append((start, end, phrase[0]))
                     start = low.find(first, end) if end + len(first) <= size else -1
 
     def _find_phones(self, text: str, found: list[tuple[int, int, str]]) -> None:
