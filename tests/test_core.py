@@ -305,15 +305,19 @@ def _characters(text: str) -> int:
 
 
 @contextlib.contextmanager
-def _reading_characters() -> Iterator[ModuleType]:
-    """The pure-Python core reading texts for their characters, as the compiled core does."""
+def _as_compiled() -> Iterator[ModuleType]:
+    """The pure-Python core taking the compiled core's ways: texts read for their characters, few values
+    compared one by one, short texts read character by character."""
     module = _core.load("py")
-    saved = module._CHARS_READ_UP_TO
-    module._CHARS_READ_UP_TO = 400
+    ways = {"_CHARS_READ_UP_TO": 400, "_FEW_VALUES": 8, "_READ_BY_CHARACTER": 48}
+    saved = {name: getattr(module, name) for name in ways}
+    for name, value in ways.items():
+        setattr(module, name, value)
     try:
         yield module
     finally:
-        module._CHARS_READ_UP_TO = saved
+        for name, value in saved.items():
+            setattr(module, name, value)
 
 
 def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list[Any], list[Any]]:
@@ -348,7 +352,7 @@ def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list
 @given(st.lists(st.tuples(st.sampled_from(["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "LOCATION", "FRAME_LOCAL"]),
                           _VALUE_TEXT | _PHONE_TEXT), max_size=6))
 def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: list[tuple[str, str]]) -> None:
-    with _reading_characters() as module:
+    with _as_compiled() as module:
         values = module.KnownValues(known + known[:2])  # repeats are ignored
     assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(known)
     # No text shorter than the shortest needle, phrase's first word or phone tail can hold a value.
@@ -369,7 +373,7 @@ def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str
     # also one first seen among few values and again among many (compared one by one, then looked up).
     towns = [("LOCATION", f"Town {i}") for i in range(extra)]
     many = known + towns + towns[::3] + known[::2]
-    with _reading_characters() as module:
+    with _as_compiled() as module:
         values = module.KnownValues(many)
     assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(many)
     text = " ".join(value for _, value in many)
@@ -542,7 +546,7 @@ def test_texts_read_for_their_characters_are_searched_as_texts_not_read(known: l
     # both must find (and pre-check) alike, also at either end of a text and past the length read.
     expected = [(values.find(text), values.holds_any(text))
                 for values in [_core.load("py").KnownValues(known)] for text in texts]
-    with _reading_characters() as reading:
+    with _as_compiled() as reading:
         assert [(values.find(text), values.holds_any(text))
                 for values in [reading.KnownValues(known)] for text in texts] == expected
     for module in _cores():

@@ -82,8 +82,9 @@ _NO_TEXT = sys.maxsize
 _READ_BY_CHARACTER = 48 if IMPLEMENTATION == "c" else 0
 # Up to this many spans found in one text, :func:`_outermost` compares each with the others instead of sorting.
 _FEW_SPANS = 8
-# Up to this many values, :class:`KnownValues` tells a value seen before by comparing it with the others.
-_FEW_VALUES = 8
+# Up to this many values, :class:`KnownValues` tells a value seen before by comparing it with the others in the
+# compiled core (C comparisons cost less than a hash); the pure-Python core's loop would cost more than a dict.
+_FEW_VALUES = 8 if IMPLEMENTATION == "c" else 0
 # Texts up to this long are read for the characters they hold (see :func:`_chars_of`) in the compiled core;
 # a longer text holds most of them, and in the pure-Python core the loop costs more than the searches it saves.
 _CHARS_READ_UP_TO = 400 if IMPLEMENTATION == "c" else 0
