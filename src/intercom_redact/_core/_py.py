@@ -18,7 +18,9 @@ Known values are prepared lazily: building :class:`KnownValues` only sorts the
 values into words, phrases and phones; a text is searched for a value only
 after a substring (or, for phones, a digit-run) pre-check says it can hold it,
 and a phone is parsed only for a digit run that ends as it does but is not
-written with its very digits.  Nothing is compiled per event.  A search
+written with its very digits.  The compiled core reads a short text's
+characters once (a 64-bit set, :func:`_chars_of`) and skips each value with a
+character the text lacks: most are, in an event's short texts.  Nothing is compiled per event.  A search
 answers the outermost spans only (a name, not also its parts inside it), so
 the usual text that names a value once costs the engine one finding, no merge.
 """
