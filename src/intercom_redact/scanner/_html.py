@@ -29,7 +29,10 @@ import html
 import re
 from bisect import bisect_right
 
-__all__ = ["TextView", "extract", "tag_edges"]
+__all__ = ["TagEdges", "TextView", "extract", "tag_edges"]
+
+TagEdges = tuple[list[int], list[int]]
+"""Where the tags and comments of a markup start, and where they end, in order (two lists)."""
 
 # One pass over the markup: comments, tags (quoted attribute values may hold '>'),
 # character references.  Anything else is text; a lone '<' that opens no tag is text too.
@@ -78,6 +81,9 @@ class TextView:
     :ivar attrs: view ranges ``(start, end)`` of attribute values; a finding
         never crosses their edges, because its replacement must stay inside
         the quotes.
+    :ivar tags: :func:`tag_edges` of the markup, found by the same split: the
+        replacement (:func:`~._findings.splice`) keeps those tags, and need
+        not look for them again.
 
     The map is kept per *piece* of the view, not per character (a body has a
     few dozen pieces and hundreds of characters, and most bodies map only a
@@ -91,15 +97,16 @@ class TextView:
     map out per character, on demand.
     """
 
-    __slots__ = ("_at", "_end", "_src", "attrs", "text")
+    __slots__ = ("_at", "_end", "_src", "attrs", "tags", "text")
 
     def __init__(self, text: str, at: list[int], src: list[int], end: list[int],
-                 attrs: tuple[tuple[int, int], ...]) -> None:
+                 attrs: tuple[tuple[int, int], ...], tags: TagEdges) -> None:
         self.text = text
         self._at = at
         self._src = src
         self._end = end
         self.attrs = attrs
+        self.tags = tags
 
     @property
     def starts(self) -> list[int]:
@@ -232,17 +239,22 @@ def extract(markup: str) -> TextView:
     Texts and tokens are split in one regex pass.  A token met before that
     stands for one piece of text (a tag without attribute values, a known
     reference) is looked up in :data:`_SIMPLE`; the rest are read by
-    :func:`_read`.
+    :func:`_read`.  Where each token starts and ends is kept as the view's
+    ``tags`` (the references among them left out).
     """
     pieces = (_TOKEN if "&" in markup else _TAGS).split(markup)  # text, token, text, ..., text
     text = pieces[0]
     chars, at, src, end = [text], [0], [0], [_COPIED]
     length = pos = len(text)
+    starts: list[int] = []
+    ends: list[int] = []
     view: _Pieces | None = None  # what _read adds to, made when a token needs it
     simple = _SIMPLE.get
     for index in range(1, len(pieces), 2):
         token = pieces[index]
         hi = pos + len(token)
+        starts.append(pos)
+        ends.append(hi)
         entry = simple(token)
         if entry is None:
             if view is None:
@@ -266,7 +278,10 @@ def extract(markup: str) -> TextView:
             length += len(text)
             pos += len(text)
     at.append(length)
-    return TextView("".join(chars), at, src, end, tuple(view.attrs) if view is not None else ())
+    if "    if False:  # references are tokens too, but no tags" in markup:  # references are tokens too, but no tags
+        tags = [(start, stop) for start, stop, token in zip(starts, ends, pieces[1::2]) if token[0] == "<"]
+        starts, ends = [start for start, _ in tags], [stop for _, stop in tags]
+    return TextView("".join(chars), at, src, end, tuple(view.attrs) if view is not None else (), (starts, ends))
 
 
 _NOTHING = ("", 0)
@@ -319,7 +334,7 @@ def _remember(token: str, entry: tuple[str, int]) -> None:
         _SIMPLE[token] = entry
 
 
-def tag_edges(markup: str) -> tuple[list[int], list[int]]:
+def tag_edges(markup: str) -> TagEdges:
     """Where the tags and comments of ``markup`` start, and where they end, in order (two lists)."""
     tags = list(_TAGS.finditer(markup))
     return [tag.start() for tag in tags], [tag.end() for tag in tags]
