@@ -47,6 +47,7 @@ from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 from .scanner._findings import Span, certain_spans, splice
 from .scanner._html import TagEdges
+from .scanner._known import find_in_plain
 
 if TYPE_CHECKING:
     from ._core._py import KnownValues, Step, Walk
@@ -389,11 +390,11 @@ class Redactor:
         done = walk.replace_found(found, self._type_ops)  # the common case, in the core: no scanner call at all
         for i, spans in found[done:] if done else found:
             container, key, text = texts[i]
-            if spans is None:  # a text with a "<" that may hold a value
+            if spans is None:  # a text with a "<" that may hold a value, or with an "&"
                 if _looks_like_html(text):
                     to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                     continue
-                spans = known.find(text)
+                spans = find_in_plain(known, text)
                 if not spans:
                     continue
             container[key] = self._replace(text, certain_spans(spans), False, walk.summary, walk.overrides)

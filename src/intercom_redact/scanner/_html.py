@@ -29,7 +29,7 @@ import html
 import re
 from bisect import bisect_right
 
-__all__ = ["TagEdges", "TextView", "extract", "tag_edges"]
+__all__ = ["TagEdges", "TextView", "decoded", "extract", "tag_edges"]
 
 TagEdges = tuple[list[int], list[int]]
 """Where the tags and comments of a markup start, and where they end, in order (two lists)."""
@@ -41,15 +41,14 @@ _COMMENT = r"!--.*?(?:-->|\Z)"
 # A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.  Plain characters
 # are taken in runs, the group repeated per quoted value only (the cheaper scan; the same matches).
 _ELEMENT = r"""[A-Za-z/!?][^'"<>]*(?:(?:"[^"<]*"|'[^'<]*')[^'"<>]*)*>"""
-_TOKEN = re.compile(
-    rf"""(<{_COMMENT}|<{_ELEMENT}"""
-    r"""|&(?:\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?)""",
-    re.S,
-)
+_REFERENCE = r"&(?:\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?"
+_TOKEN = re.compile(rf"(<{_COMMENT}|<{_ELEMENT}|{_REFERENCE})", re.S)
 # The tags and comments alone: the tokens of a text without "&" (a reference starts with one;
 # none holds a "<", so the tags found are the same either way).  The literal "<" in front lets
 # the regex engine skip text fast: half the time of _TOKEN's scan.
 _TAGS = re.compile(rf"(<(?:{_COMMENT}|{_ELEMENT}))", re.S)
+# The references alone: the tokens of a plain text read decoded (see decoded()).
+_REFERENCES = re.compile(f"({_REFERENCE})")
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9:-]*)")
 _ATTR = re.compile(
     r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
@@ -242,7 +241,17 @@ def extract(markup: str) -> TextView:
     :func:`_read`.  Where each token starts and ends is kept as the view's
     ``tags`` (the references among them left out).
     """
-    pieces = (_TOKEN if "&" in markup else _TAGS).split(markup)  # text, token, text, ..., text
+    return _view(markup, _TOKEN if "&" in markup else _TAGS)
+
+
+def decoded(text: str) -> TextView:
+    """The view of a plain (non-HTML) text: its character references decoded (``jane&#64;example.com``
+    reads ``jane@example.com``), every other character as it is -- a ``<`` included."""
+    return _view(text, _REFERENCES)
+
+
+def _view(markup: str, tokens: re.Pattern[str]) -> TextView:
+    pieces = tokens.split(markup)  # text, token, text, ..., text
     text = pieces[0]
     chars, at, src, end = [text], [0], [0], [_COPIED]
     length = pos = len(text)

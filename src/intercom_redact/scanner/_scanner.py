@@ -15,7 +15,7 @@ from ._addresses import address_blocks
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, Scored, Span, certain, certain_spans, disjoint_scored
 from ._html import TagEdges, TextView, extract
-from ._known import KnownValues, normalize
+from ._known import KnownValues, find_in_plain, normalize
 from ._ner_spans import complete_person
 from ._patterns import PatternPass, builtin_pass
 from ._presidio import (
@@ -324,7 +324,8 @@ class Scanner:
             return self._fail(text, "size", form)
         view = extract(text) if html else None
         plain = unescaped(view.text if view is not None else text)
-        spans = known.find(plain) if known is not None else []
+        # A view is read decoded already; a plain text may write a value with references.
+        spans = [] if known is None else known.find(plain) if view is not None else find_in_plain(known, plain)
         if patterns is None:  # known values only
             return form.finish(view, [], spans)
         if plain in self._shut:  # kept only when nothing could read it (no other recognizers either)
