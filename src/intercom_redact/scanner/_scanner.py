@@ -325,7 +325,8 @@ class Scanner:
         view = extract(text) if html else None
         plain = unescaped(view.text if view is not None else text)
         # A view is read decoded already; a plain text may write a value with references.
-        spans = [] if known is None else known.find(plain) if view is not None else find_in_plain(known, plain)
+        spans = ([] if known is None else find_in_plain(known, plain) if view is None and "&" in plain
+                 else known.find(plain))
         if patterns is None:  # known values only
             return form.finish(view, [], spans)
         if plain in self._shut:  # kept only when nothing could read it (no other recognizers either)
