@@ -20,6 +20,10 @@ data in attributes, so the scanner reads a *view* instead:
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string
 (:meth:`TextView.to_source` finds it by bisection over the view's pieces).
+The view keeps where the markup's tags are (``tags``), for the replacement.
+
+A plain text has a view too (:func:`decoded`): its references decoded, and
+nothing else read as markup, for the known values a text writes with them.
 """
 
 from __future__ import annotations
