@@ -188,6 +188,20 @@ def test_tags_are_the_tokens_that_open_a_tag(markup: str) -> None:
     assert _html._TAGS.split(markup.replace("&", "")) == _html._TOKEN.split(markup.replace("&", ""))
 
 
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP, st.data())
+@example("&amp;<p>Jane&#64;x</p><!-- c -->&nbsp;<b title='Jane'>Doe</b>", None)
+def test_the_views_tags_are_the_ones_splice_keeps(markup: str, data: st.DataObject | None) -> None:
+    """The tags a view hands the replacement are those ``tag_edges`` finds (no reference among them): a
+    splice given them answers as one that looks for them."""
+    view = extract(markup)
+    assert view.tags == _html.tag_edges(markup)
+    assert extract(markup).tags == view.tags  # its tokens remembered now
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(markup)), max_size=6))) if data else [3, 14, 40, 52]
+    pieces = [(start, end, f"[{i}<&>]") for i, (start, end) in enumerate(zip(cuts[::2], cuts[1::2]))]
+    assert splice(markup, pieces, html=True, tags=view.tags) == splice(markup, pieces, html=True)
+
+
 _SPANS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from(["A", "B", "C"])), max_size=8)
 
 

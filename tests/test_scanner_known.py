@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from intercom_redact.scanner import Scanner
+from intercom_redact import Redactor
+from intercom_redact.scanner import Scanner, _known
+from intercom_redact.scanner._html import decoded
+from intercom_redact.scanner._known import find_in_plain, normalize
 
 pytestmark = pytest.mark.usefixtures("core")  # every test on the compiled and the pure core
 
@@ -86,3 +91,61 @@ def test_a_text_checked_beside_known_values_is_not_remembered_for_others() -> No
     known = scanner.scan(text, known_values=[("PHONE_NUMBER", "+44 20 7946 0958")])
     alone = scanner.scan(text)
     assert [text[f.start:f.end] for f in known] == [text[f.start:f.end] for f in alone] == ["+44 20 7946 0958"]
+
+
+# -- a plain text that writes a value with character references ----------------------------------
+
+@pytest.mark.parametrize("written", [
+    "jane&#64;example.com", "jane&#x40;example.com", "JANE&commat;EXAMPLE&period;COM", "jane&#64example.com",
+])
+@pytest.mark.parametrize("scan", [False, True])
+def test_a_value_written_with_references_in_a_plain_text_is_redacted(written: str, scan: bool) -> None:
+    """A message is no HTML body, yet may copy one's escapes: the value is found read decoded, and its
+    written form replaced whole (the scan's patterns read ``&#64;`` but not ``&commat;``; without the
+    scan, only the known values stand guard)."""
+    redactor = Redactor()
+    for text in (f"mail {written} today", f"mail <{written}> today, Q&A"):  # with a "<" too, no markup
+        out = redactor.redact({"event": text, "email": "jane@example.com"}, scan=scan)["event"]
+        assert out == text.replace(written, "[REDACTED:EMAIL_ADDRESS]")
+
+
+def test_find_known_reads_references_in_a_plain_text(scanner: Scanner) -> None:
+    text = "ask J&#97;ne&nbsp;Walker or jane@example.com, not Tom &amp; Jerry"
+    known = [("PERSON", "jane walker"), ("EMAIL_ADDRESS", "jane@example.com")]
+    assert _found(scanner, text, known) == [("J&#97;ne&nbsp;Walker", "PERSON"), ("jane@example.com", "EMAIL_ADDRESS")]
+
+
+_KNOWN = [("PERSON", "Jane Doe"), ("EMAIL_ADDRESS", "jane@example.com"), ("PHONE_NUMBER", "+44 20 7946 0958")]
+_PLAIN = st.lists(st.sampled_from(["Jane Doe", "jane@example.com", "+44 20 7946 0958", "Jane", " ", ", ", "call",
+                                   "Q&A", "&amp;", "&amp", "a=1&copy=2", "&bogus;", "<", ">", "\n"]), max_size=8)
+
+
+@st.composite
+def _written(draw: st.DrawFn) -> str:
+    """A plain text, some of its characters written as references (decimal, hex, named)."""
+    text = "".join(draw(_PLAIN))
+    forms = draw(st.lists(st.sampled_from(["", "", "dec", "hex", "name"]), min_size=len(text), max_size=len(text)))
+    named = {"@": "&commat;", ".": "&period;", "+": "&plus;", " ": "&nbsp;", "J": "&#X4a;"}
+    return "".join(ch if form == "" else f"&#{ord(ch)};" if form == "dec" else f"&#x{ord(ch):x};"
+                   if form == "hex" else named.get(ch, ch) for ch, form in zip(text, forms))
+
+
+def _covered(spans: list[tuple[int, int, str]]) -> set[int]:
+    return {i for start, end, _ in spans for i in range(start, end)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(_written())
+@example("mail jane&#64;example.com")
+def test_find_in_plain_covers_the_text_as_written_and_as_read_decoded(text: str) -> None:
+    known = _known.KnownValues(normalize(_KNOWN))  # the core under test (the fixture sets it)
+    spans = find_in_plain(known, text)
+    assert all(start < end for start, end, _ in spans)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # in order, apart
+    covered = _covered(spans)
+    assert _covered(known.find(text)) <= covered  # nothing the search as written finds is lost
+    view = decoded(text)
+    for start, end, _ in known.find(view.text):  # and every value the decoded reading holds is covered
+        assert all(_covered([(lo, hi, "")]) <= covered for lo, hi in view.to_source(start, end))
+    if "&" not in text:
+        assert spans == known.find(text)

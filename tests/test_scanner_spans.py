@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from intercom_redact.scanner import UNSCANNED, Finding, Scanner
 from intercom_redact.scanner._findings import Span, disjoint
-from intercom_redact.scanner._html import extract
+from intercom_redact.scanner._html import extract, tag_edges
 from intercom_redact.scanner._scanner import _finish, _finish_spans
 
 # A plain text, and bodies whose view maps back through entities, tags and attribute values.
@@ -46,7 +46,9 @@ def test_finish_spans_are_the_findings_places(answer: tuple[int, list[Finding], 
     html, source = SOURCES[index]
     view = extract(source) if html else None
     expected = _as_spans(_finish(view, list(found), list(known)))
-    assert list(_finish_spans(view, list(found), list(known))) == expected
+    spans, tags = _finish_spans(view, list(found), list(known))
+    assert list(spans) == expected
+    assert tags == (view.tags if view is not None else None)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -68,9 +70,12 @@ FRAGMENTS = ["Jane Doe", "jane@example.com", "+44 20 7946 0958", "4111 1111 1111
              "<b>", "</b>", "<p>", '<a href="mailto:joe@example.org">', "</a>", "&amp;", "call me", "DE89 3704 0044 0532 0130 00"]
 
 
+_MAX_CHARS = 120  # longer texts fail closed: no view, no tags
+
+
 @pytest.fixture(scope="module")
 def scanner() -> Scanner:
-    return Scanner(max_chars=120)
+    return Scanner(max_chars=_MAX_CHARS)
 
 
 @settings(max_examples=150, deadline=None)
@@ -83,10 +88,13 @@ def test_scan_spans_answer_as_scan_batch(scanner: Scanner, texts: list[str], htm
                                          known: list[tuple[str, str]], known_only: bool) -> None:
     """Every text, the long ones failed closed (UNSCANNED, the whole text) included."""
     findings = scanner.scan_batch(texts, html=html, known_values=known, known_only=known_only)
-    spans = scanner._scan_spans(texts, html=html, known_values=known, known_only=known_only)
-    assert [list(s) for s in spans] == [_as_spans(f) for f in findings]
+    placed = scanner._scan_spans(texts, html=html, known_values=known, known_only=known_only)
+    assert [list(spans) for spans, _ in placed] == [_as_spans(f) for f in findings]
+    # with the tags of the text's view: those tag_edges finds in an HTML text, none in a plain one
+    assert [tags for _, tags in placed] == [
+        tag_edges(text) if html and len(text) <= _MAX_CHARS else None for text in texts]
 
 
 def test_a_failed_text_answers_unscanned_spans_whole() -> None:
     scanner = Scanner(max_chars=5)
-    assert scanner._scan_spans(["", "too long a text"]) == [[], [(0, 15, UNSCANNED)]]
+    assert scanner._scan_spans(["", "too long a text"]) == [([], None), ([(0, 15, UNSCANNED)], None)]

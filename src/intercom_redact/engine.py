@@ -46,6 +46,8 @@ from ._vocabulary import reads_as_name
 from .actions import HmacKey, mask, normalize, pseudonymize
 from .policy import Policy, PolicyError, Rule
 from .scanner._findings import Span, certain_spans, splice
+from .scanner._html import TagEdges
+from .scanner._known import find_in_plain
 
 if TYPE_CHECKING:
     from ._core._py import KnownValues, Step, Walk
@@ -388,11 +390,11 @@ class Redactor:
         done = walk.replace_found(found, self._type_ops)  # the common case, in the core: no scanner call at all
         for i, spans in found[done:] if done else found:
             container, key, text = texts[i]
-            if spans is None:  # a text with a "<" that may hold a value
+            if spans is None:  # a text with a "<" that may hold a value, or with an "&"
                 if _looks_like_html(text):
                     to_scan.append(i)  # the scanner maps what it finds in the text back into the markup
                     continue
-                spans = known.find(text)
+                spans = find_in_plain(known, text)
                 if not spans:
                     continue
             container[key] = self._replace(text, certain_spans(spans), False, walk.summary, walk.overrides)
@@ -428,17 +430,19 @@ class Redactor:
             return texts
         # One scanner call for messages and bodies alike, so the event's known values are prepared once.
         flags = [html] * len(texts) if html is not None else [_looks_like_html(text) for text in texts]
-        # Spans, not findings: the engine reads only where and what (an UNSCANNED one included).
+        # Spans, not findings: the engine reads only where and what (an UNSCANNED one included),
+        # with the tags the scanner's view of a body found, which the replacement keeps.
         found = self.scanner._scan_spans(texts, html=flags, known_values=known, known_only=not scan)
-        return [self._replace(text, spans, flag, summary, overrides) if spans else text
-                for text, spans, flag in zip(texts, found, flags)]
+        return [self._replace(text, spans, flag, summary, overrides, tags) if spans else text
+                for text, (spans, tags), flag in zip(texts, found, flags)]
 
     def _replace(self, text: str, spans: Sequence[Span], html: bool, summary: Summary,
-                 overrides: _Overrides) -> str:
+                 overrides: _Overrides, tags: TagEdges | None = None) -> str:
         """``text`` with ``spans`` (sorted, disjoint) replaced as their types' actions say.
 
         :param overrides: the walk's ``(entity_type, value, op)`` of rules acting otherwise
             than their type: the same value in free text is replaced as the rule says.
+        :param tags: the edges of ``text``'s tags, when it is HTML and they were found already.
         """
         type_ops = self._type_ops
         by_value = None  # the overrides by normalized value, made for the first value replaced
@@ -461,7 +465,7 @@ class Redactor:
                     op, apply = rule_op, rule_op.apply
                     assert apply is not None  # overrides are replace ops
             pieces.append((start, end, op.fixed if op.fixed is not None else apply(value)))
-        return splice(text, pieces, html=html)
+        return splice(text, pieces, html=html, tags=tags)
 
     # -- pickling: ship the configuration, recompile on the other side ----------------------
 
@@ -512,7 +516,7 @@ class _Hooks:
         text = key if type(key) is str else key_text(key)
         scanner = self.r.scanner
         built = scanner.setup_seconds
-        spans = scanner._scan_spans([text])[0]
+        spans = scanner._scan_spans([text])[0][0]
         built = scanner.setup_seconds - built
         if built:  # this key's scan loaded the NER model (seconds): no value's fault, so not the walk's budget
             walk.deadline.extend(built)

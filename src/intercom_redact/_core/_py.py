@@ -1190,7 +1190,8 @@ class Walk:
         text order.  Its ``spans`` are None for a text with a ``<`` that may
         hold one (:meth:`KnownValues.holds_any`, or any with an ``&``: an
         entity hides a value from it): an HTML body is the scanner's, which
-        the engine tells.  ``scanner``: the texts the scanner reads.
+        the engine tells; and for any text with an ``&``, which the engine
+        also searches read decoded.  ``scanner``: the texts the scanner reads.
         """
         found: list[tuple[int, list[tuple[int, int, str]] | None]] = []
         scanner: list[int] = []
@@ -1204,6 +1205,8 @@ class Walk:
                     # An entity ("jane&#64;example.com") hides a value from the pre-check: the view reads it.
                     if "&" in text or known.holds_any(text):
                         found.append((index, None))
+                elif "&" in text:  # "jane&#64;example.com" in a plain text: the engine reads it decoded too
+                    found.append((index, None))
                 else:
                     spans = known.find(text)
                     if spans:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .._failclosed import UNSCANNED
-from ._html import tag_edges
+from ._html import TagEdges, tag_edges
 
 __all__ = ["UNSCANNED", "Finding", "Scored", "apply_findings", "certain", "certain_spans", "disjoint", "disjoint_scored",
            "splice"]
@@ -108,18 +108,21 @@ def apply_findings(text: str, findings: Iterable[Finding], replacement: Callable
     return splice(text, [(f.start, f.end, replacement(f)) for f in disjoint(findings)], html=html)
 
 
-def splice(text: str, pieces: Sequence[tuple[int, int, str]], *, html: bool = False) -> str:
+def splice(text: str, pieces: Sequence[tuple[int, int, str]], *, html: bool = False,
+           tags: TagEdges | None = None) -> str:
     """``text`` with each ``(start, end, new)`` of ``pieces`` (sorted, disjoint) put in place of its span.
 
     :param html: as :func:`apply_findings` takes it: ``new`` is escaped, and
         the tags inside a span are kept.
+    :param tags: ``tag_edges(text)``, when the caller has them already (the
+        view of ``text`` found them): else they are looked for here.
     """
     if not pieces:
         return text
     if not html and len(pieces) == 1:  # most texts: one value in a message
         start, end, new = pieces[0]
         return text[:start] + new + text[end:]
-    tag_starts, tag_ends = tag_edges(text) if html else ([], [])
+    tag_starts, tag_ends = (tags if tags is not None else tag_edges(text)) if html else ([], [])
     out = []
     pos = 0
     for start, end, new in pieces:

@@ -20,6 +20,10 @@ data in attributes, so the scanner reads a *view* instead:
 ``starts[i]``/``ends[i]`` give the source range of view character ``i``, so a
 finding in the view maps back to a range of the original string
 (:meth:`TextView.to_source` finds it by bisection over the view's pieces).
+The view keeps where the markup's tags are (``tags``), for the replacement.
+
+A plain text has a view too (:func:`decoded`): its references decoded, and
+nothing else read as markup, for the known values a text writes with them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ import html
 import re
 from bisect import bisect_right
 
-__all__ = ["TextView", "extract", "tag_edges"]
+__all__ = ["TagEdges", "TextView", "decoded", "extract", "tag_edges"]
+
+TagEdges = tuple[list[int], list[int]]
+"""Where the tags and comments of a markup start, and where they end, in order (two lists)."""
 
 # One pass over the markup: comments, tags (quoted attribute values may hold '>'),
 # character references.  Anything else is text; a lone '<' that opens no tag is text too.
@@ -38,15 +45,14 @@ _COMMENT = r"!--.*?(?:-->|\Z)"
 # A tag body never holds "<": "<a <a <a" without ">" must not rescan to the end.  Plain characters
 # are taken in runs, the group repeated per quoted value only (the cheaper scan; the same matches).
 _ELEMENT = r"""[A-Za-z/!?][^'"<>]*(?:(?:"[^"<]*"|'[^'<]*')[^'"<>]*)*>"""
-_TOKEN = re.compile(
-    rf"""(<{_COMMENT}|<{_ELEMENT}"""
-    r"""|&(?:\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?)""",
-    re.S,
-)
+_REFERENCE = r"&(?:\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?"
+_TOKEN = re.compile(rf"(<{_COMMENT}|<{_ELEMENT}|{_REFERENCE})", re.S)
 # The tags and comments alone: the tokens of a text without "&" (a reference starts with one;
 # none holds a "<", so the tags found are the same either way).  The literal "<" in front lets
 # the regex engine skip text fast: half the time of _TOKEN's scan.
 _TAGS = re.compile(rf"(<(?:{_COMMENT}|{_ELEMENT}))", re.S)
+# The references alone: the tokens of a plain text read decoded (see decoded()).
+_REFERENCES = re.compile(f"({_REFERENCE})")
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9:-]*)")
 _ATTR = re.compile(
     r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
@@ -78,6 +84,9 @@ class TextView:
     :ivar attrs: view ranges ``(start, end)`` of attribute values; a finding
         never crosses their edges, because its replacement must stay inside
         the quotes.
+    :ivar tags: :func:`tag_edges` of the markup, found by the same split: the
+        replacement (:func:`~._findings.splice`) keeps those tags, and need
+        not look for them again.
 
     The map is kept per *piece* of the view, not per character (a body has a
     few dozen pieces and hundreds of characters, and most bodies map only a
@@ -91,15 +100,16 @@ class TextView:
     map out per character, on demand.
     """
 
-    __slots__ = ("_at", "_end", "_src", "attrs", "text")
+    __slots__ = ("_at", "_end", "_src", "attrs", "tags", "text")
 
     def __init__(self, text: str, at: list[int], src: list[int], end: list[int],
-                 attrs: tuple[tuple[int, int], ...]) -> None:
+                 attrs: tuple[tuple[int, int], ...], tags: TagEdges) -> None:
         self.text = text
         self._at = at
         self._src = src
         self._end = end
         self.attrs = attrs
+        self.tags = tags
 
     @property
     def starts(self) -> list[int]:
@@ -232,17 +242,32 @@ def extract(markup: str) -> TextView:
     Texts and tokens are split in one regex pass.  A token met before that
     stands for one piece of text (a tag without attribute values, a known
     reference) is looked up in :data:`_SIMPLE`; the rest are read by
-    :func:`_read`.
+    :func:`_read`.  Where each token starts and ends is kept as the view's
+    ``tags`` (the references among them left out).
     """
-    pieces = (_TOKEN if "&" in markup else _TAGS).split(markup)  # text, token, text, ..., text
+    return _view(markup, _TOKEN if "&" in markup else _TAGS)
+
+
+def decoded(text: str) -> TextView:
+    """The view of a plain (non-HTML) text: its character references decoded (``jane&#64;example.com``
+    reads ``jane@example.com``), every other character as it is -- a ``<`` included."""
+    return _view(text, _REFERENCES)
+
+
+def _view(markup: str, tokens: re.Pattern[str]) -> TextView:
+    pieces = tokens.split(markup)  # text, token, text, ..., text
     text = pieces[0]
     chars, at, src, end = [text], [0], [0], [_COPIED]
     length = pos = len(text)
+    starts: list[int] = []
+    ends: list[int] = []
     view: _Pieces | None = None  # what _read adds to, made when a token needs it
     simple = _SIMPLE.get
     for index in range(1, len(pieces), 2):
         token = pieces[index]
         hi = pos + len(token)
+        starts.append(pos)
+        ends.append(hi)
         entry = simple(token)
         if entry is None:
             if view is None:
@@ -266,7 +291,10 @@ def extract(markup: str) -> TextView:
             length += len(text)
             pos += len(text)
     at.append(length)
-    return TextView("".join(chars), at, src, end, tuple(view.attrs) if view is not None else ())
+    if "&" in markup:  # references are tokens too, but no tags
+        tags = [(start, stop) for start, stop, token in zip(starts, ends, pieces[1::2]) if token[0] == "<"]
+        starts, ends = [start for start, _ in tags], [stop for _, stop in tags]
+    return TextView("".join(chars), at, src, end, tuple(view.attrs) if view is not None else (), (starts, ends))
 
 
 _NOTHING = ("", 0)
@@ -319,7 +347,7 @@ def _remember(token: str, entry: tuple[str, int]) -> None:
         _SIMPLE[token] = entry
 
 
-def tag_edges(markup: str) -> tuple[list[int], list[int]]:
+def tag_edges(markup: str) -> TagEdges:
     """Where the tags and comments of ``markup`` start, and where they end, in order (two lists)."""
     tags = list(_TAGS.finditer(markup))
     return [tag.start() for tag in tags], [tag.end() for tag in tags]

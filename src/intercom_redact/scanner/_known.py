@@ -9,7 +9,11 @@ found in the text whatever its case, and in the notations people write:
 * emails also URL-encoded (``jane%40example.com``, ``%2B`` for ``+``);
 * anything else as words with any whitespace between them;
 * a person's full name also by each capitalised part of it (``Marisol`` of
-  ``Marisol Vega``).
+  ``Marisol Vega``);
+* in a plain text, also written with HTML character references
+  (``jane&#64;example.com``, as a body copied into a message writes it):
+  :func:`find_in_plain` searches the text read decoded too (an HTML body's
+  view is read decoded already).
 
 Values of :data:`UNSEARCHED_TYPES` are not searched for at all.
 
@@ -27,10 +31,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._core import CORE
+from .._core import CORE, _py
 from .._core._py import MIN_KNOWN_LENGTH, UNSEARCHED_TYPES
+from ._findings import Span, certain_spans
+from ._html import decoded
 
-__all__ = ["MIN_LENGTH", "UNSEARCHED_TYPES", "KnownValues", "normalize"]
+__all__ = ["MIN_LENGTH", "UNSEARCHED_TYPES", "KnownValues", "find_in_plain", "normalize"]
 
 MIN_LENGTH = MIN_KNOWN_LENGTH
 """Shorter values are ignored: a one- or two-letter value would cut up unrelated words."""
@@ -47,3 +53,21 @@ def normalize(known_values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str],
             if len(value) >= MIN_LENGTH:
                 seen.add((entity_type, value))
     return tuple(sorted(seen))
+
+
+def find_in_plain(known: _py.KnownValues, text: str) -> list[Span]:
+    """``known.find(text)`` of a plain (non-HTML) text, and the values it writes with character references.
+
+    A text with an ``&`` is also searched as read decoded (:func:`~._html.decoded`), and what is
+    found there is mapped back to where the text writes it; both answers are merged, so nothing
+    the search as written finds is lost.  A text without ``&`` costs one ``in`` more.
+    """
+    spans = known.find(text)
+    if "&" not in text:
+        return spans
+    view = decoded(text)
+    if view.text == text:  # no reference in it ("Q&A"): nothing hidden
+        return spans
+    hidden = [(start, end, entity_type) for a, b, entity_type in known.find(view.text)
+              for start, end in view.to_source(a, b)]
+    return list(certain_spans(spans + hidden)) if hidden else spans

@@ -14,8 +14,8 @@ from .._core._py import Deadline  # the type; CORE's runs (compiled where it was
 from ._addresses import address_blocks
 from ._cache import ResultCache
 from ._findings import UNSCANNED, Finding, Scored, Span, certain, certain_spans, disjoint_scored
-from ._html import TextView, extract
-from ._known import KnownValues, normalize
+from ._html import TagEdges, TextView, extract
+from ._known import KnownValues, find_in_plain, normalize
 from ._ner_spans import complete_person
 from ._patterns import PatternPass, builtin_pass
 from ._presidio import (
@@ -251,9 +251,10 @@ class Scanner:
 
     def _scan_spans(self, texts: Sequence[str], *, html: bool | Sequence[bool] = False,
                     known_values: Iterable[tuple[str, str]] | KnownValues = (),
-                    known_only: bool = False) -> list[Sequence[Span]]:
+                    known_only: bool = False) -> list[Placed]:
         """:meth:`scan_batch` answering ``(start, end, entity_type)`` spans (the engine's form):
-        no :class:`Finding` is made where the answer needs none."""
+        no :class:`Finding` is made where the answer needs none.  Each comes with the tags of
+        its text, when it was read as HTML (:data:`Placed`)."""
         return self._scan_batch(texts, html, known_values, known_only, _SPANS)
 
     def _scan_batch(self, texts: Sequence[str], html: bool | Sequence[bool],
@@ -323,7 +324,9 @@ class Scanner:
             return self._fail(text, "size", form)
         view = extract(text) if html else None
         plain = unescaped(view.text if view is not None else text)
-        spans = known.find(plain) if known is not None else []
+        # A view is read decoded already; a plain text may write a value with references.
+        spans = ([] if known is None else find_in_plain(known, plain) if view is None and "&" in plain
+                 else known.find(plain))
         if patterns is None:  # known values only
             return form.finish(view, [], spans)
         if plain in self._shut:  # kept only when nothing could read it (no other recognizers either)
@@ -490,8 +493,18 @@ def _finish(view: TextView | None, found: list[Finding], known: list[Span]) -> l
     return [Finding(*scored) for scored in _merged(view, found, known)]
 
 
-def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Sequence[Span]:
-    """:func:`_finish` as spans: the known spans themselves, or one finding's, with no finding made."""
+Placed = tuple[Sequence[Span], TagEdges | None]
+"""A text's spans, and the edges of the tags its HTML view found (None for a plain text): the
+replacement keeps those tags (:func:`~._findings.splice`), with no second look for them."""
+
+
+def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Placed:
+    """:func:`_finish` as spans (the known spans themselves, or one finding's, with no finding made),
+    with the view's tags."""
+    return _spans(view, found, known), view.tags if view is not None else None
+
+
+def _spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Sequence[Span]:
     if not found:
         return certain_spans(_in_source(view, known)) if known else []
     if len(found) == 1 and not known and view is None:  # one value in a plain text: nothing to map or merge
@@ -517,7 +530,7 @@ def _in_source(view: TextView | None, known: list[Span]) -> list[Span]:
     return [(start, end, entity_type) for a, b, entity_type in known for start, end in view.to_source(a, b)]
 
 
-_Answer = TypeVar("_Answer", list[Finding], Sequence[Span])
+_Answer = TypeVar("_Answer", list[Finding], Placed)
 
 
 class _Form(Generic[_Answer]):
@@ -534,7 +547,7 @@ class _Form(Generic[_Answer]):
 
 
 _FINDINGS = _Form(_finish, lambda length: [Finding(0, length, UNSCANNED, 1.0)])
-_SPANS: _Form[Sequence[Span]] = _Form(_finish_spans, lambda length: [(0, length, UNSCANNED)])
+_SPANS: _Form[Placed] = _Form(_finish_spans, lambda length: ([(0, length, UNSCANNED)], None))
 
 
 def _stripped(text: str, findings: list[Finding]) -> list[Finding]:
