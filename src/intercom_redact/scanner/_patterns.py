@@ -47,6 +47,7 @@ from typing import Any
 import regex
 
 from . import _hyperscan
+from ._confined import confinement, covered
 from ._findings import Finding
 from ._registry import ENTITIES, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
@@ -267,8 +268,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "after_first", "ascii_only", "builtin", "entity", "matches", "name", "score", "source",
-                 "translated")
+    __slots__ = ("_compiled", "after_first", "ascii_only", "builtin", "confined", "entity", "matches", "name", "score",
+                 "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -279,6 +280,8 @@ class _Rule:
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
         self.ascii_only = spec.ascii_only
+        # Where its matches must be: a text whose known spans hold them all need not run it.
+        self.confined = confinement(spec.trigger or spec.regex, spec.regex, entity.flags)
         self._compiled: Any = None
         # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
         # the first character with after_first where the row has one, by re's ascii_only on a
@@ -589,12 +592,15 @@ class PatternPass:
 
         A match inside one of the ``known`` spans (the event's own values, found
         already) is left unchecked: it is redacted either way, and a phone's
-        validation costs tens of µs.  The answer is then this event's, not the text's.
+        validation costs tens of µs; a pattern whose every match those spans
+        hold is not run (:mod:`._confined`).  The answer is then this event's, not the text's.
         """
         found: list[Finding] = []
         rules, check = self._rules, self._check
         for index in candidates:
             rule = rules[index]
+            if known and rule.confined is not None and covered(text, rule.confined, known):
+                continue
             for match in rule.matches(text):
                 if known and _inside(known, match.start(), match.end()):
                     continue
