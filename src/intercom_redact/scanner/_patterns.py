@@ -469,18 +469,18 @@ class PatternPass:
         self._names: tuple[dict[int | frozenset[int], tuple[int, ...]], ...] = ({}, {})
         self._screen: _hyperscan.Screen | None = None  # takes over from the set once built
         self._screen_asked = False
-        self._warming = threading.Event()
+        self._warming = False  # a plain flag, set under the lock: every scan reads it
         self._warm = False
         self._warm_lock = threading.Lock()
 
     def warm_in_background(self) -> None:
         """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
-        if self._warming.is_set():  # every scan asks: answer without the lock
+        if self._warming:  # every scan asks: answer without the lock
             return
         with self._warm_lock:
-            if self._warming.is_set():
+            if self._warming:
                 return
-            self._warming.set()
+            self._warming = True
         # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
         timer = threading.Timer(_WARM_UP_DELAY, self._warm_quietly)
         timer.name = "intercom-redact-warm-up"
