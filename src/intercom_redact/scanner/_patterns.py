@@ -477,10 +477,10 @@ class PatternPass:
         """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
         if self._warming:  # every scan asks: answer without the lock
             return
-        with self._warm_lock:
-            if self._warming:
-                return
-            self._warming = True
+        with self._warm_lock:  # one thread starts it
+            first, self._warming = not self._warming, True
+        if not first:
+            return
         # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
         timer = threading.Timer(_WARM_UP_DELAY, self._warm_quietly)
         timer.name = "intercom-redact-warm-up"
