@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from intercom_redact.scanner import _patterns
 from intercom_redact.scanner._confined import SEPARATORS, confinement, covered
-from intercom_redact.scanner._registry import ENTITIES
+from intercom_redact.scanner._registry import ENTITIES, EntitySpec, PatternSpec
 
 Span = tuple[int, int, str]
 
@@ -60,6 +60,16 @@ def test_the_email_row_is_confined_by_its_at_signs() -> None:
 ])
 def test_a_row_is_left_unconfined_where_this_cannot_be_sure(trigger: str, pattern: str, flags: int) -> None:
     assert confinement(trigger, pattern, flags) is None
+
+
+def test_a_users_row_is_never_confined() -> None:
+    # A user's row runs on regex, which reads "[[:space:]]" as white space where re reads
+    # five letters and a colon: confined as re reads it, a space would wrongly stop its matches.
+    user = EntitySpec("HANDLE", "HandleRecognizer", (PatternSpec("handle", r"@[[:alnum:][:space:]]+", 0.9),))
+    patterns = _patterns.PatternPass((*ENTITIES, user))
+    assert patterns._rules[-1].confined is None
+    known = [(5, 7, "KNOWN")]
+    assert [(f.start, f.end) for f in patterns.find("mail @x y", (len(patterns._rules) - 1,), known)] == [(5, 9)]
 
 
 def test_anchors_and_stops_of_plain_constructs() -> None:

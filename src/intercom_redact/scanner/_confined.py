@@ -18,10 +18,11 @@ in a known span bounded on both sides by a stop (or the text's ends), each such
 stretch lies inside its span, and so does every match: the pattern can add no
 finding and is not run.  A text holding an anchor anywhere else runs it as before.
 
-Both facts are read from the parse tree of Python's ``re`` (the dialect of the
-built-in rows); a construct this reads no further than it knows -- a class it
-cannot place an anchor in, a pattern ``re`` cannot parse -- leaves the row
-without them, and it always runs.
+Both facts are read from the parse tree of Python's ``re``, so only for the
+built-in rows (which run on it where it reads them; a user's run on ``regex``,
+whose dialect reads ``[[:space:]]`` otherwise).  A construct this reads no
+further than it knows -- a class it cannot place an anchor in, a pattern ``re``
+cannot parse -- leaves the row without them, and it always runs.
 """
 
 from __future__ import annotations

@@ -280,8 +280,9 @@ class _Rule:
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
         self.ascii_only = spec.ascii_only
-        # Where its matches must be: a text whose known spans hold them all need not run it.
-        self.confined = confinement(spec.trigger or spec.regex, spec.regex, entity.flags)
+        # Where its matches must be: a text whose known spans hold them all need not run it.  Read
+        # as re reads it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
+        self.confined = confinement(spec.trigger or spec.regex, spec.regex, entity.flags) if self.builtin else None
         self._compiled: Any = None
         # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
         # the first character with after_first where the row has one, by re's ascii_only on a
