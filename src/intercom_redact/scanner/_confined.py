@@ -8,15 +8,17 @@ lies inside known spans before any search:
 
 - *anchors*: the characters one of which starts every match of the row's
   trigger (``@``, ``%`` and ``&`` for an e-mail's ``@``).  Every match of the
-  pattern holds a match of its trigger, so it holds one of them.
+  pattern that makes a finding holds a match of its trigger (what the screen
+  relies on: an IBAN's trigger is its country codes, and the checks drop any
+  other two letters), so it holds one of them.
 - *stops*: the separators (white space, quotes, brackets, ``,;:=/?``) that no
   character of a match can be.
 
-A match holds an anchor and no stop, so it lies within the stretch of text
+Such a match holds an anchor and no stop, so it lies within the stretch of text
 around that anchor that no stop breaks.  When every anchor in the text stands
 in a known span bounded on both sides by a stop (or the text's ends), each such
-stretch lies inside its span, and so does every match: the pattern can add no
-finding and is not run.  A text holding an anchor anywhere else runs it as before.
+stretch lies inside its span, and so does every such match: the pass would
+leave it unchecked, so the pattern can add no finding and is not run.  A text holding an anchor anywhere else runs it as before.
 
 Both facts are read from the parse tree of Python's ``re``, so only for the
 built-in rows (which run on it where it reads them; a user's run on ``regex``,
