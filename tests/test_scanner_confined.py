@@ -91,7 +91,6 @@ _PIECES = st.sampled_from([
     "jo@ex.com", "jo.doe@mail.example.co.uk", "al%40ex.com", "x%2540y.org", "me&#64;ex.de", "&#x40;",
     "@", "%", "&", '"jo"@ex.com', "jo", "doe", "ex.com", "a.b", "x-y", "42",
     "DE44500105175407324931", "de44 5001 0517 5407 3249 31", "GB82WEST12345698765432",
-    "WW12 3456 7890 1234 56", "ww12345678901234",  # no country: matched, never a finding
     "fe80::1", "2001:db8::ff00:42:8329", "::", "〒100-0001", "APO AE 09012",
 ])
 _JOINERS = st.sampled_from(list(SEPARATORS) + [".", "-", "_", "+", "", "x"])
@@ -136,6 +135,7 @@ def _runs(monkeypatch: pytest.MonkeyPatch, text: str, known: list[Span]) -> bool
     patterns = _patterns.builtin_pass()
     index = next(i for i, rule in enumerate(patterns._rules) if rule.name == "Email")
     rule = patterns._rules[index]
+    rule.pattern  # noqa: B018  (compiled first: what is put back after is then the compiled search)
     ran = []
     matches = rule.matches
     monkeypatch.setattr(rule, "matches", lambda text: ran.append(text) or matches(text))
