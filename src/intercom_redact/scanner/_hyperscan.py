@@ -61,12 +61,13 @@ class Screen:
     Thread-safe: Hyperscan's scratch space is per thread.
     """
 
-    __slots__ = ("_db", "_local", "_scan")
+    __slots__ = ("_db", "_last", "_local", "_scan")
 
     def __init__(self, db: Any) -> None:
         self._db = db
         self._scan = db.scan
         self._local = threading.local()
+        self._last: tuple[int, Any] = (0, None)
         self._scratch()  # a database that cannot scan fails here, not on a caller's text
 
     def match(self, text: str) -> list[int]:
@@ -75,17 +76,25 @@ class Screen:
             data = text.encode()
         except UnicodeEncodeError:  # lone surrogates: UTF-8 has none, and Hyperscan reads UTF-8
             data = text.encode("utf-8", "replace")
-        try:
-            scratch = self._local.scratch
-        except AttributeError:
+        ident, scratch = self._last
+        if ident != threading.get_ident():
             scratch = self._scratch()
         hits: list[int] = []
         self._scan(data, _report, 0, hits, scratch)  # positional: (data, handler, flags, context, scratch)
         return hits
 
     def _scratch(self) -> Any:
-        """This thread's scratch space (kept: a scan is µs)."""
-        scratch = self._local.scratch = _hyperscan().Scratch(self._db)
+        """This thread's scratch space (kept: a scan is µs), made the last one used.
+
+        The last one is read first, with the thread it belongs to: a thread-local
+        read costs about as much as a short text's scan, and most processes scan on
+        one thread.  Live threads never share an identifier, so none takes another's.
+        """
+        try:
+            scratch = self._local.scratch
+        except AttributeError:
+            scratch = self._local.scratch = _hyperscan().Scratch(self._db)
+        self._last = (threading.get_ident(), scratch)
         return scratch
 
 

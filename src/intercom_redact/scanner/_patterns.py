@@ -47,6 +47,7 @@ from typing import Any
 import regex
 
 from . import _hyperscan
+from ._confined import confinement, covered
 from ._findings import Finding
 from ._registry import ENTITIES, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
@@ -267,8 +268,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "after_first", "ascii_only", "builtin", "entity", "matches", "name", "score", "source",
-                 "translated")
+    __slots__ = ("_compiled", "after_first", "ascii_only", "builtin", "confined", "entity", "matches", "name", "score",
+                 "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -279,6 +280,9 @@ class _Rule:
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
         self.ascii_only = spec.ascii_only
+        # Where its matches must be: a text whose known spans hold them all need not run it.  Read
+        # as re reads it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
+        self.confined = confinement(spec.trigger or spec.regex, spec.regex, entity.flags) if self.builtin else None
         self._compiled: Any = None
         # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
         # the first character with after_first where the row has one, by re's ascii_only on a
@@ -466,18 +470,18 @@ class PatternPass:
         self._names: tuple[dict[int | frozenset[int], tuple[int, ...]], ...] = ({}, {})
         self._screen: _hyperscan.Screen | None = None  # takes over from the set once built
         self._screen_asked = False
-        self._warming = threading.Event()
+        self._warming = False  # a plain flag, set under the lock: every scan reads it
         self._warm = False
         self._warm_lock = threading.Lock()
 
     def warm_in_background(self) -> None:
         """:meth:`warm` on a daemon thread, once: after a first scan that compiled only what it needed."""
-        if self._warming.is_set():  # every scan asks: answer without the lock
+        if self._warming:  # every scan asks: answer without the lock
             return
-        with self._warm_lock:
-            if self._warming.is_set():
-                return
-            self._warming.set()
+        with self._warm_lock:  # one thread starts it
+            first, self._warming = not self._warming, True
+        if not first:
+            return
         # Late enough not to compete with the rest of the first event (its budget is 0.25 s).
         timer = threading.Timer(_WARM_UP_DELAY, self._warm_quietly)
         timer.name = "intercom-redact-warm-up"
@@ -589,12 +593,15 @@ class PatternPass:
 
         A match inside one of the ``known`` spans (the event's own values, found
         already) is left unchecked: it is redacted either way, and a phone's
-        validation costs tens of µs.  The answer is then this event's, not the text's.
+        validation costs tens of µs; a pattern whose every match those spans
+        hold is not run (:mod:`._confined`).  The answer is then this event's, not the text's.
         """
         found: list[Finding] = []
         rules, check = self._rules, self._check
         for index in candidates:
             rule = rules[index]
+            if known and rule.confined is not None and covered(text, rule.confined, known):
+                continue
             for match in rule.matches(text):
                 if known and _inside(known, match.start(), match.end()):
                     continue

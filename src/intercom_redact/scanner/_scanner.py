@@ -260,9 +260,10 @@ class Scanner:
     def _scan_batch(self, texts: Sequence[str], html: bool | Sequence[bool],
                     known_values: Iterable[tuple[str, str]] | KnownValues, known_only: bool,
                     form: _Form[_Answer]) -> list[_Answer]:
-        texts = list(texts)
-        # A list first: the engine passes one, and the ABC's check is slow.
-        flags = [bool(flag) for flag in html] if isinstance(html, (list, Sequence)) else [bool(html)] * len(texts)
+        if type(texts) is not list:
+            texts = list(texts)
+        # A list first: the engine passes one, and the ABC's check is slow.  Read as truth values where used.
+        flags = html if isinstance(html, (list, Sequence)) else [html] * len(texts)
         if len(flags) != len(texts):
             raise ValueError(f"html: {len(flags)} flags for {len(texts)} texts")
         try:
@@ -323,7 +324,9 @@ class Scanner:
         if len(text) > self._max_chars:
             return self._fail(text, "size", form)
         view = extract(text) if html else None
-        plain = unescaped(view.text if view is not None else text)
+        plain = view.text if view is not None else text
+        if "\\" in plain:  # asked here: most texts hold no escape, and a call costs more than the test
+            plain = unescaped(plain)
         # A view is read decoded already; a plain text may write a value with references.
         spans = ([] if known is None else find_in_plain(known, plain) if view is None and "&" in plain
                  else known.find(plain))
@@ -505,8 +508,8 @@ def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]
 
 
 def _spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Sequence[Span]:
-    if not found:
-        return certain_spans(_in_source(view, known)) if known else []
+    if not found:  # the usual: the event's own values in a plain text, or nothing
+        return certain_spans(known if view is None else _in_source(view, known)) if known else []
     if len(found) == 1 and not known and view is None:  # one value in a plain text: nothing to map or merge
         finding = found[0]
         return [(finding.start, finding.end, finding.entity_type)] if finding.start < finding.end else []
