@@ -137,8 +137,14 @@ class RedactionCounter:
 
     def add(self, summary: Summary) -> None:
         """Count the redactions of one call."""
+        # The global provider's counter forwards to the instrument of the
+        # provider set later (its ``_real_instrument``), and does nothing until
+        # then; read it here, so that until then counting costs one lookup.
+        counter = getattr(self._counter, "_real_instrument", self._counter)
+        if counter is None or isinstance(counter, metrics.NoOpCounter):
+            return
         for entity_type, n in summary.types.items():
-            self._counter.add(n, {"redaction.type": entity_type})
+            counter.add(n, {"redaction.type": entity_type})
 
 
 class _Sink:
