@@ -113,3 +113,17 @@ def test_records_are_what_the_sdk_would_store(planted, redactor, value_limit, co
     record = emitted(redactor, planted.message, attributes, **options)
 
     assert shown(record) == through_the_sdk(redactor, planted.message, attributes, **options)
+
+
+def test_a_map_copied_unchanged_is_stored_and_a_changed_one_inside_it_still_cut():
+    # ``custom_attributes`` comes back an equal copy (stored as is); ``owner``, two maps down,
+    # holds a pseudonym longer than the limit (the SDK cuts it).
+    attributes = {"contact": {"id": "c1", "custom_attributes": {"plan": "pro", "seats": 3},
+                              "account": {"owner": {"email": EMAIL}, "tier": ("a", "b")}}}
+
+    record = emitted(PSEUDONYMS, "hello", attributes, value_limit=24)
+
+    contact = record.log_record.attributes["contact"]
+    assert contact["custom_attributes"] == {"plan": "pro", "seats": 3}
+    assert len(contact["account"]["owner"]["email"]) == 24 and contact["account"]["tier"] == ("a", "b")
+    assert shown(record) == through_the_sdk(PSEUDONYMS, "hello", attributes, value_limit=24)

@@ -482,8 +482,9 @@ def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -
     if not isinstance(current, BoundedAttributes) or getattr(current, "_immutable", True):
         record.attributes = _bounded(attributes, current)
         return
-    for key in original.keys() - attributes.keys():
-        del current[key]  # dropped by a rule
+    if not original.keys() <= attributes.keys():
+        for key in original.keys() - attributes.keys():
+            del current[key]  # dropped by a rule
     store = getattr(current, "_dict", None)
     if not isinstance(store, dict):  # an SDK that keeps them otherwise: cleaned again
         store = None
@@ -506,8 +507,8 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
 
     Cleaning keeps a string within the limit and cleans a map value by value;
     a value the record already held is clean.  So ``new`` is stored as it is
-    when each part of it is a part of ``old``, a string within the limit, or a
-    map of those under keys ``old`` had.  Anything else (a longer pseudonym, a
+    when each part of it is a part of ``old`` (or a map equal to one), a string
+    within the limit, or a map of those under keys ``old`` had.  Anything else (a longer pseudonym, a
     new key, a list) goes through the SDK.
     """
     t = type(new)
@@ -524,6 +525,8 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
         if type(value) is str:  # the usual change, tested here: a call per string costs more than the rest
             if limit is not None and len(value) > limit:
                 return False
+        elif type(value) is dict and value == was:  # a map copied unchanged: equal to a clean one is clean
+            continue
         elif not _stored_as_is(value, was, limit):
             return False
     return True
