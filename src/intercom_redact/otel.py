@@ -505,16 +505,19 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
     """Whether the SDK would store ``new`` unchanged, given that the record's
     clean value was ``old`` and strings are cut at ``limit``.
 
-    Cleaning keeps a string within the limit and cleans a map value by value;
-    a value the record already held is clean.  So ``new`` is stored as it is
-    when each part of it is a part of ``old`` (or a map equal to one), a string
-    within the limit, or a map of those under keys ``old`` had.  Anything else (a longer pseudonym, a
-    new key, a list) goes through the SDK.
+    Cleaning keeps a string within the limit and cleans a map value by value.
+    With no limit, cleaning what the record already holds gives it back as it
+    is; with one, not always (a value the SDK made a string of is cut the second
+    time only), so a map then goes through the SDK.  So ``new`` is stored as it
+    is when it is a string within the limit or, with no limit, a map whose
+    parts are parts of ``old`` (or maps equal to one), strings, or maps of
+    those under keys ``old`` had.  Anything else (a new key, a list) goes
+    through the SDK.
     """
     t = type(new)
     if t is str:
         return limit is None or len(new) <= limit
-    if t is not dict or type(old) is not dict:
+    if t is not dict or type(old) is not dict or limit is not None:
         return False
     for key, value in new.items():
         was = old.get(key, _DROPPED)
@@ -523,11 +526,10 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
         if was is _DROPPED:
             return False
         if type(value) is str:  # the usual change, tested here: a call per string costs more than the rest
-            if limit is not None and len(value) > limit:
-                return False
-        elif type(value) is dict and value == was:  # a map copied unchanged: equal to a clean one is clean
             continue
-        elif not _stored_as_is(value, was, limit):
+        if type(value) is dict and value == was:  # a map copied unchanged: equal to a clean one is clean
+            continue
+        if not _stored_as_is(value, was, None):
             return False
     return True
 
