@@ -290,9 +290,9 @@ class RedactingLogExporter(_Sink, LogRecordExporter):
             return readable
         record = copy.copy(original)
         sink = self._scan_only if done == _FIELDS else self
-        body, attributes, _ = sink._redact_log(original, True, self._counter)
+        body, attributes, held = sink._redact_log(original, True, self._counter)
         try:
-            record.attributes = _bounded(attributes, original.attributes)
+            record.attributes = _bounded(attributes, original.attributes, held)
         except Exception:  # a value the SDK refuses: fail closed
             body, record.attributes = self.redactor.unscanned, {}
         record.body = body
@@ -473,32 +473,45 @@ def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -
 
     The SDK's attributes of a record being emitted are mutable: they are
     updated where they changed, so values the redaction kept are not cleaned and
-    validated again (half the cost of a processor that does no other work).  A
-    changed value the SDK would store as it is (:func:`_stored_as_is`) is not
-    cleaned either: cleaning walks every value of a map, and the maps are where
-    the personal values are.
+    validated again (half the cost of a processor that does no other work).
     """
     current = record.attributes
     if not isinstance(current, BoundedAttributes) or getattr(current, "_immutable", True):
-        record.attributes = _bounded(attributes, current)
+        record.attributes = _bounded(attributes, current, original)
         return
     if not original.keys() <= attributes.keys():
         for key in original.keys() - attributes.keys():
             del current[key]  # dropped by a rule
-    store = getattr(current, "_dict", None)
-    if not isinstance(store, dict):  # an SDK that keeps them otherwise: cleaned again
-        store = None
-    limit = current.max_value_len
+    store = _store(current)
     for key, value in attributes.items():
         old = original.get(key, _DROPPED)
         if old != value:
-            # (A key added before this one may have pushed it out over the count limit.)
-            if store is not None and key in store and old is not _DROPPED and _stored_as_is(value, old, limit):
-                with current._lock:  # what BoundedAttributes.__setitem__ does with a clean value
-                    del store[key]
-                    store[key] = value
-            else:
-                current[key] = value
+            _put(current, store, key, value, old)
+
+
+def _store(attributes: BoundedAttributes) -> dict[str, Any] | None:
+    """The dict ``attributes`` keeps its values in; ``None`` for an SDK that keeps them otherwise."""
+    store = getattr(attributes, "_dict", None)
+    return store if isinstance(store, dict) else None
+
+
+def _put(attributes: BoundedAttributes, store: dict[str, Any] | None, key: str, value: Any, old: Any) -> None:
+    """``attributes[key] = value``, where ``old`` is the clean value the record
+    had under ``key`` (``_DROPPED``: none) and ``store`` is :func:`_store`'s.
+
+    A value the SDK would store as it is (:func:`_stored_as_is`) is not cleaned
+    again: cleaning walks every value of a map, and the maps are where the
+    personal values are.  It replaces the key, or is added while there is room
+    under the count limit (else the SDK drops the oldest key first).
+    """
+    maxlen = attributes.maxlen
+    if (store is not None and old is not _DROPPED and (key in store or maxlen is None or len(store) < maxlen)
+            and _stored_as_is(value, old, attributes.max_value_len)):
+        with attributes._lock:  # what BoundedAttributes.__setitem__ does with a clean value
+            store.pop(key, None)
+            store[key] = value
+    else:
+        attributes[key] = value
 
 
 def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
@@ -534,17 +547,21 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
     return True
 
 
-def _bounded(values: dict[str, Any], like: Any) -> Any:
+def _bounded(values: dict[str, Any], like: Any, original: dict[str, Any]) -> Any:
     """``values`` in a ``BoundedAttributes`` with the limits, mutability and
-    dropped count of ``like`` (a log record's attributes)."""
+    dropped count of ``like`` (a log record's attributes, ``original`` their
+    values), in the order of ``values``, each put as :func:`_put` does."""
     if not isinstance(like, BoundedAttributes):
         return values
     # opentelemetry-api before extended attributes became the default needs the
     # flag to keep map values (log attributes may hold maps).
     extended = {"extended_attributes": True} if getattr(like, "_extended_attributes", False) else {}
-    immutable = getattr(like, "_immutable", True)
-    out = BoundedAttributes(maxlen=like.maxlen, attributes=values, immutable=immutable,
-                            max_value_len=like.max_value_len, **extended)
+    out = BoundedAttributes(maxlen=like.maxlen, attributes=None, immutable=False, max_value_len=like.max_value_len,
+                            **extended)
+    store = _store(out)
+    for key, value in values.items():
+        _put(out, store, key, value, original.get(key, _DROPPED))
+    out._immutable = getattr(like, "_immutable", True)
     out.dropped += like.dropped
     return out
 
