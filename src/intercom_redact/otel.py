@@ -538,7 +538,7 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
             continue
         if was is _DROPPED:
             return False
-        if type(value) is str:  # the usual change, tested here: a call per string costs more than the rest
+        if type(value) is str:  # the usual change (a placeholder): with no limit, stored as it is
             continue
         if type(value) is dict and value == was:  # a map copied unchanged: equal to a clean one is clean
             continue
