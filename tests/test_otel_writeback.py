@@ -1,4 +1,5 @@
-"""How RedactingLogRecordProcessor writes redacted attributes back into a record.
+"""How RedactingLogRecordProcessor writes redacted attributes back into a record,
+and RedactingLogExporter into the copy it exports.
 
 A changed value the SDK would store unchanged is put in the record's
 attributes without the SDK cleaning it again (``otel._stored_as_is``).  These
@@ -24,7 +25,7 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogR
 
 import strategies
 from intercom_redact import Policy, Redactor, otel
-from intercom_redact.otel import RedactingLogRecordProcessor
+from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 
 EMAIL = "jane.doe@example.com"
 NAME = "Jane Doe"
@@ -38,8 +39,11 @@ DEFAULT = strategies.unhurried_redactor()
 
 
 def emitted(redactor: Redactor, body: Any, attributes: dict[str, Any], *, scan: bool = False,
-            summary: bool = False, value_limit: int | None = None, count_limit: int | None = None) -> Any:
-    """The record a provider with the processor hands to the next processor."""
+            summary: bool = False, value_limit: int | None = None, count_limit: int | None = None,
+            pieces: str = "processor") -> Any:
+    """The record a provider with the processor hands to the next processor; with
+    ``pieces`` "deferred" or "exporter", what a RedactingLogExporter after it
+    (scan deferred) or alone exports."""
     limits = {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": value_limit, "OTEL_ATTRIBUTE_COUNT_LIMIT": count_limit}
     environ = {name: str(limit) for name, limit in limits.items() if limit is not None}
     # The SDK reads the limits from the environment (when the provider or the record is made).
@@ -47,8 +51,11 @@ def emitted(redactor: Redactor, body: Any, attributes: dict[str, Any], *, scan: 
         warnings.simplefilter("ignore")  # attributes dropped over the count limit
         provider = LoggerProvider()
         exported = InMemoryLogRecordExporter()
-        provider.add_log_record_processor(RedactingLogRecordProcessor(redactor, scan=scan, summary=summary))
-        provider.add_log_record_processor(SimpleLogRecordProcessor(exported))
+        if pieces != "exporter":
+            provider.add_log_record_processor(
+                RedactingLogRecordProcessor(redactor, scan=scan and pieces == "processor", summary=summary))
+        exporter = exported if pieces == "processor" else RedactingLogExporter(exported, redactor, summary=summary)
+        provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
         provider.get_logger("app").emit(body=body, attributes=attributes)
     [record] = exported.get_finished_logs()
     provider.shutdown()
@@ -102,14 +109,31 @@ def test_values_within_the_limit_are_stored_as_the_sdk_stores_them():
 @settings(strategies.LEAKS, max_examples=60)
 @given(planted=strategies.events(), redactor=st.sampled_from([DEFAULT, PSEUDONYMS]),
        value_limit=st.sampled_from([None, 6, 24, 60]), count_limit=st.sampled_from([None, 2, 3]),
-       scan=st.booleans(), summary=st.booleans(), dotted=st.booleans())
+       scan=st.booleans(), summary=st.booleans(), dotted=st.booleans(),
+       pieces=st.sampled_from(["processor", "deferred", "exporter"]))
 def test_records_are_what_the_sdk_would_store(planted, redactor, value_limit, count_limit, scan, summary,
-                                               dotted):
+                                               dotted, pieces):
     attributes = planted.value
     if dotted:  # read as paths, written back under their own keys
         attributes = {**attributes, "user.email": EMAIL, "user.full_name": NAME, "code.function.name": "sync"}
-    options = {"scan": scan, "summary": summary, "value_limit": value_limit, "count_limit": count_limit}
+    options = {"scan": scan, "summary": summary, "value_limit": value_limit, "count_limit": count_limit,
+               "pieces": pieces}
 
     record = emitted(redactor, planted.message, attributes, **options)
 
     assert shown(record) == through_the_sdk(redactor, planted.message, attributes, **options)
+
+
+
+def test_a_value_the_sdk_made_a_string_of_is_cut_when_its_map_is_written_back():
+    # The SDK makes a string of a set without cutting it at the limit; cleaning that
+    # string again cuts it.  The map holding it changed (the name), so it is cleaned again.
+    attributes = {"data": {"contact": {"id": "c1", "name": NAME, "custom_attributes": {"plan": "pro"}},
+                           "wrapped": {"call +1 201-555-0000", f"mail {EMAIL} soon"}}}
+
+    for summary in (False, True):
+        record = emitted(DEFAULT, "hello", attributes, value_limit=24, summary=summary)
+
+        data = record.log_record.attributes["data"]
+        assert data["contact"]["name"] == "[REDACTED:PERSON]" and len(data["wrapped"]) == 24
+        assert shown(record) == through_the_sdk(DEFAULT, "hello", attributes, value_limit=24, summary=summary)

@@ -137,8 +137,14 @@ class RedactionCounter:
 
     def add(self, summary: Summary) -> None:
         """Count the redactions of one call."""
+        # The global provider's counter forwards to the instrument of the
+        # provider set later (its ``_real_instrument``), and does nothing until
+        # then; read it here, so that until then counting costs one lookup.
+        counter = getattr(self._counter, "_real_instrument", self._counter)
+        if counter is None or isinstance(counter, metrics.NoOpCounter):
+            return
         for entity_type, n in summary.types.items():
-            self._counter.add(n, {"redaction.type": entity_type})
+            counter.add(n, {"redaction.type": entity_type})
 
 
 class _Sink:
@@ -284,9 +290,9 @@ class RedactingLogExporter(_Sink, LogRecordExporter):
             return readable
         record = copy.copy(original)
         sink = self._scan_only if done == _FIELDS else self
-        body, attributes, _ = sink._redact_log(original, True, self._counter)
+        body, attributes, held = sink._redact_log(original, True, self._counter)
         try:
-            record.attributes = _bounded(attributes, original.attributes)
+            record.attributes = _bounded(attributes, original.attributes, held)
         except Exception:  # a value the SDK refuses: fail closed
             body, record.attributes = self.redactor.unscanned, {}
         record.body = body
@@ -467,47 +473,64 @@ def _assign(record: Any, attributes: dict[str, Any], original: dict[str, Any]) -
 
     The SDK's attributes of a record being emitted are mutable: they are
     updated where they changed, so values the redaction kept are not cleaned and
-    validated again (half the cost of a processor that does no other work).  A
-    changed value the SDK would store as it is (:func:`_stored_as_is`) is not
-    cleaned either: cleaning walks every value of a map, and the maps are where
-    the personal values are.
+    validated again (half the cost of a processor that does no other work).
     """
     current = record.attributes
     if not isinstance(current, BoundedAttributes) or getattr(current, "_immutable", True):
-        record.attributes = _bounded(attributes, current)
+        record.attributes = _bounded(attributes, current, original)
         return
-    for key in original.keys() - attributes.keys():
-        del current[key]  # dropped by a rule
-    store = getattr(current, "_dict", None)
-    if not isinstance(store, dict):  # an SDK that keeps them otherwise: cleaned again
-        store = None
-    limit = current.max_value_len
+    if not original.keys() <= attributes.keys():
+        for key in original.keys() - attributes.keys():
+            del current[key]  # dropped by a rule
+    store = _store(current)
     for key, value in attributes.items():
         old = original.get(key, _DROPPED)
         if old != value:
-            # (A key added before this one may have pushed it out over the count limit.)
-            if store is not None and key in store and old is not _DROPPED and _stored_as_is(value, old, limit):
-                with current._lock:  # what BoundedAttributes.__setitem__ does with a clean value
-                    del store[key]
-                    store[key] = value
-            else:
-                current[key] = value
+            _put(current, store, key, value, old)
+
+
+def _store(attributes: BoundedAttributes) -> dict[str, Any] | None:
+    """The dict ``attributes`` keeps its values in; ``None`` for an SDK that keeps them otherwise."""
+    store = getattr(attributes, "_dict", None)
+    return store if isinstance(store, dict) else None
+
+
+def _put(attributes: BoundedAttributes, store: dict[str, Any] | None, key: str, value: Any, old: Any) -> None:
+    """``attributes[key] = value``, where ``old`` is the clean value the record
+    had under ``key`` (``_DROPPED``: none) and ``store`` is :func:`_store`'s.
+
+    A value the SDK would store as it is (:func:`_stored_as_is`) is not cleaned
+    again: cleaning walks every value of a map, and the maps are where the
+    personal values are.  It replaces the key, or is added while there is room
+    under the count limit (else the SDK drops the oldest key first).
+    """
+    maxlen = attributes.maxlen
+    if (store is not None and old is not _DROPPED and (key in store or maxlen is None or len(store) < maxlen)
+            and _stored_as_is(value, old, attributes.max_value_len)):
+        with attributes._lock:  # what BoundedAttributes.__setitem__ does with a clean value
+            store.pop(key, None)
+            store[key] = value
+    else:
+        attributes[key] = value
 
 
 def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
     """Whether the SDK would store ``new`` unchanged, given that the record's
     clean value was ``old`` and strings are cut at ``limit``.
 
-    Cleaning keeps a string within the limit and cleans a map value by value;
-    a value the record already held is clean.  So ``new`` is stored as it is
-    when each part of it is a part of ``old``, a string within the limit, or a
-    map of those under keys ``old`` had.  Anything else (a longer pseudonym, a
-    new key, a list) goes through the SDK.
+    Cleaning keeps a string within the limit and cleans a map value by value.
+    With no limit, cleaning what the record already holds gives it back as it
+    is; with one, not always (a value the SDK made a string of is cut the second
+    time only), so a map then goes through the SDK.  So ``new`` is stored as it
+    is when it is a string within the limit or, with no limit, a map whose
+    parts are parts of ``old`` (or maps equal to one), strings, or maps of
+    those under keys ``old`` had.  Anything else (a new key, a list) goes
+    through the SDK.
     """
     t = type(new)
     if t is str:
         return limit is None or len(new) <= limit
-    if t is not dict or type(old) is not dict:
+    if t is not dict or type(old) is not dict or limit is not None:
         return False
     for key, value in new.items():
         was = old.get(key, _DROPPED)
@@ -515,25 +538,30 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
             continue
         if was is _DROPPED:
             return False
-        if type(value) is str:  # the usual change, tested here: a call per string costs more than the rest
-            if limit is not None and len(value) > limit:
-                return False
-        elif not _stored_as_is(value, was, limit):
+        if type(value) is str:  # the usual change (a placeholder): with no limit, stored as it is
+            continue
+        if type(value) is dict and value == was:  # a map copied unchanged: equal to a clean one is clean
+            continue
+        if not _stored_as_is(value, was, None):
             return False
     return True
 
 
-def _bounded(values: dict[str, Any], like: Any) -> Any:
+def _bounded(values: dict[str, Any], like: Any, original: dict[str, Any]) -> Any:
     """``values`` in a ``BoundedAttributes`` with the limits, mutability and
-    dropped count of ``like`` (a log record's attributes)."""
+    dropped count of ``like`` (a log record's attributes, ``original`` their
+    values), in the order of ``values``, each put as :func:`_put` does."""
     if not isinstance(like, BoundedAttributes):
         return values
     # opentelemetry-api before extended attributes became the default needs the
     # flag to keep map values (log attributes may hold maps).
     extended = {"extended_attributes": True} if getattr(like, "_extended_attributes", False) else {}
-    immutable = getattr(like, "_immutable", True)
-    out = BoundedAttributes(maxlen=like.maxlen, attributes=values, immutable=immutable,
-                            max_value_len=like.max_value_len, **extended)
+    out = BoundedAttributes(maxlen=like.maxlen, attributes=None, immutable=False, max_value_len=like.max_value_len,
+                            **extended)
+    store = _store(out)
+    for key, value in values.items():
+        _put(out, store, key, value, original.get(key, _DROPPED))
+    out._immutable = getattr(like, "_immutable", True)
     out.dropped += like.dropped
     return out
 
