@@ -163,12 +163,8 @@ def _fields(attrs: dict[str, Any]) -> dict[str, Any]:
     """
     names = list(attrs)
     if names[:_N_INIT] == _INIT_ATTRIBUTES:
-        del names[:_N_INIT]
-    fields = {}  # a loop, not a comprehension: a record has few fields, and a comprehension is a call
-    for name in names:
-        if name not in _NOT_FIELDS:
-            fields[name] = attrs[name]
-    return fields
+        names = names[_N_INIT:]
+    return {name: attrs[name] for name in names if name not in _NOT_FIELDS}
 
 
 def _without(done: Summary, args: Summary) -> Summary:
@@ -263,14 +259,14 @@ def _filterer_calling() -> logging.Filterer | None:
         frame: FrameType | None = sys._getframe(3)
     except ValueError:  # called from the outermost frame: nothing runs it
         return None
-    depth = 4  # a subclass's filter() may sit between us and Filterer.filter
-    while frame is not None and frame.f_code is not _FILTERER_CODE:
-        depth -= 1
-        frame = frame.f_back if depth else None
-    if frame is None:
-        return None
-    owner = frame.f_locals.get("self")
-    return owner if isinstance(owner, logging.Filterer) else None
+    for _ in range(4):  # a subclass's filter() may sit between us and Filterer.filter
+        if frame is None:
+            return None
+        if frame.f_code is _FILTERER_CODE:
+            owner = frame.f_locals.get("self")
+            return owner if isinstance(owner, logging.Filterer) else None
+        frame = frame.f_back
+    return None
 
 
 class RedactingFormatter(logging.Formatter):
