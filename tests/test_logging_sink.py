@@ -408,6 +408,36 @@ def test_a_subclass_filter_still_sends_the_copy_through_its_handler(redactor, ma
     assert _CountingFilter.calls == 1
 
 
+class _DeepFilter(RedactingFilter):
+    """A subclass whose filter() reaches RedactingFilter.filter through ``frames`` frames of its own."""
+
+    def __init__(self, redactor: Redactor, frames: int) -> None:
+        super().__init__(redactor)
+        self.frames = frames
+
+    def filter(self, record):
+        return self._down(record, self.frames - 1)
+
+    def _down(self, record, left):
+        return self._down(record, left - 1) if left > 1 else super().filter(record)
+
+
+@pytest.mark.parametrize("frames", [3, 4])
+def test_the_handler_is_found_through_at_most_three_frames_of_a_subclass(redactor, make_logger, frames):
+    """Before 3.12 the filter looks for Filterer.filter four frames up from its caller: found, the copy
+    goes through the handler and the next handler sees the original; not found, the record is
+    redacted in place (fail closed), which the next handler sees too.  3.12+ returns the copy."""
+    redacting, out = stream_handler(None, _DeepFilter(redactor, frames))
+    plain, plain_out = stream_handler(logging.Formatter("%(message)s"))
+    log = make_logger(redacting, plain)
+
+    log.info("mail %s", EMAIL)
+
+    assert out.getvalue() == f"{log.name}|INFO|mail [REDACTED:EMAIL_ADDRESS]\n"
+    in_place = frames > 3 and sys.version_info < (3, 12)
+    assert plain_out.getvalue() == ("mail [REDACTED:EMAIL_ADDRESS]\n" if in_place else f"mail {EMAIL}\n")
+
+
 class _Chatty:
     """A value whose text logs: the engine stringifies it inside the filter."""
 
