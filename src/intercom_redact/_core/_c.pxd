@@ -13,6 +13,7 @@ cdef unsigned long long _chars_of(str text, unsigned long long unread) except? 0
 cdef bint _is_alnum(Py_UCS4 ch) noexcept
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
+cdef str _searched_in(str text, str low, str word, unsigned long long missing)
 @cython.locals(first=str, word=str, last=str, pos=Py_ssize_t, size=Py_ssize_t, index=Py_ssize_t)
 cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
 cdef bint _is_decimal(Py_UCS4 ch) noexcept
@@ -77,7 +78,7 @@ cdef class KnownValues:
     @cython.locals(low=str, missing=cython.ulonglong, need=cython.ulonglong)
     cpdef list find(self, str text)
     @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entry=tuple, phrase=tuple, needle=str, words=tuple,
-                   first=str, need=cython.ulonglong)
+                   first=str, searched=str, need=cython.ulonglong)
     cdef _find_words(self, str text, str low, unsigned long long missing, list found)
     @cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)
     cdef _find_phones(self, str text, list found)

@@ -527,18 +527,15 @@ class KnownValues:
         The search for another occurrence stops where no other fits.
         """
         size = len(text)
-        # Each entry's items are read one by one, as needed: most entries are told apart by their characters.
         for entry in self._needles:
             need = entry[2]
-            if need & missing:
+            if need & missing:  # a character the text lacks: most entries are told apart here
                 continue
             needle = entry[1]
-            if len(needle) > size:
+            searched = _searched_in(text, low, needle, missing)
+            if searched is None:
                 continue
-            if low is None:
-                low = _lower(text)
-            if not missing and needle not in low:
-                continue
+            low = searched
             start = low.find(needle)
             while start != -1:
                 end = start + len(needle)
@@ -551,12 +548,10 @@ class KnownValues:
                 continue
             words = phrase[1]
             first = words[0]
-            if len(first) > size:
+            searched = _searched_in(text, low, first, missing)
+            if searched is None:
                 continue
-            if low is None:
-                low = _lower(text)
-            if not missing and first not in low:
-                continue
+            low = searched
             start = low.find(first)
             while start != -1:
                 end = _phrase_end(low, start, words)
@@ -587,6 +582,19 @@ class KnownValues:
                             end = written.end()
                     found.append((start, end, phone[0]))
                     break
+
+
+def _searched_in(text: str, low: str | None, word: str, missing: int) -> str | None:
+    """``text`` lower-cased (``low``, or made now) when it may hold ``word``, which has no character
+    the text lacks; ``None`` when it cannot: too short, or, where the text's characters were not read
+    (``missing`` is 0), no ``word`` in it (``in`` tells that for less than ``find``)."""
+    if len(word) > len(text):
+        return None
+    if low is None:
+        low = _lower(text)
+    if not missing and word not in low:
+        return None
+    return low
 
 
 def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
