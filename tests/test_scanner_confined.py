@@ -27,21 +27,36 @@ from intercom_redact.scanner._registry import ENTITIES, EntitySpec, PatternSpec
 Span = tuple[int, int, str]
 
 
+def _compiled(patterns: _patterns.PatternPass) -> _patterns.PatternPass:
+    """``patterns`` with every row compiled: a row's confinement is read when its pattern is."""
+    for rule in patterns._rules:
+        rule.pattern  # noqa: B018  (the property compiles it)
+    return patterns
+
+
 @pytest.fixture(scope="module")
 def unconfined() -> _patterns.PatternPass:
     """The built-in pass with every row run on every text it screens: the reference."""
-    reference = _patterns.PatternPass(ENTITIES)
+    reference = _compiled(_patterns.PatternPass(ENTITIES))
     for rule in reference._rules:
         rule.confined = None
     return reference
 
 
 def _confined_rows() -> list[int]:
-    return [i for i, rule in enumerate(_patterns.builtin_pass()._rules) if rule.confined is not None]
+    return [i for i, rule in enumerate(_compiled(_patterns.builtin_pass())._rules) if rule.confined is not None]
+
+
+def test_a_row_is_confined_once_compiled() -> None:
+    """A first log call compiles the rows it needs, not every row: the confinement waits for it too."""
+    rule = next(rule for rule in _patterns.PatternPass(ENTITIES)._rules if rule.name == "Email")
+    assert rule.confined is None
+    rule.pattern  # noqa: B018  (the property compiles it)
+    assert rule.confined is not None
 
 
 def test_the_email_row_is_confined_by_its_at_signs() -> None:
-    rule = next(rule for rule in _patterns.builtin_pass()._rules if rule.name == "Email")
+    rule = next(rule for rule in _compiled(_patterns.builtin_pass())._rules if rule.name == "Email")
     assert rule.confined is not None
     anchors, stops = rule.confined
     assert anchors == "%&@"  # "@", "%40", "%2540", "&#64;"
@@ -66,7 +81,7 @@ def test_a_users_row_is_never_confined() -> None:
     # A user's row runs on regex, which reads "[[:space:]]" as white space where re reads
     # five letters and a colon: confined as re reads it, a space would wrongly stop its matches.
     user = EntitySpec("HANDLE", "HandleRecognizer", (PatternSpec("handle", r"@[[:alnum:][:space:]]+", 0.9),))
-    patterns = _patterns.PatternPass((*ENTITIES, user))
+    patterns = _compiled(_patterns.PatternPass((*ENTITIES, user)))
     assert patterns._rules[-1].confined is None
     known = [(5, 7, "KNOWN")]
     assert [(f.start, f.end) for f in patterns.find("mail @x y", (len(patterns._rules) - 1,), known)] == [(5, 9)]

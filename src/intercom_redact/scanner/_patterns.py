@@ -47,7 +47,7 @@ from typing import Any
 import regex
 
 from . import _hyperscan
-from ._confined import confinement, covered
+from ._confined import Confinement, confinement, covered
 from ._findings import Finding
 from ._registry import ENTITIES, SCORE_THRESHOLD, EntitySpec, PatternSpec
 
@@ -268,21 +268,23 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "after_first", "ascii_only", "builtin", "confined", "entity", "matches", "name", "score",
-                 "source", "translated")
+    __slots__ = ("_compiled", "_trigger", "after_first", "ascii_only", "builtin", "confined", "entity", "matches", "name",
+                 "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
         self.name = spec.name
         self.source = spec.regex
         self.score = spec.score
-        self.translated = to_re2(spec.trigger or spec.regex, entity.flags) if re2 is not None else None
+        self._trigger = spec.trigger or spec.regex
+        self.translated = to_re2(self._trigger, entity.flags) if re2 is not None else None
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
         self.ascii_only = spec.ascii_only
         # Where its matches must be: a text whose known spans hold them all need not run it.  Read
-        # as re reads it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
-        self.confined = confinement(spec.trigger or spec.regex, spec.regex, entity.flags) if self.builtin else None
+        # with the pattern, when it is compiled (not by a first log call for every row); as re reads
+        # it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
+        self.confined: Confinement | None = None
         self._compiled: Any = None
         # matches(text): the pattern's matches in text, as pattern.finditer(text) (searched past
         # the first character with after_first where the row has one, by re's ascii_only on a
@@ -307,6 +309,8 @@ class _Rule:
             ascii_search = _ascii_compiled(self.ascii_only, self.entity.flags, search) if self.ascii_only else None
             if ascii_search is not None:
                 matches = functools.partial(_ascii_or_any, self._searched(compiled, ascii_search), matches)
+            if self.builtin:
+                self.confined = confinement(self._trigger, self.source, self.entity.flags)
             self.matches = matches
             self._compiled = compiled  # last: a pattern read compiled has its matches set
         return compiled
