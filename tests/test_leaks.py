@@ -12,6 +12,7 @@ planted and what the library promises to find.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -153,33 +154,47 @@ def test_stdlib(stdlib_sink, planted):
 
 
 @pytest.fixture(scope="module", params=["inline", "deferred"])
-def otel_logs_sink(request) -> Iterator[tuple[logging.Logger, InMemoryLogRecordExporter]]:
-    provider = LoggerProvider()
-    exported = InMemoryLogRecordExporter()
-    if request.param == "inline":
-        provider.add_log_record_processor(RedactingLogRecordProcessor(REDACTOR))
-        provider.add_log_record_processor(SimpleLogRecordProcessor(exported))
-    else:
-        provider.add_log_record_processor(RedactingLogRecordProcessor(REDACTOR, scan=False))
-        provider.add_log_record_processor(SimpleLogRecordProcessor(RedactingLogExporter(exported, REDACTOR)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        handler = LoggingHandler(logger_provider=provider)
-    logger = _stdlib_logger(handler)
-    yield logger, exported
-    logger.handlers.clear()
-    provider.shutdown()
+def otel_logs_sink(request) -> Iterator[tuple[logging.Logger, InMemoryLogRecordExporter, logging.Logger,
+                                             InMemoryLogRecordExporter]]:
+    """The redacting pipeline, and a plain one beside it: what the SDK itself keeps of a record."""
+    providers, handlers = [], []
+    exported, plain = InMemoryLogRecordExporter(), InMemoryLogRecordExporter()
+    for processors in (
+        [RedactingLogRecordProcessor(REDACTOR), SimpleLogRecordProcessor(exported)] if request.param == "inline"
+        else [RedactingLogRecordProcessor(REDACTOR, scan=False),
+              SimpleLogRecordProcessor(RedactingLogExporter(exported, REDACTOR))],
+        [SimpleLogRecordProcessor(plain)],
+    ):
+        provider = LoggerProvider()
+        for processor in processors:
+            provider.add_log_record_processor(processor)
+        providers.append(provider)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            handlers.append(LoggingHandler(logger_provider=provider))
+    logger, plain_logger = (_stdlib_logger(handler) for handler in handlers)
+    yield logger, exported, plain_logger, plain
+    for each in (logger, plain_logger):
+        each.handlers.clear()
+    for provider in providers:
+        provider.shutdown()
 
 
 @strategies.LEAKS
 @given(planted=strategies.events())
 def test_otel_logs(otel_logs_sink, planted):
-    logger, exported = otel_logs_sink
+    logger, exported, plain_logger, plain = otel_logs_sink
     exported.clear()
+    plain.clear()
     _log_stdlib(logger, planted)
+    _log_stdlib(plain_logger, planted)
     records = exported.get_finished_logs()
     assert len(records) == 1
-    assert_clean(planted, records[0].to_json(), "otel logs")
+    # A survivor the SDK drops by itself is not ours to keep: opentelemetry-sdk 1.39 turns a
+    # sequence of mixed types ({"note": ...}, "t") into None before any processor sees it.
+    kept = plain.get_finished_logs()[0].to_json()
+    survivors = [survivor for survivor in planted.survivors if survivor in kept]
+    assert_clean(dataclasses.replace(planted, survivors=survivors), records[0].to_json(), "otel logs")
 
 
 def _attribute(value: Any) -> Any:
