@@ -136,6 +136,9 @@ cdef class Walk:
     cpdef list sequence(self, object items, object state, object op, Py_ssize_t depth)
     @cython.locals(step=Step, uniform=bint)
     cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
+    cpdef object run(self, list box, object value, Step root)
+    @cython.locals(known=KnownValues, found=list, scanner=list, done=Py_ssize_t)
+    cpdef tuple search_texts(self, set clean, dict type_ops)
     @cython.locals(index=Py_ssize_t, spans=list)
     cpdef tuple search_known(self, KnownValues known, set clean)
     @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,

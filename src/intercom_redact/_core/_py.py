@@ -1186,6 +1186,32 @@ class Walk:
             self.active.discard(ident)
         return out
 
+    # -- the call: phase 1, and the usual work of phase 2 ------------------------------------
+
+    def run(self, box: list[Any], value: Any, root: Step) -> Any:
+        """Phase 1: the redacted copy of ``value``, walked from ``root``, written to ``box[0]`` (where
+        phase 3 rebuilds it, if it is an object) and answered; what the walk counted is added to the
+        summary, also when it raised."""
+        try:
+            self.put_step(box, 0, value, root, 0)
+        finally:
+            self.summary.count += self.counted
+        return box[0]
+
+    def search_texts(self, clean: set[str], type_ops: dict[str, Any]) -> tuple[KnownValues, list[Any], list[int]] | None:
+        """Phase 2's usual work: the texts searched for the event's known values (:meth:`search_known`)
+        and what was found in plain texts replaced (:meth:`replace_found`).
+
+        None when that was all of it (no text for the scanner, none left to the engine), else
+        ``(known, found, scanner)`` for the engine: ``found`` from the first text not done.
+        """
+        known = KnownValues(self.known)
+        found, scanner = self.search_known(known, clean)
+        done = self.replace_found(found, type_ops)
+        if done == len(found) and not scanner:
+            return None
+        return known, found[done:], scanner
+
     # -- phase 2: the known values in the texts, and which texts need the scanner --------
 
     def search_known(self, known: KnownValues,
