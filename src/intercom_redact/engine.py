@@ -17,6 +17,8 @@ replaced whole by a placeholder: the engine fails closed and never raises.  The
 time bound is CPU time of the calling thread (``Policy.time_budget``), so load
 on the machine does not make events fail; a wall-clock ceiling far above it
 (``WALL_CEILING`` times the budget) still stops a value whose ``__str__`` blocks.
+The walk starts its clock once it may take long (``_core._py._UNTIMED_WORK``):
+a small event reads none.
 
 The hot loop of phase 1 and the known-value search are the core
 (:mod:`intercom_redact._core`, compiled where a compiler was present at
@@ -526,7 +528,7 @@ class _Hooks:
         spans = scanner._scan_spans([text])[0][0]
         built = scanner.setup_seconds - built
         if built:  # this key's scan loaded the NER model (seconds): no value's fault, so not the walk's budget
-            walk.deadline.extend(built)
+            walk.clock().extend(built)
         if not spans:
             child = state.step_key(text)
             if type(key) is not str and len(state.next_key) < MAX_CACHED_TRANSITIONS:

@@ -5,6 +5,8 @@ cimport cython
 
 # Module constants the hot loops read as C integers (not module look-ups).
 cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
+cdef Py_ssize_t _UNTIMED_WORK, _UNTIMED_LENGTH
+cdef double _UNTIMED_BUDGET
 cdef unsigned long long _ANY_CHARS, _CHAR
 
 cdef str _lower(str text)
@@ -109,11 +111,14 @@ cdef class Walk:
     cdef public object hooks, summary, unscanned
     cdef public bint scan
     cdef public list known, overrides, texts, finishers
-    cdef public Py_ssize_t nodes, max_nodes, max_depth, counted
+    cdef public Py_ssize_t nodes, max_nodes, max_depth, counted, work
     cdef public set active
     cdef public dict tables, types, rules
     cdef public Deadline deadline
+    cdef public double budget
 
+    cpdef Deadline clock(self)
+    cdef read(self, Py_ssize_t work)
     cpdef bint out_of_time(self) except -1
     cpdef str fail(self, str reason)
     cdef count(self, Step step)
