@@ -5,8 +5,6 @@ cimport cython
 
 # Module constants the hot loops read as C integers (not module look-ups).
 cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
-cdef Py_ssize_t _UNTIMED_WORK, _UNTIMED_LENGTH
-cdef double _UNTIMED_BUDGET
 cdef unsigned long long _ANY_CHARS, _CHAR
 
 cdef str _lower(str text)
@@ -104,6 +102,11 @@ cdef class Table:
     cdef public bint by_object, uniform
     cdef public tuple conditions
     cdef public Step index
+
+
+# When a walk starts its clock.
+cdef Py_ssize_t _UNTIMED_WORK, _UNTIMED_LENGTH
+cdef double _UNTIMED_BUDGET
 
 
 @cython.final
