@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -843,6 +843,25 @@ def test_an_op_reading_much_starts_the_clock(core: str, field: str, monkeypatch:
     assert clocks.reads == 0
     redactor.redact({field: long[field]}, scan=False)
     assert clocks.reads > 0
+
+
+class _Located(Mapping[str, str]):
+    """A mapping whose length is not to be asked (its own code, which fails)."""
+
+    def __getitem__(self, key: str) -> str:
+        return {"city": "Oslo"}[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["city"])
+
+    def __len__(self) -> int:
+        raise RuntimeError("no length")
+
+
+def test_a_container_redacted_whole_is_counted_item_by_item(core: str) -> None:
+    # Its values are remembered as known values, its items counted toward the clock as they are read.
+    out, summary = Redactor().redact_with_summary({"location": _Located(), "note": "in Oslo"}, scan=False)
+    assert summary.fail_closed == {} and out == {"location": "[REDACTED:LOCATION]", "note": "in [REDACTED:LOCATION]"}
 
 
 def test_a_short_budget_is_timed_from_the_walk_s_start(core: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,7 +121,7 @@ cdef class Walk:
     cdef public double budget
 
     cpdef Deadline clock(self)
-    cdef read(self, Py_ssize_t work)
+    cdef int read(self, Py_ssize_t work) except -1
     cpdef bint out_of_time(self) except -1
     cpdef str fail(self, str reason)
     cdef count(self, Step step)

@@ -1009,9 +1009,9 @@ class Walk:
         if t in SCALARS:
             return
         if t is dict or isinstance(value, Mapping):
-            self.read(len(value))
             next_key = state.next_key
             for k, v in value.items():
+                self.read(1)  # item by item: a mapping's __len__ is its own code
                 child = next_key.get(k)
                 if child is None:  # scanned as the walk's keys are: only a clean one enters the cache it trusts
                     self.clock()
@@ -1020,8 +1020,8 @@ class Walk:
                 if m is None or m.kind != KEEP:
                     self.collect_known(v, child, entity_type, depth + 1)
         elif isinstance(value, (list, tuple)):
-            self.read(min(len(value), 50))
             for v in value[:50]:
+                self.read(1)
                 self.collect_known(v, state.step_index(0), entity_type, depth + 1)
 
     # -- the walk -----------------------------------------------------------------------
