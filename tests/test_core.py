@@ -704,6 +704,33 @@ def test_known_values_replaced_in_the_core_are_replaced_as_the_engine_replaces_t
         assert walk.summary == expected, module.IMPLEMENTATION
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES | _OVERLAPPING, max_size=6), st.lists(st.sampled_from(_KNOWN), max_size=4), st.booleans())
+def test_the_walk_s_phase_2_is_the_search_then_the_replacement(texts: list[str], known: list[tuple[str, str]],
+                                                                scan: bool) -> None:
+    # search_texts answers None only when nothing is left: no text for the scanner, every text found done;
+    # else the event's known values, the texts found from the first one not done, and the scanner's.
+    redactor = Redactor(scanner=_shared_scanner())
+    for entity_type in ("PERSON", "PHONE_NUMBER"):
+        redactor._type_op(entity_type)
+    clean = set(texts[1::2])
+    for module in _cores():
+        walks = [module.Walk(redactor._hooks, engine.Summary(), scan, 10_000, 20, 60.0, "[UNSCANNED]", {})
+                 for _ in range(2)]
+        for walk in walks:
+            walk.texts = [({}, index, text) for index, text in enumerate(texts)]
+            walk.known = list(known)
+        found, scanner = walks[0].search_known(module.KnownValues(known), clean)
+        done = walks[0].replace_found(found, redactor._type_ops)
+        left = walks[1].search_texts(clean, redactor._type_ops)
+        if done == len(found) and not scanner:
+            assert left is None, module.IMPLEMENTATION
+        else:
+            assert left is not None and (type(left[0]), left[1:]) == (module.KnownValues, (found[done:], scanner))
+        assert [c for c, _, _ in walks[1].texts] == [c for c, _, _ in walks[0].texts], module.IMPLEMENTATION
+        assert walks[1].summary == walks[0].summary, module.IMPLEMENTATION
+
+
 def test_known_values_are_left_to_the_engine_where_a_rule_acts_otherwise(core: str) -> None:
     module = _core.load(core)
     redactor = Redactor()
