@@ -938,8 +938,8 @@ class Walk:
     def read(self, work: int) -> None:
         """Count ``work`` values read: past :data:`_UNTIMED_WORK` of them, the clock starts."""
         self.work += work
-        if self.work > _UNTIMED_WORK and self.deadline is None:
-            self.deadline = Deadline(self.budget)
+        if self.work > _UNTIMED_WORK:
+            self.clock()
 
     def out_of_time(self) -> bool:
         return self.deadline is not None and self.deadline.passed()
