@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import decimal
 import enum
 import functools
 import gc
@@ -12,7 +13,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -703,6 +704,33 @@ def test_known_values_replaced_in_the_core_are_replaced_as_the_engine_replaces_t
         assert walk.summary == expected, module.IMPLEMENTATION
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES | _OVERLAPPING, max_size=6), st.lists(st.sampled_from(_KNOWN), max_size=4), st.booleans())
+def test_the_walk_s_phase_2_is_the_search_then_the_replacement(texts: list[str], known: list[tuple[str, str]],
+                                                                scan: bool) -> None:
+    # search_texts answers None only when nothing is left: no text for the scanner, every text found done;
+    # else the event's known values, the texts found from the first one not done, and the scanner's.
+    redactor = Redactor(scanner=_shared_scanner())
+    for entity_type in ("PERSON", "PHONE_NUMBER"):
+        redactor._type_op(entity_type)
+    clean = set(texts[1::2])
+    for module in _cores():
+        walks = [module.Walk(redactor._hooks, engine.Summary(), scan, 10_000, 20, 60.0, "[UNSCANNED]", {})
+                 for _ in range(2)]
+        for walk in walks:
+            walk.texts = [({}, index, text) for index, text in enumerate(texts)]
+            walk.known = list(known)
+        found, scanner = walks[0].search_known(module.KnownValues(known), clean)
+        done = walks[0].replace_found(found, redactor._type_ops)
+        left = walks[1].search_texts(clean, redactor._type_ops)
+        if done == len(found) and not scanner:
+            assert left is None, module.IMPLEMENTATION
+        else:
+            assert left is not None and (type(left[0]), left[1:]) == (module.KnownValues, (found[done:], scanner))
+        assert [c for c, _, _ in walks[1].texts] == [c for c, _, _ in walks[0].texts], module.IMPLEMENTATION
+        assert walks[1].summary == walks[0].summary, module.IMPLEMENTATION
+
+
 def test_known_values_are_left_to_the_engine_where_a_rule_acts_otherwise(core: str) -> None:
     module = _core.load(core)
     redactor = Redactor()
@@ -737,3 +765,140 @@ def test_structure_is_told_alike_in_short_and_long_texts(text: str) -> None:
             structure = any(ch in written[:module._STRUCTURE_WINDOW] for ch in "={[\n")
             assert (written in hooks.texts) == structure, module.IMPLEMENTATION
             assert ([t for _, _, t in walk.texts].count(written) == 1) != structure, module.IMPLEMENTATION
+
+
+# -- the walk's clock: started once the walk may take long ------------------------------------
+
+
+class _PlayedClocks:
+    """The core's two clocks, played: each reading is counted and moves them ``tick`` seconds on, and
+    time passes when the test says."""
+
+    def __init__(self, module: ModuleType, monkeypatch: pytest.MonkeyPatch, tick: float = 0.0) -> None:
+        clocks = module._CLOCKS.readings
+        for name in ("read_cpu", "read_wall"):
+            monkeypatch.setattr(clocks, name, getattr(clocks, name))  # the thread's own, restored after the test
+        self.now = 1000.0
+        self.tick = tick
+        self.reads = 0
+        monkeypatch.setattr(module, "perf_counter", self._read)
+        monkeypatch.setattr(module, "thread_time", self._read)
+
+    def _read(self) -> float:
+        self.reads += 1
+        self.now += self.tick
+        return self.now
+
+    def spend(self, seconds: float) -> None:
+        """CPU time spent (and so wall time passed) by what runs now."""
+        self.now += seconds
+
+
+# Keys without a rule, so an event of them is walked with no rule's work, and no key is scanned once seen.
+_WIDE = {f"field_{n}": "ok" for n in range(_core.load("py")._UNTIMED_WORK + 1)}
+_UNTIMED_LENGTH = _core.load("py")._UNTIMED_LENGTH  # the compiled core's constants are C ones
+
+
+def _warmed(*events: dict[str, Any]) -> Redactor:
+    redactor = Redactor()
+    for event in events:
+        redactor.redact(event, scan=False)  # its keys seen: no key of it calls out again
+    return redactor
+
+
+def test_a_small_event_reads_no_clock_and_a_wide_one_does(core: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = _core.load(core)
+    small = {"event": "synced", "contact": {"email": "jane@example.com", "location": {"city": "Oslo"}},
+             "tags": ["a", "b"], "note": "hi jane@example.com"}
+    wide = {"event": "synced", "fields": _WIDE}
+    redactor = _warmed(small, wide)
+    clocks = _PlayedClocks(module, monkeypatch)
+    assert redactor.redact(small, scan=False)["note"] == "hi [REDACTED:EMAIL_ADDRESS]"
+    assert clocks.reads == 0
+    redactor.redact(wide, scan=False)
+    assert clocks.reads > 0
+
+
+def test_a_walk_past_its_untimed_work_runs_on_its_clock(core: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The clock starts as the walk enters the container that takes it past the values it may read
+    # untimed; from there it is timed as before: a walk that runs long fails closed.
+    module = _core.load(core)
+    event = {"event": "synced", "fields": _WIDE, "after": {"n": 1}, "note": "hi"}
+    redactor = _warmed(event)
+    _PlayedClocks(module, monkeypatch, tick=1.0)  # each reading a second on: the budget is passed at the next
+    out, summary = redactor.redact_with_summary(event, scan=False)
+    assert summary.fail_closed.get("time"), summary
+    assert out["after"] == out["note"] == redactor.unscanned
+
+
+_CALLS = {"object": ("other", decimal.Decimal("1.5")), "structure": ("structured", "a=1 b=2"),
+          "new key": ("new_key", "ok")}
+
+
+@pytest.mark.parametrize("way", list(_CALLS))
+def test_the_clock_starts_before_the_walk_calls_out(core: str, way: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the engine runs for a value (its __str__, a parser, the scanner for a new key) may take
+    # long: it is timed from its start, in the smallest event.
+    module = _core.load(core)
+    hook, value = _CALLS[way]
+    redactor = _warmed({"event": "synced", "field_0": "ok", "note": "hi"})
+    clocks = _PlayedClocks(module, monkeypatch)
+    hooks = type(redactor._hooks)
+    called = getattr(hooks, hook)
+
+    def spending(*args: Any) -> Any:
+        clocks.spend(10.0)
+        return called(*args)
+
+    monkeypatch.setattr(hooks, hook, spending)
+    key = "fresh_key" if way == "new key" else "field_0"
+    out, summary = redactor.redact_with_summary({"event": "synced", key: value, "note": "hi"}, scan=False)
+    assert summary.fail_closed.get("time") and out["note"] == redactor.unscanned, (out, summary)
+
+
+@pytest.mark.parametrize("field", ["email", "user_id", "location"])
+def test_an_op_reading_much_starts_the_clock(core: str, field: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long string replaced or screened, a container redacted whole with many keys: read untimed,
+    # they could take long.  Short ones start no clock.
+    module = _core.load(core)
+    long: dict[str, Any] = {"email": "j" * _UNTIMED_LENGTH + "@example.com",
+                            "user_id": "u" * (_UNTIMED_LENGTH + 1), "location": _WIDE}
+    short: dict[str, Any] = {"email": "jane@example.com", "user_id": "u_1", "location": {"field_0": "Oslo"}}
+    redactor = _warmed({field: long[field]}, {field: short[field]})
+    clocks = _PlayedClocks(module, monkeypatch)
+    redactor.redact({field: short[field]}, scan=False)
+    assert clocks.reads == 0
+    redactor.redact({field: long[field]}, scan=False)
+    assert clocks.reads > 0
+
+
+class _Located(Mapping[str, str]):
+    """A mapping whose length is not to be asked (its own code, which fails)."""
+
+    def __getitem__(self, key: str) -> str:
+        return {"city": "Oslo"}[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["city"])
+
+    def __len__(self) -> int:
+        raise RuntimeError("no length")
+
+
+def test_a_container_redacted_whole_is_counted_item_by_item(core: str) -> None:
+    # Its values are remembered as known values, its items counted toward the clock as they are read.
+    out, summary = Redactor().redact_with_summary({"location": _Located(), "note": "in Oslo"}, scan=False)
+    assert summary.fail_closed == {} and out == {"location": "[REDACTED:LOCATION]", "note": "in [REDACTED:LOCATION]"}
+
+
+def test_a_short_budget_is_timed_from_the_walk_s_start(core: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under a budget this short, what the walk may read untimed could take more than the deadline's slack.
+    from intercom_redact import Policy
+
+    module = _core.load(core)
+    event = {"event": "synced", "note": "hi"}
+    redactor = Redactor(Policy(time_budget=_core.load("py")._UNTIMED_BUDGET / 2))
+    redactor.redact(event, scan=False)
+    clocks = _PlayedClocks(module, monkeypatch)
+    redactor.redact(event, scan=False)
+    assert clocks.reads > 0

@@ -17,6 +17,8 @@ replaced whole by a placeholder: the engine fails closed and never raises.  The
 time bound is CPU time of the calling thread (``Policy.time_budget``), so load
 on the machine does not make events fail; a wall-clock ceiling far above it
 (``WALL_CEILING`` times the budget) still stops a value whose ``__str__`` blocks.
+The walk starts its clock once it may take long (``_core._py._UNTIMED_WORK``):
+a small event reads none.
 
 The hot loop of phase 1 and the known-value search are the core
 (:mod:`intercom_redact._core`, compiled where a compiler was present at
@@ -34,6 +36,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from . import _core, _structured
@@ -225,7 +228,16 @@ class Redactor:
         self._tables: dict[str, dict[Any, Any]] = {"c": {}, "py": {}}
         # The step at the root of every value, per core: made once, it keeps its table.
         self._root_steps: dict[str, Step] = {}
+        # What a call reads to start its walk, read once here: the core, its root step and tables.
+        self._walking = self._walking_with(_impl)
+        self._max_nodes, self._max_depth, self._time_budget = policy.max_nodes, policy.max_depth, policy.time_budget
         self._clean: set[str] = set()  # short texts the scanner found clean
+
+    def _walking_with(self, core: ModuleType) -> tuple[ModuleType, Step, dict[Any, Any]]:
+        root = self._root_steps.get(core.IMPLEMENTATION)
+        if root is None:
+            root = self._root_steps[core.IMPLEMENTATION] = core.Step(self._root, self._default)
+        return core, root, self._tables[core.IMPLEMENTATION]
 
     def _rule_op(self, rule: Rule) -> _Op:
         spec = rule.specificity
@@ -333,13 +345,11 @@ class Redactor:
     def _redact_one(self, value: Any, scan: bool, summary: Summary) -> Any:
         """``value`` redacted, counted in ``summary``: one walk, made per call (never shared between threads)."""
         try:
-            core = _impl
-            root = self._root_steps.get(core.IMPLEMENTATION)
-            if root is None:
-                root = self._root_steps[core.IMPLEMENTATION] = core.Step(self._root, self._default)
-            policy = self._policy
-            walk = core.Walk(self._hooks, summary, scan, policy.max_nodes, policy.max_depth, policy.time_budget,
-                             self._unscanned, self._tables[core.IMPLEMENTATION])
+            core, root, tables = self._walking
+            if core is not _impl:  # the tests switch cores
+                core, root, tables = self._walking = self._walking_with(_impl)
+            walk = core.Walk(self._hooks, summary, scan, self._max_nodes, self._max_depth, self._time_budget,
+                             self._unscanned, tables)
             return self._run(walk, value, root)
         except Exception:
             summary.failed("error")
@@ -358,11 +368,7 @@ class Redactor:
 
     def _run(self, walk: Walk, value: Any, root: Step) -> Any:
         box: list[Any] = [None]
-        try:
-            walk.put_step(box, 0, value, root, 0)
-        finally:  # what the walk counted, also when it raised
-            walk.summary.count += walk.counted
-        if box[0] is self._unscanned and isinstance(value, Mapping):
+        if walk.run(box, value, root) is self._unscanned and isinstance(value, Mapping):  # phase 1
             return self.fail_closed(value)  # an event stays a dict, with none of its content
         if walk.texts:
             # Searching every text for every known value costs texts x values: an
@@ -373,8 +379,12 @@ class Redactor:
                 for container, key, _ in walk.texts:
                     container[key] = walk.fail(reason)
             else:
-                self._scan_texts(walk)
-        for container, key, rebuild, parts in walk.finishers:
+                # Phase 2: the known values, searched and replaced in the core; the common case
+                # (no text for the scanner, none with markup) ends there.
+                left = walk.search_texts(self._clean, self._type_ops)
+                if left is not None:
+                    self._scan_texts(walk, *left)
+        for container, key, rebuild, parts in walk.finishers:  # phase 3
             try:
                 container[key] = rebuild(parts)
             except Exception:
@@ -382,13 +392,12 @@ class Redactor:
                 container[key] = self._unscanned
         return box[0]
 
-    def _scan_texts(self, walk: Walk) -> None:
-        """Phase 2: replace what the scanner and the known values find in the walk's texts."""
-        known = _impl.KnownValues(walk.known)
+    def _scan_texts(self, walk: Walk, known: KnownValues, found: list[tuple[int, list[Span] | None]],
+                    to_scan: list[int]) -> None:
+        """Phase 2's rest: what the core left (texts with markup, spans to merge, overrides), and the
+        texts for the scanner."""
         texts = walk.texts
-        found, to_scan = walk.search_known(known, self._clean)
-        done = walk.replace_found(found, self._type_ops)  # the common case, in the core: no scanner call at all
-        for i, spans in found[done:] if done else found:
+        for i, spans in found:
             container, key, text = texts[i]
             if spans is None:  # a text with a "<" that may hold a value, or with an "&"
                 if _looks_like_html(text):
@@ -519,7 +528,7 @@ class _Hooks:
         spans = scanner._scan_spans([text])[0][0]
         built = scanner.setup_seconds - built
         if built:  # this key's scan loaded the NER model (seconds): no value's fault, so not the walk's budget
-            walk.deadline.extend(built)
+            walk.clock().extend(built)
         if not spans:
             child = state.step_key(text)
             if type(key) is not str and len(state.next_key) < MAX_CACHED_TRANSITIONS:

@@ -104,16 +104,24 @@ cdef class Table:
     cdef public Step index
 
 
+# When a walk starts its clock.
+cdef Py_ssize_t _UNTIMED_WORK, _UNTIMED_LENGTH
+cdef double _UNTIMED_BUDGET
+
+
 @cython.final
 cdef class Walk:
     cdef public object hooks, summary, unscanned
     cdef public bint scan
     cdef public list known, overrides, texts, finishers
-    cdef public Py_ssize_t nodes, max_nodes, max_depth, counted
+    cdef public Py_ssize_t nodes, max_nodes, max_depth, counted, work
     cdef public set active
     cdef public dict tables, types, rules
     cdef public Deadline deadline
+    cdef public double budget
 
+    cpdef Deadline clock(self)
+    cdef int read(self, Py_ssize_t work) except -1
     cpdef bint out_of_time(self) except -1
     cpdef str fail(self, str reason)
     cdef count(self, Step step)
@@ -136,6 +144,9 @@ cdef class Walk:
     cpdef list sequence(self, object items, object state, object op, Py_ssize_t depth)
     @cython.locals(step=Step, uniform=bint)
     cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
+    cpdef object run(self, list box, object value, Step root)
+    @cython.locals(known=KnownValues, found=list, scanner=list, done=Py_ssize_t)
+    cpdef tuple search_texts(self, set clean, dict type_ops)
     @cython.locals(index=Py_ssize_t, spans=list)
     cpdef tuple search_known(self, KnownValues known, set clean)
     @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,

@@ -67,6 +67,16 @@ WALL_CEILING = 8.0
 CPU_READ_SLACK = 0.01
 """A deadline reuses its thread's last CPU clock reading when that is at most this share of its
 budget old (see ``_Clocks``), so it may end that much late: 2.5 ms of the default 0.25 s."""
+_UNTIMED_WORK = 128
+"""A walk starts its clock only past this many values read (a container's items, and the keys of one
+redacted whole): the core's own loops over that few take well under a millisecond, so a small event --
+most are -- reads no clock at all.  Whatever may take longer starts the clock first: a call out for a
+value (``hooks``: objects, structure inside strings, keys not seen before) and an op reading a string
+longer than :data:`_UNTIMED_LENGTH`.  The work before the clock starts is not counted, so a walk may end
+that much late: well within the :data:`CPU_READ_SLACK` of budgets from :data:`_UNTIMED_BUDGET`."""
+_UNTIMED_LENGTH = 1024
+_UNTIMED_BUDGET = 0.1
+"""A walk with a shorter budget starts its clock as it starts (the untimed work would be past its slack)."""
 
 # A run of digits with short separators between them: where a phone may be written.
 # (``\+?\d(?:[ \t.\-()+]{0,3}\d)+``, written to start with a set: the regex engine then skips to
@@ -882,11 +892,12 @@ class Walk:
     placeholder of a container redacted whole.
 
     The time budget is a :class:`Deadline`: CPU time of the calling thread,
-    so a busy machine does not make events fail.
+    so a busy machine does not make events fail.  It starts once the walk
+    may take long (see :data:`_UNTIMED_WORK`): a small event reads no clock.
     """
 
-    __slots__ = ("active", "counted", "deadline", "finishers", "hooks", "known", "max_depth", "max_nodes", "nodes",
-                 "overrides", "rules", "scan", "summary", "tables", "texts", "types", "unscanned")
+    __slots__ = ("active", "budget", "counted", "deadline", "finishers", "hooks", "known", "max_depth", "max_nodes",
+                 "nodes", "overrides", "rules", "scan", "summary", "tables", "texts", "types", "unscanned", "work")
 
     def __init__(self, hooks: Hooks, summary: Any, scan: bool, max_nodes: int, max_depth: int,
                  time_budget: float, unscanned: str, tables: dict[Any, Table]) -> None:
@@ -912,12 +923,26 @@ class Walk:
         self.max_depth = max_depth
         self.active: set[int] = set()
         self.unscanned = unscanned
-        self.deadline = Deadline(time_budget)
+        self.budget = time_budget
+        self.work = 0  # values read: past _UNTIMED_WORK of them the clock starts
+        self.deadline: Deadline | None = Deadline(time_budget) if time_budget < _UNTIMED_BUDGET else None
 
     # -- bounds -------------------------------------------------------------------------
 
+    def clock(self) -> Deadline:
+        """The walk's deadline, started now if it was not yet: before anything that may take long."""
+        if self.deadline is None:
+            self.deadline = Deadline(self.budget)
+        return self.deadline
+
+    def read(self, work: int) -> None:
+        """Count ``work`` values read: past :data:`_UNTIMED_WORK` of them, the clock starts."""
+        self.work += work
+        if self.work > _UNTIMED_WORK:
+            self.clock()
+
     def out_of_time(self) -> bool:
-        return self.deadline.passed()
+        return self.deadline is not None and self.deadline.passed()
 
     def fail(self, reason: str) -> str:
         self.summary.failed(reason)
@@ -936,6 +961,7 @@ class Walk:
         self.nodes += size
         if self.nodes > self.max_nodes:
             raise Abort("size")
+        self.read(size)
         if depth < _TRACK_CYCLES_FROM:
             return 0
         ident = id(v)
@@ -955,6 +981,8 @@ class Walk:
                 text = str(value)
             except Exception:  # e.g. an int past sys.get_int_max_str_digits()
                 return self.fail("error")
+        if len(text) > _UNTIMED_LENGTH:
+            self.clock()
         if len(text) >= MIN_KNOWN_LENGTH:
             self.known.append((step.type, text))
             if step.own_action:
@@ -983,14 +1011,17 @@ class Walk:
         if t is dict or isinstance(value, Mapping):
             next_key = state.next_key
             for k, v in value.items():
+                self.read(1)  # item by item: a mapping's __len__ is its own code
                 child = next_key.get(k)
                 if child is None:  # scanned as the walk's keys are: only a clean one enters the cache it trusts
+                    self.clock()
                     child = self.hooks.new_key(self, state, k, {})[0]
                 m = child.match
                 if m is None or m.kind != KEEP:
                     self.collect_known(v, child, entity_type, depth + 1)
         elif isinstance(value, (list, tuple)):
             for v in value[:50]:
+                self.read(1)
                 self.collect_known(v, state.step_index(0), entity_type, depth + 1)
 
     # -- the walk -----------------------------------------------------------------------
@@ -1044,6 +1075,7 @@ class Walk:
             elif t is list:
                 out[key] = self.walk_sequence(v, self.step_table(step), depth)
             else:
+                self.clock()
                 self.hooks.other(self, out, key, v, step.state, step.op, depth)
         except Abort as abort:
             out[key] = self.fail(abort.reason)
@@ -1132,6 +1164,7 @@ class Walk:
         child = state.next_key.get(key)
         cached = child is not None
         if child is None:
+            self.clock()
             child, stored = self.hooks.new_key(self, state, key, out)
             cached = stored is key and state.next_key.get(key) is child
             key = stored
@@ -1150,6 +1183,8 @@ class Walk:
         """
         screen = step.screen
         if screen is not None:
+            if len(text) > _UNTIMED_LENGTH:
+                self.clock()
             verdict = screen(text)
             if verdict == KEEP:
                 return
@@ -1159,6 +1194,7 @@ class Walk:
         if not _holds_structure(text):
             self.texts.append((out, key, text))
         else:
+            self.clock()
             self.hooks.structured(self, out, key, text, step.state, step.op, depth)
 
     def sequence(self, items: Any, state: Any, op: Any, depth: int) -> list[Any]:
@@ -1185,6 +1221,32 @@ class Walk:
         if ident:
             self.active.discard(ident)
         return out
+
+    # -- the call: phase 1, and the usual work of phase 2 ------------------------------------
+
+    def run(self, box: list[Any], value: Any, root: Step) -> Any:
+        """Phase 1: the redacted copy of ``value``, walked from ``root``, written to ``box[0]`` (where
+        phase 3 rebuilds it, if it is an object) and answered; what the walk counted is added to the
+        summary, also when it raised."""
+        try:
+            self.put_step(box, 0, value, root, 0)
+        finally:
+            self.summary.count += self.counted
+        return box[0]
+
+    def search_texts(self, clean: set[str], type_ops: dict[str, Any]) -> tuple[KnownValues, list[Any], list[int]] | None:
+        """Phase 2's usual work: the texts searched for the event's known values (:meth:`search_known`)
+        and what was found in plain texts replaced (:meth:`replace_found`).
+
+        None when that was all of it (no text for the scanner, none left to the engine), else
+        ``(known, found, scanner)`` for the engine: ``found`` from the first text not done.
+        """
+        known = KnownValues(self.known)
+        found, scanner = self.search_known(known, clean)
+        done = self.replace_found(found, type_ops)
+        if done == len(found) and not scanner:
+            return None
+        return known, found[done:], scanner
 
     # -- phase 2: the known values in the texts, and which texts need the scanner --------
 
