@@ -48,11 +48,11 @@ cdef _Value _value(str entity_type, str value)
 @cython.locals(need=cython.ulonglong, first=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t)
 cdef _read_words(_Value known)
 @cython.locals(value=str, low=str, encoded=str, plus=str, forms=list)
-cdef _prepare_word(_Value known)
-@cython.locals(value=str, words=list)
-cdef _prepare_phrase(_Value known)
+cdef str _prepare_word(_Value known)
+@cython.locals(value=str, words=list, first=str)
+cdef str _prepare_phrase(_Value known)
 @cython.locals(value=str, cut=Py_ssize_t, digits=str, tail=str)
-cdef _prepare_phone(_Value known)
+cdef str _prepare_phone(_Value known)
 @cython.locals(count=Py_ssize_t, ch=Py_UCS4, last=cython.ulonglong, second=cython.ulonglong, third=cython.ulonglong,
                fourth=cython.ulonglong)
 cdef unsigned long long _phone_tail_chars(str value, Py_ssize_t cut) except? 0
@@ -102,11 +102,11 @@ cdef class KnownValues:
 
     @cython.locals(values=list, types=list, where=dict, pairs=set, text=str, seen=str, count=Py_ssize_t, at=Py_ssize_t)
     cdef _add_all(self, object known)
-    @cython.locals(low=str, missing=cython.ulonglong, known=_Value)
+    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, tail=str)
     cpdef bint holds_any(self, str text) except -1
-    @cython.locals(size=Py_ssize_t, known=_Value, needle=str, need=cython.ulonglong)
+    @cython.locals(size=Py_ssize_t, known=_Value, needle=str, need=cython.ulonglong, first=str)
     cdef bint _holds_word(self, str low, unsigned long long missing) except -1
-    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, phones=list, forms=tuple)
+    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, phones=list, forms=tuple, tail=str)
     cpdef list find(self, str text)
     @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, known=_Value, entity_type=str, needle=str,
                    need=cython.ulonglong, words=list, first=str, searched=str)

@@ -15,7 +15,9 @@ there leads to (the child state, the op, its kind), shared by the walks of
 one redactor and bounded like the automaton's own memos.
 
 Known values are prepared lazily: building :class:`KnownValues` only sorts the
-values into words, phrases and phones; a text is searched for a value only
+values into words, phrases and phones and reads the characters a text needs to
+hold each; the strings searched for are made the first time a text has them (most
+values are in none of an event's texts).  A text is searched for a value only
 after a substring (or, for phones, a digit-run) pre-check says it can hold it,
 and a phone is parsed only for a digit run that ends as it does but is not
 written with its very digits.  The compiled core reads a short text's
@@ -427,8 +429,9 @@ def _read_words(known: _Value) -> None:
     known.shortest = first
 
 
-def _prepare_word(known: _Value) -> None:
-    """A word-like value's needles: lower-cased, and an e-mail also URL-encoded, as in query strings."""
+def _prepare_word(known: _Value) -> str:
+    """A word-like value's needles: lower-cased, and an e-mail also URL-encoded, as in query strings.
+    Answers the needle (the value lower-cased)."""
     value = known.value  # a typed local: its method is called directly in the compiled core
     low = value.lower()
     known.needle_need = _chars_of(low, 0)
@@ -440,19 +443,24 @@ def _prepare_word(known: _Value) -> None:
             plus = encoded.replace("+", "%2b")
             forms.insert(0, (plus, _chars_of(plus, 0)))
         known.forms = forms
+    return low
 
 
-def _prepare_phrase(known: _Value) -> None:
-    """A phrase's lower-cased words, and its first word as its needle (the pre-check looks for it)."""
+def _prepare_phrase(known: _Value) -> str:
+    """A phrase's lower-cased words, and its first word as its needle (the pre-check looks for it),
+    which it answers."""
     value = known.value
     words = value.lower().split()
     known.forms = words
-    known.needle_need = _chars_of(words[0], 0)
-    known.needle = words[0]
+    first: str = words[0]
+    known.needle_need = _chars_of(first, 0)
+    known.needle = first
+    return first
 
 
-def _prepare_phone(known: _Value) -> None:
-    """A phone's number (before its extension), digits and extension digits, and its last digits as its needle."""
+def _prepare_phone(known: _Value) -> str:
+    """A phone's number (before its extension), digits and extension digits, and its last digits as its
+    needle, which it answers."""
     value = known.value
     cut = _extension_at(value)
     digits = _decimal_digits(value[:cut])
@@ -460,6 +468,7 @@ def _prepare_phone(known: _Value) -> None:
     tail = digits[-_PHONE_TAIL:]
     known.needle_need = _chars_of(tail, 0)
     known.needle = tail
+    return tail
 
 
 def _phone_tail_chars(value: str, cut: int) -> int:
@@ -609,9 +618,10 @@ class KnownValues:
             missing = _chars_of(text, _ANY_CHARS) ^ _ANY_CHARS  # its digits are the lower-cased text's
         for known in self._phones:
             if not known.need & missing:
-                if known.needle is None:
-                    _prepare_phone(known)
-                if _digits_hold(text, known.needle):
+                tail = known.needle
+                if tail is None:
+                    tail = _prepare_phone(known)
+                if _digits_hold(text, tail):
                     return True
         return False
 
@@ -623,20 +633,22 @@ class KnownValues:
         for known in self._needles:
             if known.need & missing or known.shortest > size:
                 continue
-            if known.needle is None:
-                _prepare_word(known)
-            if _holds_needle(low, missing, known.needle, known.needle_need):
+            needle = known.needle
+            if needle is None:
+                needle = _prepare_word(known)
+            if _holds_needle(low, missing, needle, known.needle_need):
                 return True
             if known.forms is not None:
-                for needle, need in known.forms:  # noqa: SIM110  (any() over a generator is a closure in the compiled core)
+                for needle, need in known.forms:
                     if _holds_needle(low, missing, needle, need):
                         return True
         for known in self._phrases:
             if known.first & missing or known.shortest > size:
                 continue
-            if known.needle is None:
-                _prepare_phrase(known)
-            if _holds_needle(low, missing, known.needle, known.needle_need):
+            first = known.needle
+            if first is None:
+                first = _prepare_phrase(known)
+            if _holds_needle(low, missing, first, known.needle_need):
                 return True
         return False
 
@@ -656,9 +668,10 @@ class KnownValues:
         for known in self._phones:
             if known.need & missing:
                 continue
-            if known.needle is None:
-                _prepare_phone(known)
-            if _digits_hold(text, known.needle):  # its last digits are in the text: searched for
+            tail = known.needle
+            if tail is None:
+                tail = _prepare_phone(known)
+            if _digits_hold(text, tail):  # its last digits are in the text: searched for
                 if phones is None:
                     phones = []
                 forms = known.forms
@@ -678,22 +691,23 @@ class KnownValues:
         for known in self._needles:
             if known.need & missing or known.shortest > size:  # most values are told apart here
                 continue
-            if known.needle is None:
-                _prepare_word(known)
+            needle = known.needle
+            if needle is None:
+                needle = _prepare_word(known)
             entity_type = known.entity_type
-            low = _find_needle(text, low, missing, known.needle, known.needle_need, entity_type, found)
+            low = _find_needle(text, low, missing, needle, known.needle_need, entity_type, found)
             if known.forms is not None:
                 for needle, need in known.forms:
                     low = _find_needle(text, low, missing, needle, need, entity_type, found)
         for known in self._phrases:
             if known.need & missing or known.shortest > size:
                 continue
-            if known.needle is None:
-                _prepare_phrase(known)
+            first = known.needle
+            if first is None:
+                first = _prepare_phrase(known)
             need = known.needle_need
             if need & missing:
                 continue
-            first = known.needle
             searched = _searched_in(text, low, first, missing)
             if searched is None:
                 continue
