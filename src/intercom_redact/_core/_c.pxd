@@ -45,7 +45,7 @@ cdef bint _is_letter(Py_UCS4 ch)
 cdef list _name_parts(str value)
 @cython.locals(known=_Value)
 cdef _Value _value(str entity_type, str value)
-@cython.locals(need=cython.ulonglong, first=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t)
+@cython.locals(value=str, need=cython.ulonglong, first=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t)
 cdef _read_words(_Value known)
 @cython.locals(value=str, low=str, encoded=str, plus=str, forms=list)
 cdef str _prepare_word(_Value known)
@@ -54,7 +54,7 @@ cdef str _prepare_phrase(_Value known)
 @cython.locals(value=str, cut=Py_ssize_t, digits=str, tail=str)
 cdef str _prepare_phone(_Value known)
 @cython.locals(count=Py_ssize_t, ch=Py_UCS4, last=cython.ulonglong, second=cython.ulonglong, third=cython.ulonglong,
-               fourth=cython.ulonglong)
+               fourth=cython.ulonglong, digits=str, chars=cython.ulonglong)
 cdef unsigned long long _phone_tail_chars(str value, Py_ssize_t cut) except? 0
 cdef bint _holds_needle(str low, unsigned long long missing, str needle, unsigned long long need) except -1
 @cython.locals(searched=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)

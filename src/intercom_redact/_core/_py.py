@@ -409,10 +409,15 @@ def _read_words(known: _Value) -> None:
     lower-cased writing of its words holds (an ASCII letter shares its bit with its upper case; any other
     character may change when lower-cased, and a phrase's words may be joined by other white space,
     ``+`` or ``%20``); ``first``, those of its first word; ``shortest``, its first word's length."""
+    value = known.value
+    if not _CHARS_READ_UP_TO:  # the pure-Python core reads no text's characters: a value needs none
+        known.need = known.first = 0
+        known.shortest = len(value.split(None, 1)[0])  # one string operation, not a loop in Python
+        return
     need = 0
     first = -1  # where the first word ends, once read
     i = 0
-    for ch in known.value:
+    for ch in value:
         if ch.isspace():
             if first < 0:
                 first = i
@@ -474,6 +479,14 @@ def _prepare_phone(known: _Value) -> str:
 def _phone_tail_chars(value: str, cut: int) -> int:
     """The characters of the last ``_PHONE_TAIL`` digits of ``value[:cut]`` (read as :func:`_chars_of` reads
     them), or 0 where it has fewer than 7 digits: no phone.  No string of them is made."""
+    if len(value) >= _READ_BY_CHARACTER:  # all in the pure-Python core: a string operation, not a loop in Python
+        digits = _decimal_digits(value[:cut])
+        if len(digits) < 7:
+            return 0
+        chars = 0
+        for ch in digits[-_PHONE_TAIL:]:
+            chars |= _char_bit(ord(ch))
+        return chars
     count = 0
     last = second = third = fourth = 0  # the bits of the last four (_PHONE_TAIL) digits
     for ch in value[:cut]:  # the whole value (no copy) unless it has an extension
