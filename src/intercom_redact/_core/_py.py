@@ -737,6 +737,7 @@ class KnownValues:
 
 
 def _holds_needle(low: str, missing: int, needle: str, need: int) -> bool:
+    """Whether the lower-cased ``low`` holds ``needle`` (one with a character it lacks is not looked for)."""
     return not need & missing and len(needle) <= len(low) and needle in low
 
 
