@@ -437,6 +437,19 @@ def test_the_digits_of_a_short_ascii_text_are_copied_as_backslash_d_matches_them
     assert _core.load("py")._ascii_digits(text) == "".join(_DIGIT.findall(text))
 
 
+@settings(max_examples=300, deadline=None)
+@given(_PHONE_TEXT | st.text(st.sampled_from("0123456789٠١٢٣ -x"), max_size=60))
+def test_a_phones_last_digits_are_read_alike_one_by_one_and_as_a_string(value: str) -> None:
+    # The compiled core reads a short value's digits one by one; a long one's, and all in the pure core, as a string.
+    module = _core.load("py")
+    cut = module._extension_at(value)
+    digits = "".join(_DIGIT.findall(value[:cut]))
+    expected = _characters(digits[-4:]) if len(digits) >= 7 else 0
+    assert module._phone_tail_chars(value, cut) == expected
+    with _as_compiled():
+        assert module._phone_tail_chars(value, cut) == expected
+
+
 def _burn(seconds: float) -> None:
     start = time.thread_time()
     while time.thread_time() - start < seconds:
