@@ -349,16 +349,54 @@ def _sorted_as_documented(known: list[tuple[str, str]]) -> tuple[list[Any], list
     return needles, phrases, phones
 
 
+def _prepared(values: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """The needles, phrases and phones of a pure-Python KnownValues, each value made ready as a text that may
+    hold it makes it, in the form :func:`_sorted_as_documented` writes them."""
+    module = _core.load("py")
+    needles: list[Any] = []
+    for known in values._needles:
+        if known.needle is None:
+            module._prepare_word(known)
+        needles += [(known.entity_type, needle, need)
+                    for needle, need in [(known.needle, known.needle_need), *(known.forms or [])]]
+    phrases: list[Any] = []
+    for known in values._phrases:
+        if known.needle is None:
+            module._prepare_phrase(known)
+        phrases.append((known.entity_type, tuple(known.forms), known.needle_need))
+    phones: list[Any] = []
+    for known in values._phones:
+        if known.needle is None:
+            module._prepare_phone(known)
+        phones.append((known.entity_type, *known.forms, known.needle, known.needle_need))
+    return needles, phrases, phones
+
+
+def _assert_each_value_needs_what_its_forms_hold(values: Any) -> None:
+    """What a value needs before it is made ready never rules out a text that holds one of its forms:
+    each form holds every character it needs (a phrase: its words together) and is no shorter."""
+    for known in values._needles:
+        for needle in [known.needle, *(needle for needle, _ in known.forms or [])]:
+            assert known.need & ~_characters(needle) == 0 and known.shortest <= len(needle), (known.value, needle)
+        assert known.first == known.need
+    for known in values._phrases:
+        words = known.forms
+        assert known.need & ~_characters("".join(words)) == 0 and known.first & ~_characters(words[0]) == 0
+        assert known.shortest <= len(words[0]), known.value
+    for known in values._phones:
+        assert known.need == known.first == _characters(known.needle) and known.shortest == len(known.needle) == 4
+    shortest = [known.shortest for known in values._needles + values._phrases + values._phones]
+    assert values._shortest == min(shortest, default=sys.maxsize)
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "LOCATION", "FRAME_LOCAL"]),
                           _VALUE_TEXT | _PHONE_TEXT), max_size=6))
 def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: list[tuple[str, str]]) -> None:
     with _as_compiled() as module:
         values = module.KnownValues(known + known[:2])  # repeats are ignored
-    assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(known)
-    # No text shorter than the shortest needle, phrase's first word or phone tail can hold a value.
-    lengths = [len(needle) for _, needle, _ in values._needles] + [len(words[0]) for _, words, _ in values._phrases]
-    assert values._shortest == min(lengths + [4] * len(values._phones), default=sys.maxsize)
+        assert _prepared(values) == _sorted_as_documented(known)
+        _assert_each_value_needs_what_its_forms_hold(values)
     texts = [value for _, value in known] + [" or ".join(value for _, value in known)]
     found = {repr([(module.KnownValues(known).find(text), module.KnownValues(known).holds_any(text)) for text in texts])
              for module in _cores()}
@@ -376,7 +414,7 @@ def test_repeated_values_are_told_alike_among_few_and_many(known: list[tuple[str
     many = known + towns + towns[::3] + known[::2]
     with _as_compiled() as module:
         values = module.KnownValues(many)
-    assert (values._needles, values._phrases, values._phones) == _sorted_as_documented(many)
+        assert _prepared(values) == _sorted_as_documented(many)
     text = " ".join(value for _, value in many)
     assert len({repr(module.KnownValues(many).find(text)) for module in _cores()}) == 1
 
@@ -398,6 +436,19 @@ def test_letters_and_digits_are_told_as_isalnum_tells_them() -> None:
 def test_the_digits_of_a_short_ascii_text_are_copied_as_backslash_d_matches_them(text: str) -> None:
     # The compiled core's way for a phone's characters (the pure core's reaches it for no text): also all digits.
     assert _core.load("py")._ascii_digits(text) == "".join(_DIGIT.findall(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PHONE_TEXT | st.text(st.sampled_from("0123456789٠١٢٣ -x"), max_size=60))
+def test_a_phones_last_digits_are_read_alike_one_by_one_and_as_a_string(value: str) -> None:
+    # The compiled core reads a short value's digits one by one; a long one's, and all in the pure core, as a string.
+    module = _core.load("py")
+    cut = module._extension_at(value)
+    digits = "".join(_DIGIT.findall(value[:cut]))
+    expected = _characters(digits[-4:]) if len(digits) >= 7 else 0
+    assert module._phone_tail_chars(value, cut) == expected
+    with _as_compiled():
+        assert module._phone_tail_chars(value, cut) == expected
 
 
 def _burn(seconds: float) -> None:
@@ -507,22 +558,20 @@ _PIECES = st.lists(st.sampled_from(["Marisol", "vega", "m.vega+x%40example.com",
                                     "020 7946 0958", "0958", "osl", "OSLO", " ", "x", "%40", "-"]), max_size=5).map("".join)
 
 
-def _may_hold(module: ModuleType, values: Any, text: str) -> bool:
+def _may_hold(known: list[tuple[str, str]], text: str) -> bool:
     """The pre-check as documented, in plain string operations (no length bound, no shortcut)."""
+    module = _core.load("py")
+    needles, phrases, phones = _sorted_as_documented(known)
     low = module._lower(text)
-    return (any(needle in low for _, needle, _ in values._needles)
-            or any(words[0] in low for _, words, _ in values._phrases)
-            or any(phone[2][-4:] in module._decimal_digits(text) for phone in values._phones))
+    return (any(needle in low for _, needle, _ in needles) or any(words[0] in low for _, words, _ in phrases)
+            or any(phone[2][-4:] in module._decimal_digits(text) for phone in phones))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_KNOWN), max_size=4), _PIECES)
 def test_the_pre_check_is_the_documented_substring_and_digit_test(known: list[tuple[str, str]], text: str) -> None:
     # Its answer decides which texts with a "<" go to the scanner: it must not move (the length bound included).
-    module = _core.load("py")
-    values = module.KnownValues(known)
-    assert values.holds_any(text) == _may_hold(module, values, text)
-    assert {module.KnownValues(known).holds_any(text) for module in _cores()} == {_may_hold(module, values, text)}
+    assert {module.KnownValues(known).holds_any(text) for module in _cores()} == {_may_hold(known, text)}
 
 
 # Values and pieces of texts that hold them in other cases and notations, and characters that change (or
@@ -553,6 +602,75 @@ def test_texts_read_for_their_characters_are_searched_as_texts_not_read(known: l
     for module in _cores():
         values = module.KnownValues(known)
         assert [(values.find(text), values.holds_any(text)) for text in texts] == expected, module.IMPLEMENTATION
+
+
+def _found_as_documented(known: list[tuple[str, str]], text: str) -> list[tuple[int, int, str]]:
+    """What ``find`` finds, as documented: every value made ready up front (:func:`_sorted_as_documented`),
+    its needles, then its phrases, then its phones searched for in the whole text, in the order the values
+    came (at a tie between equal spans the one found first stays), with no pre-check at all."""
+    module = _core.load("py")
+    needles, phrases, phones = _sorted_as_documented(known)
+    low = module._lower(text)
+    found: list[tuple[int, int, str]] = []
+    for entity_type, needle, _ in needles:
+        found += [(match.start(), match.end(), entity_type) for match in re.finditer(re.escape(needle), low)
+                  if module._bounded(low, match.start(), match.end(), needle)]
+    for entity_type, words, _ in phrases:
+        start = low.find(words[0])
+        while start != -1:
+            end = module._phrase_end(low, start, list(words))
+            if end != -1:
+                found.append((start, end, entity_type))
+            start = low.find(words[0], start + 1 if end == -1 else end)
+    digits = module._decimal_digits(text)
+    candidates = [[entity_type, number, own, extension, None]
+                  for entity_type, number, own, extension, tail, _ in phones if tail in digits]
+    if candidates:
+        module._find_phones(text, candidates, found)
+    return module._outermost(found) if len(found) > 1 else found
+
+
+# Values whose forms meet: equal spans of other types (a needle and a phrase, one value with two types),
+# a name and its parts, a phone-like location, and values that change when lower-cased.
+_MEETING_KNOWN = st.sampled_from([("LOCATION", "jane+doe"), ("PERSON", "Jane Doe"), ("LOCATION", "Jane Doe"),
+                                  ("EMAIL_ADDRESS", "Jane"), ("PERSON", "Kiel"), ("LOCATION", "Kiel"),
+                                  ("LOCATION", "\u212aiel"), ("LOCATION", "İzmir"), ("EMAIL_ADDRESS", "k.olz+1@ex.com"),
+                                  ("PERSON", "Kate Ölz"), ("PHONE_NUMBER", "+44 20 7946 0958"),
+                                  ("LOCATION", "020 7946 0958"), ("LOCATION", "ΣΟΦΙΑ"), ("PERSON", "Anna-Lena O'Neil")])
+_MEETING_PIECES = st.lists(st.sampled_from(["JANE DOE", "jane+doe", "Jane\tDoe", "JANE%20DOE", "\u212aiel", "KIEL",
+                                            "izmir", "İZMİR", "K.OLZ%2B1%40EX.COM", "k.olz+1@ex.com", "k.olz&#43;1&#64;ex.com",
+                                            "Kate ÖLZ", "020-7946-0958", "0958", "σοφια", "ANNA-LENA o'neil", "&amp;", " ",
+                                            "x", "<p>", "a" * 400]),
+                           max_size=4).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_MEETING_KNOWN, max_size=6), st.lists(_MEETING_PIECES, min_size=1, max_size=5))
+@example([("EMAIL_ADDRESS", "Jane"), ("LOCATION", "jane+doe"), ("PERSON", "Jane Doe")], ["Jane", "jane+doe"])
+@example([("LOCATION", "\u212aiel")], ["kiel"])  # a needle from a value that changes when lower-cased
+def test_one_search_text_after_text_finds_what_values_made_ready_up_front_find(known: list[tuple[str, str]],
+                                                                               texts: list[str]) -> None:
+    # A value is made ready by the first text that may hold it and then serves every later one: each text
+    # must get what the documented search with every value made ready up front gets (and the pre-check
+    # as documented), and what a search of its own gets through find_in_plain (which reads a text with
+    # references decoded too).
+    def searched(module: ModuleType) -> list[Any]:
+        values = module.KnownValues(known)
+        answers: list[Any] = []
+        for text in texts:
+            if "<" in text:  # pre-checked first, as the walk does: either may be the first to need a value
+                held = values.holds_any(text)
+                answers.append((values.find(text), held))
+            else:
+                answers.append((values.find(text), values.holds_any(text)))
+            answers.append(_known.find_in_plain(values, text) == _known.find_in_plain(module.KnownValues(known), text))
+        return answers
+
+    expected = [answer for text in texts for answer in [(_found_as_documented(known, text), _may_hold(known, text)), True]]
+    for module in _cores():
+        assert searched(module) == expected, module.IMPLEMENTATION
+    with _as_compiled() as reading:
+        assert searched(reading) == expected
 
 
 def test_a_text_read_for_its_characters_holds_each_needle_in_any_case_and_notation(core: str) -> None:

@@ -5,17 +5,30 @@ cimport cython
 
 # Module constants the hot loops read as C integers (not module look-ups).
 cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
-cdef unsigned long long _ANY_CHARS, _CHAR
+cdef unsigned long long _ANY_CHARS, _CHAR, _ENCODED_AWAY
+
+
+# A value's strings and tuples of them refer to nothing that refers back: no cycle for the collector to track.
+@cython.final
+@cython.no_gc
+cdef class _Value:
+    cdef str entity_type, value
+    cdef str needle
+    cdef unsigned long long need, first, needle_need
+    cdef Py_ssize_t shortest
+    cdef object forms
+
 
 cdef str _lower(str text)
-@cython.locals(chars=cython.ulonglong, ch=Py_UCS4, code=Py_ssize_t)
+cdef unsigned long long _char_bit(Py_ssize_t code) noexcept
+@cython.locals(chars=cython.ulonglong, ch=Py_UCS4)
 cdef unsigned long long _chars_of(str text, unsigned long long unread) except? 0
 cdef bint _is_alnum(Py_UCS4 ch) noexcept
 cdef bint _is_word(Py_UCS4 ch)
 cdef bint _bounded(str low, Py_ssize_t start, Py_ssize_t end, str needle)
 cdef str _searched_in(str text, str low, str word, unsigned long long missing)
 @cython.locals(first=str, word=str, last=str, pos=Py_ssize_t, size=Py_ssize_t, index=Py_ssize_t)
-cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, tuple words) except? -2
+cdef Py_ssize_t _phrase_end(str low, Py_ssize_t start, list words) except? -2
 cdef bint _is_decimal(Py_UCS4 ch) noexcept
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef str _decimal_digits(str text)
@@ -31,6 +44,25 @@ cdef bint _digits_hold(str text, str digits) except -1
 cdef bint _is_letter(Py_UCS4 ch)
 @cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
 cdef list _name_parts(str value)
+@cython.locals(known=_Value)
+cdef _Value _value(str entity_type, str value)
+@cython.locals(value=str, need=cython.ulonglong, first=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t)
+cdef _read_words(_Value known)
+@cython.locals(value=str, low=str, encoded=str, plus=str, forms=list)
+cdef str _prepare_word(_Value known)
+@cython.locals(value=str, words=list, first=str)
+cdef str _prepare_phrase(_Value known)
+@cython.locals(value=str, cut=Py_ssize_t, digits=str, tail=str)
+cdef str _prepare_phone(_Value known)
+@cython.locals(count=Py_ssize_t, ch=Py_UCS4, last=cython.ulonglong, second=cython.ulonglong, third=cython.ulonglong,
+               fourth=cython.ulonglong, digits=str, chars=cython.ulonglong)
+cdef unsigned long long _phone_tail_chars(str value, Py_ssize_t cut) except? 0
+cdef bint _holds_needle(str low, unsigned long long missing, str needle, unsigned long long need) except -1
+@cython.locals(searched=str, size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
+cdef str _find_needle(str text, str low, unsigned long long missing, str needle, unsigned long long need,
+                      str entity_type, list found)
+@cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)
+cdef _find_phones(str text, list phones, list found)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1
@@ -71,20 +103,20 @@ cdef class KnownValues:
 
     @cython.locals(values=list, types=list, where=dict, pairs=set, text=str, seen=str, count=Py_ssize_t, at=Py_ssize_t)
     cdef _add_all(self, object known)
-    @cython.locals(low=str, missing=cython.ulonglong, need=cython.ulonglong)
+    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, tail=str)
     cpdef bint holds_any(self, str text) except -1
-    @cython.locals(size=Py_ssize_t, needle=str, words=tuple, need=cython.ulonglong)
+    @cython.locals(size=Py_ssize_t, known=_Value, needle=str, need=cython.ulonglong, first=str)
     cdef bint _holds_word(self, str low, unsigned long long missing) except -1
-    @cython.locals(low=str, missing=cython.ulonglong, need=cython.ulonglong)
+    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, phones=list, forms=tuple, tail=str)
     cpdef list find(self, str text)
-    @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, entry=tuple, phrase=tuple, needle=str, words=tuple,
-                   first=str, searched=str, need=cython.ulonglong)
+    @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, known=_Value, entity_type=str, needle=str,
+                   need=cython.ulonglong, words=list, first=str, searched=str)
     cdef _find_words(self, str text, str low, unsigned long long missing, list found)
-    @cython.locals(digits=str, phone=list, start=Py_ssize_t, end=Py_ssize_t)
-    cdef _find_phones(self, str text, list found)
-    @cython.locals(low=str, digits=str, extension=str, tail=str, words=list, part=str, encoded=str, cut=Py_ssize_t)
+    @cython.locals(known=_Value, need=cython.ulonglong)
     cdef _add(self, str entity_type, str value)
-    cdef _add_needle(self, str entity_type, str needle)
+    @cython.locals(known=_Value)
+    cdef _add_part(self, str entity_type, str part)
+    cdef _add_needle(self, _Value known)
 
 
 @cython.final

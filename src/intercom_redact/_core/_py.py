@@ -15,7 +15,9 @@ there leads to (the child state, the op, its kind), shared by the walks of
 one redactor and bounded like the automaton's own memos.
 
 Known values are prepared lazily: building :class:`KnownValues` only sorts the
-values into words, phrases and phones; a text is searched for a value only
+values into words, phrases and phones and reads the characters a text needs to
+hold each; the strings searched for are made the first time a text has them (most
+values are in none of an event's texts).  A text is searched for a value only
 after a substring (or, for phones, a digit-run) pre-check says it can hold it,
 and a phone is parsed only for a digit run that ends as it does but is not
 written with its very digits.  The compiled core reads a short text's
@@ -104,6 +106,8 @@ _ANY_CHARS = 0xFFFF_FFFF_FFFF_FFFF
 """The characters of a text not read: it may hold every one."""
 _CHAR = 1
 """The bit shifted by a character's place in :func:`_chars_of` (a 64-bit unsigned one in the compiled core)."""
+_ENCODED_AWAY = _CHAR | _CHAR << 43
+"""The bits of ``@`` (64, sharing bit 0) and ``+`` (43): an e-mail's URL-encoded forms may hold neither."""
 
 
 # -- known values ---------------------------------------------------------------------
@@ -133,6 +137,11 @@ def _lower(text: str) -> str:
     return low
 
 
+def _char_bit(code: int) -> int:
+    """The bit of the character ``code`` in a set of :func:`_chars_of`."""
+    return _CHAR << (code if code < 64 else code & 31)
+
+
 def _chars_of(text: str, unread: int) -> int:
     """The characters ``text`` holds, as bits of a 64-bit set, or ``unread`` for one longer than
     ``_CHARS_READ_UP_TO`` (all texts in the pure-Python core).
@@ -146,8 +155,7 @@ def _chars_of(text: str, unread: int) -> int:
         return unread
     chars = 0
     for ch in text:
-        code = ord(ch)
-        chars |= _CHAR << (code if code < 64 else code & 31)
+        chars |= _char_bit(ord(ch))
     return chars
 
 
@@ -170,7 +178,7 @@ def _bounded(low: str, start: int, end: int, needle: str) -> bool:
     return not (_is_alnum(needle[-1]) and end < len(low) and _is_word(low[end]))
 
 
-def _phrase_end(low: str, start: int, words: tuple[str, ...]) -> int:
+def _phrase_end(low: str, start: int, words: list[str]) -> int:
     """Where the phrase ``words`` starting at ``start`` ends in ``low``, or -1.
 
     Words may be separated by any whitespace or joined as a form encodes
@@ -303,13 +311,14 @@ def _extension_at(value: str) -> int:
     """Where a phone's extension starts (``"x886"`` in ``"(861)762-8598x886"``): at the first
     letter after a digit; ``len(value)`` without one.  The number's digits are those before it."""
     digit = False
-    for i in range(len(value)):
-        ch = value[i]
+    i = 0
+    for ch in value:
         if _is_decimal(ch):
             digit = True
         elif digit and ch.isalpha():
             return i
-    return len(value)
+        i += 1
+    return i
 
 
 def _phone_like(value: str) -> bool:
@@ -365,23 +374,162 @@ def _name_parts(value: str) -> list[str]:
     return parts
 
 
+class _Value:
+    """A known value as the search holds it: what a text must hold to hold it, read when the value is
+    added, and the strings searched for, made the first time a text holds that.
+
+    ``need`` holds characters that every form of the value holds (bits as :func:`_chars_of` reads
+    them) and ``shortest`` is no longer than any form, so a text that lacks one of ``need`` or is
+    shorter holds none: the search skips the value with no string made for it (about half of an
+    event's values are in none of its texts).  ``first`` is what a phrase's first word holds (what
+    the pre-check, :meth:`KnownValues.holds_any`, looks for), else ``need``.
+
+    ``needle`` is None until then; then it is what a text is searched for first, with its characters
+    in ``needle_need``: a word's lower-cased self, a phrase's first word or a phone's last digits.
+    ``forms`` is the rest: an e-mail's URL-encoded needles (``(needle, its characters)``), a
+    phrase's words, a phone's ``(number, digits, extension digits)``; None for a plain word.  All
+    are made from ``value`` alone (see :func:`_prepare_word`, :func:`_prepare_phrase`,
+    :func:`_prepare_phone`), the same for every text.
+    """
+
+    __slots__ = ("entity_type", "first", "forms", "need", "needle", "needle_need", "shortest", "value")
+
+    entity_type: str
+    value: str
+    need: int
+    first: int
+    shortest: int
+    needle: str | None
+    needle_need: int
+    forms: Any
+
+
+def _value(entity_type: str, value: str) -> _Value:
+    """A :class:`_Value` not read yet (made without ``__init__``: no argument parsing in the compiled core)."""
+    known = _Value.__new__(_Value)
+    known.entity_type = entity_type
+    known.value = value
+    known.needle = None
+    known.forms = None
+    return known
+
+
+def _read_words(known: _Value) -> None:
+    """Read the value's characters: ``need``, its ASCII ones less white space, each of which every
+    lower-cased writing of its words holds (an ASCII letter shares its bit with its upper case; any other
+    character may change when lower-cased, and a phrase's words may be joined by other white space,
+    ``+`` or ``%20``); ``first``, those of its first word; ``shortest``, its first word's length."""
+    value = known.value
+    if not _CHARS_READ_UP_TO:  # the pure-Python core reads no text's characters: a value needs none
+        known.need = known.first = 0
+        known.shortest = len(value.split(None, 1)[0])  # one string operation, not a loop in Python
+        return
+    need = 0
+    first = -1  # where the first word ends, once read
+    i = 0
+    for ch in value:
+        if ch.isspace():
+            if first < 0:
+                first = i
+                known.first = need
+        else:
+            code = ord(ch)
+            if code < 128:
+                need |= _char_bit(code)
+        i += 1
+    if first < 0:
+        first = i
+        known.first = need
+    known.need = need
+    known.shortest = first
+
+
+def _prepare_word(known: _Value) -> str:
+    """A word-like value's needles: lower-cased, and an e-mail also URL-encoded, as in query strings.
+    Answers the needle (the value lower-cased)."""
+    value = known.value  # a typed local: its method is called directly in the compiled core
+    low = value.lower()
+    known.needle_need = _chars_of(low, 0)
+    known.needle = low
+    if "@" in low:
+        encoded = low.replace("@", "%40")
+        forms = [(encoded, _chars_of(encoded, 0))]
+        if "+" in low:
+            plus = encoded.replace("+", "%2b")
+            forms.insert(0, (plus, _chars_of(plus, 0)))
+        known.forms = forms
+    return low
+
+
+def _prepare_phrase(known: _Value) -> str:
+    """A phrase's lower-cased words, and its first word as its needle (the pre-check looks for it),
+    which it answers."""
+    value = known.value
+    words = value.lower().split()
+    known.forms = words
+    first: str = words[0]
+    known.needle_need = _chars_of(first, 0)
+    known.needle = first
+    return first
+
+
+def _prepare_phone(known: _Value) -> str:
+    """A phone's number (before its extension), digits and extension digits, and its last digits as its
+    needle, which it answers."""
+    value = known.value
+    cut = _extension_at(value)
+    digits = _decimal_digits(value[:cut])
+    known.forms = (value[:cut], digits, _decimal_digits(value[cut:]) if cut < len(value) else "")
+    tail = digits[-_PHONE_TAIL:]
+    known.needle_need = _chars_of(tail, 0)
+    known.needle = tail
+    return tail
+
+
+def _phone_tail_chars(value: str, cut: int) -> int:
+    """The characters of the last ``_PHONE_TAIL`` digits of ``value[:cut]`` (read as :func:`_chars_of` reads
+    them), or 0 where it has fewer than 7 digits: no phone.  No string of them is made."""
+    if len(value) >= _READ_BY_CHARACTER:  # all in the pure-Python core: a string operation, not a loop in Python
+        digits = _decimal_digits(value[:cut])
+        if len(digits) < 7:
+            return 0
+        chars = 0
+        for ch in digits[-_PHONE_TAIL:]:
+            chars |= _char_bit(ord(ch))
+        return chars
+    count = 0
+    last = second = third = fourth = 0  # the bits of the last four (_PHONE_TAIL) digits
+    for ch in value[:cut]:  # the whole value (no copy) unless it has an extension
+        if _is_decimal(ch):
+            last, second, third, fourth = _char_bit(ord(ch)), last, second, third
+            count += 1
+    return last | second | third | fourth if count >= 7 else 0
+
+
 class KnownValues:
     """The known values of one event, found in its texts whatever their case and notation.
 
     ``known`` is ``(entity_type, value)`` pairs as the walk collected them:
     values are stripped, and repeated or too short ones ignored.  Building
-    this only sorts them; the work is done per text, and only for values the
-    text can hold.
+    this only sorts them and reads the characters a text must hold to hold
+    each (see :class:`_Value`); the strings searched for are made for a value
+    the first time a text may hold it, and the work is done per text, only
+    for values the text can hold.
+
+    What is made for a value serves every later text: a KnownValues is the
+    state of one event's search, made per event and per call, and not shared
+    between threads (were it shared, two threads could at worst make the same
+    strings twice, equal ones).
     """
 
     __slots__ = ("_needles", "_phones", "_phrases", "_shortest")
 
     def __init__(self, known: Iterable[tuple[object, object]]) -> None:
-        # Each with the characters a text must hold to hold it (see _chars_of).
-        self._needles: list[tuple[str, str, int]] = []  # (entity_type, lower-cased token, its characters)
-        self._phrases: list[tuple[str, tuple[str, ...], int]] = []  # (entity_type, lower-cased words, first's)
-        # (entity_type, number, digits, extension digits, the last _PHONE_TAIL digits, their characters)
-        self._phones: list[tuple[str, str, str, str, str, int]] = []
+        # Each list in the order the values came: at a tie between equal spans the needle found first wins,
+        # then the phrase, then the phone (see _outermost), as the search goes through them in this order.
+        self._needles: list[_Value] = []  # words (an e-mail's encoded forms too) and a full name's parts
+        self._phrases: list[_Value] = []  # values of several words
+        self._phones: list[_Value] = []
         # No text shorter than this holds a needle, a phrase's first word or a phone's tail.
         self._shortest = _NO_TEXT
         self._add_all(known)
@@ -434,45 +582,47 @@ class KnownValues:
         """Sort ``value`` by how it is searched: as a phone, a phrase or a word (its URL-encoded forms too).
 
         A person's full name is also searched for by each capitalised part of it:
-        the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``.
+        the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``
+        (its parts are made at once: most texts that may hold a name may hold them).
         Nothing is kept across events: this costs less than looking a value up
         in a memo would, on a stream of distinct values.
         """
         if entity_type in UNSEARCHED_TYPES:
             return
+        known = _value(entity_type, value)
         if entity_type == "PHONE_NUMBER" or _phone_like(value):
-            cut = _extension_at(value)
-            digits = _decimal_digits(value[:cut])
-            if len(digits) >= 7:
-                extension = _decimal_digits(value[cut:]) if cut < len(value) else ""
-                tail = digits[-_PHONE_TAIL:]
-                self._phones.append((entity_type, value[:cut], digits, extension, tail, _chars_of(tail, 0)))
+            need = _phone_tail_chars(value, _extension_at(value))
+            if need:
+                known.need = known.first = need
+                known.shortest = _PHONE_TAIL
+                self._phones.append(known)
                 if self._shortest > _PHONE_TAIL:
                     self._shortest = _PHONE_TAIL
                 return
-        low = value.lower()
-        if _holds_space(low):  # else one word: no list made to tell
-            words = low.split()
-            if len(words) > 1:
-                if entity_type == "PERSON":
-                    for part in _name_parts(value):
-                        self._add_needle(entity_type, part.lower())
-                # Its first word's characters: those the pre-check (holds_any) looks for, as it looks for the word.
-                self._phrases.append((entity_type, tuple(words), _chars_of(words[0], 0)))
-                if len(words[0]) < self._shortest:
-                    self._shortest = len(words[0])
-                return
-        self._add_needle(entity_type, low)
-        if "@" in low:  # e-mails also URL-encoded, as in query strings
-            encoded = low.replace("@", "%40")
-            if "+" in low:
-                self._add_needle(entity_type, encoded.replace("+", "%2b"))
-            self._add_needle(entity_type, encoded)
+        _read_words(known)
+        if known.shortest < len(value):  # white space inside (the value is stripped): several words
+            if entity_type == "PERSON":
+                for part in _name_parts(value):
+                    self._add_part(entity_type, part)
+            self._phrases.append(known)
+            if known.shortest < self._shortest:
+                self._shortest = known.shortest
+            return
+        if "@" in value:
+            known.need = known.first = known.need & ~_ENCODED_AWAY
+        self._add_needle(known)
 
-    def _add_needle(self, entity_type: str, needle: str) -> None:
-        self._needles.append((entity_type, needle, _chars_of(needle, 0)))
-        if len(needle) < self._shortest:
-            self._shortest = len(needle)
+    def _add_part(self, entity_type: str, part: str) -> None:
+        known = _value(entity_type, part)
+        _prepare_word(known)
+        known.need = known.first = known.needle_need
+        known.shortest = len(part)
+        self._add_needle(known)
+
+    def _add_needle(self, known: _Value) -> None:
+        self._needles.append(known)
+        if known.shortest < self._shortest:
+            self._shortest = known.shortest
 
     def __bool__(self) -> bool:
         return bool(self._needles or self._phrases or self._phones)
@@ -489,10 +639,13 @@ class KnownValues:
                 return True
         else:
             missing = _chars_of(text, _ANY_CHARS) ^ _ANY_CHARS  # its digits are the lower-cased text's
-        for phone in self._phones:
-            need = phone[5]
-            if not need & missing and _digits_hold(text, phone[4]):
-                return True
+        for known in self._phones:
+            if not known.need & missing:
+                tail = known.needle
+                if tail is None:
+                    tail = _prepare_phone(known)
+                if _digits_hold(text, tail):
+                    return True
         return False
 
     def _holds_word(self, low: str, missing: int) -> bool:
@@ -500,11 +653,25 @@ class KnownValues:
         the text, or with a character it lacks, is not looked for: most are, in the short texts
         of an event).  ``missing``: the characters the text does not hold (see :func:`_chars_of`)."""
         size = len(low)
-        for _, needle, need in self._needles:
-            if not need & missing and len(needle) <= size and needle in low:
+        for known in self._needles:
+            if known.need & missing or known.shortest > size:
+                continue
+            needle = known.needle
+            if needle is None:
+                needle = _prepare_word(known)
+            if _holds_needle(low, missing, needle, known.needle_need):
                 return True
-        for _, words, need in self._phrases:  # noqa: SIM110  (any() over a generator is a closure in the compiled core)
-            if not need & missing and len(words[0]) <= size and words[0] in low:
+            if known.forms is not None:
+                for needle, need in known.forms:
+                    if _holds_needle(low, missing, needle, need):
+                        return True
+        for known in self._phrases:
+            if known.first & missing or known.shortest > size:
+                continue
+            first = known.needle
+            if first is None:
+                first = _prepare_phrase(known)
+            if _holds_needle(low, missing, first, known.needle_need):
                 return True
         return False
 
@@ -520,78 +687,112 @@ class KnownValues:
         missing = _chars_of(text if low is None else low, _ANY_CHARS) ^ _ANY_CHARS  # none when not read
         if self._needles or self._phrases:
             self._find_words(text, low, missing, found)
-        for phone in self._phones:
-            need = phone[5]
-            if not need & missing and _digits_hold(text, phone[4]):  # a phone's tail is in the text: search for all
-                self._find_phones(text, found)
-                break
+        phones: list[list[Any]] | None = None
+        for known in self._phones:
+            if known.need & missing:
+                continue
+            tail = known.needle
+            if tail is None:
+                tail = _prepare_phone(known)
+            if _digits_hold(text, tail):  # its last digits are in the text: searched for
+                if phones is None:
+                    phones = []
+                forms = known.forms
+                phones.append([known.entity_type, forms[0], forms[1], forms[2], None])
+        if phones is not None:
+            _find_phones(text, phones, found)
         return _outermost(found) if len(found) > 1 else found
 
     def _find_words(self, text: str, low: str | None, missing: int, found: list[tuple[int, int, str]]) -> None:
         """The needles and phrases in ``text``, added to ``found``: searched in its lower-cased ``low``
         (made here when None, for the first needle that may be in the text).
 
-        Each is looked for only where the text holds all its characters (``missing`` has none of
-        them): that tells most texts apart.  Where the text's characters were not read (``missing``
-        is 0), each is tested with ``in`` first, which tells an absent one for less than ``find`` does.
-        The search for another occurrence stops where no other fits.
+        A value is looked for only where the text holds all the characters it needs (``missing`` has
+        none of them) and is no shorter: that tells most texts apart.
         """
         size = len(text)
-        for entry in self._needles:
-            need = entry[2]
-            if need & missing:  # a character the text lacks: most entries are told apart here
+        for known in self._needles:
+            if known.need & missing or known.shortest > size:  # most values are told apart here
                 continue
-            needle = entry[1]
-            searched = _searched_in(text, low, needle, missing)
-            if searched is None:
+            needle = known.needle
+            if needle is None:
+                needle = _prepare_word(known)
+            entity_type = known.entity_type
+            low = _find_needle(text, low, missing, needle, known.needle_need, entity_type, found)
+            if known.forms is not None:
+                for needle, need in known.forms:
+                    low = _find_needle(text, low, missing, needle, need, entity_type, found)
+        for known in self._phrases:
+            if known.need & missing or known.shortest > size:
                 continue
-            low = searched
-            start = low.find(needle)
-            while start != -1:
-                end = start + len(needle)
-                if _bounded(low, start, end, needle):
-                    found.append((start, end, entry[0]))
-                start = low.find(needle, end) if end + len(needle) <= size else -1
-        for phrase in self._phrases:
-            need = phrase[2]
+            first = known.needle
+            if first is None:
+                first = _prepare_phrase(known)
+            need = known.needle_need
             if need & missing:
                 continue
-            words = phrase[1]
-            first = words[0]
             searched = _searched_in(text, low, first, missing)
             if searched is None:
                 continue
             low = searched
+            words = known.forms
             start = low.find(first)
             while start != -1:
                 end = _phrase_end(low, start, words)
                 if end == -1:
                     start = low.find(first, start + 1)
                 else:
-                    found.append((start, end, phrase[0]))
+                    found.append((start, end, known.entity_type))
                     start = low.find(first, end) if end + len(first) <= size else -1
 
-    def _find_phones(self, text: str, found: list[tuple[int, int, str]]) -> None:
-        # Only the phones whose last digits occur in the text are looked for, and one is
-        # parsed only for a run that is not written with its very digits (see _phone_matches).
-        phones: list[list[Any]] = [[entity_type, value, own, extension, None]
-                                   for entity_type, value, own, extension, tail, _ in self._phones
-                                   if _digits_hold(text, tail)]
-        if not phones:
-            return
-        for run in _DIGIT_RUN.finditer(text):
-            digits = _decimal_digits(run.group())
-            for phone in phones:
-                if _phone_matches(digits, phone):
-                    start, end = run.start(), run.end()
-                    if start and text[start - 1] == "(" and ")" in run.group():  # "(861)762-8598": from "("
-                        start -= 1
-                    if phone[3]:  # the number's own extension after it is the phone's too
-                        written = _EXTENSION.match(text, end)
-                        if written is not None and written.group(1) == phone[3]:
-                            end = written.end()
-                    found.append((start, end, phone[0]))
-                    break
+
+def _holds_needle(low: str, missing: int, needle: str, need: int) -> bool:
+    """Whether the lower-cased ``low`` holds ``needle`` (one with a character it lacks is not looked for)."""
+    return not need & missing and len(needle) <= len(low) and needle in low
+
+
+def _find_needle(text: str, low: str | None, missing: int, needle: str, need: int, entity_type: str,
+                 found: list[tuple[int, int, str]]) -> str | None:
+    """Add where ``needle`` is in ``text`` (bounded as a word) to ``found``, searched in its lower-cased
+    ``low``; answers ``low``, made here when None and the needle may be in the text.
+
+    The needle is looked for only where the text holds all its characters (``missing`` has none of
+    them).  Where the text's characters were not read (``missing`` is 0), it is tested with ``in``
+    first, which tells an absent one for less than ``find`` does.  The search for another
+    occurrence stops where no other fits.
+    """
+    if need & missing:
+        return low
+    searched = _searched_in(text, low, needle, missing)
+    if searched is None:
+        return low
+    size = len(text)
+    start = searched.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        if _bounded(searched, start, end, needle):
+            found.append((start, end, entity_type))
+        start = searched.find(needle, end) if end + len(needle) <= size else -1
+    return searched
+
+
+def _find_phones(text: str, phones: list[list[Any]], found: list[tuple[int, int, str]]) -> None:
+    """The ``phones`` (``[entity_type, number, digits, extension, None]``, each one whose last digits
+    occur in the text) in ``text``, added to ``found``: one is parsed only for a run that is not written
+    with its very digits (see :func:`_phone_matches`)."""
+    for run in _DIGIT_RUN.finditer(text):
+        digits = _decimal_digits(run.group())
+        for phone in phones:
+            if _phone_matches(digits, phone):
+                start, end = run.start(), run.end()
+                if start and text[start - 1] == "(" and ")" in run.group():  # "(861)762-8598": from "("
+                    start -= 1
+                if phone[3]:  # the number's own extension after it is the phone's too
+                    written = _EXTENSION.match(text, end)
+                    if written is not None and written.group(1) == phone[3]:
+                        end = written.end()
+                found.append((start, end, phone[0]))
+                break
 
 
 def _searched_in(text: str, low: str | None, word: str, missing: int) -> str | None:
