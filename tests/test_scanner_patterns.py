@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
+import html
 import json
 import os
 import pickle
@@ -487,6 +489,76 @@ def test_rows_spelled_for_ascii_texts_match_the_suites_strings(texts: list[str])
                 plain = regex.compile(rule.source, rule.entity.flags)
                 assert ([m.regs for m in rule.matches(variant)] == [m.regs for m in plain.finditer(variant)]), (
                     rule.name, variant)
+
+
+# A lowered row (PatternSpec.lowered) has its ASCII spelling searched on the text in lower case:
+# greetings and sign-offs in any case, near misses, names with capitals, accents, apostrophes and
+# hyphens, the marks a lead is, newlines; as written, in ASCII, and as an HTML body's view.
+_CUE_WORDS = [
+    "hi", "hello", "hey", "dear", "hallo", "hoi", "moin", "servus", "bonjour", "salut", "hola", "buenos días", "ciao",
+    "salve", "olá", "oi", "hej", "hei", "cześć", "witam", "dzień dobry", "liebe", "lieber", "sehr geehrter", "cher",
+    "chère", "estimado", "querida", "caro", "gentile", "beste", "geachte", "good morning", "good \tevening",
+    "thanks", "thank you", "many thanks", "thanks again", "cheers", "best", "best regards", "kind regards", "regards",
+    "warm regards", "sincerely", "yours truly", "cordialement", "groeten", "met vriendelijke groet",
+    "mit freundlichen grüßen", "viele grüße", "saludos", "cheers mate", "thx", "ty", "merci", "merci beaucoup",
+    "bien à vous", "danke", "vielen dank", "lg", "mfg", "gracias", "un saludo", "atentamente", "grazie",
+    "cordiali saluti", "obrigada", "pozdrawiam", "z poważaniem", "dziękuję", "groetjes", "mvh", "hälsningar",
+    "venlig hilsen", "his", "helloo", "bestow", "thanksgiving", "deary", "ok",
+]
+_NAMES = ["jane", "Bob", "O'Neil", "jo'", "ann’", "Anne-Marie", "łukasz", "José", "ÉLODIE", "van der Berg", "x", "Ab-"]
+_MARKS = [" ", "  ", "\t", "\n", "\n\n", " \n", ",", ", ", ".", "!", "?", ":", ";", ">", "(", '"', "'", "“", "‘",
+          "-", "--", "—", "–", "1", "@", "/", "_"]
+
+
+@st.composite
+def _cue_texts(draw: st.DrawFn) -> str:
+    """Cue words in any case (a letter at a time), names and marks."""
+    pieces = []
+    for _ in range(draw(st.integers(0, 10))):
+        kind = draw(st.sampled_from(["cue", "name", "mark", "mark"]))
+        if kind == "cue":
+            word = draw(st.sampled_from(_CUE_WORDS))
+            pieces.append("".join(c.upper() if draw(st.booleans()) else c for c in word))
+        else:
+            pieces.append(draw(st.sampled_from(_NAMES if kind == "name" else _MARKS)))
+    return "".join(pieces)
+
+
+def _lowered_rows() -> list[_patterns._Rule]:
+    rows = [rule for rule in _patterns.builtin_pass()._rules if rule.lowered]
+    assert {rule.name for rule in rows} == {"greeting, any case", "sign-off, any case", "sign-off at the end, any case"}
+    return rows
+
+
+def _disagree(rule: _patterns._Rule, text: str) -> list[str]:
+    """The variants of ``text`` where ``rule``'s search and its pattern, run as Presidio runs it, match differently."""
+    plain = regex.compile(rule.source, rule.entity.flags)
+    ascii_text = text.encode("ascii", "ignore").decode()
+    view = extract("<div>" + html.escape(text).replace("\n", "<br>") + "</div>").text
+    return [variant for variant in (text, ascii_text, ascii_text.lstrip(), "\n" + ascii_text, ascii_text.upper(), view)
+            if [m.regs for m in rule.matches(variant)] != [m.regs for m in plain.finditer(variant)]]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_cue_texts())
+def test_a_lowered_row_matches_as_its_pattern(text: str) -> None:
+    for rule in _lowered_rows():
+        assert _disagree(rule, text) == [], rule.name
+
+
+def test_a_spelling_lowered_that_reads_case_is_caught() -> None:
+    # A capital is no capital in the text in lower case: lowering the given-name row's spelling
+    # (or writing a capital in a lowered group) finds nothing where the row finds a name.
+    [entity] = [entity for entity in ENTITIES if any(spec.name == "given name and surname" for spec in entity.patterns)]
+    spec = next(spec for spec in entity.patterns if spec.name == "given name and surname")
+    broken = _patterns.PatternPass([dataclasses.replace(entity, patterns=(dataclasses.replace(spec, lowered=True),))])
+    assert _disagree(broken._rules[0], "then Uwe Ziegler said") != []
+    greeting = next(rule for rule in _lowered_rows() if rule.name == "greeting, any case")
+    capital = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == "greeting, any case")
+    spelled = dataclasses.replace(capital, ascii_only=capital.ascii_only.replace("h(?:i|", "H(?:i|"))  # type: ignore[union-attr]
+    broken = _patterns.PatternPass([dataclasses.replace(greeting.entity, patterns=(spelled,))])
+    assert _disagree(broken._rules[0], "\nhi jane,") != []
+    assert _disagree(greeting, "\nhi jane,") == []
 
 
 @settings(max_examples=300, deadline=None)

@@ -268,8 +268,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "_trigger", "after_first", "ascii_only", "builtin", "confined", "entity", "matches", "name",
-                 "score", "source", "translated")
+    __slots__ = ("_compiled", "_trigger", "after_first", "ascii_only", "builtin", "confined", "entity", "lowered",
+                 "matches", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -281,6 +281,7 @@ class _Rule:
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
         self.ascii_only = spec.ascii_only
+        self.lowered = spec.lowered
         # Where its matches must be: a text whose known spans hold them all need not run it.  Read
         # with the pattern, when it is compiled (not by a first log call for every row); as re reads
         # it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
@@ -306,7 +307,8 @@ class _Rule:
             compiled = self._compile(self.source)
             search = compiled if self.after_first is None else self._compile(self.after_first)
             matches = self._searched(compiled, search)
-            ascii_search = _ascii_compiled(self.ascii_only, self.entity.flags, search) if self.ascii_only else None
+            ascii_search = (_ascii_compiled(self.ascii_only, self.entity.flags, search, lowered=self.lowered)
+                            if self.ascii_only else None)
             if ascii_search is not None:
                 matches = functools.partial(_ascii_or_any, self._searched(compiled, ascii_search), matches)
             if self.builtin:
@@ -395,18 +397,21 @@ def ascii_spelling(pattern: str) -> tuple[str, bool]:
     return "".join(out), kept
 
 
-def _ascii_compiled(pattern: str, flags: int, search: Any) -> re.Pattern[str] | _Located | None:
-    """``pattern`` (a row's ``ascii_only``) compiled by ``re``, located with where it holds a ``\\K``.
+def _ascii_compiled(pattern: str, flags: int, search: Any, lowered: bool = False) -> re.Pattern[str] | _Located | None:
+    """``pattern`` (a row's ``ascii_only``) compiled by ``re``, located with where it holds a ``\\K`` or is ``lowered``.
 
     :param search: the row's own search, which ``pattern`` spells for texts all ASCII.
+    :param lowered: search the text in lower case, with ``pattern``'s case-insensitive groups made plain.
     :return: ``None`` where ``re`` cannot read it (Python 3.10).
     """
     try:
         spelling, kept = ascii_spelling(pattern)
+        if lowered:
+            spelling, flags = spelling.replace("(?i:", "(?:"), flags & ~re.IGNORECASE
         compiled = re.compile(spelling, flags)
     except (re.error, _Untranslatable):
         return None
-    return _Located(compiled, search) if kept else compiled
+    return _Located(compiled, search, lowered) if kept or lowered else compiled
 
 
 class _Located:
@@ -415,25 +420,29 @@ class _Located:
     Both engines match a pattern alike on a text all ASCII, so the match ``re`` finds
     from a position starts where the pattern's would, and the pattern matched at that
     start is the one its own search finds: the same matches, the pattern's match objects.
+    A ``lowered`` search runs on the text in lower case (the same length: it is all ASCII),
+    where it matches where the pattern matches on the text (``PatternSpec.lowered``).
     """
 
-    __slots__ = ("_locate", "_pattern")
+    __slots__ = ("_locate", "_lowered", "_pattern")
 
-    def __init__(self, locate: re.Pattern[str], pattern: Any) -> None:
+    def __init__(self, locate: re.Pattern[str], pattern: Any, lowered: bool = False) -> None:
         self._locate = locate
         self._pattern = pattern
+        self._lowered = lowered
 
     def finditer(self, text: str, pos: int = 0) -> Iterator[Any]:
         """As ``pattern.finditer(text, pos)``."""
         search, match = self._locate.search, self._pattern.match
-        found = search(text, pos)
+        searched = text.lower() if self._lowered else text
+        found = search(searched, pos)
         while found is not None:
             if found.end() == found.start():  # empty: the pattern's own search knows what may follow one
                 yield from self._pattern.finditer(text, found.start())
                 return
             kept = match(text, found.start())
             yield kept
-            found = search(text, kept.end())
+            found = search(searched, kept.end())
 
 
 def _options() -> Any:
