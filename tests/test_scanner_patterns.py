@@ -491,9 +491,10 @@ def test_rows_spelled_for_ascii_texts_match_the_suites_strings(texts: list[str])
                     rule.name, variant)
 
 
-# A lowered row (PatternSpec.lowered) has its ASCII spelling searched on the text in lower case:
-# greetings and sign-offs in any case, near misses, names with capitals, accents, apostrophes and
-# hyphens, the marks a lead is, newlines; as written, in ASCII, and as an HTML body's view.
+# A lowered row (PatternSpec.lowered) has its ASCII spelling searched on the text in lower case, a
+# cued row (PatternSpec.cue) is tried where its cue ends on it: greetings, sign-offs and
+# introductions in any case, near misses, names with capitals, titles, initials, accents,
+# apostrophes and hyphens, the marks a lead is, newlines; as written, in ASCII, and as an HTML body's view.
 _CUE_WORDS = [
     "hi", "hello", "hey", "dear", "hallo", "hoi", "moin", "servus", "bonjour", "salut", "hola", "buenos días", "ciao",
     "salve", "olá", "oi", "hej", "hei", "cześć", "witam", "dzień dobry", "liebe", "lieber", "sehr geehrter", "cher",
@@ -503,23 +504,28 @@ _CUE_WORDS = [
     "mit freundlichen grüßen", "viele grüße", "saludos", "cheers mate", "thx", "ty", "merci", "merci beaucoup",
     "bien à vous", "danke", "vielen dank", "lg", "mfg", "gracias", "un saludo", "atentamente", "grazie",
     "cordiali saluti", "obrigada", "pozdrawiam", "z poważaniem", "dziękuję", "groetjes", "mvh", "hälsningar",
-    "venlig hilsen", "his", "helloo", "bestow", "thanksgiving", "deary", "ok",
+    "venlig hilsen", "his", "helloo", "bestow", "thanksgiving", "deary", "ok", "my name is", "this is", "name:",
+    "ohi", "good  afternoon",
 ]
-_NAMES = ["jane", "Bob", "O'Neil", "jo'", "ann’", "Anne-Marie", "łukasz", "José", "ÉLODIE", "van der Berg", "x", "Ab-"]
+_NAMES = ["jane", "Bob", "O'Neil", "jo'", "ann’", "Anne-Marie", "łukasz", "José", "ÉLODIE", "van der Berg", "x", "Ab-",
+          "Mr. ", "Dr ", "Jane Q. Doe", "Doe", "McDonald", "Hi"]
 _MARKS = [" ", "  ", "\t", "\n", "\n\n", " \n", ",", ", ", ".", "!", "?", ":", ";", ">", "(", '"', "'", "“", "‘",
           "-", "--", "—", "–", "1", "@", "/", "_"]
 
 
 @st.composite
 def _cue_texts(draw: st.DrawFn) -> str:
-    """Cue words in any case (a letter at a time), names and marks."""
+    """Cue words in any case (a letter at a time), names and marks; often a cue, a name and a mark in a row."""
     pieces = []
     for _ in range(draw(st.integers(0, 10))):
-        kind = draw(st.sampled_from(["cue", "name", "mark", "mark"]))
-        if kind == "cue":
+        kind = draw(st.sampled_from(["cue", "name", "mark", "mark", "cued name"]))
+        if kind in ("cue", "cued name"):
             word = draw(st.sampled_from(_CUE_WORDS))
             pieces.append("".join(c.upper() if draw(st.booleans()) else c for c in word))
-        else:
+        if kind == "cued name":
+            pieces.append(draw(st.sampled_from([" ", "  ", "\t", ",\n", "\n"])))
+            pieces.append(draw(st.sampled_from(_NAMES)) + draw(st.sampled_from([",", "!", ".", "\n", ""])))
+        elif kind != "cue":
             pieces.append(draw(st.sampled_from(_NAMES if kind == "name" else _MARKS)))
     return "".join(pieces)
 
@@ -527,6 +533,12 @@ def _cue_texts(draw: st.DrawFn) -> str:
 def _lowered_rows() -> list[_patterns._Rule]:
     rows = [rule for rule in _patterns.builtin_pass()._rules if rule.lowered]
     assert {rule.name for rule in rows} == {"greeting, any case", "sign-off, any case", "sign-off at the end, any case"}
+    return rows
+
+
+def _cued_rows() -> list[_patterns._Rule]:
+    rows = [rule for rule in _patterns.builtin_pass()._rules if rule.cue is not None]
+    assert {rule.name for rule in rows} == {"greeting"}
     return rows
 
 
@@ -546,6 +558,19 @@ def test_a_lowered_row_matches_as_its_pattern(text: str) -> None:
         assert _disagree(rule, text) == [], rule.name
 
 
+@settings(max_examples=600, deadline=None)
+@given(_cue_texts())
+def test_a_cued_row_matches_as_its_pattern(text: str) -> None:
+    for rule in _cued_rows():
+        assert _disagree(rule, text) == [], rule.name
+
+
+def test_lowered_and_cued_rows_match_the_suites_strings(texts: list[str]) -> None:
+    for text in [*texts, *_every_test_string()]:
+        for rule in [*_lowered_rows(), *_cued_rows()]:
+            assert _disagree(rule, text) == [], (rule.name, text)
+
+
 def test_a_spelling_lowered_that_reads_case_is_caught() -> None:
     # A capital is no capital in the text in lower case: lowering the given-name row's spelling
     # (or writing a capital in a lowered group) finds nothing where the row finds a name.
@@ -559,6 +584,15 @@ def test_a_spelling_lowered_that_reads_case_is_caught() -> None:
     broken = _patterns.PatternPass([dataclasses.replace(greeting.entity, patterns=(spelled,))])
     assert _disagree(broken._rules[0], "\nhi jane,") != []
     assert _disagree(greeting, "\nhi jane,") == []
+
+
+def test_a_cue_that_misses_a_place_is_caught() -> None:
+    [rule] = _cued_rows()
+    spec = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == rule.name)
+    missing = dataclasses.replace(spec, cue=spec.cue.replace("|dear", ""))  # type: ignore[union-attr]
+    broken = _patterns.PatternPass([dataclasses.replace(rule.entity, patterns=(missing,))])
+    assert _disagree(broken._rules[0], "Dear Jane,") != []
+    assert _disagree(rule, "Dear Jane,") == []
 
 
 @settings(max_examples=300, deadline=None)

@@ -268,7 +268,7 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "_trigger", "after_first", "ascii_only", "builtin", "confined", "entity", "lowered",
+    __slots__ = ("_compiled", "_trigger", "after_first", "ascii_only", "builtin", "confined", "cue", "entity", "lowered",
                  "matches", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
@@ -282,6 +282,7 @@ class _Rule:
         self.after_first = spec.after_first
         self.ascii_only = spec.ascii_only
         self.lowered = spec.lowered
+        self.cue = spec.cue
         # Where its matches must be: a text whose known spans hold them all need not run it.  Read
         # with the pattern, when it is compiled (not by a first log call for every row); as re reads
         # it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
@@ -311,6 +312,8 @@ class _Rule:
                             if self.ascii_only else None)
             if ascii_search is not None:
                 matches = functools.partial(_ascii_or_any, self._searched(compiled, ascii_search), matches)
+            elif self.cue is not None:
+                matches = functools.partial(_ascii_or_any, functools.partial(_cued, re.compile(self.cue), compiled), matches)
             if self.builtin:
                 self.confined = confinement(self._trigger, self.source, self.entity.flags)
             self.matches = matches
@@ -341,6 +344,30 @@ def _matched_then_searched(pattern: Any, after_first: Any, text: str) -> Iterato
     first = pattern.match(text)
     rest: Iterator[Any] = after_first.finditer(text, 0 if first is None else first.end())
     return rest if first is None else itertools.chain((first,), rest)
+
+
+def _cued(cue: re.Pattern[str], pattern: Any, text: str) -> Iterator[Any]:
+    """``pattern.finditer(text)`` on a text all ASCII: ``pattern`` tried where ``cue`` ends on it in lower case.
+
+    The cue's ends take in every place the pattern matches (``PatternSpec.cue``), so the first
+    one from where the last match ended at which the pattern matches is where its own search
+    finds its next match: the same matches, the pattern's match objects.
+    """
+    lowered = text.lower()  # the same length: the text is all ASCII
+    search, match = cue.search, pattern.match
+    resume = 0  # where the pattern's own search goes on
+    found = search(lowered)
+    while found is not None:
+        at = found.end()
+        if at >= resume:
+            kept = match(text, at)
+            if kept is not None:
+                if kept.end() == kept.start():  # empty: the pattern's own search knows what may follow one
+                    yield from pattern.finditer(text, at)
+                    return
+                yield kept
+                resume = kept.end()
+        found = search(lowered, max(at, found.start() + 1))
 
 
 def _ascii_or_any(ascii_matches: Callable[[str], Iterator[Any]], matches: Callable[[str], Iterator[Any]],

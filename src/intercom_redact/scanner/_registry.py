@@ -103,6 +103,13 @@ class PatternSpec:
         in those groups and absent outside them, whose classes hold both cases of a letter or
         neither: on a text all ASCII it then matches where it matches on the text (a test compares
         the row's matches with those of ``regex``).
+    :param cue: for a text all ASCII, where the row's pattern may match: ``re`` searches it on
+        the text in lower case (the standard library's dialect, without case-insensitive groups),
+        each search from where the last match ended, and the pass matches the row's pattern at the
+        end of each match the search finds (from where its last match ended, as its own search
+        goes on).  The ends must take in every place the pattern matches, in order: ``re`` skips
+        ahead to a cue's first letter where ``regex`` tries a look-behind at every character (a
+        test compares the row's matches with those of ``regex``).
     """
 
     name: str
@@ -112,6 +119,7 @@ class PatternSpec:
     after_first: str | None = None
     ascii_only: str | None = None
     lowered: bool = False
+    cue: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +436,9 @@ NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (n
 # any-case title would be tried at every lower-case letter of a text.
 _CAPITALISED_TITLE = rf"(?:{alternation(tuple(title.capitalize() for title in NAME_TITLES))})\.?[ \t]+"
 _NAME = rf"(?:{_CAPITALISED_TITLE}){{0,2}}{_NAME_BODY}"
-_GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
+_GREETING_WORDS = ("hi", "hello", "hey", "dear", "hallo", "hoi", "bonjour", "hola", "ciao",
+                   r"good[ \t]+(?:morning|afternoon|evening)")
+_GREETINGS = "(?i:" + "|".join(_GREETING_WORDS) + ")"
 _SIGN_OFF_WORDS = (
     "thanks", r"thank[ \t]+you", r"many[ \t]+thanks", r"thanks[ \t]+again", "cheers", "best", r"best[ \t]+regards",
     r"kind[ \t]+regards", "regards", r"warm[ \t]+regards", "sincerely", r"yours[ \t]+(?:sincerely|truly)",
@@ -443,7 +453,8 @@ _CONTEXT_NAME = EntitySpec(
     "PERSON", "ContextNameRecognizer",
     (
         PatternSpec("greeting", rf"(?<=\b{_GREETINGS}[ \t]+){_NAME}(?=[ \t]*(?:[,!:;.\n]|$))", 0.7,
-                    trigger=rf"{_GREETINGS}[ \t]+\p{{Lu}}"),
+                    trigger=rf"{_GREETINGS}[ \t]+\p{{Lu}}",
+                    cue=rf"(?:{by_first_letter(_GREETING_WORDS)})[ \t]+"),  # ends where the name starts
         PatternSpec(  # tried at the line break after the sign-off (rarer than a capital), the name kept
             "sign-off",
             rf"\n(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n)[ \t\n]{{0,4}}(?:[-–—][ \t]*)?\K{_NAME}"
