@@ -595,6 +595,43 @@ def test_a_cue_that_misses_a_place_is_caught() -> None:
     assert _disagree(rule, "Dear Jane,") == []
 
 
+# An anchored row (PatternSpec.anchored) is searched on a text all ASCII from the run before each
+# next anchor: addresses and their pieces glued by local-part characters and by others.
+_MAIL_PIECES = st.sampled_from([
+    "jo@ex.com", "jo.doe@mail.example.co.uk", "al%40ex.com", "x%2540y.org", "me&#64;ex.de", "me&#x40;ex.de", "@", "%",
+    "&", "&amp;", "%20", "jo", "Doe", "o'neil", "a.b", "x-y", "_", "+tag", "42", "mailto:", ".", "..", "-", "ex.com",
+    "jöran@exämple.de", "'", '"jo"@ex.com', "{x}", "|", "~", "#", "!", "$", "*", "^", "`", "=", "?", "/", ":", ";", "<",
+    ">", "(", " ", "  ", "\n", "\t", ",",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_MAIL_PIECES, max_size=14).map("".join))
+def test_an_anchored_row_matches_as_its_pattern(text: str) -> None:
+    rows = [rule for rule in _patterns.builtin_pass()._rules if rule.anchored is not None]
+    assert [rule.name for rule in rows] == ["Email"]
+    for rule in rows:
+        assert _disagree(rule, text) == [], rule.name
+
+
+def test_an_anchored_row_matches_the_suites_strings(texts: list[str]) -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.anchored is not None]
+    for text in [*texts, *_every_test_string()]:
+        assert _disagree(rule, text) == [], text
+
+
+def test_an_anchor_or_a_run_character_left_out_is_caught() -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.anchored is not None]
+    spec = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == rule.name)
+    anchors, run = spec.anchored  # type: ignore[misc]
+    for broken, text in [((anchors.replace("&", ""), run), "mail me&#64;ex.de now"),
+                         ((anchors, run.replace(".", "")), "mail jo.doe@ex.com now")]:
+        changed = _patterns.PatternPass([dataclasses.replace(rule.entity, patterns=(
+            dataclasses.replace(spec, anchored=broken),))])
+        assert _disagree(changed._rules[0], text) != [], broken
+        assert _disagree(rule, text) == []
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(max_codepoint=127), max_size=12), st.sampled_from(sorted(
     category for category in _patterns._ASCII_OF if len(category) > 1 or category.isupper())))

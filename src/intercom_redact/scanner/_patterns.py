@@ -268,8 +268,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "_trigger", "after_first", "ascii_only", "builtin", "confined", "cue", "entity", "lowered",
-                 "matches", "name", "score", "source", "translated")
+    __slots__ = ("_compiled", "_trigger", "after_first", "anchored", "ascii_only", "builtin", "confined", "cue", "entity",
+                 "lowered", "matches", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -283,6 +283,7 @@ class _Rule:
         self.ascii_only = spec.ascii_only
         self.lowered = spec.lowered
         self.cue = spec.cue
+        self.anchored = spec.anchored
         # Where its matches must be: a text whose known spans hold them all need not run it.  Read
         # with the pattern, when it is compiled (not by a first log call for every row); as re reads
         # it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
@@ -314,6 +315,10 @@ class _Rule:
                 matches = functools.partial(_ascii_or_any, self._searched(compiled, ascii_search), matches)
             elif self.cue is not None:
                 matches = functools.partial(_ascii_or_any, functools.partial(_cued, re.compile(self.cue), compiled), matches)
+            elif self.anchored is not None:
+                anchors, run = self.anchored
+                located = functools.partial(_anchored, compiled, re.compile(f"[{re.escape(anchors)}]"), run)
+                matches = functools.partial(_ascii_or_any, located, matches)
             if self.builtin:
                 self.confined = confinement(self._trigger, self.source, self.entity.flags)
             self.matches = matches
@@ -368,6 +373,29 @@ def _cued(cue: re.Pattern[str], pattern: Any, text: str) -> Iterator[Any]:
                 yield kept
                 resume = kept.end()
         found = search(lowered, max(at, found.start() + 1))
+
+
+def _anchored(pattern: Any, anchors: re.Pattern[str], run: str, text: str) -> Iterator[Any]:
+    """``pattern.finditer(text)`` on a text all ASCII, searched from the ``run`` before each next anchor.
+
+    Every match holds an anchor, with only ``run`` characters between its start and it
+    (``PatternSpec.anchored``), so none starts before the run that ends at the next anchor: the
+    anchor of a match that starts earlier would lie inside that run, where an anchor that is no
+    run character cannot, and one that is extends the run.  The pattern's first match from there
+    is its own search's next: the same matches, the pattern's match objects.
+    """
+    search, next_anchor = pattern.search, anchors.search
+    pos = 0
+    while (anchor := next_anchor(text, pos)) is not None:
+        found = search(text, pos + len(text[pos:anchor.start()].rstrip(run)))  # linear: a match ends past its anchor
+        if found is None:
+            return
+        if found.end() == found.start():  # empty: the pattern's own search knows what may follow one
+            yield from pattern.finditer(text, found.start())
+            return
+        yield found
+        pos = found.end()
+    # no anchor left: no match left
 
 
 def _ascii_or_any(ascii_matches: Callable[[str], Iterator[Any]], matches: Callable[[str], Iterator[Any]],

@@ -25,6 +25,7 @@ gazetteer (:mod:`._first_names`).
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -110,6 +111,11 @@ class PatternSpec:
         goes on).  The ends must take in every place the pattern matches, in order: ``re`` skips
         ahead to a cue's first letter where ``regex`` tries a look-behind at every character (a
         test compares the row's matches with those of ``regex``).
+    :param anchored: for a text all ASCII, the characters one of which every match holds (its
+        *anchors*), and those that may stand between a match's start and that anchor: the pass
+        searches from the start of the run of the latter before the next anchor, not from every
+        character before it (the e-mail row: its "@", and the characters of a local part).  A
+        match's start lies in that run, or past it; a text with no anchor left has no match left.
     """
 
     name: str
@@ -120,6 +126,7 @@ class PatternSpec:
     ascii_only: str | None = None
     lowered: bool = False
     cue: str | None = None
+    anchored: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +165,7 @@ _DOMAIN = r"\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b"
 # library's `re` reads that only from Python 3.11, and its class holds none of "@%&", so giving
 # characters back never finds a match it missed.)
 _AT_AHEAD = r"(?=[\w.!#$'*+^`{|}~-]{0,63}[@%&])"
+_LOCAL_PART_ASCII = string.ascii_letters + string.digits + "_.!#$%'*+^`{|}~-"  # [\w.!#$%'*+^`{|}~-] on ASCII
 
 _EMAIL = EntitySpec(
     "EMAIL_ADDRESS", "EmailRecognizer",
@@ -172,7 +180,7 @@ _EMAIL = EntitySpec(
             # \w is Unicode: "jöran@exämple.de" and IDN domains too.
             rf"(?<![\w.!#$%*+^`{{|}}~-])[\w!#$%*+^`{{|}}~-]{_AT_AHEAD}(?:[\w.!#$%'*+^`{{|}}~-]{{0,62}}"
             rf"[\w!#$%'*+^`{{|}}~-])?{_AT}{_DOMAIN}",
-            0.5, trigger=_AT,
+            0.5, trigger=_AT, anchored=("@%&", _LOCAL_PART_ASCII),  # a local part, then where _AT starts
         ),
         PatternSpec("Email, quoted local part", rf'"[^"\r\n@]{{1,64}}"{_AT}{_DOMAIN}', 0.5,  # "jane doe"@x.com
                     trigger=rf'"{_AT}'),
