@@ -595,6 +595,35 @@ def test_a_cue_that_misses_a_place_is_caught() -> None:
     assert _disagree(rule, "Dear Jane,") == []
 
 
+# The given name where a person stands: its ASCII spelling holds one look-behind per lead and count
+# of spaces before the capital; texts of given names after leads, marks and spaces, before the words
+# that make a person of them.
+_STANDS_PIECES = st.sampled_from([
+    "Josef", "Anne-Marie", "Uwe", "O'Neil", "Maarit", "José", "x", "and", " ", "  ", "   ", "    ", "\t", "\n", ".", "!",
+    "?", ",", ";", ":", ">", "(", '"', "'", "“", "‘", "-", " is", " said", " wrote", ": ", ': "', ", can", ", Thanks", ", we",
+    " isn't", "Is", "1",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_STANDS_PIECES, max_size=14).map("".join))
+def test_a_given_name_where_a_person_stands_matches_as_its_pattern(text: str) -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == "given name where a person stands"]
+    assert rule.ascii_only is not None
+    assert _disagree(rule, text) == []
+
+
+def test_a_lead_left_out_of_its_ascii_spelling_is_caught() -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == "given name where a person stands"]
+    spec = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == rule.name)
+    three_spaces = r"|(?<=^[ \t][ \t][ \t]\p{Lu})"
+    assert three_spaces in spec.ascii_only  # type: ignore[operator]
+    broken = _patterns.PatternPass([dataclasses.replace(rule.entity, patterns=(
+        dataclasses.replace(spec, ascii_only=spec.ascii_only.replace(three_spaces, "")),))])  # type: ignore[union-attr]
+    assert _disagree(broken._rules[0], "   Josef is here") != []
+    assert _disagree(rule, "   Josef is here") == []
+
+
 # An anchored row (PatternSpec.anchored) is searched on a text all ASCII from the run before each
 # next anchor: addresses and their pieces glued by local-part characters and by others.
 _MAIL_PIECES = st.sampled_from([

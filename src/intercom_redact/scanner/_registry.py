@@ -680,6 +680,10 @@ _PERSON_STANDS = (  # after a name at a sentence's start: a speaker's colon, the
     r"|thought|felt|knew|wanted|needed|tried|got|made|took|gave|sent|emailed|shouted|listed|mentioned)\b)"
 )
 
+# (?<=(?:^|[.!?,;:>(\"'“‘])[ \t]{0,3}\p{Lu}) as look-behinds of one width each.
+_FIXED_LEADS = "|".join("(?<=" + lead + r"[ \t]" * spaces + r"\p{Lu})" for lead in ("^", "[.!?,;:>(\"'“‘]")
+                        for spaces in range(4))
+
 _GIVEN_NAME = EntitySpec(
     "PERSON", "GivenNameRecognizer",
     (
@@ -692,6 +696,8 @@ _GIVEN_NAME = EntitySpec(
             "given name where a person stands",
             rf"\p{{Lu}}(?<=(?:^|[.!?,;:>(\"'“‘])[ \t]{{0,3}}\p{{Lu}}){_GIVEN_TAIL}(?={_PERSON_STANDS})", 0.6,
             trigger=rf"\p{{Lu}}\p{{Ll}}+{_PERSON_STANDS}",
+            # re reads look-behinds of one width only: one per lead and count of spaces
+            ascii_only=rf"\p{{Lu}}(?:{_FIXED_LEADS}){_GIVEN_TAIL}(?={_PERSON_STANDS})",
         ),
     ),
     flags=_CASED,
