@@ -6,7 +6,10 @@ short log line while its lazy DFA grows) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
 module, with their look-arounds (a row may spell the search past a text's first
 character for speed, ``PatternSpec.after_first``; a row may have a spelling for texts all ASCII that
-the standard library's ``re`` searches faster, ``PatternSpec.ascii_only``: the same matches) -- and their
+the standard library's ``re`` searches faster, ``PatternSpec.ascii_only``, searched on the text in lower
+case where its case-insensitive words would cost ``re`` a case fold a letter, ``PatternSpec.lowered``; on
+such a text a row may be tried only where ``re`` finds its cue, ``PatternSpec.cue``, or searched from the
+run before its next anchor, ``PatternSpec.anchored``: the same matches) -- and their
 matches go through the recognizer's checks: validator, invalidator, context words,
 vetoes, score threshold.  Presidio's analyzer is never called.
 
