@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
+import html
 import json
 import os
 import pickle
@@ -487,6 +489,176 @@ def test_rows_spelled_for_ascii_texts_match_the_suites_strings(texts: list[str])
                 plain = regex.compile(rule.source, rule.entity.flags)
                 assert ([m.regs for m in rule.matches(variant)] == [m.regs for m in plain.finditer(variant)]), (
                     rule.name, variant)
+
+
+# A lowered row (PatternSpec.lowered) has its ASCII spelling searched on the text in lower case, a
+# cued row (PatternSpec.cue) is tried where its cue ends on it: greetings, sign-offs and
+# introductions in any case, near misses, names with capitals, titles, initials, accents,
+# apostrophes and hyphens, the marks a lead is, newlines; as written, in ASCII, and as an HTML body's view.
+_CUE_WORDS = [
+    "hi", "hello", "hey", "dear", "hallo", "hoi", "moin", "servus", "bonjour", "salut", "hola", "buenos días", "ciao",
+    "salve", "olá", "oi", "hej", "hei", "cześć", "witam", "dzień dobry", "liebe", "lieber", "sehr geehrter", "cher",
+    "chère", "estimado", "querida", "caro", "gentile", "beste", "geachte", "good morning", "good \tevening",
+    "thanks", "thank you", "many thanks", "thanks again", "cheers", "best", "best regards", "kind regards", "regards",
+    "warm regards", "sincerely", "yours truly", "cordialement", "groeten", "met vriendelijke groet",
+    "mit freundlichen grüßen", "viele grüße", "saludos", "cheers mate", "thx", "ty", "merci", "merci beaucoup",
+    "bien à vous", "danke", "vielen dank", "lg", "mfg", "gracias", "un saludo", "atentamente", "grazie",
+    "cordiali saluti", "obrigada", "pozdrawiam", "z poważaniem", "dziękuję", "groetjes", "mvh", "hälsningar",
+    "venlig hilsen", "his", "helloo", "bestow", "thanksgiving", "deary", "ok", "my name is", "this is", "name:",
+    "ohi", "good  afternoon",
+]
+_NAMES = ["jane", "Bob", "O'Neil", "jo'", "ann’", "Anne-Marie", "łukasz", "José", "ÉLODIE", "van der Berg", "x", "Ab-",
+          "Mr. ", "Dr ", "Jane Q. Doe", "Doe", "McDonald", "Hi"]
+_MARKS = [" ", "  ", "\t", "\n", "\n\n", " \n", ",", ", ", ".", "!", "?", ":", ";", ">", "(", '"', "'", "“", "‘",
+          "-", "--", "—", "–", "1", "@", "/", "_"]
+
+
+@st.composite
+def _cue_texts(draw: st.DrawFn) -> str:
+    """Cue words in any case (a letter at a time), names and marks; often a cue, a name and a mark in a row."""
+    pieces = []
+    for _ in range(draw(st.integers(0, 10))):
+        kind = draw(st.sampled_from(["cue", "name", "mark", "mark", "cued name"]))
+        if kind in ("cue", "cued name"):
+            word = draw(st.sampled_from(_CUE_WORDS))
+            pieces.append("".join(c.upper() if draw(st.booleans()) else c for c in word))
+        if kind == "cued name":
+            pieces.append(draw(st.sampled_from([" ", "  ", "\t", ",\n", "\n"])))
+            pieces.append(draw(st.sampled_from(_NAMES)) + draw(st.sampled_from([",", "!", ".", "\n", ""])))
+        elif kind != "cue":
+            pieces.append(draw(st.sampled_from(_NAMES if kind == "name" else _MARKS)))
+    return "".join(pieces)
+
+
+def _lowered_rows() -> list[_patterns._Rule]:
+    rows = [rule for rule in _patterns.builtin_pass()._rules if rule.lowered]
+    assert {rule.name for rule in rows} == {"greeting, any case", "sign-off, any case", "sign-off at the end, any case"}
+    return rows
+
+
+def _cued_rows() -> list[_patterns._Rule]:
+    rows = [rule for rule in _patterns.builtin_pass()._rules if rule.cue is not None]
+    assert {rule.name for rule in rows} == {"greeting"}
+    return rows
+
+
+def _disagree(rule: _patterns._Rule, text: str) -> list[str]:
+    """The variants of ``text`` where ``rule``'s search and its pattern, run as Presidio runs it, match differently."""
+    plain = regex.compile(rule.source, rule.entity.flags)
+    ascii_text = text.encode("ascii", "ignore").decode()
+    view = extract("<div>" + html.escape(text).replace("\n", "<br>") + "</div>").text
+    return [variant for variant in (text, ascii_text, ascii_text.lstrip(), "\n" + ascii_text, ascii_text.upper(), view)
+            if [m.regs for m in rule.matches(variant)] != [m.regs for m in plain.finditer(variant)]]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_cue_texts())
+def test_a_lowered_row_matches_as_its_pattern(text: str) -> None:
+    for rule in _lowered_rows():
+        assert _disagree(rule, text) == [], rule.name
+
+
+@settings(max_examples=600, deadline=None)
+@given(_cue_texts())
+def test_a_cued_row_matches_as_its_pattern(text: str) -> None:
+    for rule in _cued_rows():
+        assert _disagree(rule, text) == [], rule.name
+
+
+def test_lowered_and_cued_rows_match_the_suites_strings(texts: list[str]) -> None:
+    for text in [*texts, *_every_test_string()]:
+        for rule in [*_lowered_rows(), *_cued_rows()]:
+            assert _disagree(rule, text) == [], (rule.name, text)
+
+
+def test_a_spelling_lowered_that_reads_case_is_caught() -> None:
+    # A capital is no capital in the text in lower case: lowering the given-name row's spelling
+    # (or writing a capital in a lowered group) finds nothing where the row finds a name.
+    [entity] = [entity for entity in ENTITIES if any(spec.name == "given name and surname" for spec in entity.patterns)]
+    spec = next(spec for spec in entity.patterns if spec.name == "given name and surname")
+    broken = _patterns.PatternPass([dataclasses.replace(entity, patterns=(dataclasses.replace(spec, lowered=True),))])
+    assert _disagree(broken._rules[0], "then Uwe Ziegler said") != []
+    greeting = next(rule for rule in _lowered_rows() if rule.name == "greeting, any case")
+    capital = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == "greeting, any case")
+    spelled = dataclasses.replace(capital, ascii_only=capital.ascii_only.replace("h(?:i|", "H(?:i|"))  # type: ignore[union-attr]
+    broken = _patterns.PatternPass([dataclasses.replace(greeting.entity, patterns=(spelled,))])
+    assert _disagree(broken._rules[0], "\nhi jane,") != []
+    assert _disagree(greeting, "\nhi jane,") == []
+
+
+def test_a_cue_that_misses_a_place_is_caught() -> None:
+    [rule] = _cued_rows()
+    spec = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == rule.name)
+    missing = dataclasses.replace(spec, cue=spec.cue.replace("|dear", ""))  # type: ignore[union-attr]
+    broken = _patterns.PatternPass([dataclasses.replace(rule.entity, patterns=(missing,))])
+    assert _disagree(broken._rules[0], "Dear Jane,") != []
+    assert _disagree(rule, "Dear Jane,") == []
+
+
+# The given name where a person stands: its ASCII spelling holds one look-behind per lead and count
+# of spaces before the capital; texts of given names after leads, marks and spaces, before the words
+# that make a person of them.
+_STANDS_PIECES = st.sampled_from([
+    "Josef", "Anne-Marie", "Uwe", "O'Neil", "Maarit", "José", "x", "and", " ", "  ", "   ", "    ", "\t", "\n", ".", "!",
+    "?", ",", ";", ":", ">", "(", '"', "'", "“", "‘", "-", " is", " said", " wrote", ": ", ': "', ", can", ", Thanks", ", we",
+    " isn't", "Is", "1",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_STANDS_PIECES, max_size=14).map("".join))
+def test_a_given_name_where_a_person_stands_matches_as_its_pattern(text: str) -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == "given name where a person stands"]
+    assert rule.ascii_only is not None
+    assert _disagree(rule, text) == []
+
+
+def test_a_lead_left_out_of_its_ascii_spelling_is_caught() -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == "given name where a person stands"]
+    spec = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == rule.name)
+    three_spaces = r"|(?<=^[ \t][ \t][ \t]\p{Lu})"
+    assert three_spaces in spec.ascii_only  # type: ignore[operator]
+    broken = _patterns.PatternPass([dataclasses.replace(rule.entity, patterns=(
+        dataclasses.replace(spec, ascii_only=spec.ascii_only.replace(three_spaces, "")),))])  # type: ignore[union-attr]
+    assert _disagree(broken._rules[0], "   Josef is here") != []
+    assert _disagree(rule, "   Josef is here") == []
+
+
+# An anchored row (PatternSpec.anchored) is searched on a text all ASCII from the run before each
+# next anchor: addresses and their pieces glued by local-part characters and by others.
+_MAIL_PIECES = st.sampled_from([
+    "jo@ex.com", "jo.doe@mail.example.co.uk", "al%40ex.com", "x%2540y.org", "me&#64;ex.de", "me&#x40;ex.de", "@", "%",
+    "&", "&amp;", "%20", "jo", "Doe", "o'neil", "a.b", "x-y", "_", "+tag", "42", "mailto:", ".", "..", "-", "ex.com",
+    "jöran@exämple.de", "'", '"jo"@ex.com', "{x}", "|", "~", "#", "!", "$", "*", "^", "`", "=", "?", "/", ":", ";", "<",
+    ">", "(", " ", "  ", "\n", "\t", ",",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_MAIL_PIECES, max_size=14).map("".join))
+def test_an_anchored_row_matches_as_its_pattern(text: str) -> None:
+    rows = [rule for rule in _patterns.builtin_pass()._rules if rule.anchored is not None]
+    assert [rule.name for rule in rows] == ["Email"]
+    for rule in rows:
+        assert _disagree(rule, text) == [], rule.name
+
+
+def test_an_anchored_row_matches_the_suites_strings(texts: list[str]) -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.anchored is not None]
+    for text in [*texts, *_every_test_string()]:
+        assert _disagree(rule, text) == [], text
+
+
+def test_an_anchor_or_a_run_character_left_out_is_caught() -> None:
+    [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.anchored is not None]
+    spec = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == rule.name)
+    anchors, run = spec.anchored  # type: ignore[misc]
+    for broken, text in [((anchors.replace("&", ""), run), "mail me&#64;ex.de now"),
+                         ((anchors, run.replace(".", "")), "mail jo.doe@ex.com now")]:
+        changed = _patterns.PatternPass([dataclasses.replace(rule.entity, patterns=(
+            dataclasses.replace(spec, anchored=broken),))])
+        assert _disagree(changed._rules[0], text) != [], broken
+        assert _disagree(rule, text) == []
 
 
 @settings(max_examples=300, deadline=None)

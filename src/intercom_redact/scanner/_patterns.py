@@ -6,7 +6,10 @@ short log line while its lazy DFA grows) that names the patterns
 that *may* match.  Only those run as Presidio runs them -- the ``regex``
 module, with their look-arounds (a row may spell the search past a text's first
 character for speed, ``PatternSpec.after_first``; a row may have a spelling for texts all ASCII that
-the standard library's ``re`` searches faster, ``PatternSpec.ascii_only``: the same matches) -- and their
+the standard library's ``re`` searches faster, ``PatternSpec.ascii_only``, searched on the text in lower
+case where its case-insensitive words would cost ``re`` a case fold a letter, ``PatternSpec.lowered``; on
+such a text a row may be tried only where ``re`` finds its cue, ``PatternSpec.cue``, or searched from the
+run before its next anchor, ``PatternSpec.anchored``: the same matches) -- and their
 matches go through the recognizer's checks: validator, invalidator, context words,
 vetoes, score threshold.  Presidio's analyzer is never called.
 
@@ -268,8 +271,8 @@ def to_re2(pattern: str, flags: int) -> str | None:
 class _Rule:
     """One pattern of one recognizer: its RE2 trigger, and the pattern, compiled when first needed."""
 
-    __slots__ = ("_compiled", "_trigger", "after_first", "ascii_only", "builtin", "confined", "entity", "matches", "name",
-                 "score", "source", "translated")
+    __slots__ = ("_compiled", "_trigger", "after_first", "anchored", "ascii_only", "builtin", "confined", "cue", "entity",
+                 "lowered", "matches", "name", "score", "source", "translated")
 
     def __init__(self, entity: EntitySpec, spec: PatternSpec) -> None:
         self.entity = entity
@@ -281,6 +284,9 @@ class _Rule:
         self.builtin = entity in _BUILTIN
         self.after_first = spec.after_first
         self.ascii_only = spec.ascii_only
+        self.lowered = spec.lowered
+        self.cue = spec.cue
+        self.anchored = spec.anchored
         # Where its matches must be: a text whose known spans hold them all need not run it.  Read
         # with the pattern, when it is compiled (not by a first log call for every row); as re reads
         # it, so only for a built-in row (a user's runs on regex, whose dialect is wider).
@@ -306,9 +312,16 @@ class _Rule:
             compiled = self._compile(self.source)
             search = compiled if self.after_first is None else self._compile(self.after_first)
             matches = self._searched(compiled, search)
-            ascii_search = _ascii_compiled(self.ascii_only, self.entity.flags, search) if self.ascii_only else None
+            ascii_search = (_ascii_compiled(self.ascii_only, self.entity.flags, search, lowered=self.lowered)
+                            if self.ascii_only else None)
             if ascii_search is not None:
                 matches = functools.partial(_ascii_or_any, self._searched(compiled, ascii_search), matches)
+            elif self.cue is not None:
+                matches = functools.partial(_ascii_or_any, functools.partial(_cued, re.compile(self.cue), compiled), matches)
+            elif self.anchored is not None:
+                anchors, run = self.anchored
+                located = functools.partial(_anchored, compiled, re.compile(f"[{re.escape(anchors)}]"), run)
+                matches = functools.partial(_ascii_or_any, located, matches)
             if self.builtin:
                 self.confined = confinement(self._trigger, self.source, self.entity.flags)
             self.matches = matches
@@ -339,6 +352,53 @@ def _matched_then_searched(pattern: Any, after_first: Any, text: str) -> Iterato
     first = pattern.match(text)
     rest: Iterator[Any] = after_first.finditer(text, 0 if first is None else first.end())
     return rest if first is None else itertools.chain((first,), rest)
+
+
+def _cued(cue: re.Pattern[str], pattern: Any, text: str) -> Iterator[Any]:
+    """``pattern.finditer(text)`` on a text all ASCII: ``pattern`` tried where ``cue`` ends on it in lower case.
+
+    The cue's ends take in every place the pattern matches (``PatternSpec.cue``), so the first
+    one from where the last match ended at which the pattern matches is where its own search
+    finds its next match: the same matches, the pattern's match objects.
+    """
+    lowered = text.lower()  # the same length: the text is all ASCII
+    search, match = cue.search, pattern.match
+    resume = 0  # where the pattern's own search goes on
+    found = search(lowered)
+    while found is not None:
+        at = found.end()
+        if at >= resume:
+            kept = match(text, at)
+            if kept is not None:
+                if kept.end() == kept.start():  # empty: the pattern's own search knows what may follow one
+                    yield from pattern.finditer(text, at)
+                    return
+                yield kept
+                resume = kept.end()
+        found = search(lowered, max(at, found.start() + 1))
+
+
+def _anchored(pattern: Any, anchors: re.Pattern[str], run: str, text: str) -> Iterator[Any]:
+    """``pattern.finditer(text)`` on a text all ASCII, searched from the ``run`` before each next anchor.
+
+    Every match holds an anchor, with only ``run`` characters between its start and it
+    (``PatternSpec.anchored``), so none starts before the run that ends at the next anchor: the
+    anchor of a match that starts earlier would lie inside that run, where an anchor that is no
+    run character cannot, and one that is extends the run.  The pattern's first match from there
+    is its own search's next: the same matches, the pattern's match objects.
+    """
+    search, next_anchor = pattern.search, anchors.search
+    pos = 0
+    while (anchor := next_anchor(text, pos)) is not None:
+        found = search(text, pos + len(text[pos:anchor.start()].rstrip(run)))  # linear: a match ends past its anchor
+        if found is None:
+            return
+        if found.end() == found.start():  # empty: the pattern's own search knows what may follow one
+            yield from pattern.finditer(text, found.start())
+            return
+        yield found
+        pos = found.end()
+    # no anchor left: no match left
 
 
 def _ascii_or_any(ascii_matches: Callable[[str], Iterator[Any]], matches: Callable[[str], Iterator[Any]],
@@ -395,18 +455,21 @@ def ascii_spelling(pattern: str) -> tuple[str, bool]:
     return "".join(out), kept
 
 
-def _ascii_compiled(pattern: str, flags: int, search: Any) -> re.Pattern[str] | _Located | None:
-    """``pattern`` (a row's ``ascii_only``) compiled by ``re``, located with where it holds a ``\\K``.
+def _ascii_compiled(pattern: str, flags: int, search: Any, lowered: bool = False) -> re.Pattern[str] | _Located | None:
+    """``pattern`` (a row's ``ascii_only``) compiled by ``re``, located with where it holds a ``\\K`` or is ``lowered``.
 
     :param search: the row's own search, which ``pattern`` spells for texts all ASCII.
+    :param lowered: search the text in lower case, with ``pattern``'s case-insensitive groups made plain.
     :return: ``None`` where ``re`` cannot read it (Python 3.10).
     """
     try:
         spelling, kept = ascii_spelling(pattern)
+        if lowered:
+            spelling, flags = spelling.replace("(?i:", "(?:"), flags & ~re.IGNORECASE
         compiled = re.compile(spelling, flags)
     except (re.error, _Untranslatable):
         return None
-    return _Located(compiled, search) if kept else compiled
+    return _Located(compiled, search, lowered) if kept or lowered else compiled
 
 
 class _Located:
@@ -415,25 +478,29 @@ class _Located:
     Both engines match a pattern alike on a text all ASCII, so the match ``re`` finds
     from a position starts where the pattern's would, and the pattern matched at that
     start is the one its own search finds: the same matches, the pattern's match objects.
+    A ``lowered`` search runs on the text in lower case (the same length: it is all ASCII),
+    where it matches where the pattern matches on the text (``PatternSpec.lowered``).
     """
 
-    __slots__ = ("_locate", "_pattern")
+    __slots__ = ("_locate", "_lowered", "_pattern")
 
-    def __init__(self, locate: re.Pattern[str], pattern: Any) -> None:
+    def __init__(self, locate: re.Pattern[str], pattern: Any, lowered: bool = False) -> None:
         self._locate = locate
         self._pattern = pattern
+        self._lowered = lowered
 
     def finditer(self, text: str, pos: int = 0) -> Iterator[Any]:
         """As ``pattern.finditer(text, pos)``."""
         search, match = self._locate.search, self._pattern.match
-        found = search(text, pos)
+        searched = text.lower() if self._lowered else text
+        found = search(searched, pos)
         while found is not None:
             if found.end() == found.start():  # empty: the pattern's own search knows what may follow one
                 yield from self._pattern.finditer(text, found.start())
                 return
             kept = match(text, found.start())
             yield kept
-            found = search(text, kept.end())
+            found = search(searched, kept.end())
 
 
 def _options() -> Any:

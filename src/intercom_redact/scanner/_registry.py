@@ -25,6 +25,7 @@ gazetteer (:mod:`._first_names`).
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -96,6 +97,25 @@ class PatternSpec:
         capital is searched in half the instructions.  Where ``re`` cannot read it (Python
         3.10 has no possessive quantifiers) ``regex`` runs alone; the matches must be those
         of ``regex`` on every ASCII text (a test compares them).
+    :param lowered: ``ascii_only`` is searched on the text in lower case, its case-insensitive
+        groups ``(?i:…)`` made plain: ``re`` then turns down an alternative of a group at its
+        first letter instead of folding the text's case at each (a third fewer instructions on a
+        support message's greetings and sign-offs).  For a spelling whose letters are lower-case
+        in those groups and absent outside them, whose classes hold both cases of a letter or
+        neither: on a text all ASCII it then matches where it matches on the text (a test compares
+        the row's matches with those of ``regex``).
+    :param cue: for a text all ASCII, where the row's pattern may match: ``re`` searches it on
+        the text in lower case (the standard library's dialect, without case-insensitive groups),
+        each search from where the last match ended, and the pass matches the row's pattern at the
+        end of each match the search finds (from where its last match ended, as its own search
+        goes on).  The ends must take in every place the pattern matches, in order: ``re`` skips
+        ahead to a cue's first letter where ``regex`` tries a look-behind at every character (a
+        test compares the row's matches with those of ``regex``).
+    :param anchored: for a text all ASCII, the characters one of which every match holds (its
+        *anchors*), and those that may stand between a match's start and that anchor: the pass
+        searches from the start of the run of the latter before the next anchor, not from every
+        character before it (the e-mail row: its "@", and the characters of a local part).  A
+        match's start lies in that run, or past it; a text with no anchor left has no match left.
     """
 
     name: str
@@ -104,6 +124,9 @@ class PatternSpec:
     trigger: str | None = None
     after_first: str | None = None
     ascii_only: str | None = None
+    lowered: bool = False
+    cue: str | None = None
+    anchored: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +165,7 @@ _DOMAIN = r"\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b"
 # library's `re` reads that only from Python 3.11, and its class holds none of "@%&", so giving
 # characters back never finds a match it missed.)
 _AT_AHEAD = r"(?=[\w.!#$'*+^`{|}~-]{0,63}[@%&])"
+_LOCAL_PART_ASCII = string.ascii_letters + string.digits + "_.!#$%'*+^`{|}~-"  # [\w.!#$%'*+^`{|}~-] on ASCII
 
 _EMAIL = EntitySpec(
     "EMAIL_ADDRESS", "EmailRecognizer",
@@ -156,7 +180,7 @@ _EMAIL = EntitySpec(
             # \w is Unicode: "jöran@exämple.de" and IDN domains too.
             rf"(?<![\w.!#$%*+^`{{|}}~-])[\w!#$%*+^`{{|}}~-]{_AT_AHEAD}(?:[\w.!#$%'*+^`{{|}}~-]{{0,62}}"
             rf"[\w!#$%'*+^`{{|}}~-])?{_AT}{_DOMAIN}",
-            0.5, trigger=_AT,
+            0.5, trigger=_AT, anchored=("@%&", _LOCAL_PART_ASCII),  # a local part, then where _AT starts
         ),
         PatternSpec("Email, quoted local part", rf'"[^"\r\n@]{{1,64}}"{_AT}{_DOMAIN}', 0.5,  # "jane doe"@x.com
                     trigger=rf'"{_AT}'),
@@ -420,7 +444,9 @@ NAME_SUFFIX = (  # after a surname: "Luke MBA.", "Josefsen B.Eng.", "Doe Jr." (n
 # any-case title would be tried at every lower-case letter of a text.
 _CAPITALISED_TITLE = rf"(?:{alternation(tuple(title.capitalize() for title in NAME_TITLES))})\.?[ \t]+"
 _NAME = rf"(?:{_CAPITALISED_TITLE}){{0,2}}{_NAME_BODY}"
-_GREETINGS = r"(?i:hi|hello|hey|dear|hallo|hoi|bonjour|hola|ciao|good[ \t]+(?:morning|afternoon|evening))"
+_GREETING_WORDS = ("hi", "hello", "hey", "dear", "hallo", "hoi", "bonjour", "hola", "ciao",
+                   r"good[ \t]+(?:morning|afternoon|evening)")
+_GREETINGS = "(?i:" + "|".join(_GREETING_WORDS) + ")"
 _SIGN_OFF_WORDS = (
     "thanks", r"thank[ \t]+you", r"many[ \t]+thanks", r"thanks[ \t]+again", "cheers", "best", r"best[ \t]+regards",
     r"kind[ \t]+regards", "regards", r"warm[ \t]+regards", "sincerely", r"yours[ \t]+(?:sincerely|truly)",
@@ -435,7 +461,8 @@ _CONTEXT_NAME = EntitySpec(
     "PERSON", "ContextNameRecognizer",
     (
         PatternSpec("greeting", rf"(?<=\b{_GREETINGS}[ \t]+){_NAME}(?=[ \t]*(?:[,!:;.\n]|$))", 0.7,
-                    trigger=rf"{_GREETINGS}[ \t]+\p{{Lu}}"),
+                    trigger=rf"{_GREETINGS}[ \t]+\p{{Lu}}",
+                    cue=rf"(?:{by_first_letter(_GREETING_WORDS)})[ \t]+"),  # ends where the name starts
         PatternSpec(  # tried at the line break after the sign-off (rarer than a capital), the name kept
             "sign-off",
             rf"\n(?<=\b{_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n)[ \t\n]{{0,4}}(?:[-–—][ \t]*)?\K{_NAME}"
@@ -569,13 +596,13 @@ _ANY_CASE_NAME = EntitySpec(
     (
         PatternSpec("greeting, any case", _LEAD + _ANY_GREETING_NAME, 0.6,
                     trigger=rf"{_ANY_GREETINGS}[ \t]+\p{{L}}", after_first=_PAST_LEAD + _ANY_GREETING_NAME,
-                    ascii_only=_PAST_LEAD + _ANY_GREETING_NAME),
+                    ascii_only=_PAST_LEAD + _ANY_GREETING_NAME, lowered=True),
         PatternSpec("sign-off, any case", _LEAD + _ANY_SIGN_OFF_NAME, 0.6,
                     trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,!:\-–—]?[ \t]*\n", after_first=_PAST_LEAD + _ANY_SIGN_OFF_NAME,
-                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_NAME),
+                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_NAME, lowered=True),
         PatternSpec("sign-off at the end, any case", _LEAD + _ANY_SIGN_OFF_AT_END, 0.5,
                     trigger=rf"{_ANY_SIGN_OFFS}[ \t]*[,\-–—][ \t]*\p{{L}}", after_first=_PAST_LEAD + _ANY_SIGN_OFF_AT_END,
-                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_AT_END),
+                    ascii_only=_PAST_LEAD + _ANY_SIGN_OFF_AT_END, lowered=True),
         PatternSpec("introduction, any case",
                     rf"\b{_ANY_INTRODUCTIONS}[ \t]+\K{_FREE_WORD}(?:[ \t]+{_STOP}{_FREE_WORD}){{0,2}}{_NAME_END}", 0.7,
                     trigger=rf"{_ANY_INTRODUCTIONS}[ \t]+\p{{L}}"),
@@ -653,6 +680,10 @@ _PERSON_STANDS = (  # after a name at a sentence's start: a speaker's colon, the
     r"|thought|felt|knew|wanted|needed|tried|got|made|took|gave|sent|emailed|shouted|listed|mentioned)\b)"
 )
 
+# (?<=(?:^|[.!?,;:>(\"'“‘])[ \t]{0,3}\p{Lu}) as look-behinds of one width each.
+_FIXED_LEADS = "|".join("(?<=" + lead + r"[ \t]" * spaces + r"\p{Lu})" for lead in ("^", "[.!?,;:>(\"'“‘]")
+                        for spaces in range(4))
+
 _GIVEN_NAME = EntitySpec(
     "PERSON", "GivenNameRecognizer",
     (
@@ -665,6 +696,8 @@ _GIVEN_NAME = EntitySpec(
             "given name where a person stands",
             rf"\p{{Lu}}(?<=(?:^|[.!?,;:>(\"'“‘])[ \t]{{0,3}}\p{{Lu}}){_GIVEN_TAIL}(?={_PERSON_STANDS})", 0.6,
             trigger=rf"\p{{Lu}}\p{{Ll}}+{_PERSON_STANDS}",
+            # re reads look-behinds of one width only: one per lead and count of spaces
+            ascii_only=rf"\p{{Lu}}(?:{_FIXED_LEADS}){_GIVEN_TAIL}(?={_PERSON_STANDS})",
         ),
     ),
     flags=_CASED,
