@@ -430,6 +430,7 @@ class Scanner:
 
     def _keep(self, plain: str, found: list[Finding]) -> list[Finding]:
         kept = []
+        credentials = []
         for finding in found:
             value = plain[finding.start:finding.end]
             entity_type = finding.entity_type
@@ -437,10 +438,12 @@ class Scanner:
                 continue
             if entity_type == "EMAIL_ADDRESS" and self._allowed_email(value):
                 continue
-            if entity_type in _NER_TYPES and not any(ch.isalpha() for ch in value):
+            # A name's first character is a letter: asked first, so most never start the generator.
+            if entity_type in _NER_TYPES and not (value[:1].isalpha() or any(ch.isalpha() for ch in value)):
                 continue
             kept.append(finding)
-        credentials = [f for f in kept if f.entity_type == "URL_CREDENTIALS"]
+            if entity_type == "URL_CREDENTIALS":
+                credentials.append(finding)
         if credentials:  # "user:pw@host" also reads as an e-mail; the host is no PII
             kept = [f for f in kept if f.entity_type != "EMAIL_ADDRESS" or not any(
                 c.start < f.end and f.start < c.end for c in credentials)]
