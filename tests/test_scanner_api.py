@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import pickle
+import re
 import threading
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from intercom_redact.scanner import UNSCANNED, Finding, ModelNotInstalledError, Scanner, _patterns
@@ -226,3 +227,38 @@ def test_cache_size_zero_remembers_nothing_between_calls(monkeypatch: pytest.Mon
     assert redactor.redact(event) == first
     again = sorted(text for text in screened if text in values)  # (keys seen before are not screened again)
     assert again == (["mail jane@example.com"] if cache_size else sorted(values))  # findings: never remembered
+
+
+# A line with names, digits alone, an allowed name, e-mails (one of an allowed domain) and a URL's credentials
+# (allowed too, when found whole: then the e-mail over them stays).
+_KEEP_TEXT = "Jane 42 -- 7b Lee, mail jo@corp.io or ops@example.com; dsn pg://admin:pw@db.io/x Ünal ²³"
+_KEEP_TYPES = ["PERSON", "LOCATION", "EMAIL_ADDRESS", "URL_CREDENTIALS", "PHONE_NUMBER"]
+
+
+_KEEP_PLACES = [(m.start(), m.end()) for word in ("Jane", "42", "7b", "Lee", "jo@corp.io", "ops@example.com",
+                                                  "admin:pw", "pw@db.io", "Ünal", "²³")
+                for m in [re.search(re.escape(word), _KEEP_TEXT)] if m is not None]
+_KEEP_PLACE = st.sampled_from(_KEEP_PLACES) | st.tuples(st.integers(0, len(_KEEP_TEXT)), st.integers(0, len(_KEEP_TEXT)))
+
+
+@settings(max_examples=500, deadline=None)
+@example([(_KEEP_TEXT.index("admin:pw"), _KEEP_TEXT.index("@db.io"), "URL_CREDENTIALS"),  # allowed: the e-mail stays
+          (_KEEP_TEXT.index("pw@db.io"), _KEEP_TEXT.index("/x"), "EMAIL_ADDRESS")])
+@given(st.lists(st.tuples(_KEEP_PLACE, st.sampled_from(_KEEP_TYPES)).map(lambda p: (*p[0], p[1])), max_size=6))
+def test_kept_findings_are_those_the_allow_lists_and_checks_leave(places: list[tuple[int, int, str]]) -> None:
+    # Spelled out: a finding is dropped when its value is allowed, an e-mail of an allowed domain,
+    # or a name or place holding no letter; an e-mail overlapping a URL's credentials is their host.
+    scanner = Scanner(allow=["Lee", "admin:pw"], allow_domains=["example.com"])
+    found = [Finding(min(a, b), max(a, b), entity_type, 0.85) for a, b, entity_type in places]
+
+    def dropped(f: Finding) -> bool:
+        value = _KEEP_TEXT[f.start:f.end]
+        return (value in ("Lee", "admin:pw") or (f.entity_type == "EMAIL_ADDRESS" and value.lower().rpartition("@")[2]
+                                   in ("example.com",))
+                or (f.entity_type in ("PERSON", "LOCATION") and not any(ch.isalpha() for ch in value)))
+
+    kept = [f for f in found if not dropped(f)]
+    credentials = [f for f in kept if f.entity_type == "URL_CREDENTIALS"]
+    expected = [f for f in kept if f.entity_type != "EMAIL_ADDRESS"
+                or not any(c.start < f.end and f.start < c.end for c in credentials)]
+    assert scanner._keep(_KEEP_TEXT, found) == expected

@@ -191,6 +191,33 @@ def test_hyperscan_takes_over_once_built_and_finds_the_same(texts: list[str]) ->
         assert _pass_spans(patterns, text) == _pass_spans(re2_pass, text), text
 
 
+# Pieces whose texts hit one trigger, several, or none: most texts share a set of hits with one before.
+_PIECES = ["jane@example.com", "card 4111 1111 1111 1111", "call me at 0612 345 678", "SSN 123-45-6789",
+           "Hi Jane,", "/api/contacts/5f0c8e6b2a1d4c3e9f7a6b5c", "user logged in", "Jane Doe", "10 Downing Street"]
+
+
+@functools.cache
+def _screened_once(screen: str) -> _patterns.PatternPass:
+    return _screened(screen)
+
+
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="the RE2 set is off (INTERCOM_REDACT_NO_RE2): no triggers")
+@pytest.mark.parametrize("screen", ["re2", "hyperscan"])
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3).map(" ".join), min_size=1, max_size=8))
+def test_candidates_are_the_rows_of_the_screens_hits_whatever_came_before(screen: str, texts: list[str]) -> None:
+    # The pass keeps each set of hits' candidates, and reads them back without a call where it met
+    # the set before: a set must never answer for another (one hit of it, the same hits in another order).
+    patterns = _screened_once(screen)
+    patterns._names = ({}, {})  # each example starts with none kept
+    for text in texts:
+        if screen == "hyperscan":
+            hits = {patterns._set_rules[hit] for hit in patterns._screen.match(text)}
+        else:  # the set's answer holds its sentinel, 0
+            hits = {patterns._set_rules[hit - 1] for hit in patterns._set.Match(text) if hit}
+        assert patterns.candidates(text) == tuple(sorted(hits | set(patterns._always))), text
+
+
 @pytest.mark.skipif(not _hyperscan.AVAILABLE, reason="hyperscan is not installed")
 def test_the_compiled_screen_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     triggers = ["(?i:hello)", "[0-9]{3}-[0-9]{4}"]

@@ -33,6 +33,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from threading import get_ident
 from types import ModuleType
 from typing import Any
 
@@ -77,7 +78,7 @@ class Screen:
         except UnicodeEncodeError:  # lone surrogates: UTF-8 has none, and Hyperscan reads UTF-8
             data = text.encode("utf-8", "replace")
         ident, scratch = self._last
-        if ident != threading.get_ident():
+        if ident != get_ident():
             scratch = self._scratch()
         hits: list[int] = []
         self._scan(data, _report, 0, hits, scratch)  # positional: (data, handler, flags, context, scratch)

@@ -630,7 +630,11 @@ class PatternPass:
         screen = self._screen
         if screen is not None:
             hits = screen.match(text)
-            return self._named(hits, 0) if hits else self._always  # no hit: the common case
+            if not hits:  # the common case
+                return self._always
+            # A set of hits met before (most texts): its candidates, with no call to name them.
+            named = self._names[0].get(hits[0] if len(hits) == 1 else frozenset(hits))
+            return named if named is not None else self._named(hits, 0)
         if self._set is None:
             return self._all
         try:

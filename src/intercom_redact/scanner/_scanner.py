@@ -330,15 +330,17 @@ class Scanner:
         # A view is read decoded already; a plain text may write a value with references.
         spans = ([] if known is None else find_in_plain(known, plain) if view is None and "&" in plain
                  else known.find(plain))
-        if patterns is None:  # known values only
-            return form.finish(view, [], spans)
-        if plain in self._shut:  # kept only when nothing could read it (no other recognizers either)
+        # Known values only; or a text kept as one nothing could read (no other recognizers either).
+        if patterns is None or plain in self._shut:
             return form.finish(view, [], spans)
         candidates = patterns.candidates(plain)
         ner = self._ner_model is not None and _CAPITAL.search(plain, 1) is not None
         if not (candidates or ner or self._others):  # the common case: nothing can match
             if len(plain) <= _MEMO_MAX_CHARS and self._cache_size:
-                self._remember_shut(plain)
+                shut = self._shut  # remembered here, not by a call: most texts of a stream come this way
+                if len(shut) >= _MEMO_SIZE:
+                    shut.clear()
+                shut[plain] = None
             return form.finish(view, [], spans)
         # The cache holds what the recognizers found, so a repeated body still hits; a
         # text holding this event's values is left out (the pass skips what they cover).
@@ -362,11 +364,6 @@ class Scanner:
         if key is not None:
             self._cache.put(key, tuple(found))
         return form.finish(view, found, spans)
-
-    def _remember_shut(self, plain: str) -> None:
-        if len(self._shut) >= _MEMO_SIZE:
-            self._shut.clear()
-        self._shut[plain] = None
 
     def _presidio_stage(self, jobs: list[_Job], results: list[_Answer | None], deadline: Deadline,
                         form: _Form[_Answer]) -> None:
@@ -433,6 +430,7 @@ class Scanner:
 
     def _keep(self, plain: str, found: list[Finding]) -> list[Finding]:
         kept = []
+        credentials = []
         for finding in found:
             value = plain[finding.start:finding.end]
             entity_type = finding.entity_type
@@ -440,10 +438,12 @@ class Scanner:
                 continue
             if entity_type == "EMAIL_ADDRESS" and self._allowed_email(value):
                 continue
-            if entity_type in _NER_TYPES and not any(ch.isalpha() for ch in value):
+            # A name's first character is a letter: asked first, so most never start the generator.
+            if entity_type in _NER_TYPES and not (value[:1].isalpha() or any(ch.isalpha() for ch in value)):
                 continue
             kept.append(finding)
-        credentials = [f for f in kept if f.entity_type == "URL_CREDENTIALS"]
+            if entity_type == "URL_CREDENTIALS":
+                credentials.append(finding)
         if credentials:  # "user:pw@host" also reads as an e-mail; the host is no PII
             kept = [f for f in kept if f.entity_type != "EMAIL_ADDRESS" or not any(
                 c.start < f.end and f.start < c.end for c in credentials)]
@@ -503,17 +503,18 @@ replacement keeps those tags (:func:`~._findings.splice`), with no second look f
 
 def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Placed:
     """:func:`_finish` as spans (the known spans themselves, or one finding's, with no finding made),
-    with the view's tags."""
-    return _spans(view, found, known), view.tags if view is not None else None
-
-
-def _spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Sequence[Span]:
+    with the view's tags.  One call for the usual answers: every text of an event ends here."""
+    tags = view.tags if view is not None else None
     if not found:  # the usual: the event's own values in a plain text, or nothing
-        return certain_spans(known if view is None else _in_source(view, known)) if known else []
+        if not known:
+            return [], tags
+        if view is None and len(known) == 1 and 0 <= known[0][0] < known[0][1]:  # one value: certain_spans keeps it
+            return known, tags
+        return certain_spans(known if view is None else _in_source(view, known)), tags
     if len(found) == 1 and not known and view is None:  # one value in a plain text: nothing to map or merge
         finding = found[0]
-        return [(finding.start, finding.end, finding.entity_type)] if finding.start < finding.end else []
-    return [(start, end, entity_type) for start, end, entity_type, _ in _merged(view, found, known)]
+        return ([(finding.start, finding.end, finding.entity_type)] if finding.start < finding.end else []), tags
+    return [(start, end, entity_type) for start, end, entity_type, _ in _merged(view, found, known)], tags
 
 
 def _merged(view: TextView | None, found: list[Finding], known: list[Span]) -> list[Scored]:
