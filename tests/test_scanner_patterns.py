@@ -598,6 +598,7 @@ def test_lowered_and_cued_rows_match_the_suites_strings(texts: list[str]) -> Non
             assert _disagree(rule, text) == [], (rule.name, text)
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="re reads possessive quantifiers from Python 3.11: no ASCII spelling to break")
 def test_a_spelling_lowered_that_reads_case_is_caught() -> None:
     # A capital is no capital in the text in lower case: lowering the given-name row's spelling
     # (or writing a capital in a lowered group) finds nothing where the row finds a name.
@@ -640,6 +641,7 @@ def test_a_given_name_where_a_person_stands_matches_as_its_pattern(text: str) ->
     assert _disagree(rule, text) == []
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="re reads possessive quantifiers from Python 3.11: no ASCII spelling to break")
 def test_a_lead_left_out_of_its_ascii_spelling_is_caught() -> None:
     [rule] = [rule for rule in _patterns.builtin_pass()._rules if rule.name == "given name where a person stands"]
     spec = next(spec for entity in ENTITIES for spec in entity.patterns if spec.name == rule.name)
