@@ -61,9 +61,6 @@ __all__ = ["Redactor", "Summary"]
 # Values of these types carry no free text: kept unless a rule says otherwise.
 _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.Enum, range)
 
-# More known values than this in one event (a bulk payload of contacts) and its
-# free text is redacted whole rather than searched value by value.
-_MAX_KNOWN_VALUES = 2000
 # Intercom bodies are HTML fragments; other text is read as plain text, so that
 # "<jane@example.com>" in a log message is never mistaken for a tag.
 _HTML_TAG = re.compile(
@@ -330,7 +327,7 @@ class Redactor:
         in the same value (cheap); the pattern and NER scan is left to a later
         pass (see :mod:`intercom_redact.otel`).
         """
-        return self.redact_with_summary(value, scan=scan)[0]
+        return self._redact_one(value, scan, Summary())
 
     def redact_with_summary(self, value: Any, *, scan: bool = True) -> tuple[Any, Summary]:
         """Like :meth:`redact`, and say what was done (:class:`Summary`)."""
@@ -370,20 +367,12 @@ class Redactor:
         box: list[Any] = [None]
         if walk.run(box, value, root) is self._unscanned and isinstance(value, Mapping):  # phase 1
             return self.fail_closed(value)  # an event stays a dict, with none of its content
-        if walk.texts:
-            # Searching every text for every known value costs texts x values: an
-            # event past either bound has its free text redacted whole instead.
-            reason = ("time" if walk.out_of_time()
-                      else "size" if len(walk.known) > _MAX_KNOWN_VALUES else None)
-            if reason is not None:
-                for container, key, _ in walk.texts:
-                    container[key] = walk.fail(reason)
-            else:
-                # Phase 2: the known values, searched and replaced in the core; the common case
-                # (no text for the scanner, none with markup) ends there.
-                left = walk.search_texts(self._clean, self._type_ops)
-                if left is not None:
-                    self._scan_texts(walk, *left)
+        # Phase 2: the known values, searched and replaced in the core (which redacts the free text of an
+        # event past its time or with too many values whole); the common case (no text for the scanner,
+        # none with markup) ends there.
+        left = walk.search_texts(self._clean, self._type_ops)
+        if left is not None:
+            self._scan_texts(walk, *left)
         for container, key, rebuild, parts in walk.finishers:  # phase 3
             try:
                 container[key] = rebuild(parts)

@@ -4,7 +4,7 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
+cdef Py_ssize_t _MAX_KNOWN_VALUES, _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
 cdef unsigned long long _ANY_CHARS, _CHAR, _ENCODED_AWAY
 
 
@@ -66,6 +66,8 @@ cdef _find_phones(str text, list phones, list found)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1
+@cython.locals(seen=int, i=Py_ssize_t, ch=Py_UCS4)
+cdef int _screen_read(str text) except? -1
 @cython.locals(count=Py_ssize_t, out=list, i=Py_ssize_t, j=Py_ssize_t, span=tuple, other=tuple, start=Py_ssize_t,
                end=Py_ssize_t, other_start=Py_ssize_t, other_end=Py_ssize_t)
 cdef list _outermost(list spans)
@@ -123,8 +125,9 @@ cdef class KnownValues:
 cdef class Step:
     cdef public object state, op, type, label, apply, screen, fixed
     cdef public int kind
-    cdef public bint kept, scans, plain, own_action
+    cdef public bint kept, scans, plain, own_action, identifier
     cdef public Table table
+    cdef public str whole
 
 
 @cython.final
@@ -164,6 +167,7 @@ cdef class Walk:
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
     cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1
+    @cython.locals(whole=str)
     cpdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
     cdef Table step_table(self, Step step)
     cdef set_aside(self, object out, object key, str text, Step step, Py_ssize_t depth)
@@ -177,9 +181,9 @@ cdef class Walk:
     @cython.locals(step=Step, uniform=bint)
     cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
     cpdef object run(self, list box, object value, Step root)
-    @cython.locals(known=KnownValues, found=list, scanner=list, done=Py_ssize_t)
+    @cython.locals(texts=list, reason=str, known=KnownValues, found=list, scanner=list, done=Py_ssize_t)
     cpdef tuple search_texts(self, set clean, dict type_ops)
-    @cython.locals(index=Py_ssize_t, spans=list)
+    @cython.locals(index=Py_ssize_t, spans=list, text=str)
     cpdef tuple search_known(self, KnownValues known, set clean)
     @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,
                    spans=list, text=str, pieces=list, pos=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)

@@ -80,6 +80,9 @@ _UNTIMED_LENGTH = 1024
 _UNTIMED_BUDGET = 0.1
 """A walk with a shorter budget starts its clock as it starts (the untimed work would be past its slack)."""
 
+# More known values than this in one event (a bulk payload of contacts) and its
+# free text is redacted whole rather than searched value by value.
+_MAX_KNOWN_VALUES = 2000
 # A run of digits with short separators between them: where a phone may be written.
 # (``\+?\d(?:[ \t.\-()+]{0,3}\d)+``, written to start with a set: the regex engine then skips to
 # a "+" or a digit instead of trying a match at every character of a body.)
@@ -883,12 +886,35 @@ def screen_identifier(text: str) -> int:
     search ``@|%40|^\\s*\\+|\\S\\s+\\S`` finds, in string operations: this runs for every id.)
     An id without white space (the usual) is told without a string made.
     """
+    if len(text) < _READ_BY_CHARACTER:  # the compiled core's short ids (most): one C loop, no string operation
+        return _screen_read(text)
     if "@" in text or "%40" in text:
         return SCAN
     if not _holds_space(text):
         return SCAN if text.startswith("+") else KEEP
     if text.lstrip().startswith("+") or len(text.split(None, 1)) > 1:
         return SCAN
+    return KEEP
+
+
+def _screen_read(text: str) -> int:
+    """:func:`screen_identifier` read character by character: an ``@`` or ``%40``, a first character
+    other than white space that is ``+``, or a character other than white space after white space that
+    follows one (``\\S\\s+\\S``), each makes it ``SCAN``."""
+    seen = 0  # 0: only white space so far; 1: in the first word; 2: white space after a word
+    for i in range(len(text)):
+        ch = text[i]
+        if ch == "@" or (ch == "%" and text.startswith("40", i + 1)):
+            return SCAN
+        if ch.isspace():
+            if seen == 1:
+                seen = 2
+        elif seen == 0:
+            if ch == "+":
+                return SCAN
+            seen = 1
+        elif seen == 2:
+            return SCAN
     return KEEP
 
 
@@ -1039,8 +1065,8 @@ class Step:
     a container.
     """
 
-    __slots__ = ("apply", "fixed", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state",
-                 "table", "type")
+    __slots__ = ("apply", "fixed", "identifier", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen",
+                 "state", "table", "type", "whole")
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
@@ -1055,7 +1081,9 @@ class Step:
         self.own_action: bool = op.own_action
         self.screen: Callable[[str], int] | None = op.screen
         self.plain = op.screen is None
+        self.identifier = op.screen is screen_identifier  # called directly, not through the op's reference
         self.table: Table | None = None
+        self.whole: str | None = None  # the placeholder of a container redacted whole, once one was
 
 
 class Table:
@@ -1262,7 +1290,10 @@ class Walk:
                 return False
             self.count(step)
             self.collect_known(v, step.state, step.type, 0)
-            out[key] = self.hooks.placeholder(step.type)
+            whole = step.whole
+            if whole is None:  # asked once per step (the same text every time: steps are one redactor's)
+                whole = step.whole = self.hooks.placeholder(step.type)
+            out[key] = whole
             return True
         if depth >= self.max_depth:
             out[key] = self.fail("depth")
@@ -1386,7 +1417,7 @@ class Walk:
         if screen is not None:
             if len(text) > _UNTIMED_LENGTH:
                 self.clock()
-            verdict = screen(text)
+            verdict = screen_identifier(text) if step.identifier else screen(text)  # a C call in the compiled core
             if verdict == KEEP:
                 return
             if verdict == REPLACE:
@@ -1440,8 +1471,20 @@ class Walk:
         and what was found in plain texts replaced (:meth:`replace_found`).
 
         None when that was all of it (no text for the scanner, none left to the engine), else
-        ``(known, found, scanner)`` for the engine: ``found`` from the first text not done.
+        ``(known, found, scanner)`` for the engine: ``found`` from the first text not done.  Also None
+        for a walk past its time or with more than :data:`_MAX_KNOWN_VALUES` known values: its texts are
+        redacted whole.
         """
+        texts = self.texts
+        if not texts:
+            return None
+        # Searching every text for every known value costs texts x values: an
+        # event past either bound has its free text redacted whole instead.
+        reason = "time" if self.out_of_time() else "size" if len(self.known) > _MAX_KNOWN_VALUES else None
+        if reason is not None:
+            for container, key, _ in texts:
+                container[key] = self.fail(reason)
+            return None
         known = KnownValues(self.known)
         found, scanner = self.search_known(known, clean)
         done = self.replace_found(found, type_ops)
