@@ -340,14 +340,32 @@ class Redactor:
         return [self._redact_one(value, scan, summary) for value in values], summary
 
     def _redact_one(self, value: Any, scan: bool, summary: Summary) -> Any:
-        """``value`` redacted, counted in ``summary``: one walk, made per call (never shared between threads)."""
+        """``value`` redacted, counted in ``summary``: one walk, made per call (never shared between threads).
+
+        Its three phases are run here, in one frame (this runs for every event).
+        """
         try:
             core, root, tables = self._walking
             if core is not _impl:  # the tests switch cores
                 core, root, tables = self._walking = self._walking_with(_impl)
             walk = core.Walk(self._hooks, summary, scan, self._max_nodes, self._max_depth, self._time_budget,
                              self._unscanned, tables)
-            return self._run(walk, value, root)
+            box: list[Any] = [None]
+            if walk.run(box, value, root) is self._unscanned and isinstance(value, Mapping):  # phase 1
+                return self.fail_closed(value)  # an event stays a dict, with none of its content
+            # Phase 2: the known values, searched and replaced in the core (which redacts the free text of an
+            # event past its time or with too many values whole); the common case (no text for the scanner,
+            # none with markup) ends there.
+            left = walk.search_texts(self._clean, self._type_ops)
+            if left is not None:
+                self._scan_texts(walk, *left)
+            for container, key, rebuild, parts in walk.finishers:  # phase 3
+                try:
+                    container[key] = rebuild(parts)
+                except Exception:
+                    summary.failed("error")
+                    container[key] = self._unscanned
+            return box[0]
         except Exception:
             summary.failed("error")
             return self.fail_closed(value)
@@ -362,24 +380,6 @@ class Redactor:
             return self._redact_texts([text], html, list(known_values), summary, True)[0]
         except Exception:
             return self._unscanned
-
-    def _run(self, walk: Walk, value: Any, root: Step) -> Any:
-        box: list[Any] = [None]
-        if walk.run(box, value, root) is self._unscanned and isinstance(value, Mapping):  # phase 1
-            return self.fail_closed(value)  # an event stays a dict, with none of its content
-        # Phase 2: the known values, searched and replaced in the core (which redacts the free text of an
-        # event past its time or with too many values whole); the common case (no text for the scanner,
-        # none with markup) ends there.
-        left = walk.search_texts(self._clean, self._type_ops)
-        if left is not None:
-            self._scan_texts(walk, *left)
-        for container, key, rebuild, parts in walk.finishers:  # phase 3
-            try:
-                container[key] = rebuild(parts)
-            except Exception:
-                walk.summary.failed("error")
-                container[key] = self._unscanned
-        return box[0]
 
     def _scan_texts(self, walk: Walk, known: KnownValues, found: list[tuple[int, list[Span] | None]],
                     to_scan: list[int]) -> None:

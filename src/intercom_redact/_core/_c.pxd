@@ -66,8 +66,6 @@ cdef _find_phones(str text, list phones, list found)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1
-@cython.locals(seen=int, i=Py_ssize_t, ch=Py_UCS4)
-cdef int _screen_read(str text) except? -1
 @cython.locals(count=Py_ssize_t, out=list, i=Py_ssize_t, j=Py_ssize_t, span=tuple, other=tuple, start=Py_ssize_t,
                end=Py_ssize_t, other_start=Py_ssize_t, other_end=Py_ssize_t)
 cdef list _outermost(list spans)

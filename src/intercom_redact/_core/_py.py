@@ -886,35 +886,12 @@ def screen_identifier(text: str) -> int:
     search ``@|%40|^\\s*\\+|\\S\\s+\\S`` finds, in string operations: this runs for every id.)
     An id without white space (the usual) is told without a string made.
     """
-    if len(text) < _READ_BY_CHARACTER:  # the compiled core's short ids (most): one C loop, no string operation
-        return _screen_read(text)
     if "@" in text or "%40" in text:
         return SCAN
     if not _holds_space(text):
         return SCAN if text.startswith("+") else KEEP
     if text.lstrip().startswith("+") or len(text.split(None, 1)) > 1:
         return SCAN
-    return KEEP
-
-
-def _screen_read(text: str) -> int:
-    """:func:`screen_identifier` read character by character: an ``@`` or ``%40``, a first character
-    other than white space that is ``+``, or a character other than white space after white space that
-    follows one (``\\S\\s+\\S``), each makes it ``SCAN``."""
-    seen = 0  # 0: only white space so far; 1: in the first word; 2: white space after a word
-    for i in range(len(text)):
-        ch = text[i]
-        if ch == "@" or (ch == "%" and text.startswith("40", i + 1)):
-            return SCAN
-        if ch.isspace():
-            if seen == 1:
-                seen = 2
-        elif seen == 0:
-            if ch == "+":
-                return SCAN
-            seen = 1
-        elif seen == 2:
-            return SCAN
     return KEEP
 
 
