@@ -583,9 +583,7 @@ class _Hooks:
     def exception(self, walk: Walk, out: Any, key: Any, exc: BaseException, state: MatchState[_Op],
                   op: _Op, depth: int) -> None:
         ident = id(exc)
-        if ident in walk.active:  # a chain that loops back (e.__context__.__context__ is e)
-            raise Abort("cycle")
-        walk.active.add(ident)
+        walk.track(ident)  # a chain that loops back (e.__context__.__context__ is e) aborts
         try:
             parts: dict[str, Any] = {}
             walk.put(parts, "args", tuple(exc.args), state, op, depth)
@@ -601,7 +599,7 @@ class _Hooks:
             elif exc.__context__ is not None and not exc.__suppress_context__:
                 walk.put(parts, "__context__", exc.__context__, state, op, depth + 1)
         finally:
-            walk.active.discard(ident)
+            walk.untrack(ident)
         later(walk, out, key, rebuild_exception(exc), parts)
 
 

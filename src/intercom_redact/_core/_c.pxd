@@ -107,8 +107,9 @@ cdef class KnownValues:
     cpdef bint holds_any(self, str text) except -1
     @cython.locals(size=Py_ssize_t, known=_Value, needle=str, need=cython.ulonglong, first=str)
     cdef bint _holds_word(self, str low, unsigned long long missing) except -1
-    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, phones=list, forms=tuple, tail=str)
     cpdef list find(self, str text)
+    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, phones=list, forms=tuple, tail=str)
+    cdef list _find(self, str text, list found)
     @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, known=_Value, entity_type=str, needle=str,
                    need=cython.ulonglong, words=list, first=str, searched=str)
     cdef _find_words(self, str text, str low, unsigned long long missing, list found)
@@ -159,6 +160,9 @@ cdef class Walk:
     cpdef str fail(self, str reason)
     cdef count(self, Step step)
     cdef object enter(self, object v, Py_ssize_t size, Py_ssize_t depth)
+    @cython.locals(active=set)
+    cpdef track(self, object ident)
+    cpdef untrack(self, object ident)
     cdef object replace(self, Step step, object value)
     cdef drop(self, Step step, object v)
     @cython.locals(next_key=dict)
@@ -181,7 +185,7 @@ cdef class Walk:
     cpdef object run(self, list box, object value, Step root)
     @cython.locals(texts=list, reason=str, known=KnownValues, found=list, scanner=list, done=Py_ssize_t)
     cpdef tuple search_texts(self, set clean, dict type_ops)
-    @cython.locals(index=Py_ssize_t, spans=list, text=str)
+    @cython.locals(index=Py_ssize_t, spans=list, text=str, unused=list)
     cpdef tuple search_known(self, KnownValues known, set clean)
     @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,
                    spans=list, text=str, pieces=list, pos=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)

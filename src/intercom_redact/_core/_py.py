@@ -681,7 +681,11 @@ class KnownValues:
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, entity_type)`` of every known value in ``text``, in text order
         (less those inside another: see :func:`_outermost`)."""
-        found: list[tuple[int, int, str]] = []
+        return self._find(text, [])
+
+    def _find(self, text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """:meth:`find`, added to the empty list ``found``: the answer is ``found`` unless spans inside
+        others were left out (a walk passes one list until a text holds a value: most hold none)."""
         if len(text) < self._shortest:  # holds nothing (see holds_any)
             return found
         # An ASCII text holds the characters its lower-cased self does (a letter shares its bit with its
@@ -1127,7 +1131,7 @@ class Walk:
         self.nodes = 0
         self.max_nodes = max_nodes
         self.max_depth = max_depth
-        self.active: set[int] = set()
+        self.active: set[int] | None = None  # the ids of the values walked deeper than _TRACK_CYCLES_FROM
         self.unscanned = unscanned
         self.budget = time_budget
         self.work = 0  # values read: past _UNTIMED_WORK of them the clock starts
@@ -1171,10 +1175,22 @@ class Walk:
         if depth < _TRACK_CYCLES_FROM:
             return 0
         ident = id(v)
-        if ident in self.active:
-            raise Abort("cycle")
-        self.active.add(ident)
+        self.track(ident)
         return ident
+
+    def track(self, ident: int) -> None:
+        """Note a value being walked, by its ``id``: ``Abort("cycle")`` if it is already (it holds itself)."""
+        active = self.active
+        if active is None:  # made for the first value tracked: most events are too shallow for any
+            active = self.active = set()
+        elif ident in active:
+            raise Abort("cycle")
+        active.add(ident)
+
+    def untrack(self, ident: int) -> None:
+        """The value :meth:`track` noted is walked."""
+        if self.active is not None:
+            self.active.discard(ident)
 
     # -- values a rule caught -----------------------------------------------------------
 
@@ -1342,7 +1358,7 @@ class Walk:
             if not self.put_step(out, k, v, step, depth) and copied:  # put_step writes out[k] unless dropped
                 del out[k]
         if ident:
-            self.active.discard(ident)
+            self.untrack(ident)
         return out
 
     def for_object(self, table: Table, d: Any) -> Table:
@@ -1428,7 +1444,7 @@ class Walk:
             if not self.put_step(out, len(out) - 1, v, step, depth):
                 out.pop()
         if ident:
-            self.active.discard(ident)
+            self.untrack(ident)
         return out
 
     # -- the call: phase 1, and the usual work of phase 2 ------------------------------------
@@ -1488,6 +1504,7 @@ class Walk:
         scanner: list[int] = []
         has_known = bool(known)
         scan = self.scan
+        unused: list[tuple[int, int, str]] = []  # what known._find adds to, until it does
         for index, (_, _, text) in enumerate(self.texts):
             if scan and text not in clean:
                 scanner.append(index)
@@ -1499,9 +1516,10 @@ class Walk:
                 elif "&" in text:  # "jane&#64;example.com" in a plain text: the engine reads it decoded too
                     found.append((index, None))
                 else:
-                    spans = known.find(text)
+                    spans = known._find(text, unused)
                     if spans:
                         found.append((index, spans))
+                        unused = []  # held spans (``spans`` may be another list: the outermost of them)
         return found, scanner
 
     def replace_found(self, found: list[tuple[int, list[tuple[int, int, str]] | None]],
