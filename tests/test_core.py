@@ -246,6 +246,17 @@ def test_a_phone_written_in_other_digits_is_found_written_so(core: str) -> None:
     assert values.find("call ٠٢٠-٧٩٤٦-٠٩٥٨ today") == [(5, 18, "PHONE_NUMBER")]
 
 
+class _Level(enum.IntEnum):
+    INFO = 20
+
+
+def test_scalars_are_told_by_their_exact_type_as_the_set_of_them_tells() -> None:
+    # An int subclass (an IntEnum) is no scalar: the engine's hooks keep or walk it as what it is.
+    module = _core.load("py")
+    for t in (int, float, bool, type(None), complex, str, bytes, dict, list, tuple, _Level, decimal.Decimal, object):
+        assert module._is_scalar(t) == (t in module.SCALARS), t
+
+
 @settings(max_examples=300, deadline=None)
 @given(_ID_TEXT)
 def test_the_identifier_screen_scans_what_the_search_finds(text: str) -> None:

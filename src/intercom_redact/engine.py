@@ -327,7 +327,7 @@ class Redactor:
         in the same value (cheap); the pattern and NER scan is left to a later
         pass (see :mod:`intercom_redact.otel`).
         """
-        return self._redact_one(value, scan, Summary())
+        return self.redact_with_summary(value, scan=scan)[0]
 
     def redact_with_summary(self, value: Any, *, scan: bool = True) -> tuple[Any, Summary]:
         """Like :meth:`redact`, and say what was done (:class:`Summary`)."""

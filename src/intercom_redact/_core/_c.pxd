@@ -75,6 +75,8 @@ cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
 @cython.locals(reach=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
 cdef bint _replaceable(list spans, dict type_ops) except -1
+cdef object _NONE_TYPE
+cdef bint _is_scalar(object t) noexcept
 cdef str _stripped(str value)
 @cython.locals(ch=Py_UCS4)
 cdef bint _holds_space(str text) noexcept
