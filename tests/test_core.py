@@ -246,6 +246,17 @@ def test_a_phone_written_in_other_digits_is_found_written_so(core: str) -> None:
     assert values.find("call ٠٢٠-٧٩٤٦-٠٩٥٨ today") == [(5, 18, "PHONE_NUMBER")]
 
 
+class _Level(enum.IntEnum):
+    INFO = 20
+
+
+def test_scalars_are_told_by_their_exact_type_as_the_set_of_them_tells() -> None:
+    # An int subclass (an IntEnum) is no scalar: the engine's hooks keep or walk it as what it is.
+    module = _core.load("py")
+    for t in (int, float, bool, type(None), complex, str, bytes, dict, list, tuple, _Level, decimal.Decimal, object):
+        assert module._is_scalar(t) == (t in module.SCALARS), t
+
+
 @settings(max_examples=300, deadline=None)
 @given(_ID_TEXT)
 def test_the_identifier_screen_scans_what_the_search_finds(text: str) -> None:
@@ -847,6 +858,43 @@ def test_the_walk_s_phase_2_is_the_search_then_the_replacement(texts: list[str],
             assert left is not None and (type(left[0]), left[1:]) == (module.KnownValues, (found[done:], scanner))
         assert [c for c, _, _ in walks[1].texts] == [c for c, _, _ in walks[0].texts], module.IMPLEMENTATION
         assert walks[1].summary == walks[0].summary, module.IMPLEMENTATION
+
+
+@pytest.mark.parametrize("count", [2000, 2001])
+def test_the_walk_redacts_its_texts_whole_past_the_bound_on_known_values(core: str, count: int) -> None:
+    module = _core.load(core)
+    redactor = Redactor()
+    walk = module.Walk(redactor._hooks, engine.Summary(), False, 10_000, 20, 60.0, "[UNSCANNED]", {})
+    walk.texts = [({}, 0, "hi Jane Doe")]
+    walk.known = [("PERSON", "Jane Doe")] + [("PERSON", f"Person Number{i}") for i in range(count - 1)]
+    walk.search_texts(set(), redactor._type_ops)
+    if count > 2000:
+        assert walk.texts[0][0] == {0: "[UNSCANNED]"} and walk.summary.fail_closed == {"size": 1}
+    else:  # searched
+        assert walk.texts[0][0].get(0) != "[UNSCANNED]" and walk.summary.fail_closed == {}
+
+
+def test_the_walk_redacts_its_texts_whole_once_past_its_time(core: str) -> None:
+    module = _core.load(core)
+    redactor = Redactor()
+    walk = module.Walk(redactor._hooks, engine.Summary(), False, 10_000, 20, 1e-9, "[UNSCANNED]", {})
+    walk.texts = [({}, "a", "hi Jane Doe"), ({}, "b", "nothing known")]
+    walk.known = [("PERSON", "Jane Doe")]
+    time.sleep(0.001)  # past the budget, also in CPU time read lately (the wall clock bounds it)
+    assert walk.search_texts(set(), redactor._type_ops) is None
+    assert [c for c, _, _ in walk.texts] == [{"a": "[UNSCANNED]"}, {"b": "[UNSCANNED]"}]
+    assert walk.summary.fail_closed == {"time": 2}
+
+
+def test_containers_redacted_whole_keep_their_own_placeholders_event_after_event(core: str) -> None:
+    # The placeholder is kept by each step once asked: two types, each event, each its own.
+    policy = engine.Policy.from_dict({"rules": [{"path": "**.home", "type": "LOCATION"},
+                                                {"path": "**.card", "type": "CREDIT_CARD"}]})
+    redactor = Redactor(policy)
+    for _ in range(3):
+        out = redactor.redact({"home": {"city": "Oslo"}, "card": ["4111", "1111"], "note": "moved to Oslo"})
+        assert out == {"home": "[REDACTED:LOCATION]", "card": "[REDACTED:CREDIT_CARD]",
+                       "note": "moved to [REDACTED:LOCATION]"}
 
 
 def test_known_values_are_left_to_the_engine_where_a_rule_acts_otherwise(core: str) -> None:

@@ -61,9 +61,6 @@ __all__ = ["Redactor", "Summary"]
 # Values of these types carry no free text: kept unless a rule says otherwise.
 _OPAQUE = (_dt.date, _dt.time, _dt.timedelta, uuid.UUID, decimal.Decimal, enum.Enum, range)
 
-# More known values than this in one event (a bulk payload of contacts) and its
-# free text is redacted whole rather than searched value by value.
-_MAX_KNOWN_VALUES = 2000
 # Intercom bodies are HTML fragments; other text is read as plain text, so that
 # "<jane@example.com>" in a log message is never mistaken for a tag.
 _HTML_TAG = re.compile(
@@ -343,14 +340,32 @@ class Redactor:
         return [self._redact_one(value, scan, summary) for value in values], summary
 
     def _redact_one(self, value: Any, scan: bool, summary: Summary) -> Any:
-        """``value`` redacted, counted in ``summary``: one walk, made per call (never shared between threads)."""
+        """``value`` redacted, counted in ``summary``: one walk, made per call (never shared between threads).
+
+        Its three phases are run here, in one frame (this runs for every event).
+        """
         try:
             core, root, tables = self._walking
             if core is not _impl:  # the tests switch cores
                 core, root, tables = self._walking = self._walking_with(_impl)
             walk = core.Walk(self._hooks, summary, scan, self._max_nodes, self._max_depth, self._time_budget,
                              self._unscanned, tables)
-            return self._run(walk, value, root)
+            box: list[Any] = [None]
+            if walk.run(box, value, root) is self._unscanned and isinstance(value, Mapping):  # phase 1
+                return self.fail_closed(value)  # an event stays a dict, with none of its content
+            # Phase 2: the known values, searched and replaced in the core (which redacts the free text of an
+            # event past its time or with too many values whole); the common case (no text for the scanner,
+            # none with markup) ends there.
+            left = walk.search_texts(self._clean, self._type_ops)
+            if left is not None:
+                self._scan_texts(walk, *left)
+            for container, key, rebuild, parts in walk.finishers:  # phase 3
+                try:
+                    container[key] = rebuild(parts)
+                except Exception:
+                    summary.failed("error")
+                    container[key] = self._unscanned
+            return box[0]
         except Exception:
             summary.failed("error")
             return self.fail_closed(value)
@@ -365,32 +380,6 @@ class Redactor:
             return self._redact_texts([text], html, list(known_values), summary, True)[0]
         except Exception:
             return self._unscanned
-
-    def _run(self, walk: Walk, value: Any, root: Step) -> Any:
-        box: list[Any] = [None]
-        if walk.run(box, value, root) is self._unscanned and isinstance(value, Mapping):  # phase 1
-            return self.fail_closed(value)  # an event stays a dict, with none of its content
-        if walk.texts:
-            # Searching every text for every known value costs texts x values: an
-            # event past either bound has its free text redacted whole instead.
-            reason = ("time" if walk.out_of_time()
-                      else "size" if len(walk.known) > _MAX_KNOWN_VALUES else None)
-            if reason is not None:
-                for container, key, _ in walk.texts:
-                    container[key] = walk.fail(reason)
-            else:
-                # Phase 2: the known values, searched and replaced in the core; the common case
-                # (no text for the scanner, none with markup) ends there.
-                left = walk.search_texts(self._clean, self._type_ops)
-                if left is not None:
-                    self._scan_texts(walk, *left)
-        for container, key, rebuild, parts in walk.finishers:  # phase 3
-            try:
-                container[key] = rebuild(parts)
-            except Exception:
-                walk.summary.failed("error")
-                container[key] = self._unscanned
-        return box[0]
 
     def _scan_texts(self, walk: Walk, known: KnownValues, found: list[tuple[int, list[Span] | None]],
                     to_scan: list[int]) -> None:
@@ -594,9 +583,7 @@ class _Hooks:
     def exception(self, walk: Walk, out: Any, key: Any, exc: BaseException, state: MatchState[_Op],
                   op: _Op, depth: int) -> None:
         ident = id(exc)
-        if ident in walk.active:  # a chain that loops back (e.__context__.__context__ is e)
-            raise Abort("cycle")
-        walk.active.add(ident)
+        walk.track(ident)  # a chain that loops back (e.__context__.__context__ is e) aborts
         try:
             parts: dict[str, Any] = {}
             walk.put(parts, "args", tuple(exc.args), state, op, depth)
@@ -612,7 +599,7 @@ class _Hooks:
             elif exc.__context__ is not None and not exc.__suppress_context__:
                 walk.put(parts, "__context__", exc.__context__, state, op, depth + 1)
         finally:
-            walk.active.discard(ident)
+            walk.untrack(ident)
         later(walk, out, key, rebuild_exception(exc), parts)
 
 

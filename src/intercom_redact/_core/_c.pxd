@@ -4,7 +4,7 @@ cimport cython
 
 
 # Module constants the hot loops read as C integers (not module look-ups).
-cdef Py_ssize_t _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
+cdef Py_ssize_t _MAX_KNOWN_VALUES, _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
 cdef unsigned long long _ANY_CHARS, _CHAR, _ENCODED_AWAY
 
 
@@ -75,6 +75,8 @@ cdef list _outermost_sorted(list spans)
 cdef bint _holds_structure(str text) except -1
 @cython.locals(reach=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
 cdef bint _replaceable(list spans, dict type_ops) except -1
+cdef object _NONE_TYPE
+cdef bint _is_scalar(object t) noexcept
 cdef str _stripped(str value)
 @cython.locals(ch=Py_UCS4)
 cdef bint _holds_space(str text) noexcept
@@ -107,8 +109,9 @@ cdef class KnownValues:
     cpdef bint holds_any(self, str text) except -1
     @cython.locals(size=Py_ssize_t, known=_Value, needle=str, need=cython.ulonglong, first=str)
     cdef bint _holds_word(self, str low, unsigned long long missing) except -1
-    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, phones=list, forms=tuple, tail=str)
     cpdef list find(self, str text)
+    @cython.locals(low=str, missing=cython.ulonglong, known=_Value, phones=list, forms=tuple, tail=str)
+    cdef list _find(self, str text, list found)
     @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, known=_Value, entity_type=str, needle=str,
                    need=cython.ulonglong, words=list, first=str, searched=str)
     cdef _find_words(self, str text, str low, unsigned long long missing, list found)
@@ -123,8 +126,9 @@ cdef class KnownValues:
 cdef class Step:
     cdef public object state, op, type, label, apply, screen, fixed
     cdef public int kind
-    cdef public bint kept, scans, plain, own_action
+    cdef public bint kept, scans, plain, own_action, identifier
     cdef public Table table
+    cdef public str whole
 
 
 @cython.final
@@ -158,12 +162,16 @@ cdef class Walk:
     cpdef str fail(self, str reason)
     cdef count(self, Step step)
     cdef object enter(self, object v, Py_ssize_t size, Py_ssize_t depth)
+    @cython.locals(active=set)
+    cpdef track(self, object ident)
+    cpdef untrack(self, object ident)
     cdef object replace(self, Step step, object value)
     cdef drop(self, Step step, object v)
     @cython.locals(next_key=dict)
     cpdef collect_known(self, object value, object state, str entity_type, Py_ssize_t depth)
     cpdef Table table(self, object state, object op)
     cpdef bint put(self, object out, object key, object v, object state, object op, Py_ssize_t depth) except -1
+    @cython.locals(whole=str)
     cpdef bint put_step(self, object out, object key, object v, Step step, Py_ssize_t depth) except -1
     cdef Table step_table(self, Step step)
     cdef set_aside(self, object out, object key, str text, Step step, Py_ssize_t depth)
@@ -177,9 +185,9 @@ cdef class Walk:
     @cython.locals(step=Step, uniform=bint)
     cdef list walk_sequence(self, object items, Table table, Py_ssize_t depth)
     cpdef object run(self, list box, object value, Step root)
-    @cython.locals(known=KnownValues, found=list, scanner=list, done=Py_ssize_t)
+    @cython.locals(texts=list, reason=str, known=KnownValues, found=list, scanner=list, done=Py_ssize_t)
     cpdef tuple search_texts(self, set clean, dict type_ops)
-    @cython.locals(index=Py_ssize_t, spans=list)
+    @cython.locals(index=Py_ssize_t, spans=list, text=str, unused=list)
     cpdef tuple search_known(self, KnownValues known, set clean)
     @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,
                    spans=list, text=str, pieces=list, pos=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)

@@ -80,6 +80,9 @@ _UNTIMED_LENGTH = 1024
 _UNTIMED_BUDGET = 0.1
 """A walk with a shorter budget starts its clock as it starts (the untimed work would be past its slack)."""
 
+# More known values than this in one event (a bulk payload of contacts) and its
+# free text is redacted whole rather than searched value by value.
+_MAX_KNOWN_VALUES = 2000
 # A run of digits with short separators between them: where a phone may be written.
 # (``\+?\d(?:[ \t.\-()+]{0,3}\d)+``, written to start with a set: the regex engine then skips to
 # a "+" or a digit instead of trying a match at every character of a body.)
@@ -678,7 +681,11 @@ class KnownValues:
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, entity_type)`` of every known value in ``text``, in text order
         (less those inside another: see :func:`_outermost`)."""
-        found: list[tuple[int, int, str]] = []
+        return self._find(text, [])
+
+    def _find(self, text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """:meth:`find`, added to the empty list ``found``: the answer is ``found`` unless spans inside
+        others were left out (a walk passes one list until a text holds a value: most hold none)."""
         if len(text) < self._shortest:  # holds nothing (see holds_any)
             return found
         # An ASCII text holds the characters its lower-cased self does (a letter shares its bit with its
@@ -904,6 +911,14 @@ def _holds_structure(text: str) -> bool:
             or text.find("[", 0, _STRUCTURE_WINDOW) != -1 or text.find("\n", 0, _STRUCTURE_WINDOW) != -1)
 
 
+_NONE_TYPE = type(None)
+
+
+def _is_scalar(t: type) -> bool:
+    """``t in SCALARS``, told by comparing (a few C comparisons, no hash, in the compiled core)."""
+    return t is int or t is float or t is bool or t is _NONE_TYPE or t is complex
+
+
 def _condition_key(value: Any) -> Any:
     return value.lower() if type(value) is str else None
 
@@ -1039,8 +1054,8 @@ class Step:
     a container.
     """
 
-    __slots__ = ("apply", "fixed", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen", "state",
-                 "table", "type")
+    __slots__ = ("apply", "fixed", "identifier", "kept", "kind", "label", "op", "own_action", "plain", "scans", "screen",
+                 "state", "table", "type", "whole")
 
     def __init__(self, state: Any, op: Any) -> None:
         self.state = state
@@ -1055,7 +1070,9 @@ class Step:
         self.own_action: bool = op.own_action
         self.screen: Callable[[str], int] | None = op.screen
         self.plain = op.screen is None
+        self.identifier = op.screen is screen_identifier  # called directly, not through the op's reference
         self.table: Table | None = None
+        self.whole: str | None = None  # the placeholder of a container redacted whole, once one was
 
 
 class Table:
@@ -1122,7 +1139,7 @@ class Walk:
         self.nodes = 0
         self.max_nodes = max_nodes
         self.max_depth = max_depth
-        self.active: set[int] = set()
+        self.active: set[int] | None = None  # the ids of the values walked deeper than _TRACK_CYCLES_FROM
         self.unscanned = unscanned
         self.budget = time_budget
         self.work = 0  # values read: past _UNTIMED_WORK of them the clock starts
@@ -1166,10 +1183,22 @@ class Walk:
         if depth < _TRACK_CYCLES_FROM:
             return 0
         ident = id(v)
-        if ident in self.active:
-            raise Abort("cycle")
-        self.active.add(ident)
+        self.track(ident)
         return ident
+
+    def track(self, ident: int) -> None:
+        """Note a value being walked, by its ``id``: ``Abort("cycle")`` if it is already (it holds itself)."""
+        active = self.active
+        if active is None:  # made for the first value tracked: most events are too shallow for any
+            active = self.active = set()
+        elif ident in active:
+            raise Abort("cycle")
+        active.add(ident)
+
+    def untrack(self, ident: int) -> None:
+        """The value :meth:`track` noted is walked."""
+        if self.active is not None:
+            self.active.discard(ident)
 
     # -- values a rule caught -----------------------------------------------------------
 
@@ -1207,7 +1236,7 @@ class Walk:
             if len(value) >= MIN_KNOWN_LENGTH:
                 self.known.append((entity_type, value))
             return
-        if t in SCALARS:
+        if _is_scalar(t):
             return
         if t is dict or isinstance(value, Mapping):
             next_key = state.next_key
@@ -1245,7 +1274,7 @@ class Walk:
     def put_step(self, out: Any, key: Any, v: Any, step: Step, depth: int) -> bool:
         """:meth:`put` under a step (its table is made once, the first time a container is there)."""
         t = type(v)
-        if t is str or t in SCALARS:
+        if t is str or _is_scalar(t):
             if step.kept or v is None or t is bool:  # numbers carry no free text
                 out[key] = v
                 if step.scans and t is str:
@@ -1262,7 +1291,10 @@ class Walk:
                 return False
             self.count(step)
             self.collect_known(v, step.state, step.type, 0)
-            out[key] = self.hooks.placeholder(step.type)
+            whole = step.whole
+            if whole is None:  # asked once per step (the same text every time: steps are one redactor's)
+                whole = step.whole = self.hooks.placeholder(step.type)
+            out[key] = whole
             return True
         if depth >= self.max_depth:
             out[key] = self.fail("depth")
@@ -1322,7 +1354,7 @@ class Walk:
                 step, k = self.new_step(table, k, out)
             walked += 1
             t = type(v)
-            if step.kept and (t is str or t in SCALARS):
+            if step.kept and (t is str or _is_scalar(t)):
                 if not copied:
                     out[k] = v
                 if step.scans and t is str:
@@ -1334,7 +1366,7 @@ class Walk:
             if not self.put_step(out, k, v, step, depth) and copied:  # put_step writes out[k] unless dropped
                 del out[k]
         if ident:
-            self.active.discard(ident)
+            self.untrack(ident)
         return out
 
     def for_object(self, table: Table, d: Any) -> Table:
@@ -1386,7 +1418,7 @@ class Walk:
         if screen is not None:
             if len(text) > _UNTIMED_LENGTH:
                 self.clock()
-            verdict = screen(text)
+            verdict = screen_identifier(text) if step.identifier else screen(text)  # a C call in the compiled core
             if verdict == KEEP:
                 return
             if verdict == REPLACE:
@@ -1420,7 +1452,7 @@ class Walk:
             if not self.put_step(out, len(out) - 1, v, step, depth):
                 out.pop()
         if ident:
-            self.active.discard(ident)
+            self.untrack(ident)
         return out
 
     # -- the call: phase 1, and the usual work of phase 2 ------------------------------------
@@ -1440,8 +1472,20 @@ class Walk:
         and what was found in plain texts replaced (:meth:`replace_found`).
 
         None when that was all of it (no text for the scanner, none left to the engine), else
-        ``(known, found, scanner)`` for the engine: ``found`` from the first text not done.
+        ``(known, found, scanner)`` for the engine: ``found`` from the first text not done.  Also None
+        for a walk past its time or with more than :data:`_MAX_KNOWN_VALUES` known values: its texts are
+        redacted whole.
         """
+        texts = self.texts
+        if not texts:
+            return None
+        # Searching every text for every known value costs texts x values: an
+        # event past either bound has its free text redacted whole instead.
+        reason = "time" if self.out_of_time() else "size" if len(self.known) > _MAX_KNOWN_VALUES else None
+        if reason is not None:
+            for container, key, _ in texts:
+                container[key] = self.fail(reason)
+            return None
         known = KnownValues(self.known)
         found, scanner = self.search_known(known, clean)
         done = self.replace_found(found, type_ops)
@@ -1468,6 +1512,7 @@ class Walk:
         scanner: list[int] = []
         has_known = bool(known)
         scan = self.scan
+        unused: list[tuple[int, int, str]] = []  # what known._find adds to, until it does
         for index, (_, _, text) in enumerate(self.texts):
             if scan and text not in clean:
                 scanner.append(index)
@@ -1479,9 +1524,10 @@ class Walk:
                 elif "&" in text:  # "jane&#64;example.com" in a plain text: the engine reads it decoded too
                     found.append((index, None))
                 else:
-                    spans = known.find(text)
+                    spans = known._find(text, unused)
                     if spans:
                         found.append((index, spans))
+                        unused = []  # held spans (``spans`` may be another list: the outermost of them)
         return found, scanner
 
     def replace_found(self, found: list[tuple[int, list[tuple[int, int, str]] | None]],
