@@ -27,7 +27,9 @@ from intercom_redact.structlog import RedactProcessor
 EMAIL = "jane.doe@example.com"
 
 pytestmark = pytest.mark.usefixtures("core")  # every case on the compiled and the pure core
-BOUND = 5.0  # seconds; generous for slow CI machines, the cases take milliseconds here
+# CPU seconds of the calling thread: generous for slow CI machines (the cases take milliseconds
+# here), and read from the thread's own clock so that other work on a shared machine never counts.
+BOUND = 5.0
 UNSCANNED = "[REDACTED:UNSCANNED]"
 
 
@@ -290,9 +292,9 @@ def test_engine_is_bounded_and_fails_closed(redactor, name, figures):
     build, reasons = CASES[name]
     value = build()
 
-    start = time.perf_counter()
+    start = time.thread_time()
     out, summary = redactor.redact_with_summary(value)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
 
     figures.count("hostile inputs")
     figures.maximum("worst hostile input time (s)", elapsed, name)
@@ -399,7 +401,7 @@ def test_many_known_values_and_many_texts_are_bounded(redactor):
     # prepared once, not once per text (that took about 20 s here; now under 1 s).
     event = {"event": "contacts", "items": [
         {"email": f"user{i}@example.com", "note": "wrote in about a refund"} for i in range(1_500)]}
-    start = time.perf_counter()
+    start = time.thread_time()
     out = redactor.redact(event)
-    assert time.perf_counter() - start < 2 * BOUND
+    assert time.thread_time() - start < 2 * BOUND
     assert not any("@example.com" in text for text in _texts(out))

@@ -8,9 +8,7 @@ cdef Py_ssize_t _MAX_KNOWN_VALUES, _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEX
 cdef unsigned long long _ANY_CHARS, _CHAR, _ENCODED_AWAY
 
 
-# A value's strings and tuples of them refer to nothing that refers back: no cycle for the collector to track.
 @cython.final
-@cython.no_gc
 cdef class _Value:
     cdef str entity_type, value
     cdef str needle
