@@ -201,8 +201,10 @@ cdef class ViewPieces:
 @cython.locals(view=ViewPieces, chars=list, at=list, src=list, end=list, starts=list, ends=list, length=Py_ssize_t,
                pos=Py_ssize_t, index=Py_ssize_t, hi=Py_ssize_t, token=str, text=str, entry=tuple)
 cpdef ViewPieces view_pieces(str markup, list pieces, dict simple, object read)
+@cython.locals(cuts=list, ranges=list, a_start=Py_ssize_t, a_end=Py_ssize_t, i=Py_ssize_t, found=tuple)
+cpdef list view_ranges(str text, list at, list src, list stop, tuple attrs, Py_ssize_t start, Py_ssize_t end)
 @cython.locals(k=Py_ssize_t, first=Py_ssize_t)
-cpdef tuple view_source(str text, list at, list src, list stop, Py_ssize_t lo, Py_ssize_t hi)
+cdef tuple _view_source(str text, list at, list src, list stop, Py_ssize_t lo, Py_ssize_t hi)
 @cython.locals(out=list, pos=Py_ssize_t, count=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, new=str, i=Py_ssize_t,
                placed=bint, at=Py_ssize_t, tag_start=Py_ssize_t)
 cpdef str splice_markup(str text, object pieces, list tag_starts, list tag_ends)

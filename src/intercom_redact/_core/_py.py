@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CPU_READ_SLACK", "DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES",
            "VIEW_COPIED", "WALL_CEILING", "Deadline", "KnownValues", "Step", "Table", "ViewPieces", "Walk", "key_text",
-           "screen_identifier", "splice_markup", "view_pieces", "view_source"]
+           "screen_identifier", "splice_markup", "view_pieces", "view_ranges"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -1634,10 +1634,38 @@ def view_pieces(markup: str, pieces: list[str], simple: dict[str, tuple[str, int
     return view
 
 
-def view_source(text: str, at: list[int], src: list[int], stop: list[int], lo: int,
-                hi: int) -> tuple[int, int] | None:
+def view_ranges(text: str, at: list[int], src: list[int], stop: list[int], attrs: tuple[tuple[int, int], ...],
+                start: int, end: int) -> list[tuple[int, int]]:
+    """The source ranges of the view range ``[start, end)`` (``scanner._html.TextView.to_source``): ``text``
+    is the view's, ``at``/``src``/``stop`` its map, ``attrs`` its attribute values.
+
+    One range, unless the view range crosses the edge of an attribute value: then one per side, each
+    trimmed of the separators around it.
+    """
+    if attrs:
+        cuts = [start]
+        for a_start, a_end in attrs:
+            if start < a_start < end:
+                cuts.append(a_start)
+            if start < a_end < end:
+                cuts.append(a_end)
+        if len(cuts) > 1:
+            cuts.sort()
+            cuts.append(end)
+            ranges = []
+            for i in range(len(cuts) - 1):
+                found = _view_source(text, at, src, stop, cuts[i], cuts[i + 1])
+                if found is not None:
+                    ranges.append(found)
+            return ranges
+    found = _view_source(text, at, src, stop, start, end)  # the usual: one range
+    return [found] if found is not None else []
+
+
+def _view_source(text: str, at: list[int], src: list[int], stop: list[int], lo: int,
+                 hi: int) -> tuple[int, int] | None:
     """The source range from where view char ``lo`` begins to where ``hi - 1`` ends, trimmed of white space
-    (None when nothing is left): ``text`` is the view's, ``at``/``src``/``stop`` its map."""
+    (None when nothing is left)."""
     while lo < hi and text[lo].isspace():
         lo += 1
     while hi > lo and text[hi - 1].isspace():

@@ -148,34 +148,14 @@ class TextView:
         One range, unless the view range crosses the edge of an attribute
         value: then one per side, each trimmed of the separators around it.
         """
-        if self.attrs:  # no comprehension here: it would make start and end closure cells on every call
-            cuts = [start]
-            for a_start, a_end in self.attrs:
-                if start < a_start < end:
-                    cuts.append(a_start)
-                if start < a_end < end:
-                    cuts.append(a_end)
-            if len(cuts) > 1:
-                cuts.sort()
-                cuts.append(end)
-                ranges = []
-                for lo, hi in zip(cuts, cuts[1:]):
-                    found = self._source(lo, hi)
-                    if found is not None:
-                        ranges.append(found)
-                return ranges
-        found = self._source(start, end)  # the usual: one range
-        return [found] if found is not None else []
-
-    def _source(self, lo: int, hi: int) -> tuple[int, int] | None:
-        """The source range from where view char ``lo`` begins to where ``hi - 1`` ends, trimmed of white space."""
-        return _view_source(self.text, self._at, self._src, self._end, lo, hi)
+        return _view_ranges(self.text, self._at, self._src, self._end, self.attrs, start, end)
 
 
 # A piece's end when it is source text copied as is (see TextView).
 _COPIED = CORE.VIEW_COPIED
 _view_pieces: Callable[[str, list[str], dict[str, tuple[str, int]], Callable[..., None]], ViewPieces] = CORE.view_pieces
-_view_source: Callable[[str, list[int], list[int], list[int], int, int], tuple[int, int] | None] = CORE.view_source
+_view_ranges: Callable[[str, list[int], list[int], list[int], tuple[tuple[int, int], ...], int, int],
+                       list[tuple[int, int]]] = CORE.view_ranges
 
 # Tokens that stand for one piece of view text, by their text: a tag without attribute values
 # ("<p>", "</b>", "<br/>": a newline for a block tag, nothing for an inline one) or a known
@@ -270,9 +250,10 @@ def _read(view: ViewPieces, markup: str, lo: int, hi: int, token: str) -> None:
             _value(view, markup, (lo, hi), lo + 1, hi - 1, True)
             return
         attrs = list(_ATTR.finditer(token, name.end(), len(token) - 1)) if token[1] != "/" else []  # type: ignore[union-attr]
-        if not all(_ATTR_NAME.match(attr.group(1)) for attr in attrs):
-            _value(view, markup, (lo, hi), lo + 1, hi - 1, True)
-            return
+        for attr in attrs:  # a loop, not all(): no generator made for the usual one attribute
+            if _ATTR_NAME.match(attr.group(1)) is None:  # a name no markup has: text a browser hides
+                _value(view, markup, (lo, hi), lo + 1, hi - 1, True)
+                return
         block = element in _BLOCK_TAGS
         if block:
             view.add("\n", lo, lo)
@@ -281,10 +262,11 @@ def _read(view: ViewPieces, markup: str, lo: int, hi: int, token: str) -> None:
             # The value's group (2, 3 or 4: one per quoting); an attribute without one is read by its
             # name, which is text too ("<b Jane Doe>": a browser hides it, the body sends it).
             group = attr.lastindex or 1
-            if attr.start(group) == attr.end(group):  # an empty value
+            start, end = attr.span(group)
+            if start == end:  # an empty value
                 continue
             valued = True
-            _value(view, markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, group != 1)
+            _value(view, markup, (lo, hi), start + lo, end + lo, group != 1)
         if not valued:
             _remember(token, _NEWLINE if block else _NOTHING)
 
