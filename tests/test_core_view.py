@@ -117,6 +117,12 @@ def test_both_cores_map_a_view_range_back_alike(markup: str, data: st.DataObject
                    for core, view in zip(_cores(), views)]
         assert all(answer == answers[0] for answer in answers), (a, b)
         assert answers[0] == views[0].to_source(a, b)
+    # spans mapped in one call: each span's ranges in turn, with its type (none for one of white space alone)
+    spans = [(a, b, f"T{i}") for i, (a, b) in enumerate(pairs[:40])]
+    expected = [(start, end, kind) for a, b, kind in spans for start, end in views[0].to_source(a, b)]
+    for core, view in zip(_cores(), views):
+        assert core.view_spans(view.text, view._at, view._src, view._end, view.attrs, spans) == expected
+    assert views[0].spans_in_source(spans) == expected
 
 
 def _reference_splice(text: str, pieces: list[tuple[int, int, str]]) -> str:

@@ -203,6 +203,8 @@ cdef class ViewPieces:
 cpdef ViewPieces view_pieces(str markup, list pieces, dict simple, object read)
 @cython.locals(cuts=list, ranges=list, a_start=Py_ssize_t, a_end=Py_ssize_t, i=Py_ssize_t, found=tuple)
 cpdef list view_ranges(str text, list at, list src, list stop, tuple attrs, Py_ssize_t start, Py_ssize_t end)
+@cython.locals(out=list, a=Py_ssize_t, b=Py_ssize_t, entity_type=str, start=Py_ssize_t, end=Py_ssize_t)
+cpdef list view_spans(str text, list at, list src, list stop, tuple attrs, object spans)
 @cython.locals(k=Py_ssize_t, first=Py_ssize_t)
 cdef tuple _view_source(str text, list at, list src, list stop, Py_ssize_t lo, Py_ssize_t hi)
 @cython.locals(out=list, pos=Py_ssize_t, count=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, new=str, i=Py_ssize_t,

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CPU_READ_SLACK", "DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES",
            "VIEW_COPIED", "WALL_CEILING", "Deadline", "KnownValues", "Step", "Table", "ViewPieces", "Walk", "key_text",
-           "screen_identifier", "splice_markup", "view_pieces", "view_ranges"]
+           "screen_identifier", "splice_markup", "view_pieces", "view_ranges", "view_spans"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -1660,6 +1660,17 @@ def view_ranges(text: str, at: list[int], src: list[int], stop: list[int], attrs
             return ranges
     found = _view_source(text, at, src, stop, start, end)  # the usual: one range
     return [found] if found is not None else []
+
+
+def view_spans(text: str, at: list[int], src: list[int], stop: list[int], attrs: tuple[tuple[int, int], ...],
+               spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The ``(start, end, entity_type)`` spans of the view mapped into the source (:func:`view_ranges` of
+    each): a span crossing the edge of an attribute value gives one per side, one of only white space none."""
+    out = []
+    for a, b, entity_type in spans:
+        for start, end in view_ranges(text, at, src, stop, attrs, a, b):
+            out.append((start, end, entity_type))
+    return out
 
 
 def _view_source(text: str, at: list[int], src: list[int], stop: list[int], lo: int,

@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from .._core import CORE
@@ -150,12 +150,19 @@ class TextView:
         """
         return _view_ranges(self.text, self._at, self._src, self._end, self.attrs, start, end)
 
+    def spans_in_source(self, spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """The ``(start, end, entity_type)`` spans of the view in the source: :meth:`to_source` of each, in
+        one call (a body's known values)."""
+        return _view_spans(self.text, self._at, self._src, self._end, self.attrs, spans)
+
 
 # A piece's end when it is source text copied as is (see TextView).
 _COPIED = CORE.VIEW_COPIED
 _view_pieces: Callable[[str, list[str], dict[str, tuple[str, int]], Callable[..., None]], ViewPieces] = CORE.view_pieces
 _view_ranges: Callable[[str, list[int], list[int], list[int], tuple[tuple[int, int], ...], int, int],
                        list[tuple[int, int]]] = CORE.view_ranges
+_view_spans: Callable[[str, list[int], list[int], list[int], tuple[tuple[int, int], ...], Iterable[tuple[int, int, str]]],
+                      list[tuple[int, int, str]]] = CORE.view_spans
 
 # Tokens that stand for one piece of view text, by their text: a tag without attribute values
 # ("<p>", "</b>", "<br/>": a newline for a block tag, nothing for an inline one) or a known
