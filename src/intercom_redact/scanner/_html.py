@@ -87,6 +87,10 @@ _ELEMENTS = _BLOCK_TAGS | frozenset(
      "title", "track", "tt", "u", "var", "video", "wbr"]
 )
 _ATTR_NAME = re.compile(r"\A[A-Za-z_:][\w:.-]*\Z")
+# The usual tag with a value, read at once: one attribute, named as _ATTR_NAME says, with a double-quoted
+# value that is not empty (``<a href="mailto:…">``, ``<p class="x">``).  It reads as _TAG_NAME and _ATTR
+# read it (the white space here is what _read takes after a tag's name); any other tag is read by them.
+_ONE_VALUE = re.compile(r'<([A-Za-z][A-Za-z0-9]*)[ \t\n\r\f]+[A-Za-z_:][\w:.-]*="([^"]+)"[ \t\n\r\f]*>')
 
 
 class TextView:
@@ -251,6 +255,14 @@ def _read(view: ViewPieces, markup: str, lo: int, hi: int, token: str) -> None:
     elif token.startswith("<!"):  # a declaration or CDATA (<![CDATA[...]]>): sent as it is, so scanned too
         _value(view, markup, (lo, hi), lo + 2, hi - 1, False)
     else:
+        one = _ONE_VALUE.fullmatch(token)
+        if one is not None:
+            element = one.group(1).lower()
+            if element in _ELEMENTS:
+                if element in _BLOCK_TAGS:
+                    view.add("\n", lo, lo)
+                _value(view, markup, (lo, hi), lo + one.start(2), lo + one.end(2), True)
+                return
         name = _TAG_NAME.match(token)
         element = name.group(1).lower() if name is not None and token[name.end()] in " \t\n\r\f/>" else ""
         if element not in _ELEMENTS and "-" not in element:  # not markup: text a browser hides
