@@ -26,10 +26,12 @@ A plain text has a view too (:func:`decoded`): its references decoded, and
 nothing else read as markup, for the known values a text writes with them.
 
 What runs per piece -- adding the pieces of the texts and remembered tokens
-(:func:`~.._core._py.view_pieces`), mapping a view range back
-(:func:`~.._core._py.view_source`) and putting replacements into the markup
-(:func:`~.._core._py.splice_markup`) -- is in the engine's core, compiled where
-it can be: every body pays it.  What a token is read as stays here.
+(:func:`~.._core._py.view_pieces`), mapping view ranges back
+(:func:`~.._core._py.view_ranges`, :func:`~.._core._py.view_spans`) and
+putting replacements into the markup (:func:`~.._core._py.splice_markup`) --
+is in the engine's core, compiled where it can be: every body pays it.  What a
+token is read as stays here; the usual tag with a value (``<a href="…">``) is
+read by one regex (``_ONE_VALUE``), any other tag by the general reading.
 """
 
 from __future__ import annotations
