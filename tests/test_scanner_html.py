@@ -149,6 +149,38 @@ def test_a_remembered_reading_gives_the_same_view(markup: str) -> None:
         first.text, first.starts, first.ends, first.attrs)
 
 
+# Tags with one attribute value, of the shapes _ONE_VALUE reads at once and of the ones next to them it leaves
+# to the general reading: names of elements and of none, block and inline, upper case, white space HTML reads
+# after a name and other, attribute names markup has and has not, values empty, quoted otherwise, with
+# references, with ">".
+_ONE_VALUED = st.builds(
+    "<{}{}{}={}{}>".format,
+    st.sampled_from(["a", "A", "p", "DIV", "h1", "span", "jane", "o:p", "x-y", "td"]),
+    st.sampled_from([" ", "  ", "\t", "\n", "\xa0", "\x0b", ""]),
+    st.sampled_from(["href", "class", "data-v", "x.y", "_a", ":b", "é", "1a", "@x", "a b"]),
+    st.sampled_from(['"mailto:jane@example.com"', '"x>y"', '""', '"a&amp;b"', '"Jane &#64; x"', "'q'", "v", '"é"']),
+    st.sampled_from(["", " ", "\t", "\xa0", "/"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_ONE_VALUED, st.sampled_from(["Jane", " Doe ", "</a>", "&amp;", "<p>"])), max_size=6)
+       .map("".join))
+@example('<p>Mail <a href="mailto:jane@example.com">jane@example.com</a></p>')
+def test_a_tag_with_one_value_reads_as_the_general_reading_does(markup: str) -> None:
+    """The tags _ONE_VALUE reads at once give the view _TAG_NAME and _ATTR give them, char by char."""
+    _html._SIMPLE.clear()
+    fast = extract(markup)
+    one_value, _html._ONE_VALUE = _html._ONE_VALUE, re.compile(r"(?!)")  # matches nothing
+    try:
+        _html._SIMPLE.clear()
+        general = extract(markup)
+    finally:
+        _html._ONE_VALUE = one_value
+    assert (fast.text, fast.starts, fast.ends, fast.attrs, fast.tags) == (
+        general.text, general.starts, general.ends, general.attrs, general.tags)
+
+
 def _reference_tag_spans(markup: str) -> list[tuple[int, int]]:
     """The tag grammar spelled out: a comment runs to its "-->" (or the end); a tag opened by "<" and a letter,
     "/", "!" or "?" runs to the first ">" outside quotes, and neither it nor a quoted value in it holds a "<"."""

@@ -190,3 +190,30 @@ cdef class Walk:
     @cython.locals(texts=list, types=dict, rules=dict, done=Py_ssize_t, added=Py_ssize_t, index=Py_ssize_t,
                    spans=list, text=str, pieces=list, pos=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t)
     cpdef Py_ssize_t replace_found(self, list found, dict type_ops) except -1
+
+
+# The HTML view's pieces, their map, and the replacement in markup.
+cdef Py_ssize_t _COPIED
+
+
+@cython.final
+cdef class ViewPieces:
+    cdef public list chars, at, src, end, attrs, starts, ends
+    cdef public Py_ssize_t length
+
+    cpdef add(self, str chars, Py_ssize_t lo, Py_ssize_t end)
+
+
+@cython.locals(view=ViewPieces, chars=list, at=list, src=list, end=list, starts=list, ends=list, length=Py_ssize_t,
+               pos=Py_ssize_t, index=Py_ssize_t, hi=Py_ssize_t, token=str, text=str, entry=tuple)
+cpdef ViewPieces view_pieces(str markup, list pieces, dict simple, object read)
+@cython.locals(cuts=list, ranges=list, a_start=Py_ssize_t, a_end=Py_ssize_t, i=Py_ssize_t, found=tuple)
+cpdef list view_ranges(str text, list at, list src, list stop, tuple attrs, Py_ssize_t start, Py_ssize_t end)
+@cython.locals(out=list, a=Py_ssize_t, b=Py_ssize_t, entity_type=str, start=Py_ssize_t, end=Py_ssize_t)
+cpdef list view_spans(str text, list at, list src, list stop, tuple attrs, object spans)
+@cython.locals(k=Py_ssize_t, first=Py_ssize_t)
+cdef tuple _view_source(str text, list at, list src, list stop, Py_ssize_t lo, Py_ssize_t hi)
+@cython.locals(out=list, pos=Py_ssize_t, count=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, new=str, i=Py_ssize_t,
+               placed=bint, at=Py_ssize_t, tag_start=Py_ssize_t)
+cpdef str splice_markup(str text, object pieces, list tag_starts, list tag_ends)
+cdef str _escaped(str text, bint quote)

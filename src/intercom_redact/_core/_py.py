@@ -34,6 +34,7 @@ import gc
 import re
 import sys
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from time import perf_counter, thread_time  # bound once: read for every container walked
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,8 @@ if TYPE_CHECKING:
     from ._protocols import Hooks
 
 __all__ = ["CPU_READ_SLACK", "DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES",
-           "WALL_CEILING", "Deadline", "KnownValues", "Step", "Table", "Walk", "key_text", "screen_identifier"]
+           "VIEW_COPIED", "WALL_CEILING", "Deadline", "KnownValues", "Step", "Table", "ViewPieces", "Walk", "key_text",
+           "screen_identifier", "splice_markup", "view_pieces", "view_ranges", "view_spans"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -1591,3 +1593,192 @@ def key_text(key: Any) -> str:
         return key if isinstance(key, str) else str(key)
     except Exception:
         return "?"
+
+
+# -- The HTML view's pieces, their map back to the markup, and the replacement in markup ----------------
+# What is read and how is scanner._html's design (its docstring): here is only the per-piece work, which
+# runs for every body, in the compiled core.
+
+_COPIED = -1  # a C integer in the compiled core
+VIEW_COPIED = _COPIED
+"""A view piece's end when it is source text copied as is (see ``scanner._html.TextView``)."""
+
+
+class ViewPieces:
+    """The view of a markup as it is built: its pieces' chars and their map (``scanner._html.TextView``
+    documents it), the attribute values among them, and where the tags met start and end.
+
+    :func:`view_pieces` adds the pieces of the texts and of the tokens it knows; a token it does not is
+    read by a callback, which adds what it stands for with :meth:`add`.
+    """
+
+    __slots__ = ("at", "attrs", "chars", "end", "ends", "length", "src", "starts")
+
+    def __init__(self, first: str) -> None:
+        self.chars: list[str] = [first]
+        self.at: list[int] = [0]
+        self.src: list[int] = [0]
+        self.end: list[int] = [_COPIED]
+        self.attrs: list[tuple[int, int]] = []
+        self.length = len(first)  # len("".join(chars)), kept as we go
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, chars: str, lo: int, end: int) -> None:
+        """Add a piece: ``chars`` from source ``lo`` (``end`` is :data:`VIEW_COPIED`, or where the source
+        the chars stand for ends)."""
+        self.chars.append(chars)
+        self.at.append(self.length)
+        self.src.append(lo)
+        self.end.append(end)
+        self.length += len(chars)
+
+
+def view_pieces(markup: str, pieces: list[str], simple: dict[str, tuple[str, int]],
+                read: Callable[[ViewPieces, str, int, int, str], None]) -> ViewPieces:
+    """The :class:`ViewPieces` of ``markup`` split as ``pieces`` (text, token, text, ..., text).
+
+    A token found in ``simple`` stands for its entry's chars (``(chars, end)``: they map to source
+    ``[token start, token start + end)``; none for an inline tag); any other is given to ``read(view,
+    markup, start, end, token)``.  Every token is kept as a tag (``starts``/``ends``): the caller drops
+    the references among them.
+    """
+    text = pieces[0]
+    view = ViewPieces(text)
+    chars, at, src, end = view.chars, view.at, view.src, view.end
+    starts, ends = view.starts, view.ends
+    length = pos = len(text)
+    for index in range(1, len(pieces), 2):
+        token = pieces[index]
+        hi = pos + len(token)
+        starts.append(pos)
+        ends.append(hi)
+        entry = simple.get(token)
+        if entry is None:
+            view.length = length
+            read(view, markup, pos, hi, token)
+            length = view.length
+        else:
+            text = entry[0]
+            if text:  # a newline or a decoded reference (an inline tag stands for nothing)
+                chars.append(text)
+                at.append(length)
+                src.append(pos)
+                end.append(pos + entry[1])
+                length += len(text)
+        pos = hi
+        text = pieces[index + 1]
+        if text:  # none between adjacent tags ("</p><p>")
+            chars.append(text)
+            at.append(length)
+            src.append(pos)
+            end.append(_COPIED)
+            length += len(text)
+            pos += len(text)
+    at.append(length)
+    view.length = length
+    return view
+
+
+def view_ranges(text: str, at: list[int], src: list[int], stop: list[int], attrs: tuple[tuple[int, int], ...],
+                start: int, end: int) -> list[tuple[int, int]]:
+    """The source ranges of the view range ``[start, end)`` (``scanner._html.TextView.to_source``): ``text``
+    is the view's, ``at``/``src``/``stop`` its map, ``attrs`` its attribute values.
+
+    One range, unless the view range crosses the edge of an attribute value: then one per side, each
+    trimmed of the separators around it.
+    """
+    if attrs:
+        cuts = [start]
+        for a_start, a_end in attrs:
+            if start < a_start < end:
+                cuts.append(a_start)
+            if start < a_end < end:
+                cuts.append(a_end)
+        if len(cuts) > 1:
+            cuts.sort()
+            cuts.append(end)
+            ranges = []
+            for i in range(len(cuts) - 1):
+                found = _view_source(text, at, src, stop, cuts[i], cuts[i + 1])
+                if found is not None:
+                    ranges.append(found)
+            return ranges
+    found = _view_source(text, at, src, stop, start, end)  # the usual: one range
+    return [found] if found is not None else []
+
+
+def view_spans(text: str, at: list[int], src: list[int], stop: list[int], attrs: tuple[tuple[int, int], ...],
+               spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The ``(start, end, entity_type)`` spans of the view mapped into the source (:func:`view_ranges` of
+    each): a span crossing the edge of an attribute value gives one per side, one of only white space none."""
+    out = []
+    for a, b, entity_type in spans:
+        for start, end in view_ranges(text, at, src, stop, attrs, a, b):
+            out.append((start, end, entity_type))
+    return out
+
+
+def _view_source(text: str, at: list[int], src: list[int], stop: list[int], lo: int,
+                 hi: int) -> tuple[int, int] | None:
+    """The source range from where view char ``lo`` begins to where ``hi - 1`` ends, trimmed of white space
+    (None when nothing is left)."""
+    while lo < hi and text[lo].isspace():
+        lo += 1
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    if lo == hi:
+        return None
+    k = bisect_right(at, lo) - 1
+    first = src[k] + lo - at[k] if stop[k] == _COPIED else src[k]
+    if hi > at[k + 1]:  # the range ends in a later piece
+        k = bisect_right(at, hi - 1, k) - 1
+    return first, src[k] + hi - at[k] if stop[k] == _COPIED else stop[k]
+
+
+def splice_markup(text: str, pieces: Iterable[tuple[int, int, str]], tag_starts: list[int],
+                  tag_ends: list[int]) -> str:
+    """The markup ``text`` with each ``(start, end, new)`` of ``pieces`` (sorted, disjoint) in place of its
+    span, escaped, keeping the tags (``tag_starts``/``tag_ends``) inside a span: ``new`` goes before the
+    first of them that has text before it (or after all).  A span inside a tag is in an attribute value:
+    ``new`` is quote-escaped there."""
+    out = []
+    pos = 0
+    count = len(tag_starts)
+    for start, end, new in pieces:
+        out.append(text[pos:start])
+        pos = end
+        i = bisect_left(tag_starts, start)
+        if i and tag_ends[i - 1] > start:  # inside a tag: an attribute value
+            out.append(_escaped(new, True))
+            continue
+        placed = False
+        at = start
+        while i < count and tag_ends[i] <= end:
+            tag_start = tag_starts[i]
+            if tag_start > at and not placed:
+                out.append(_escaped(new, False))
+                placed = True
+            at = tag_ends[i]
+            out.append(text[tag_start:at])
+            i += 1
+        if not placed:
+            out.append(_escaped(new, False))
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _escaped(text: str, quote: bool) -> str:
+    """``html.escape(text, quote)``, with no call where there is nothing to escape (a placeholder)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if quote:
+        if '"' in text:
+            text = text.replace('"', "&quot;")
+        if "'" in text:
+            text = text.replace("'", "&#x27;")
+    return text

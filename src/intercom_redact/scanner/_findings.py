@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
-import html as html_lib
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from .._core import CORE
 from .._failclosed import UNSCANNED
 from ._html import TagEdges, tag_edges
 
@@ -40,6 +39,7 @@ Scored = tuple[int, int, str, float]
 
 
 _START, _END = operator.itemgetter(0), operator.itemgetter(1)
+_splice_markup: Callable[[str, Sequence[tuple[int, int, str]], list[int], list[int]], str] = CORE.splice_markup
 
 
 def disjoint(findings: Iterable[Finding]) -> list[Finding]:
@@ -123,36 +123,17 @@ def splice(text: str, pieces: Sequence[tuple[int, int, str]], *, html: bool = Fa
     """
     if not pieces:
         return text
-    if not html and len(pieces) == 1:  # most texts: one value in a message
+    if html:  # escaped, keeping the tags inside a span: per piece, in the core
+        tag_starts, tag_ends = tags if tags is not None else tag_edges(text)
+        return _splice_markup(text, pieces, tag_starts, tag_ends)
+    if len(pieces) == 1:  # most texts: one value in a message
         start, end, new = pieces[0]
         return text[:start] + new + text[end:]
-    tag_starts, tag_ends = (tags if tags is not None else tag_edges(text)) if html else ([], [])
     out = []
     pos = 0
     for start, end, new in pieces:
         out.append(text[pos:start])
-        out.append(_replace_in_markup(text, start, end, new, tag_starts, tag_ends) if html else new)
+        out.append(new)
         pos = end
     out.append(text[pos:])
     return "".join(out)
-
-
-def _replace_in_markup(text: str, start: int, end: int, new: str, tag_starts: list[int],
-                       tag_ends: list[int]) -> str:
-    i = bisect.bisect_left(tag_starts, start)
-    if i and tag_ends[i - 1] > start:
-        return html_lib.escape(new, quote=True)  # inside a tag: an attribute value
-    pieces = []
-    placed = False
-    pos = start
-    while i < len(tag_starts) and tag_ends[i] <= end:
-        tag_start, tag_end = tag_starts[i], tag_ends[i]
-        if tag_start > pos and not placed:
-            pieces.append(html_lib.escape(new, quote=False))
-            placed = True
-        pieces.append(text[tag_start:tag_end])
-        pos = tag_end
-        i += 1
-    if not placed:
-        pieces.append(html_lib.escape(new, quote=False))
-    return "".join(pieces)

@@ -24,6 +24,14 @@ The view keeps where the markup's tags are (``tags``), for the replacement.
 
 A plain text has a view too (:func:`decoded`): its references decoded, and
 nothing else read as markup, for the known values a text writes with them.
+
+What runs per piece -- adding the pieces of the texts and remembered tokens
+(:func:`~.._core._py.view_pieces`), mapping view ranges back
+(:func:`~.._core._py.view_ranges`, :func:`~.._core._py.view_spans`) and
+putting replacements into the markup (:func:`~.._core._py.splice_markup`) --
+is in the engine's core, compiled where it can be: every body pays it.  What a
+token is read as stays here; the usual tag with a value (``<a href="…">``) is
+read by one regex (``_ONE_VALUE``), any other tag by the general reading.
 """
 
 from __future__ import annotations
@@ -31,7 +39,13 @@ from __future__ import annotations
 import functools
 import html
 import re
-from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from .._core import CORE
+
+if TYPE_CHECKING:
+    from .._core._py import ViewPieces
 
 __all__ = ["TagEdges", "TextView", "decoded", "extract", "tag_edges"]
 
@@ -75,6 +89,10 @@ _ELEMENTS = _BLOCK_TAGS | frozenset(
      "title", "track", "tt", "u", "var", "video", "wbr"]
 )
 _ATTR_NAME = re.compile(r"\A[A-Za-z_:][\w:.-]*\Z")
+# The usual tag with a value, read at once: one attribute, named as _ATTR_NAME says, with a double-quoted
+# value that is not empty (``<a href="mailto:…">``, ``<p class="x">``).  It reads as _TAG_NAME and _ATTR
+# read it (the white space here is what _read takes after a tag's name); any other tag is read by them.
+_ONE_VALUE = re.compile(r'<([A-Za-z][A-Za-z0-9]*)[ \t\n\r\f]+[A-Za-z_:][\w:.-]*="([^"]+)"[ \t\n\r\f]*>')
 
 
 class TextView:
@@ -136,44 +154,21 @@ class TextView:
         One range, unless the view range crosses the edge of an attribute
         value: then one per side, each trimmed of the separators around it.
         """
-        if self.attrs:  # no comprehension here: it would make start and end closure cells on every call
-            cuts = [start]
-            for a_start, a_end in self.attrs:
-                if start < a_start < end:
-                    cuts.append(a_start)
-                if start < a_end < end:
-                    cuts.append(a_end)
-            if len(cuts) > 1:
-                cuts.sort()
-                cuts.append(end)
-                ranges = []
-                for lo, hi in zip(cuts, cuts[1:]):
-                    found = self._source(lo, hi)
-                    if found is not None:
-                        ranges.append(found)
-                return ranges
-        found = self._source(start, end)  # the usual: one range
-        return [found] if found is not None else []
+        return _view_ranges(self.text, self._at, self._src, self._end, self.attrs, start, end)
 
-    def _source(self, lo: int, hi: int) -> tuple[int, int] | None:
-        """The source range from where view char ``lo`` begins to where ``hi - 1`` ends, trimmed of white space."""
-        text = self.text
-        while lo < hi and text[lo].isspace():
-            lo += 1
-        while hi > lo and text[hi - 1].isspace():
-            hi -= 1
-        if lo == hi:
-            return None
-        at, src, stop = self._at, self._src, self._end
-        k = bisect_right(at, lo) - 1
-        first = src[k] + lo - at[k] if stop[k] == _COPIED else src[k]
-        if hi > at[k + 1]:  # the range ends in a later piece
-            k = bisect_right(at, hi - 1, k) - 1
-        return first, src[k] + hi - at[k] if stop[k] == _COPIED else stop[k]
+    def spans_in_source(self, spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """The ``(start, end, entity_type)`` spans of the view in the source: :meth:`to_source` of each, in
+        one call (a body's known values)."""
+        return _view_spans(self.text, self._at, self._src, self._end, self.attrs, spans)
 
 
 # A piece's end when it is source text copied as is (see TextView).
-_COPIED = -1
+_COPIED = CORE.VIEW_COPIED
+_view_pieces: Callable[[str, list[str], dict[str, tuple[str, int]], Callable[..., None]], ViewPieces] = CORE.view_pieces
+_view_ranges: Callable[[str, list[int], list[int], list[int], tuple[tuple[int, int], ...], int, int],
+                       list[tuple[int, int]]] = CORE.view_ranges
+_view_spans: Callable[[str, list[int], list[int], list[int], tuple[tuple[int, int], ...], Iterable[tuple[int, int, str]]],
+                      list[tuple[int, int, str]]] = CORE.view_spans
 
 # Tokens that stand for one piece of view text, by their text: a tag without attribute values
 # ("<p>", "</b>", "<br/>": a newline for a block tag, nothing for an inline one) or a known
@@ -191,49 +186,29 @@ def _decode(ref: str) -> str:
     return " " if decoded == "\xa0" else decoded
 
 
-class _Pieces:
-    """The view being built: its pieces' chars, and their map (see :class:`TextView`)."""
-
-    __slots__ = ("at", "attrs", "chars", "end", "length", "src")
-
-    def __init__(self, chars: list[str], at: list[int], src: list[int], end: list[int], length: int) -> None:
-        self.chars = chars
-        self.at = at
-        self.src = src
-        self.end = end
-        self.attrs: list[tuple[int, int]] = []
-        self.length = length  # len("".join(chars)), kept as we go
-
-    def add(self, chars: str, lo: int, end: int) -> None:
-        self.chars.append(chars)
-        self.at.append(self.length)
-        self.src.append(lo)
-        self.end.append(end)
-        self.length += len(chars)
-
-    def value(self, markup: str, token: tuple[int, int], lo: int, hi: int, references: bool) -> None:
-        """The attribute value (or comment) ``markup[lo:hi]`` of the token at ``token``, between newlines
-        standing at the token's edges."""
-        self.add("\n", token[0], token[0])
-        start = self.length
-        # Attribute values carry character references too (``&amp;`` in query strings); comments are read as is.
-        pos = lo
-        if references and markup.find("&", lo, hi) >= 0:
-            for ref in _TOKEN.finditer(markup, lo, hi):
-                if ref.group()[0] != "&":
-                    continue
-                if ref.start() > pos:
-                    self.add(markup[pos:ref.start()], pos, _COPIED)
-                decoded = _decode(ref.group())
-                if decoded == ref.group():
-                    self.add(ref.group(), ref.start(), _COPIED)
-                else:
-                    self.add(decoded, ref.start(), ref.end())
-                pos = ref.end()
-        if pos < hi:
-            self.add(markup[pos:hi], pos, _COPIED)
-        self.attrs.append((start, self.length))
-        self.add("\n", token[1], token[1])
+def _value(view: ViewPieces, markup: str, token: tuple[int, int], lo: int, hi: int, references: bool) -> None:
+    """Add the attribute value (or comment) ``markup[lo:hi]`` of the token at ``token``, between newlines
+    standing at the token's edges."""
+    view.add("\n", token[0], token[0])
+    start = view.length
+    # Attribute values carry character references too (``&amp;`` in query strings); comments are read as is.
+    pos = lo
+    if references and markup.find("&", lo, hi) >= 0:
+        for ref in _TOKEN.finditer(markup, lo, hi):
+            if ref.group()[0] != "&":
+                continue
+            if ref.start() > pos:
+                view.add(markup[pos:ref.start()], pos, _COPIED)
+            decoded = _decode(ref.group())
+            if decoded == ref.group():
+                view.add(ref.group(), ref.start(), _COPIED)
+            else:
+                view.add(decoded, ref.start(), ref.end())
+            pos = ref.end()
+    if pos < hi:
+        view.add(markup[pos:hi], pos, _COPIED)
+    view.attrs.append((start, view.length))
+    view.add("\n", token[1], token[1])
 
 
 def extract(markup: str) -> TextView:
@@ -256,52 +231,19 @@ def decoded(text: str) -> TextView:
 
 def _view(markup: str, tokens: re.Pattern[str]) -> TextView:
     pieces = tokens.split(markup)  # text, token, text, ..., text
-    text = pieces[0]
-    chars, at, src, end = [text], [0], [0], [_COPIED]
-    length = pos = len(text)
-    starts: list[int] = []
-    ends: list[int] = []
-    view: _Pieces | None = None  # what _read adds to, made when a token needs it
-    simple = _SIMPLE.get
-    for index in range(1, len(pieces), 2):
-        token = pieces[index]
-        hi = pos + len(token)
-        starts.append(pos)
-        ends.append(hi)
-        entry = simple(token)
-        if entry is None:
-            if view is None:
-                view = _Pieces(chars, at, src, end, length)
-            view.length = length
-            _read(view, markup, pos, hi, token)
-            length = view.length
-        elif entry[0]:  # a newline or a decoded reference (an inline tag stands for nothing)
-            chars.append(entry[0])
-            at.append(length)
-            src.append(pos)
-            end.append(pos + entry[1])
-            length += len(entry[0])
-        pos = hi
-        text = pieces[index + 1]
-        if text:  # none between adjacent tags ("</p><p>")
-            chars.append(text)
-            at.append(length)
-            src.append(pos)
-            end.append(_COPIED)
-            length += len(text)
-            pos += len(text)
-    at.append(length)
+    view = _view_pieces(markup, pieces, _SIMPLE, _read)
+    starts, ends = view.starts, view.ends
     if "&" in markup:  # references are tokens too, but no tags
         tags = [(start, stop) for start, stop, token in zip(starts, ends, pieces[1::2]) if token[0] == "<"]
         starts, ends = [start for start, _ in tags], [stop for _, stop in tags]
-    return TextView("".join(chars), at, src, end, tuple(view.attrs) if view is not None else (), (starts, ends))
+    return TextView("".join(view.chars), view.at, view.src, view.end, tuple(view.attrs), (starts, ends))
 
 
 _NOTHING = ("", 0)
 _NEWLINE = ("\n", 0)
 
 
-def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
+def _read(view: ViewPieces, markup: str, lo: int, hi: int, token: str) -> None:
     """Add the pieces the token ``markup[lo:hi]`` stands for; remember it in :data:`_SIMPLE` when it is one."""
     if token[0] == "&":
         decoded = _decode(token)
@@ -311,19 +253,28 @@ def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
             view.add(decoded, lo, hi)
             _remember(token, (decoded, hi - lo))
     elif token.startswith("<!--"):  # a comment is text nobody sees, but it is sent: scanned too
-        view.value(markup, (lo, hi), lo + 4, hi - 3 if token.endswith("-->") and len(token) >= 7 else hi, False)
+        _value(view, markup, (lo, hi), lo + 4, hi - 3 if token.endswith("-->") and len(token) >= 7 else hi, False)
     elif token.startswith("<!"):  # a declaration or CDATA (<![CDATA[...]]>): sent as it is, so scanned too
-        view.value(markup, (lo, hi), lo + 2, hi - 1, False)
+        _value(view, markup, (lo, hi), lo + 2, hi - 1, False)
     else:
+        one = _ONE_VALUE.fullmatch(token)
+        if one is not None:
+            element = one.group(1).lower()
+            if element in _ELEMENTS:
+                if element in _BLOCK_TAGS:
+                    view.add("\n", lo, lo)
+                _value(view, markup, (lo, hi), lo + one.start(2), lo + one.end(2), True)
+                return
         name = _TAG_NAME.match(token)
         element = name.group(1).lower() if name is not None and token[name.end()] in " \t\n\r\f/>" else ""
         if element not in _ELEMENTS and "-" not in element:  # not markup: text a browser hides
-            view.value(markup, (lo, hi), lo + 1, hi - 1, True)
+            _value(view, markup, (lo, hi), lo + 1, hi - 1, True)
             return
         attrs = list(_ATTR.finditer(token, name.end(), len(token) - 1)) if token[1] != "/" else []  # type: ignore[union-attr]
-        if not all(_ATTR_NAME.match(attr.group(1)) for attr in attrs):
-            view.value(markup, (lo, hi), lo + 1, hi - 1, True)
-            return
+        for attr in attrs:  # a loop, not all(): no generator made for the usual one attribute
+            if _ATTR_NAME.match(attr.group(1)) is None:  # a name no markup has: text a browser hides
+                _value(view, markup, (lo, hi), lo + 1, hi - 1, True)
+                return
         block = element in _BLOCK_TAGS
         if block:
             view.add("\n", lo, lo)
@@ -332,10 +283,11 @@ def _read(view: _Pieces, markup: str, lo: int, hi: int, token: str) -> None:
             # The value's group (2, 3 or 4: one per quoting); an attribute without one is read by its
             # name, which is text too ("<b Jane Doe>": a browser hides it, the body sends it).
             group = attr.lastindex or 1
-            if attr.start(group) == attr.end(group):  # an empty value
+            start, end = attr.span(group)
+            if start == end:  # an empty value
                 continue
             valued = True
-            view.value(markup, (lo, hi), attr.start(group) + lo, attr.end(group) + lo, group != 1)
+            _value(view, markup, (lo, hi), start + lo, end + lo, group != 1)
         if not valued:
             _remember(token, _NEWLINE if block else _NOTHING)
 

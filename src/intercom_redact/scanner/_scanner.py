@@ -531,7 +531,7 @@ def _in_source(view: TextView | None, known: list[Span]) -> list[Span]:
     """The ``known`` spans (in the view's text) mapped into the source."""
     if view is None or not known:
         return known
-    return [(start, end, entity_type) for a, b, entity_type in known for start, end in view.to_source(a, b)]
+    return view.spans_in_source(known)
 
 
 _Answer = TypeVar("_Answer", list[Finding], Placed)
