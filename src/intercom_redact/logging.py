@@ -172,7 +172,11 @@ def _fields(attrs: dict[str, Any]) -> dict[str, Any]:
     names = list(attrs)
     if names[:_N_INIT] == _INIT_ATTRIBUTES:
         names = names[_N_INIT:]
-    return {name: attrs[name] for name in names if name not in _NOT_FIELDS}
+    fields = {}
+    for name in names:  # a loop, not a comprehension: no function made and called for a few names
+        if name not in _NOT_FIELDS:
+            fields[name] = attrs[name]
+    return fields
 
 
 def _without(done: Summary, args: Summary) -> Summary:
