@@ -57,7 +57,6 @@ import functools
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from itertools import repeat
 from typing import Any
 
 from opentelemetry import metrics
@@ -406,8 +405,6 @@ def _nest(attributes: Mapping[str, Any]) -> tuple[dict[Any, Any], _Plan]:
     the top-level keys made here and each dotted key's path.  A dotted key that
     clashes with another key (``user`` and ``user.email``) stays whole.
     """
-    if not any(map(str.__contains__, attributes, repeat("."))):  # the usual record: no dotted key, tested in C
-        return dict(attributes), _FLAT
     event: dict[Any, Any] = {}
     dotted = []
     for key, value in attributes.items():
