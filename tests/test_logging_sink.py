@@ -11,6 +11,7 @@ import logging.handlers
 import pickle
 import queue
 import sys
+import threading
 import uuid
 
 import pytest
@@ -459,6 +460,32 @@ def test_nested_log_call_is_emitted_fully_redacted_without_recursion(redactor, m
     assert f"{log.name}|WARNING|[REDACTED:UNSCANNED]" in lines
     assert f"{log.name}|INFO|outer [REDACTED:EMAIL_ADDRESS]" in lines
     assert EMAIL not in out.getvalue()
+
+
+class _OtherThread:
+    """A value whose text has another thread log and waits for it: that thread is not nested."""
+
+    def __init__(self, logger: logging.Logger):
+        self.logger = logger
+
+    def __str__(self) -> str:
+        other = threading.Thread(target=self.logger.warning, args=("other thread %s", EMAIL))
+        other.start()
+        other.join()
+        return "waited"
+
+
+def test_the_guard_is_per_thread_and_released_after_each_record(redactor, make_logger):
+    # A guard for the whole process would blank the other thread's record; one never released, the next.
+    handler, out = stream_handler(None, RedactingFilter(redactor))
+    log = make_logger(handler)
+
+    log.info("outer %s", EMAIL, extra={"thing": _OtherThread(log)})
+    log.info("after %s", EMAIL)
+
+    assert out.getvalue().splitlines() == [f"{log.name}|WARNING|other thread [REDACTED:EMAIL_ADDRESS]",
+                                           f"{log.name}|INFO|outer [REDACTED:EMAIL_ADDRESS]",
+                                           f"{log.name}|INFO|after [REDACTED:EMAIL_ADDRESS]"]
 
 
 def test_a_record_that_cannot_be_formatted_is_emitted_redacted(redactor, make_logger, capsys):

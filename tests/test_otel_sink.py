@@ -352,3 +352,21 @@ def test_dotted_keys_are_paths_except_semantic_conventions(redactor):
         "ticket": "T-1",
         "ticket.name": "refund",  # "ticket" is a key of its own: this one stays whole, scanned as text
     }
+
+
+@pytest.mark.parametrize("attributes", [
+    {"event": "sync", "request": {"path": "/"}, "ticket.name": NAME},  # the dotted key last
+    {"ticket.name": NAME, "event": "sync"},
+    {"event": "sync", "code.function.name": NAME},  # only a semantic-convention key: none split
+])
+def test_a_dotted_key_is_a_path_wherever_it_stands_in_a_log_record(redactor, attributes):
+    # Without the scan only a field rule (**.name) catches the name: read whole, "ticket.name" is no name.
+    provider, exported = LoggerProvider(), InMemoryLogRecordExporter()
+    provider.add_log_record_processor(RedactingLogRecordProcessor(redactor, scan=False))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exported))
+
+    provider.get_logger("test").emit(body="synced", attributes=attributes)
+
+    [log] = exported.get_finished_logs()
+    expected = {k: ("[REDACTED:PERSON]" if k == "ticket.name" else v) for k, v in attributes.items()}
+    assert dict(log.log_record.attributes) == expected

@@ -50,6 +50,7 @@ _MESSAGE = _sinks.Part("<message>")
 _EXCEPTION = _sinks.Part("<exception>")
 _STACK = _sinks.Part("<stack>")
 _ARGS = _sinks.Part("<args>")
+_MISSING = object()
 
 _exception_formatter = logging.Formatter()
 _fallback_formatter = logging.Formatter(logging.BASIC_FORMAT)
@@ -57,6 +58,8 @@ _fallback_formatter = logging.Formatter(logging.BASIC_FORMAT)
 # Python 3.12 lets a filter return the record the handler should use instead.
 _FILTER_REPLACES_RECORD = sys.version_info >= (3, 12)
 _FILTERER_CODE = logging.Filterer.filter.__code__
+_GET_MESSAGE = logging.LogRecord.getMessage
+_OWNERS = (logging.Handler, logging.Logger)
 
 
 def _redacted_copy(record: logging.LogRecord, redactor: Redactor, summary: bool) -> logging.LogRecord:
@@ -65,7 +68,8 @@ def _redacted_copy(record: logging.LogRecord, redactor: Redactor, summary: bool)
     Never raises: when redaction cannot finish (or the call is nested inside a
     redaction on this thread) the copy carries no user data at all.
     """
-    clean = object.__new__(_copy_class(type(record)))
+    cls = type(record)
+    clean = object.__new__(cls if cls.getMessage is _GET_MESSAGE else _copy_class(cls))
     clean.__dict__ = record.__dict__.copy()  # one C copy: half the instructions of update()
     if not _sinks.enter():
         _blank(clean, redactor)
@@ -88,7 +92,7 @@ def _copy_class(cls: type[logging.LogRecord]) -> type[logging.LogRecord]:
     message its own way (a prefixing or ``{}``-style record factory).  The copy's message is
     that formatted message, redacted: formatting it again would add a prefix twice or read
     its braces as fields, so such a copy is of a subclass that returns its message as it is."""
-    if cls.getMessage is logging.LogRecord.getMessage:
+    if cls.getMessage is _GET_MESSAGE:
         return cls
     formatted = _FORMATTED_CLASSES.get(cls)
     if formatted is None:
@@ -114,44 +118,48 @@ def _redact_into(clean: logging.LogRecord, record: logging.LogRecord, redactor: 
     attrs = record.__dict__
     event: dict[Any, Any] = _fields(attrs)
     n_fields = len(event)
-    msg = record.msg
+    msg, args = record.msg, record.args
     # A non-str message without args (logger.info({...})) keeps its structure.
-    event[_MESSAGE] = record.getMessage() if record.args or isinstance(msg, str) else msg
-    if record.args:
+    event[_MESSAGE] = record.getMessage() if args or isinstance(msg, str) else msg
+    if args:
         # The args keep their structure here, so field rules apply to them
         # ("%(name)s" with a contact dict) and what they catch is removed from
         # the formatted message as a known value.  Only the message is emitted.
-        event[_ARGS] = record.args
+        event[_ARGS] = args
     exc_text = record.exc_text
     if not exc_text and record.exc_info:
         exc_text = _exception_formatter.formatException(record.exc_info)
     if exc_text:
         event[_EXCEPTION] = exc_text
-    if record.stack_info:
-        event[_STACK] = record.stack_info
+    stack = record.stack_info
+    if stack:
+        event[_STACK] = stack
 
     out, done = redactor.redact_with_summary(event)
-    if _MESSAGE not in out:  # the event was redacted whole: nothing of it can be placed back
+    message = out.pop(_MESSAGE, _MISSING)
+    if message is _MISSING:  # the event was redacted whole: nothing of it can be placed back
         _blank(clean, redactor)
         return
 
+    # Only the parts put in the event are looked for in what came back.
     cdict = clean.__dict__
-    message = out.pop(_MESSAGE)
-    out.pop(_ARGS, None)
     cdict["msg"] = message
     cdict["args"] = ()
     if "message" in attrs:  # cached by a formatter that ran earlier: raw text
         cdict["message"] = message if isinstance(message, str) else str(message)
     cdict["exc_info"] = None
-    cdict["exc_text"] = out.pop(_EXCEPTION, None)
-    cdict["stack_info"] = out.pop(_STACK, None)
+    cdict["exc_text"] = out.pop(_EXCEPTION, None) if exc_text else None
+    cdict["stack_info"] = out.pop(_STACK, None) if stack else None
+    if args:
+        out.pop(_ARGS, None)
     if len(out) < n_fields:  # a rule dropped fields
         for key in attrs.keys() - _NOT_FIELDS - out.keys():
             del cdict[key]
-    cdict.update(out)
+    if out:
+        cdict.update(out)
     if summary:
-        if record.args:
-            done = _without(done, redactor.redact_with_summary(record.args)[1])
+        if args:
+            done = _without(done, redactor.redact_with_summary(args)[1])
         cdict.update(_sinks.summary_attributes(done))
 
 
@@ -164,7 +172,11 @@ def _fields(attrs: dict[str, Any]) -> dict[str, Any]:
     names = list(attrs)
     if names[:_N_INIT] == _INIT_ATTRIBUTES:
         names = names[_N_INIT:]
-    return {name: attrs[name] for name in names if name not in _NOT_FIELDS}
+    fields = {}
+    for name in names:  # a loop, not a comprehension: no function made and called for a few names
+        if name not in _NOT_FIELDS:
+            fields[name] = attrs[name]
+    return fields
 
 
 def _without(done: Summary, args: Summary) -> Summary:
@@ -229,16 +241,17 @@ class RedactingFilter(logging.Filter):
     def _emit_instead(self, record: logging.LogRecord, clean: logging.LogRecord) -> bool:
         """Python < 3.12: send ``clean`` on in place of ``record``."""
         owner = _filterer_calling()
-        if not isinstance(owner, (logging.Handler, logging.Logger)):
+        if owner is None:
             record.__dict__.clear()
             record.__dict__.update(clean.__dict__)
             return True
         # The filters after this one run on the copy, as Filterer.filter would.
         filters: list[Any] = owner.filters
-        for later in filters[filters.index(self) + 1:] if self in filters else ():
-            result = later.filter(clean) if hasattr(later, "filter") else later(clean)
-            if not result:
-                return False
+        if filters and filters[-1] is not self:
+            for later in filters[filters.index(self) + 1:] if self in filters else ():
+                result = later.filter(clean) if hasattr(later, "filter") else later(clean)
+                if not result:
+                    return False
         if isinstance(owner, logging.Handler):
             owner.acquire()
             try:
@@ -253,7 +266,7 @@ class RedactingFilter(logging.Filter):
         return f"RedactingFilter({self.redactor!r}, summary={self.summary})"
 
 
-def _filterer_calling() -> logging.Filterer | None:
+def _filterer_calling() -> logging.Handler | logging.Logger | None:
     """The handler or logger whose ``Filterer.filter`` is running this filter."""
     try:  # 0: here, 1: _emit_instead, 2: RedactingFilter.filter, 3: its caller
         frame: FrameType | None = sys._getframe(3)
@@ -264,7 +277,7 @@ def _filterer_calling() -> logging.Filterer | None:
             return None
         if frame.f_code is _FILTERER_CODE:
             owner = frame.f_locals.get("self")
-            return owner if isinstance(owner, logging.Filterer) else None
+            return owner if isinstance(owner, _OWNERS) else None
         frame = frame.f_back
     return None
 

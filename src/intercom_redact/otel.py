@@ -57,7 +57,7 @@ import functools
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from opentelemetry import metrics
 from opentelemetry.attributes import BoundedAttributes
@@ -195,11 +195,9 @@ class _Sink:
         """The redacted body and attributes of an API ``LogRecord``, and the
         attributes as they were (a plain dict: the SDK's mapping is slow to read)."""
         attributes = record.attributes
-        original: dict[str, Any]
-        if isinstance(attributes, BoundedAttributes):
-            original = cast("dict[str, Any]", attributes.copy())  # its dict's: dict() reads it key by key
-        else:
-            original = dict(attributes or {})
+        # The SDK mapping's own dict copied (dict() reads it key by key); typed, not cast: cast is a call.
+        original: dict[str, Any] = (attributes.copy() if isinstance(attributes, BoundedAttributes)  # type: ignore[assignment]
+                                    else dict(attributes or {}))
         event, plan = _nest(original)
         event[_BODY] = record.body
         clean = self._redact(event, _BODY, scan, counter)
