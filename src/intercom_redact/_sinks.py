@@ -34,23 +34,20 @@ SUMMARY_COUNT = "redaction.count"
 SUMMARY_TYPES = "redaction.types"
 SUMMARY_KEYS = frozenset({SUMMARY_COUNT, SUMMARY_TYPES})
 
-# The threads redacting now: a set of C operations costs less than a threading.local's attributes.
-_active: set[int] = set()
-_get_ident = threading.get_ident
+_local = threading.local()
 
 
 def enter() -> bool:
     """Mark this thread as redacting.  False if it already is (a nested log call)."""
-    ident = _get_ident()
-    if ident in _active:
+    if getattr(_local, "active", False):
         return False
-    _active.add(ident)
+    _local.active = True
     return True
 
 
 def leave() -> None:
     """Undo a successful :func:`enter`."""
-    _active.discard(_get_ident())
+    _local.active = False
 
 
 class Part:
