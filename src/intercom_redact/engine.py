@@ -367,7 +367,8 @@ class Redactor:
         try:
             if not isinstance(text, str):
                 raise TypeError("redact_text takes a str")
-            return self._redact_texts([text], html, list(known_values), summary, True)[0]
+            spans, tags = self.scanner._scan_spans([text], [html], list(known_values))[0]
+            return self._replace(text, spans, html, summary, (), tags) if spans else text
         except Exception:
             return self._unscanned
 
@@ -417,6 +418,9 @@ class Redactor:
         batch = [texts[i][2] for i in to_scan]
         flags = _html_flags(batch)
         scanner = self.scanner
+        # One scanner call for messages and bodies alike, so the event's known values are prepared once;
+        # spans, not findings: the engine reads only where and what (an UNSCANNED one included), with the
+        # tags the scanner's view of a body found, which the replacement keeps.
         placed = scanner._scan_spans(batch, flags, known, not walk.scan)
         # What the scanner placed in plain texts (the message and its event's own values, most often)
         # the core replaces as it replaces known values, in text order up to the first text it leaves
@@ -449,18 +453,6 @@ class Redactor:
         What every sink does when redaction cannot finish (see :mod:`._failclosed`).
         """
         return blank(value, self._unscanned, marker=marker)
-
-    def _redact_texts(self, texts: list[str], html: bool | None, known: KnownValues | list[tuple[str, str]],
-                      summary: Summary, scan: bool, overrides: _Overrides = ()) -> list[str]:
-        if not scan and not known:
-            return texts
-        # One scanner call for messages and bodies alike, so the event's known values are prepared once.
-        flags = [html] * len(texts) if html is not None else _html_flags(texts)
-        # Spans, not findings: the engine reads only where and what (an UNSCANNED one included),
-        # with the tags the scanner's view of a body found, which the replacement keeps.
-        found = self.scanner._scan_spans(texts, flags, known, not scan)
-        return [self._replace(text, spans, flag, summary, overrides, tags) if spans else text
-                for text, (spans, tags), flag in zip(texts, found, flags)]
 
     def _replace(self, text: str, spans: Sequence[Span], html: bool, summary: Summary,
                  overrides: _Overrides, tags: TagEdges | None = None) -> str:
