@@ -427,7 +427,7 @@ class Redactor:
         # here: one with markup (no spans given), an UNSCANNED span, a type with no op yet, overrides.
         hits = [n for n, (spans, _) in enumerate(placed) if spans]
         done = walk.replace_found([(to_scan[n], None if flags[n] else placed[n][0]) for n in hits],
-                                  self._type_ops) if hits else 0
+                                  self._type_ops) if hits and not flags[hits[0]] else 0
         for n in hits[done:]:
             spans, tags = placed[n]
             container, key, text = texts[to_scan[n]]

@@ -511,7 +511,8 @@ def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]
             return [], tags
         if view is None and len(known) == 1 and 0 <= known[0][0] < known[0][1]:  # one value: certain_spans keeps it
             return known, tags
-        return list(certain_spans(known if view is None else _in_source(view, known))), tags
+        spans = certain_spans(known if view is None else _in_source(view, known))
+        return spans if type(spans) is list else list(spans), tags  # a list as it is: no copy
     if len(found) == 1 and not known and view is None:  # one value in a plain text: nothing to map or merge
         finding = found[0]
         return ([(finding.start, finding.end, finding.entity_type)] if finding.start < finding.end else []), tags
