@@ -327,6 +327,43 @@ def test_known_values_across_tags_and_in_attributes_of_a_body(redactor, scan):
     assert summary.types == {"PERSON": 3, "EMAIL_ADDRESS": 3}
 
 
+def test_what_the_scanner_found_is_replaced_and_counted_in_text_order():
+    """The plain texts' spans are replaced by the core up to the first text with markup, the rest by the
+    engine: the counts still come text by text, and an UNSCANNED text after a replaced one fails closed."""
+    from intercom_redact.scanner import Scanner
+
+    event = {"first": "mail bob@other.org", "body": "<p>call me on +1 415 555 0100</p>",
+             "paid": "paid with 4111 1111 1111 1111", "long": "a note too long for the scanner " + "x" * 60,
+             "last": "and again bob@other.org"}
+    redactor = Redactor(scanner=Scanner(max_chars=80))
+    for _ in range(2):  # the first meets types with no op yet (left to the engine), the second has them
+        out, summary = redactor.redact_with_summary(event)
+        assert out == {"first": "mail [REDACTED:EMAIL_ADDRESS]", "body": "<p>call me on [REDACTED:PHONE_NUMBER]</p>",
+                       "paid": "paid with [REDACTED:CREDIT_CARD]", "long": "[REDACTED:UNSCANNED]",
+                       "last": "and again [REDACTED:EMAIL_ADDRESS]"}
+        assert list(summary.types.items()) == [("EMAIL_ADDRESS", 2), ("PHONE_NUMBER", 1), ("CREDIT_CARD", 1),
+                                               ("UNSCANNED", 1)]
+        assert summary.count == 5 and summary.fail_closed == {"unscanned": 1}
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_only_a_scanned_text_left_as_it_was_is_remembered_clean(keep):
+    """A text the scanner left whole is not scanned again; one with a value replaced is, every time (were it
+    remembered, the next event would keep it); a value of a type the policy keeps leaves its text whole."""
+    redactor = Redactor(Policy.from_dict({"types": {"EMAIL_ADDRESS": {"action": "keep"}}}) if keep else None)
+    event = {"event": "mail bob@other.org", "note": "all good here", "email": EMAIL,
+             "known": f"from {EMAIL}"}
+    for _ in range(2):
+        out, summary = redactor.redact_with_summary(dict(event))
+        assert out["note"] == "all good here"
+        assert out["event"] == ("mail bob@other.org" if keep else "mail [REDACTED:EMAIL_ADDRESS]")
+        assert out["known"] == (f"from {EMAIL}" if keep else "from [REDACTED:EMAIL_ADDRESS]")
+        assert summary.types == ({} if keep else {"EMAIL_ADDRESS": 3})
+    assert "all good here" in redactor._clean
+    assert ("mail bob@other.org" in redactor._clean) is keep
+    assert ("from " + EMAIL in redactor._clean) is keep
+
+
 @pytest.mark.parametrize("scan", [True, False])
 def test_a_text_the_scanner_could_not_read_is_redacted_whole_and_counted(scan):
     from intercom_redact.scanner import Scanner

@@ -79,6 +79,11 @@ def _looks_like_html(text: str) -> bool:
     return "<" in text and (text.startswith(_HTML_OPENINGS) or _HTML_TAG(text) is not None)
 
 
+def _html_flags(texts: list[str]) -> list[bool]:
+    """Which of ``texts`` the scanner reads as HTML (asked here first: most have no "<", and a call costs more)."""
+    return ["<" in text and _looks_like_html(text) for text in texts]
+
+
 # Texts up to this length the scanner found clean are remembered (per Redactor,
 # up to _CLEAN_SIZE of them): enum-like values, paths, short messages recur.  Not with a
 # scanner of cache_size 0, which remembers nothing between calls.
@@ -377,7 +382,8 @@ class Redactor:
         try:
             if not isinstance(text, str):
                 raise TypeError("redact_text takes a str")
-            return self._redact_texts([text], html, list(known_values), summary, True)[0]
+            spans, tags = self.scanner._scan_spans([text], [html], list(known_values))[0]
+            return self._replace(text, spans, html, summary, (), tags) if spans else text
         except Exception:
             return self._unscanned
 
@@ -399,13 +405,28 @@ class Redactor:
         if not to_scan:
             return
         batch = [texts[i][2] for i in to_scan]
-        redacted = self._redact_texts(batch, None, known, walk.summary, walk.scan, walk.overrides)
+        flags = _html_flags(batch)
+        scanner = self.scanner
+        # One scanner call for messages and bodies alike, so the event's known values are prepared once;
+        # spans, not findings: the engine reads only where and what (an UNSCANNED one included), with the
+        # tags the scanner's view of a body found, which the replacement keeps.
+        placed = scanner._scan_spans(batch, flags, known, not walk.scan)
+        # What the scanner placed in plain texts (the message and its event's own values, most often)
+        # the core replaces as it replaces known values, in text order up to the first text it leaves
+        # here: one with markup (no spans given), an UNSCANNED span, a type with no op yet, overrides.
+        hits = [n for n, (spans, _) in enumerate(placed) if spans]
+        done = walk.replace_found([(to_scan[n], None if flags[n] else placed[n][0]) for n in hits],
+                                  self._type_ops) if hits and not flags[hits[0]] else 0
+        for n in hits[done:]:
+            spans, tags = placed[n]
+            container, key, text = texts[to_scan[n]]
+            container[key] = self._replace(text, spans, flags[n], walk.summary, walk.overrides, tags)
+        if not (walk.scan and scanner.cache_size > 0):
+            return
         clean = self._clean
-        remember = walk.scan and self.scanner.cache_size > 0
-        for i, text, out in zip(to_scan, batch, redacted):
-            container, key, _ = texts[i]
-            container[key] = out
-            if remember and out is text and len(text) <= _CLEAN_LENGTH:
+        for i in to_scan:
+            container, key, text = texts[i]
+            if container[key] is text and len(text) <= _CLEAN_LENGTH:  # nothing in it was replaced
                 if len(clean) >= _CLEAN_SIZE:
                     clean.clear()
                 clean.add(text)
@@ -421,18 +442,6 @@ class Redactor:
         What every sink does when redaction cannot finish (see :mod:`._failclosed`).
         """
         return blank(value, self._unscanned, marker=marker)
-
-    def _redact_texts(self, texts: list[str], html: bool | None, known: KnownValues | list[tuple[str, str]],
-                      summary: Summary, scan: bool, overrides: _Overrides = ()) -> list[str]:
-        if not scan and not known:
-            return texts
-        # One scanner call for messages and bodies alike, so the event's known values are prepared once.
-        flags = [html] * len(texts) if html is not None else [_looks_like_html(text) for text in texts]
-        # Spans, not findings: the engine reads only where and what (an UNSCANNED one included),
-        # with the tags the scanner's view of a body found, which the replacement keeps.
-        found = self.scanner._scan_spans(texts, html=flags, known_values=known, known_only=not scan)
-        return [self._replace(text, spans, flag, summary, overrides, tags) if spans else text
-                for text, (spans, tags), flag in zip(texts, found, flags)]
 
     def _replace(self, text: str, spans: Sequence[Span], html: bool, summary: Summary,
                  overrides: _Overrides, tags: TagEdges | None = None) -> str:

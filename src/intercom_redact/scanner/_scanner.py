@@ -249,7 +249,7 @@ class Scanner:
         """
         return self._scan_batch(texts, html, known_values, known_only, _FINDINGS)
 
-    def _scan_spans(self, texts: Sequence[str], *, html: bool | Sequence[bool] = False,
+    def _scan_spans(self, texts: Sequence[str], html: bool | Sequence[bool] = False,
                     known_values: Iterable[tuple[str, str]] | KnownValues = (),
                     known_only: bool = False) -> list[Placed]:
         """:meth:`scan_batch` answering ``(start, end, entity_type)`` spans (the engine's form):
@@ -496,9 +496,10 @@ def _finish(view: TextView | None, found: list[Finding], known: list[Span]) -> l
     return [Finding(*scored) for scored in _merged(view, found, known)]
 
 
-Placed = tuple[Sequence[Span], TagEdges | None]
+Placed = tuple[list[Span], TagEdges | None]
 """A text's spans, and the edges of the tags its HTML view found (None for a plain text): the
-replacement keeps those tags (:func:`~._findings.splice`), with no second look for them."""
+replacement keeps those tags (:func:`~._findings.splice`), with no second look for them.  The spans
+are a list: the engine hands a plain text's to the core (``Walk.replace_found``), which takes no other."""
 
 
 def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]) -> Placed:
@@ -510,7 +511,8 @@ def _finish_spans(view: TextView | None, found: list[Finding], known: list[Span]
             return [], tags
         if view is None and len(known) == 1 and 0 <= known[0][0] < known[0][1]:  # one value: certain_spans keeps it
             return known, tags
-        return certain_spans(known if view is None else _in_source(view, known)), tags
+        spans = certain_spans(known if view is None else _in_source(view, known))
+        return spans if type(spans) is list else list(spans), tags  # a list as it is: no copy
     if len(found) == 1 and not known and view is None:  # one value in a plain text: nothing to map or merge
         finding = found[0]
         return ([(finding.start, finding.end, finding.entity_type)] if finding.start < finding.end else []), tags
