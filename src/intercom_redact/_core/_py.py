@@ -1,4 +1,5 @@
-"""The engine's hot path: the walk, the known-value search and the per-string checks.
+"""The engine's hot path: the walk, the known-value search, the per-string checks, and the per-piece work
+of an HTML body's view.
 
 This file is the single source of both implementations: it runs as plain
 Python (``IMPLEMENTATION == "py"``), and the build compiles the very same file
@@ -25,6 +26,10 @@ characters once (a 64-bit set, :func:`_chars_of`) and skips each value with a
 character the text lacks: most are, in an event's short texts.  Nothing is compiled per event.  A search
 answers the outermost spans only (a name, not also its parts inside it), so
 the usual text that names a value once costs the engine one finding, no merge.
+
+The last section builds an HTML body's view piece by piece, maps view ranges back to the markup
+and puts replacements into it: what is read and how is :mod:`..scanner._html`'s design, and
+that module hands here only the loops that run for every body.
 """
 
 from __future__ import annotations
