@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import html
 import re
 import sys
 import threading
@@ -1775,15 +1776,6 @@ def splice_markup(text: str, pieces: Iterable[tuple[int, int, str]], tag_starts:
 
 def _escaped(text: str, quote: bool) -> str:
     """``html.escape(text, quote)``, with no call where there is nothing to escape (a placeholder)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if quote:
-        if '"' in text:
-            text = text.replace('"', "&quot;")
-        if "'" in text:
-            text = text.replace("'", "&#x27;")
+    if "&" in text or "<" in text or ">" in text or (quote and ('"' in text or "'" in text)):
+        return html.escape(text, quote)
     return text
