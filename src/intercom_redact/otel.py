@@ -165,7 +165,8 @@ class _Sink:
         from the result, the engine replaced the event whole.  ``redaction.*``
         attributes of an earlier pass are carried over, not redacted.
         """
-        previous = ({k: event.pop(k) for k in _sinks.SUMMARY_KEYS if k in event}
+        # Read in a fixed order (not the set's, which moves with the hash seed): they go back in this order.
+        previous = ({k: event.pop(k) for k in (_sinks.SUMMARY_COUNT, _sinks.SUMMARY_TYPES) if k in event}
                     if not event.keys().isdisjoint(_sinks.SUMMARY_KEYS) else {})  # rarely any
         if not _sinks.enter():
             return None
