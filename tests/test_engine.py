@@ -409,3 +409,20 @@ def test_redact_returns_what_an_overridden_redact_with_summary_does():
             return {"audited": out, "count": summary.count}, summary
 
     assert Audited().redact({"email": EMAIL}) == {"audited": {"email": "[REDACTED:EMAIL_ADDRESS]"}, "count": 1}
+
+
+def test_the_plain_texts_after_a_body_are_replaced_by_the_core_run_by_run(core):
+    # search_texts stops at the body (the scanner's, with its markup); the engine hands the core each run
+    # of plain texts with spans after it (a and a2, then c), and reads the one with an "&" between them decoded.
+    event = {"email": "jane@example.com", "name": "Jane Doe", "body": "<p>Hi, this is Jane Doe</p>",
+             "a": "sent to jane@example.com", "a2": "cc jane doe", "b": "Jane Doe &amp; jane&#64;example.com",
+             "c": "from jane doe"}
+    redactor = Redactor()
+    for _ in range(2):  # the first call makes the types' ops (till then the engine replaces those texts)
+        out, summary = redactor.redact_with_summary(event, scan=False)
+        assert out == {"email": "[REDACTED:EMAIL_ADDRESS]", "name": "[REDACTED:PERSON]",
+                       "body": "<p>Hi, this is [REDACTED:PERSON]</p>", "a": "sent to [REDACTED:EMAIL_ADDRESS]",
+                       "a2": "cc [REDACTED:PERSON]", "b": "[REDACTED:PERSON] &amp; [REDACTED:EMAIL_ADDRESS]",
+                       "c": "from [REDACTED:PERSON]"}
+        assert (summary.count, summary.types, summary.rules) == (
+            8, {"EMAIL_ADDRESS": 3, "PERSON": 5}, {"**.email": 1, "**.name": 1, "scanner": 6})

@@ -392,7 +392,15 @@ class Redactor:
         """Phase 2's rest: what the core left (texts with markup, spans to merge, overrides), and the
         texts for the scanner."""
         texts = walk.texts
-        for i, spans in found:
+        n = 0
+        while n < len(found):
+            i, spans = found[n]
+            if spans is not None:  # the core replaces a run of plain texts as search_texts does (the message
+                done = walk.replace_found(found[n:], self._type_ops)  # after a body, most often), in order
+                if done:
+                    n += done
+                    continue
+            n += 1
             container, key, text = texts[i]
             if spans is None:  # a text with a "<" that may hold a value, or with an "&"
                 if _looks_like_html(text):
