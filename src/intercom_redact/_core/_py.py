@@ -172,6 +172,11 @@ def _chars_of(text: str, unread: int) -> int:
     return chars
 
 
+_PERCENT_40 = _chars_of("%40", 0)
+_PERCENT_2B = _chars_of("%2b", 0)
+"""The characters of an e-mail's URL-encoded ``@`` and ``+`` (none in the pure-Python core: it reads none)."""
+
+
 def _is_alnum(ch: str) -> bool:
     """``ch.isalnum()``: an ASCII character told by its code (no Unicode table look-ups in the compiled core)."""
     if ch < "\x80":
@@ -465,11 +470,14 @@ def _prepare_word(known: _Value) -> str:
     known.needle_need = _chars_of(low, 0)
     known.needle = low
     if "@" in low:
+        # The characters of the encoded forms from the needle's, not read again: less ``@`` (its bit may be
+        # another character's too: the forms then need one fewer, which tells fewer texts apart, never
+        # one that holds them) and ``+``, with those of ``%40`` and ``%2b``.
         encoded = low.replace("@", "%40")
-        forms = [(encoded, _chars_of(encoded, 0))]
+        forms = [(encoded, known.needle_need & ~_CHAR | _PERCENT_40)]
         if "+" in low:
             plus = encoded.replace("+", "%2b")
-            forms.insert(0, (plus, _chars_of(plus, 0)))
+            forms.insert(0, (plus, known.needle_need & ~_ENCODED_AWAY | _PERCENT_40 | _PERCENT_2B))
         known.forms = forms
     return low
 
@@ -481,7 +489,7 @@ def _prepare_phrase(known: _Value) -> str:
     words = value.lower().split()
     known.forms = words
     first: str = words[0]
-    known.needle_need = _chars_of(first, 0)
+    known.needle_need = known.first  # its ASCII characters (see _read_words), not read again
     known.needle = first
     return first
 
