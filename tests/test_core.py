@@ -383,6 +383,13 @@ def _prepared(values: Any) -> tuple[list[Any], list[Any], list[Any]]:
     return needles, phrases, phones
 
 
+def _needs_apart(sorted_values: tuple[list[Any], list[Any], list[Any]]) -> tuple[list[list[Any]], list[int]]:
+    """The needles, phrases and phones of :func:`_prepared` or :func:`_sorted_as_documented` less the characters
+    each needs (their last item), and those apart."""
+    return ([[item[:-1] for item in group] for group in sorted_values],
+            [item[-1] for group in sorted_values for item in group])
+
+
 def _assert_each_value_needs_what_its_forms_hold(values: Any) -> None:
     """What a value needs before it is made ready never rules out a text that holds one of its forms:
     each form holds every character it needs (a phrase: its words together) and is no shorter."""
@@ -406,7 +413,11 @@ def _assert_each_value_needs_what_its_forms_hold(values: Any) -> None:
 def test_values_are_sorted_into_words_phrases_and_phones_as_documented(known: list[tuple[str, str]]) -> None:
     with _as_compiled() as module:
         values = module.KnownValues(known + known[:2])  # repeats are ignored
-        assert _prepared(values) == _sorted_as_documented(known)
+        (forms, needs), (documented, held) = map(_needs_apart, [_prepared(values), _sorted_as_documented(known)])
+        assert forms == documented
+        # Each form needs only characters it holds (those of an e-mail's encoded forms and a phrase's first word
+        # are told from the value's, not read: they may be fewer).
+        assert all(need & ~characters == 0 for need, characters in zip(needs, held, strict=True)), (needs, held)
         _assert_each_value_needs_what_its_forms_hold(values)
     texts = [value for _, value in known] + [" or ".join(value for _, value in known)]
     found = {repr([(module.KnownValues(known).find(text), module.KnownValues(known).holds_any(text)) for text in texts])
@@ -701,6 +712,37 @@ def test_a_text_read_for_its_characters_holds_each_needle_in_any_case_and_notati
     ends = module.KnownValues([("LOCATION", "#42")])
     assert ends.find("#42#42") == [(0, 3, "LOCATION"), (3, 6, "LOCATION")]  # the second ends the text
     assert not values.holds_any("<b>Kiez 0959</b>")
+
+
+# E-mails with characters that share the bit of "@" (a backquote, "À") or hold "+", and names whose first word
+# changes when lower-cased or is not ASCII: the characters their encoded forms and first words need are told
+# from the value's, not read from the forms.
+_TOLD_KNOWN = st.tuples(st.sampled_from(["EMAIL_ADDRESS", "PERSON", "LOCATION"]),
+                        st.text(st.sampled_from("aK\u212aÀ`+@.-İÖ "), min_size=3, max_size=10))
+
+
+def _written_forms(value: str) -> list[str]:
+    """``value`` as texts write it: in either case, URL-encoded, its words joined as forms join them."""
+    low = value.lower()
+    encoded = low.replace("@", "%40")
+    forms = [value, low, value.upper(), encoded, encoded.replace("+", "%2b"), encoded.replace("+", "%2B").upper()]
+    return forms + [joint.join(form.split()) for form in forms for joint in ("+", "%20", "\t")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TOLD_KNOWN, min_size=1, max_size=3))
+@example([("EMAIL_ADDRESS", "a`+b@a.a")])  # "`" shares the bit of "@": the encoded form holds it
+@example([("PERSON", "\u212aa Öa")])  # a first word whose "k" is ASCII only lower-cased
+def test_forms_whose_characters_are_told_unread_are_found_as_the_documented_search_finds(
+        known: list[tuple[str, str]]) -> None:
+    texts = [text for _, value in known for form in _written_forms(value) for text in (form, f"x {form}!")]
+    expected = [(_found_as_documented(known, text), _may_hold(known, text)) for text in texts]
+    for module in _cores():
+        values = module.KnownValues(known)
+        assert [(values.find(text), values.holds_any(text)) for text in texts] == expected, module.IMPLEMENTATION
+    with _as_compiled() as reading:
+        values = reading.KnownValues(known)
+        assert [(values.find(text), values.holds_any(text)) for text in texts] == expected
 
 
 @settings(max_examples=200, deadline=None)

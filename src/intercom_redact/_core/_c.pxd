@@ -5,7 +5,9 @@ cimport cython
 
 # Module constants the hot loops read as C integers (not module look-ups).
 cdef Py_ssize_t _MAX_KNOWN_VALUES, _PHONE_TAIL, _FEW_SPANS, _FEW_VALUES, _NO_TEXT, _READ_BY_CHARACTER, _CHARS_READ_UP_TO
-cdef unsigned long long _ANY_CHARS, _CHAR, _ENCODED_AWAY
+cdef unsigned long long _ANY_CHARS, _CHAR, _ENCODED_AWAY, _PERCENT_40, _PERCENT_2B
+cdef Py_ssize_t _MIN_KNOWN
+cdef frozenset _UNSEARCHED
 
 
 @cython.final

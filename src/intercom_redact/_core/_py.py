@@ -64,10 +64,12 @@ IMPLEMENTATION = __name__.rpartition("._")[2]
 KEEP, SCAN, REPLACE, DROP = 0, 1, 2, 3
 SCALARS = frozenset({int, float, bool, type(None), complex})
 # Known values shorter than this would match inside ordinary words.
-MIN_KNOWN_LENGTH = 3
+_MIN_KNOWN = 3  # a C integer in the compiled core, read for every value
+MIN_KNOWN_LENGTH = _MIN_KNOWN
 UNSEARCHED_TYPES = frozenset({"FRAME_LOCAL"})
 """Redacted for what they might be, not for what they are (a traceback's local ``status = 'open'``):
 searching the rest of the event for them would cut up ordinary words."""
+_UNSEARCHED = UNSEARCHED_TYPES  # a typed module variable in the compiled core: no look-up by name per value
 # Real events are shallow; only deep walks pay for cycle tracking (a cycle is
 # also stopped by the depth bound, this just names it).
 _TRACK_CYCLES_FROM = 8
@@ -168,6 +170,11 @@ def _chars_of(text: str, unread: int) -> int:
     for ch in text:
         chars |= _char_bit(ord(ch))
     return chars
+
+
+_PERCENT_40 = _chars_of("%40", 0)
+_PERCENT_2B = _chars_of("%2b", 0)
+"""The characters of an e-mail's URL-encoded ``@`` and ``+`` (none in the pure-Python core: it reads none)."""
 
 
 def _is_alnum(ch: str) -> bool:
@@ -377,7 +384,7 @@ def _name_parts(value: str) -> list[str]:
                 j += 2
             else:
                 break
-        if j - i >= MIN_KNOWN_LENGTH and value[i].isupper():
+        if j - i >= _MIN_KNOWN and value[i].isupper():
             part = value[i:j]
             if part not in parts:
                 parts.append(part)
@@ -463,11 +470,14 @@ def _prepare_word(known: _Value) -> str:
     known.needle_need = _chars_of(low, 0)
     known.needle = low
     if "@" in low:
+        # The characters of the encoded forms from the needle's, not read again: less ``@`` (its bit may be
+        # another character's too: the forms then need one fewer, which tells fewer texts apart, never
+        # one that holds them) and ``+``, with those of ``%40`` and ``%2b``.
         encoded = low.replace("@", "%40")
-        forms = [(encoded, _chars_of(encoded, 0))]
+        forms = [(encoded, known.needle_need & ~_CHAR | _PERCENT_40)]
         if "+" in low:
             plus = encoded.replace("+", "%2b")
-            forms.insert(0, (plus, _chars_of(plus, 0)))
+            forms.insert(0, (plus, known.needle_need & ~_ENCODED_AWAY | _PERCENT_40 | _PERCENT_2B))
         known.forms = forms
     return low
 
@@ -479,7 +489,7 @@ def _prepare_phrase(known: _Value) -> str:
     words = value.lower().split()
     known.forms = words
     first: str = words[0]
-    known.needle_need = _chars_of(first, 0)
+    known.needle_need = known.first  # its ASCII characters (see _read_words), not read again
     known.needle = first
     return first
 
@@ -561,7 +571,7 @@ class KnownValues:
             if type(entity_type) is not str:
                 entity_type = str.__str__(entity_type)
             text = _stripped(value) if type(value) is str else value.strip()
-            if len(text) < MIN_KNOWN_LENGTH:
+            if len(text) < _MIN_KNOWN:
                 continue
             count = len(values)
             if count < _FEW_VALUES:
@@ -598,7 +608,7 @@ class KnownValues:
         Nothing is kept across events: this costs less than looking a value up
         in a memo would, on a stream of distinct values.
         """
-        if entity_type in UNSEARCHED_TYPES:
+        if entity_type in _UNSEARCHED:
             return
         known = _value(entity_type, value)
         if entity_type == "PHONE_NUMBER" or _phone_like(value):
@@ -1241,7 +1251,7 @@ class Walk:
             return
         t = type(value)
         if t is str:  # the usual leaf, tested first: the Mapping check below is slow for it
-            if len(value) >= MIN_KNOWN_LENGTH:
+            if len(value) >= _MIN_KNOWN:
                 self.known.append((entity_type, value))
             return
         if _is_scalar(t):
