@@ -174,6 +174,84 @@ def test_a_phone_written_with_its_own_digits_is_found_without_parsing(core: str,
     assert parsed == ["+44 20 7946 0958"]  # another notation of it: parsed once
 
 
+
+# -- known values inside e-mail addresses: the address is found, as the scanner finds it -------------
+
+_ADA = [("PERSON", "Ada Lovelace")]
+
+
+def _spans(module: ModuleType, known: list[tuple[str, str]], text: str) -> list[tuple[str, str]]:
+    return [(text[start:end], entity_type) for start, end, entity_type in module.KnownValues(known).find(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A name's words inside an address: the address (a name part alone, the full name across a dot).
+    ("mail ada.lovelace@example.com today", [("ada.lovelace@example.com", "EMAIL_ADDRESS")]),
+    ('<a href="mailto:ada.lovelace@example.com">', [("ada.lovelace@example.com", "EMAIL_ADDRESS")]),
+    ("mail ada@mail.example.co.uk.", [("ada@mail.example.co.uk", "EMAIL_ADDRESS")]),  # not the sentence's dot
+    ("from lovelace@example.com", [("lovelace@example.com", "EMAIL_ADDRESS")]),
+    ("x'ada+logs@ex-ample.com", [("x'ada+logs@ex-ample.com", "EMAIL_ADDRESS")]),
+    ("'ada@example.com'", [("ada@example.com", "EMAIL_ADDRESS")]),  # a repr's quote is no local part
+    ("mail ada@example.com-", [("ada@example.com", "EMAIL_ADDRESS")]),  # a label's hyphens are inside it
+    ("mail support@ada.example.com", [("support@ada.example.com", "EMAIL_ADDRESS")]),  # in the domain
+    ("?email=ada.lovelace%40example.com&x=1", [("ada.lovelace%40example.com", "EMAIL_ADDRESS")]),
+    ("?u=ada%2540example.com", [("ada%2540example.com", "EMAIL_ADDRESS")]),
+    # Next to an address, outside it: the name as it is.
+    ("Ada Lovelace <lovelace@example.com>",
+     [("Ada Lovelace", "PERSON"), ("lovelace@example.com", "EMAIL_ADDRESS")]),
+    ("Ada, ops@example.com", [("Ada", "PERSON")]),
+    ("Ada Lovelace wrote", [("Ada Lovelace", "PERSON")]),
+    ("Ada: 50% done", [("Ada", "PERSON")]),
+    # Several addresses: each its own.
+    ("ada@example.com, x@y.org and lovelace.a@example.org for Ada",
+     [("ada@example.com", "EMAIL_ADDRESS"), ("lovelace.a@example.org", "EMAIL_ADDRESS"), ("Ada", "PERSON")]),
+    # An "@" that bounds no address: no domain, a domain of one label, no local part (a handle), a
+    # local part ending in a dot, a domain starting with a hyphen.
+    ("ping Ada@", [("Ada", "PERSON")]),
+    ("ping ada@localhost", [("ada", "PERSON")]),
+    ("ping @ada.lovelace", [("ada", "PERSON"), ("lovelace", "PERSON")]),
+    ("ping ada.@example.com", [("ada", "PERSON")]),
+    ("ping ada@-example.com", [("ada", "PERSON")]),
+    ("ping ada%41example.com", [("ada", "PERSON")]),  # "%41" is no "@"
+    # A name that reaches out of an address is left as it is (the engine merges the two).
+    ("Ada Lovelace@example.com", [("Ada Lovelace", "PERSON"), ("Lovelace@example.com", "EMAIL_ADDRESS")]),
+])
+def test_a_known_value_inside_an_email_address_is_found_as_the_address(core: str, text: str,
+                                                                      expected: list[tuple[str, str]]) -> None:
+    assert _spans(_core.load(core), _ADA, text) == expected
+
+
+def test_a_known_address_and_the_name_inside_it_are_found_as_the_address_once(core: str) -> None:
+    module = _core.load(core)
+    known = [("PERSON", "Ada Lovelace"), ("EMAIL_ADDRESS", "ada.lovelace@example.com")]
+    assert _spans(module, known, "mail Ada.Lovelace@Example.com") == [
+        ("Ada.Lovelace@Example.com", "EMAIL_ADDRESS")]
+    assert _spans(module, known, "GET /c?email=ada.lovelace%40example.com") == [
+        ("ada.lovelace%40example.com", "EMAIL_ADDRESS")]
+    # A value that is an address keeps its own type (a scan's finding of the same span yields to it),
+    # also against a name inside it found first, whether the text is read for addresses or not.
+    for text in ("owner ada@example.com.", "owner ada@example.com, ada.l@example.org"):
+        assert _spans(module, [*_ADA, ("USER_ID", "ada@example.com")], text)[0] == ("ada@example.com", "USER_ID")
+
+
+def test_a_known_value_inside_a_non_ascii_address_is_found_as_the_address(core: str) -> None:
+    module = _core.load(core)
+    known = [("PERSON", "Jöran Ådahl"), ("LOCATION", "Müller")]
+    assert _spans(module, known, "Jöran: jöran.ådahl@exämple.de, info@müller-bau.de") == [
+        ("Jöran", "PERSON"), ("jöran.ådahl@exämple.de", "EMAIL_ADDRESS"), ("info@müller-bau.de", "EMAIL_ADDRESS")]
+
+
+@pytest.mark.parametrize("body", ["mail ada.lovelace@example.com, Ada", "mail ada.lovelace%40example.com",
+                                  "mail ada.lovelace&#64;example.com",
+                                  '<p>Mail <a href="mailto:ada.lovelace@example.com">ada.lovelace@example.com</a></p>'])
+def test_a_name_inside_an_address_is_redacted_alike_scanned_or_not(core: str, body: str) -> None:
+    redactor = strategies.unhurried_redactor()
+    event = {"author": {"name": "Ada Lovelace"}, "body": body}
+    scanned, known_only = redactor.redact(event, scan=True), redactor.redact(event, scan=False)
+    assert known_only == scanned
+    assert "example" not in known_only["body"] and "[REDACTED:EMAIL_ADDRESS]" in known_only["body"]
+
+
 # What the hand-written string checks stand for, as the regular expressions they replace.
 _DIGIT = re.compile(r"\d")
 _PERSONAL_ID = re.compile(r"@|%40|^\s*\+|\S\s+\S")
@@ -629,7 +707,8 @@ def test_texts_read_for_their_characters_are_searched_as_texts_not_read(known: l
 def _found_as_documented(known: list[tuple[str, str]], text: str) -> list[tuple[int, int, str]]:
     """What ``find`` finds, as documented: every value made ready up front (:func:`_sorted_as_documented`),
     its needles, then its phrases, then its phones searched for in the whole text, in the order the values
-    came (at a tie between equal spans the one found first stays), with no pre-check at all."""
+    came (at a tie between equal spans the one found first stays), a value inside an e-mail address then
+    made the address, with no pre-check at all."""
     module = _core.load("py")
     needles, phrases, phones = _sorted_as_documented(known)
     low = module._lower(text)
@@ -649,7 +728,7 @@ def _found_as_documented(known: list[tuple[str, str]], text: str) -> list[tuple[
                   for entity_type, number, own, extension, tail, _ in phones if tail in digits]
     if candidates:
         module._find_phones(text, candidates, found)
-    return module._outermost(found) if len(found) > 1 else found
+    return module._widen_to_addresses(text, found, 0) if found else found  # inside an address: the address
 
 
 # Values whose forms meet: equal spans of other types (a needle and a phrase, one value with two types),

@@ -30,6 +30,7 @@ from intercom_redact.otel import (
     RedactingLogRecordProcessor,
     RedactingSpanExporter,
 )
+from intercom_redact.structlog import RedactProcessor
 
 EMAIL = "jane.doe@example.com"
 OTHER_EMAIL = "bob.stone@example.org"
@@ -172,25 +173,44 @@ def test_deferred_scan_runs_in_the_exporter(redactor, meter_provider, metrics_re
     assert counted(metrics_reader) == {"EMAIL_ADDRESS": 3, "PERSON": 2}
 
 
+def _exported_with_the_scan_deferred(redactor, body, attributes):
+    """The record a real pipeline exports: field rules and known values on the application thread
+    (``scan=False``), the scan in the exporter."""
+    provider = LoggerProvider()
+    exported = InMemoryLogRecordExporter()
+    provider.add_log_record_processor(RedactingLogRecordProcessor(redactor, scan=False))
+    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor)))
+    provider.get_logger("app").emit(body=body, attributes=attributes)
+    provider.force_flush()
+    [record] = exported.get_finished_logs()
+    return record
+
+
 def test_deferred_scan_gives_what_one_pass_gives_with_pseudonyms():
     policy = Policy.from_dict({"types": {"EMAIL_ADDRESS": {"action": "pseudonymize"},
                                          "PERSON": {"action": "pseudonymize"}}})
     redactor = Redactor(policy, hmac_key="test-key")
     body = f"{NAME} asked to move {EMAIL} to {OTHER_EMAIL}"
     attributes = {"author": {"email": EMAIL, "name": NAME}}
-    provider = LoggerProvider()
-    exported = InMemoryLogRecordExporter()
-    provider.add_log_record_processor(RedactingLogRecordProcessor(redactor, scan=False))
-    provider.add_log_record_processor(BatchLogRecordProcessor(RedactingLogExporter(exported, redactor)))
-
-    provider.get_logger("app").emit(body=body, attributes=attributes)
-    provider.force_flush()
-
-    [record] = exported.get_finished_logs()
+    record = _exported_with_the_scan_deferred(redactor, body, attributes)
     one_pass = redactor.redact({"body": body, **attributes})
     assert record.log_record.body == one_pass["body"]
     assert dict(record.log_record.attributes) == {"author": one_pass["author"]}
     assert EMAIL not in record.log_record.body and OTHER_EMAIL not in record.log_record.body
+
+
+def test_a_name_inside_an_address_is_exported_as_the_structlog_sink_redacts_it(redactor, core):
+    # The application thread's pass finds the author's name inside the address; the exporter's scan
+    # must then still see the whole address, as one synchronous pass does.
+    body = ('<p>Hi, this is <b>Ada Lovelace</b>. Mail <a href="mailto:ada.lovelace@example.com">'
+            "ada.lovelace@example.com</a> or ada%40example.com</p>")
+    attributes = {"conversation": {"id": "147"}, "author": {"name": "Ada Lovelace"}}
+    record = _exported_with_the_scan_deferred(redactor, body, attributes)
+    synchronous = RedactProcessor(redactor)(None, "info", {"event": "webhook", "body": body, **attributes})
+    assert record.log_record.body == synchronous["body"] == (
+        '<p>Hi, this is <b>[REDACTED:PERSON]</b>. Mail <a href="mailto:[REDACTED:EMAIL_ADDRESS]">'
+        "[REDACTED:EMAIL_ADDRESS]</a> or [REDACTED:EMAIL_ADDRESS]</p>")
+    assert dict(record.log_record.attributes)["author"] == synchronous["author"]
 
 
 @pytest.mark.parametrize("where", ["processor", "exporter alone"])

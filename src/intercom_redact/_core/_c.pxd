@@ -66,6 +66,12 @@ cdef _find_phones(str text, list phones, list found)
 @cython.locals(own=str, national=str)
 cdef bint _phone_matches(str digits, list phone) except -1
 cpdef int screen_identifier(str text) except? -1
+@cython.locals(ch=Py_UCS4, size=Py_ssize_t)
+cdef bint _beside_address(str text, Py_ssize_t start, Py_ssize_t stop) except -1
+@cython.locals(spans=list, signs=cython.ulonglong, size=Py_ssize_t, addresses=list, sign=Py_UCS4, at=Py_ssize_t,
+               i=Py_ssize_t, j=Py_ssize_t, stop=Py_ssize_t, start=Py_ssize_t, starts=list, reach=list, last=tuple,
+               n=Py_ssize_t, span=tuple, k=Py_ssize_t, count=Py_ssize_t)
+cdef list _widen_to_addresses(str text, list found, unsigned long long missing)
 @cython.locals(count=Py_ssize_t, out=list, i=Py_ssize_t, j=Py_ssize_t, span=tuple, other=tuple, start=Py_ssize_t,
                end=Py_ssize_t, other_start=Py_ssize_t, other_end=Py_ssize_t)
 cdef list _outermost(list spans)

@@ -726,7 +726,7 @@ class KnownValues:
                 phones.append([known.entity_type, forms[0], forms[1], forms[2], None])
         if phones is not None:
             _find_phones(text, phones, found)
-        return _outermost(found) if len(found) > 1 else found
+        return _widen_to_addresses(text, found, missing) if found else found
 
     def _find_words(self, text: str, low: str | None, missing: int, found: list[tuple[int, int, str]]) -> None:
         """The needles and phrases in ``text``, added to ``found``: searched in its lower-cased ``low``
@@ -831,6 +831,110 @@ def _searched_in(text: str, low: str | None, word: str, missing: int) -> str | N
     if not missing and word not in low:
         return None
     return low
+
+
+def _beside_address(text: str, start: int, stop: int) -> bool:
+    """Whether an e-mail address of ``text`` may hold a character beside ``text[start:stop]`` (one may
+    hold the span only then): the one before it, or the one after it, which an address holds only with
+    the next one unless it is a word character (an address ends with one).  Said of most spans: no."""
+    if start:
+        ch = text[start - 1]
+        if _is_word(ch) or ch in "@.!#$%'*+^`{|}~-":
+            return True
+    size = len(text)
+    if stop == size:
+        return False
+    ch = text[stop]
+    if _is_word(ch):
+        return True
+    if ch not in "@.!#$%'*+^`{|}~-" or stop + 1 == size:
+        return False
+    ch = text[stop + 1]
+    return _is_word(ch) or ch in "@.!#$%'*+^`{|}~-"
+
+
+def _widen_to_addresses(text: str, found: list[tuple[int, int, str]], missing: int) -> list[tuple[int, int, str]]:
+    """The outermost of ``found`` (see :func:`_outermost`) once each span inside an e-mail address of
+    ``text`` is made that whole address, typed ``EMAIL_ADDRESS`` as the scanner types it: a name's words
+    in ``ada.lovelace@example.com`` would else be replaced and ``@example.com`` left, where a scan
+    replaces the address (its span holds theirs).  A search for known values only (``scan=False``, a
+    scan deferred to an exporter) then answers as a scan does.  A span equal to an address, or reaching
+    out of one, is left as it is (a value found as the whole address keeps its type: at a tie with one
+    made the address, it is the one found first).  ``missing``: the characters the text lacks (see
+    :func:`_chars_of`).
+
+    An address is bounded as the scanner's e-mail recognizer bounds one (``_EMAIL`` in
+    :mod:`..scanner._registry`, read here, not imported: the core has no dependencies): an ``@``,
+    plain or URL-encoded (``%40``, ``%2540``; the callers read character references decoded); before
+    it up to 64 of ``\\w.!#$%'*+^`{|}~-``, not starting with ``.`` or ``'`` (those are left out) nor
+    ending with ``.``; after it ``\\w`` labels joined by single dots, at least two, a label's hyphens
+    inside it.  The recognizer's checks of the suffix and of mail headers are not made: a value
+    inside what is written as an address takes all of it.
+
+    The text is read only where it may hold an ``@`` or a ``%`` and an outermost span has a character
+    of an address beside it (:func:`_beside_address`): no address reaches into the others, so what is
+    inside them stays inside them.  Most texts are told so (a name between spaces, an address found
+    whole).  Past that, each ``@`` and ``%`` is read once and a span looked up by bisection: no
+    backtracking, linear in the text.
+    """
+    spans = _outermost(found) if len(found) > 1 else found
+    signs = _char_bit(ord("@")) | _char_bit(ord("%"))
+    if missing & signs == signs:
+        return spans
+    for span in spans:
+        if _beside_address(text, span[0], span[1]):
+            break
+    else:
+        return spans
+    size = len(text)
+    addresses = []
+    for sign in "@%":
+        at = text.find(sign)
+        while at != -1:
+            i = at + (1 if sign == "@" else 3 if text.startswith("40", at + 1) else
+                      5 if text.startswith("2540", at + 1) else 0)
+            stop = -1  # the domain's end, once it has two labels
+            while i > at:  # a label at i (after the sign or a dot)
+                j = i
+                while j < size and (_is_word(text[j]) or text[j] == "-"):
+                    j += 1
+                while j > i and text[j - 1] == "-":  # its hyphens are inside it
+                    j -= 1
+                if j == i or text[i] == "-":
+                    break
+                if text[i - 1] == ".":
+                    stop = j
+                i = j + 1 if j < size and text[j] == "." else at
+            if stop != -1:  # a domain: the local part before the sign
+                start = at
+                while start > 0 and at - start < 64 and (_is_word(text[start - 1])
+                                                         or text[start - 1] in ".!#$%'*+^`{|}~-"):
+                    start -= 1
+                while start < at and (text[start] == "." or text[start] == "'"):
+                    start += 1
+                if start < at and text[at - 1] != ".":
+                    addresses.append((start, stop))
+            at = text.find(sign, at + 1)
+    if not addresses:
+        return spans
+    addresses.sort()
+    starts = []
+    reach = []  # per address, of it and those starting before: the one that ends last, as (end, start)
+    last = (-1, -1)
+    for start, stop in addresses:
+        if stop > last[0]:
+            last = (stop, start)
+        starts.append(start)
+        reach.append(last)
+    count = len(found)
+    for n in range(count):
+        span = found[n]
+        k = bisect_right(starts, span[0]) - 1
+        if k >= 0:
+            stop, start = reach[k]
+            if stop >= span[1] and (start != span[0] or stop != span[1]):
+                found.append((start, stop, "EMAIL_ADDRESS"))  # after those found: one equal to it stays
+    return spans if len(found) == count else _outermost(found)
 
 
 def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -10,6 +10,10 @@ found in the text whatever its case, and in the notations people write:
 * anything else as words with any whitespace between them;
 * a person's full name also by each capitalised part of it (``Marisol`` of
   ``Marisol Vega``);
+* a value inside an e-mail address (``ada`` in ``ada.lovelace@example.com``)
+  as the whole address, typed ``EMAIL_ADDRESS`` as the scanner types it: a
+  search without the scan (``scan=False``, a scan deferred to an exporter)
+  then leaves no part of it, and answers what a scan does;
 * in a plain text, also written with HTML character references
   (``jane&#64;example.com``, as a body copied into a message writes it):
   :func:`find_in_plain` searches the text read decoded too (an HTML body's
