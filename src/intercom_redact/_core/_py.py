@@ -1335,7 +1335,7 @@ class Walk:
                 return self.fail("error")
         if len(text) > _UNTIMED_LENGTH:
             self.clock()
-        if len(text) >= MIN_KNOWN_LENGTH:
+        if len(text) >= _MIN_KNOWN:
             self.known.append((step.type, text))
             if step.own_action:
                 self.overrides.append((step.type, text, step.op))
@@ -1345,7 +1345,7 @@ class Walk:
         return step.apply(text)  # type: ignore[misc]
 
     def drop(self, step: Step, v: Any) -> None:
-        if type(v) is str and len(v) >= MIN_KNOWN_LENGTH:
+        if type(v) is str and len(v) >= _MIN_KNOWN:
             self.known.append((step.type, v))
         self.count(step)
 
