@@ -41,7 +41,7 @@ from presidio_analyzer import (
 )
 
 from intercom_redact.scanner import Scanner, _hyperscan, _patterns
-from intercom_redact.scanner._byte_triggers import CASE_PARTNERS, byte_trigger
+from intercom_redact.scanner._byte_triggers import CASE_PARTNERS, ascii_trigger, byte_trigger
 from intercom_redact.scanner._findings import Finding, disjoint
 from intercom_redact.scanner._html import extract
 from intercom_redact.scanner._registry import ENTITIES, IBAN_COUNTRIES, SCORE_THRESHOLD
@@ -164,7 +164,8 @@ def test_a_trigger_never_misses_a_match(texts: list[str], screen: str) -> None:
     # A trigger is a part of its pattern (PatternSpec.trigger): wherever the pattern
     # matches, the screen must name it.  Every built-in pattern is exercised here, and on
     # non-ASCII twins of the texts: a character of several bytes where a trigger read one
-    # (Hyperscan reads most triggers as bytes, :mod:`._byte_triggers`).
+    # (Hyperscan reads most triggers as bytes, :mod:`._byte_triggers`); an ASCII text, with
+    # their ASCII restrictions (a second database, its counts kept, its classes ASCII).
     patterns = _screened(screen)
     matched = set()
     twins = [twin for text in texts for twin in _non_ascii_twins(text)]
@@ -175,6 +176,17 @@ def test_a_trigger_never_misses_a_match(texts: list[str], screen: str) -> None:
                 matched.add(rule.name)
                 assert index in candidates, (rule.name, text)
     assert matched == {spec.name for entity in ENTITIES for spec in entity.patterns}
+
+
+@pytest.mark.skipif(_patterns.ENGINE != "re2", reason="the RE2 set is off (INTERCOM_REDACT_NO_RE2): no triggers")
+def test_on_ascii_texts_hyperscan_names_no_trigger_re2_does_not(texts: list[str]) -> None:
+    # Hyperscan reads an ASCII text with each trigger's ASCII restriction: where the never-miss test
+    # above finds every match named, this finds the restriction no wider than the trigger RE2 reads.
+    re2_pass, patterns = _screened("re2"), _screened("hyperscan")
+    ascii_texts = [text for text in [*texts, *_every_test_string()] if text.isascii()]
+    assert len(ascii_texts) > 300
+    for text in ascii_texts:
+        assert set(patterns._screen.match(text)) <= {hit - 1 for hit in re2_pass._set.Match(text) if hit}, text
 
 
 @pytest.mark.skipif(not _hyperscan.AVAILABLE, reason="hyperscan is not installed")
@@ -232,8 +244,9 @@ def test_the_compiled_screen_is_cached_on_disk(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(hyperscan, "Database", no_compiling)
     loaded = _hyperscan.screen(triggers)
-    assert sorted(loaded.match("HELLO, call 555-0199")) == sorted(first.match("HELLO, call 555-0199")) == [0, 1]
-    assert loaded.match("nothing here") == []
+    for text in ("HELLO, call 555-0199", "HÉLLO, hello, call 555-0199"):  # both databases, from one file
+        assert sorted(loaded.match(text)) == sorted(first.match(text)) == [0, 1]
+    assert loaded.match("nothing here") == loaded.match("nothing hére") == []
     monkeypatch.undo()
 
     monkeypatch.setenv("INTERCOM_REDACT_CACHE_DIR", str(tmp_path))
@@ -370,6 +383,29 @@ def test_triggers(pattern: str, flags: int, trigger: str) -> None:
 ])
 def test_byte_triggers(trigger: str, twin: str | None) -> None:
     assert byte_trigger(trigger) == twin
+
+
+@pytest.mark.parametrize(("trigger", "restricted"), [
+    (r"[0-9\x{80}-\x{10FFFF}]{4}-x", r"[\x30-\x39]{4}\x2dx"),         # a character is a byte: the count kept
+    (r"[A-Z\x{80}-\x{10FFFF}][a-z\x{80}-\x{10FFFF}]+", r"[\x41-\x5a][\x61-\x7a]+"),
+    (r"[^<>\s@]+@", r"[\x00-\x08\x0b\x0e-\x1f\x21-\x3b\x3d\x3f\x41-\x7f]+\x40"),  # RE2's \s, no \x80 up
+    (r"\d\W", r"[\x30-\x39][\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"),
+    ("a.b", r"a[\x00-\x09\x0b-\x7f]b"), ("(?s)a.b", r"(?s)a[\x00-\x7f]b"),
+    (r"(?i)stra(?:ße|sse)\.", r"(?i)stra(?:sse)\x2e"),                    # a branch needing ß goes
+    ("x(?:ß)?y", "xy"), ("x(?:ß)+y", None), (r"[\x{3400}-\x{4dbf}]{2}", None),  # none left: no ASCII match
+    (r"(?i)\x{212A}m", "(?i)km"), (r"\x{212A}m", None), (r"(?i:[\x{17f}t])", r"(?i:[\x53-\x54\x73-\x74])"),
+    (r"(?i)[k\x{80}-\x{10FFFF}]", r"(?i)[\x4b\x6b]"),  # every non-ASCII letter: its ASCII members stand for it
+    (r"(?i)[^k]", r"(?i)[\x00-\x4a\x4c-\x6a\x6c-\x7f]"), ("[^ß]", r"[\x00-\x7f]"),
+    (r"(?P<n>x){2,5}?\z", r"(?:x){2,5}\z"), (r"(?i-s:a)^$", "(?i-s:a)^$"), (r"a\\z", r"a\x5cz"),
+])
+def test_ascii_triggers(trigger: str, restricted: str | None) -> None:
+    assert ascii_trigger(trigger) == restricted
+
+
+@pytest.mark.parametrize("trigger", ["[[:alpha:]]", "a{,3}", r"(a)\1", "(?U)a", "(?:" * 600 + "a" + ")" * 600])
+def test_no_ascii_trigger_is_guessed_where_re_reads_a_trigger_otherwise_or_not_at_all(trigger: str) -> None:
+    with pytest.raises(ValueError):
+        ascii_trigger(trigger)
 
 
 def test_case_partners_are_the_letters_python_folds_to_ascii() -> None:

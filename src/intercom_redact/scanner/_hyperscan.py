@@ -21,6 +21,12 @@ as PCRE.  Each is compiled in byte mode when it has a byte-mode twin
 ``HS_FLAG_PREFILTER`` (Hyperscan may report more than the trigger matches: a
 trigger only has to never miss, which ``tests/test_scanner_patterns.py``
 checks for both screens) and ``HS_FLAG_SINGLEMATCH`` (one report per trigger).
+
+Most texts are all ASCII (``str.isascii`` answers at once): those are read by a
+second database of each trigger's :func:`~._byte_triggers.ascii_trigger` (its
+classes ASCII, its counts kept, a trigger that cannot match ASCII left out),
+about a third cheaper per text; the rest, lone surrogates included, by the
+first.  Both are compiled together and kept in one cached file.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from threading import get_ident
 from types import ModuleType
 from typing import Any
 
-from ._byte_triggers import byte_trigger
+from ._byte_triggers import ascii_trigger, byte_trigger
 
 __all__ = ["AVAILABLE", "Screen", "build_in_background", "cache_dir", "cached_file", "screen"]
 
@@ -45,7 +51,11 @@ __all__ = ["AVAILABLE", "Screen", "build_in_background", "cache_dir", "cached_fi
 AVAILABLE = not os.environ.get("INTERCOM_REDACT_NO_HYPERSCAN") and importlib.util.find_spec("hyperscan") is not None
 """Whether Hyperscan can take over from the RE2 set (installed and not switched off)."""
 
-_FORMAT = 1  # bump when what the cached file holds changes beyond the expressions and their flags
+_FORMAT = 2  # bump when what the cached file holds changes beyond the expressions and their flags
+_LENGTH = 8  # bytes giving the length of the first database in the cached file (then both, serialized)
+
+Expressions = list[tuple[str, int, int]]
+"""What a database compiles: each expression, its flags and its id (the trigger's index)."""
 
 
 def _hyperscan() -> ModuleType:
@@ -57,46 +67,50 @@ def _hyperscan() -> ModuleType:
 
 
 class Screen:
-    """A compiled database of triggers: :meth:`match` names the ones a text contains.
+    """Compiled databases of triggers, for any text and for ASCII texts: :meth:`match` names the ones a text contains.
 
-    Thread-safe: Hyperscan's scratch space is per thread.
+    Thread-safe: Hyperscan's scratch space is per thread (one per database).
     """
 
-    __slots__ = ("_db", "_last", "_local", "_scan")
+    __slots__ = ("_dbs", "_last", "_local", "_scan", "_scan_ascii")
 
-    def __init__(self, db: Any) -> None:
-        self._db = db
+    def __init__(self, db: Any, ascii_db: Any) -> None:
+        self._dbs = (db, ascii_db)
         self._scan = db.scan
+        self._scan_ascii = ascii_db.scan
         self._local = threading.local()
-        self._last: tuple[int, Any] = (0, None)
+        self._last: tuple[int, Any, Any] = (0, None, None)
         self._scratch()  # a database that cannot scan fails here, not on a caller's text
 
     def match(self, text: str) -> list[int]:
         """The indices of the triggers that may match ``text``, in no particular order (a new list)."""
+        ident, scratch, ascii_scratch = self._last
+        if ident != get_ident():
+            _, scratch, ascii_scratch = self._scratch()
+        hits: list[int] = []
+        if text.isascii():  # most texts: the cheaper database
+            self._scan_ascii(text.encode(), _report, 0, hits, ascii_scratch)  # (data, handler, flags, context, scratch)
+            return hits
         try:
             data = text.encode()
         except UnicodeEncodeError:  # lone surrogates: UTF-8 has none, and Hyperscan reads UTF-8
             data = text.encode("utf-8", "replace")
-        ident, scratch = self._last
-        if ident != get_ident():
-            scratch = self._scratch()
-        hits: list[int] = []
-        self._scan(data, _report, 0, hits, scratch)  # positional: (data, handler, flags, context, scratch)
+        self._scan(data, _report, 0, hits, scratch)
         return hits
 
-    def _scratch(self) -> Any:
-        """This thread's scratch space (kept: a scan is µs), made the last one used.
+    def _scratch(self) -> tuple[int, Any, Any]:
+        """This thread's scratch spaces (kept: a scan is µs), made the last ones used.
 
-        The last one is read first, with the thread it belongs to: a thread-local
+        The last ones are read first, with the thread they belong to: a thread-local
         read costs about as much as a short text's scan, and most processes scan on
         one thread.  Live threads never share an identifier, so none takes another's.
         """
         try:
-            scratch = self._local.scratch
+            scratches = self._local.scratches
         except AttributeError:
-            scratch = self._local.scratch = _hyperscan().Scratch(self._db)
-        self._last = (threading.get_ident(), scratch)
-        return scratch
+            scratches = self._local.scratches = tuple(_hyperscan().Scratch(db) for db in self._dbs)
+        self._last = (threading.get_ident(), *scratches)
+        return self._last
 
 
 def _report(index: int, start: int, end: int, flags: int, hits: list[int]) -> None:
@@ -136,16 +150,25 @@ def _load_or_compile(hyperscan: ModuleType, triggers: Sequence[str]) -> Screen:
     path = _cached_path(hyperscan, expressions)
     if path is not None:
         try:
-            return Screen(hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK))
+            data = path.read_bytes()
+            length = int.from_bytes(data[:_LENGTH], "little")
+            return Screen(*(hyperscan.loadb(part, hyperscan.HS_MODE_BLOCK)
+                            for part in (data[_LENGTH:_LENGTH + length], data[_LENGTH + length:])))
         except Exception:  # absent, truncated, or built for another CPU: compile afresh
             pass
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(expressions=[expression.encode("utf-8") for expression, _ in expressions],
-               ids=list(range(len(expressions))), flags=[flags for _, flags in expressions])
-    compiled = Screen(db)
+    dbs = [_compiled(hyperscan, part) for part in expressions]
+    compiled = Screen(*dbs)
     if path is not None:
-        _store(path, hyperscan.dumpb(db))
+        first, second = (hyperscan.dumpb(db) for db in dbs)
+        _store(path, len(first).to_bytes(_LENGTH, "little") + first + second)
     return compiled
+
+
+def _compiled(hyperscan: ModuleType, expressions: Expressions) -> Any:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=[expression.encode("utf-8") for expression, _, _ in expressions],
+               ids=[index for _, _, index in expressions], flags=[flags for _, flags, _ in expressions])
+    return db
 
 
 def build_in_background(triggers: Sequence[str], ready: Callable[[Screen], None]) -> None:
@@ -160,24 +183,34 @@ def build_in_background(triggers: Sequence[str], ready: Callable[[Screen], None]
     thread.start()
 
 
-def _expressions(hyperscan: ModuleType, triggers: Sequence[str]) -> list[tuple[str, int]]:
-    """What Hyperscan compiles for each trigger: its byte-mode twin, else itself in UTF-8 mode; and the flags."""
+def _expressions(hyperscan: ModuleType, triggers: Sequence[str]) -> tuple[Expressions, Expressions]:
+    """What Hyperscan compiles for each trigger: for any text, and for ASCII texts.
+
+    For any text, its byte-mode twin, else itself in UTF-8 mode.  For ASCII texts, its
+    :func:`~._byte_triggers.ascii_trigger` (none where it cannot match one), else as for any.
+    """
     flags = hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
-    expressions = []
-    for trigger in triggers:
+    every, ascii = [], []
+    for index, trigger in enumerate(triggers):
         twin = byte_trigger(trigger)
-        expressions.append((trigger, flags | hyperscan.HS_FLAG_UTF8) if twin is None else (twin, flags))
-    return expressions
+        every.append((trigger, flags | hyperscan.HS_FLAG_UTF8, index) if twin is None else (twin, flags, index))
+        try:
+            restricted = ascii_trigger(trigger)
+        except ValueError:  # a construct it does not read: as for any text, right on ASCII too
+            ascii.append(every[-1])
+            continue
+        if restricted is not None:
+            ascii.append((restricted, flags, index))
+    # Hyperscan compiles no empty database: one expression no ASCII text matches stands in.
+    return every, ascii or [(r"\x80", flags, 0)]
 
 
-def _cached_path(hyperscan: ModuleType, expressions: Sequence[tuple[str, int]]) -> Path | None:
+def _cached_path(hyperscan: ModuleType, expressions: tuple[Expressions, Expressions]) -> Path | None:
     directory = cache_dir()
     if directory is None:
         return None
-    key = hashlib.sha256("\0".join([
-        str(_FORMAT), getattr(hyperscan, "__version__", ""), platform.machine(), platform.system(),
-        *(f"{flags}:{expression}" for expression, flags in expressions),
-    ]).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    named = (_FORMAT, getattr(hyperscan, "__version__", ""), platform.machine(), platform.system(), expressions)
+    key = hashlib.sha256(repr(named).encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return directory / f"triggers-{key}.hsdb"
 
 

@@ -24,10 +24,11 @@ cannot express (a user's backreference, an atomic group) has no trigger
 and runs on every text, as it would under Presidio.  A sentinel that matches everything guards the
 set: should RE2's DFA ever give up (memory), every pattern runs.
 
-Once the pass has warmed up, a Hyperscan database of the same triggers
-(:mod:`._hyperscan`, compiled off-thread and cached on disk) takes over from
-the set: RE2's lazy DFA builds states on every text it has not seen, and a
-stream of distinct events is mostly such texts.
+Once the pass has warmed up, a Hyperscan database of the same triggers, with
+a second of them restricted to ASCII for texts all ASCII (:mod:`._hyperscan`,
+compiled off-thread and cached on disk), takes over from the set: RE2's lazy
+DFA builds states on every text it has not seen, and a stream of distinct
+events is mostly such texts.
 
 Without google-re2 (or with ``INTERCOM_REDACT_NO_RE2=1``) there is no set
 and every pattern runs on every text: the same findings, slower.  Either
