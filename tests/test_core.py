@@ -457,7 +457,7 @@ def _prepared(values: Any) -> tuple[list[Any], list[Any], list[Any]]:
     phrases: list[Any] = []
     for known in values._phrases:
         if known.needle is None:
-            module._prepare_phrase(known, known.value.lower())
+            module._prepare_phrase(known, None)
         phrases.append((known.entity_type, tuple(known.forms), known.needle_need))
     phones: list[Any] = []
     for known in values._phones:

@@ -454,9 +454,12 @@ def _prepare_word(known: _Value) -> str:
     return low
 
 
-def _prepare_phrase(known: _Value, low: str) -> str:
-    """A phrase's lower-cased words (of ``low``, the value lower-cased), and its first word as its needle
-    (the pre-check looks for it), which it answers."""
+def _prepare_phrase(known: _Value, low: str | None) -> str:
+    """A phrase's lower-cased words (of ``low``, the value lower-cased, or None to lower-case it here),
+    and its first word as its needle (the pre-check looks for it), which it answers."""
+    if low is None:
+        value = known.value  # a typed local: its method is called directly in the compiled core
+        low = value.lower()
     words = low.split()
     known.forms = words
     first: str = words[0]
@@ -584,7 +587,9 @@ class KnownValues:
         if entity_type in _UNSEARCHED:
             return
         known = _value(entity_type, value)
-        if entity_type == "PHONE_NUMBER" or _phone_like(value):
+        # Types told by their length first (few have the length of either): the compiled core compares strs of
+        # other lengths as it compares any (``PyUnicode_Compare`` reads them), unless they are the same object.
+        if (len(entity_type) == 12 and entity_type == "PHONE_NUMBER") or _phone_like(value):
             need = _phone_tail_chars(value, _extension_at(value))
             if need:
                 known.need = known.first = need
@@ -595,7 +600,7 @@ class KnownValues:
                 return
         _read_words(known)
         if known.shortest < len(value):  # white space inside (the value is stripped): several words
-            if entity_type == "PERSON":
+            if len(entity_type) == 6 and entity_type == "PERSON":
                 low = value.lower()
                 _prepare_phrase(known, low)
                 self._add_parts(entity_type, value, low)
@@ -697,7 +702,7 @@ class KnownValues:
                 continue
             first = known.needle
             if first is None:
-                first = _prepare_phrase(known, known.value.lower())
+                first = _prepare_phrase(known, None)
             if _holds_needle(low, missing, first, known.needle_need):
                 return True
         return False
@@ -758,7 +763,7 @@ class KnownValues:
                 continue
             first = known.needle
             if first is None:
-                first = _prepare_phrase(known, known.value.lower())
+                first = _prepare_phrase(known, None)
             need = known.needle_need
             if need & missing:
                 continue
