@@ -42,8 +42,6 @@ cdef Py_ssize_t _extension_at(str value) except -1
                ch=Py_UCS4)
 cdef bint _digits_hold(str text, str digits) except -1
 cdef bint _is_letter(Py_UCS4 ch)
-@cython.locals(size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
-cdef list _name_parts(str value)
 @cython.locals(known=_Value)
 cdef _Value _value(str entity_type, str value)
 @cython.locals(value=str, need=cython.ulonglong, first=Py_ssize_t, i=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t)
@@ -51,7 +49,7 @@ cdef _read_words(_Value known)
 @cython.locals(value=str, low=str, encoded=str, plus=str, forms=list)
 cdef str _prepare_word(_Value known)
 @cython.locals(value=str, words=list, first=str)
-cdef str _prepare_phrase(_Value known)
+cdef str _prepare_phrase(_Value known, str low)
 @cython.locals(value=str, cut=Py_ssize_t, digits=str, tail=str)
 cdef str _prepare_phone(_Value known)
 @cython.locals(count=Py_ssize_t, ch=Py_UCS4, last=cython.ulonglong, second=cython.ulonglong, third=cython.ulonglong,
@@ -121,10 +119,11 @@ cdef class KnownValues:
     @cython.locals(size=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, known=_Value, entity_type=str, needle=str,
                    need=cython.ulonglong, words=list, first=str, searched=str)
     cdef _find_words(self, str text, str low, unsigned long long missing, list found)
-    @cython.locals(known=_Value, need=cython.ulonglong)
+    @cython.locals(known=_Value, need=cython.ulonglong, low=str)
     cdef _add(self, str entity_type, str value)
-    @cython.locals(known=_Value)
-    cdef _add_part(self, str entity_type, str part)
+    @cython.locals(cut=bint, first=Py_ssize_t, size=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, needle=str, at=Py_ssize_t,
+                   known=_Value)
+    cdef _add_parts(self, str entity_type, str name, str low)
     cdef _add_needle(self, _Value known)
 
 

@@ -364,34 +364,6 @@ def _is_letter(ch: str) -> bool:
     return ch.isalnum() and not ch.isdecimal()
 
 
-def _name_parts(value: str) -> list[str]:
-    """The capitalised words of a name, each once: runs of letters, joined by single ``'`` or ``-``.
-
-    Lower-case particles ("van", "de") and initials are not names on their own.
-    """
-    parts: list[str] = []
-    size = len(value)
-    i = 0
-    while i < size:
-        if not _is_letter(value[i]):
-            i += 1
-            continue
-        j = i + 1
-        while j < size:
-            if _is_letter(value[j]):
-                j += 1
-            elif (value[j] == "'" or value[j] == "-") and j + 1 < size and _is_letter(value[j + 1]):
-                j += 2
-            else:
-                break
-        if j - i >= _MIN_KNOWN and value[i].isupper():
-            part = value[i:j]
-            if part not in parts:
-                parts.append(part)
-        i = j
-    return parts
-
-
 class _Value:
     """A known value as the search holds it: what a text must hold to hold it, read when the value is
     added, and the strings searched for, made the first time a text holds that.
@@ -482,11 +454,13 @@ def _prepare_word(known: _Value) -> str:
     return low
 
 
-def _prepare_phrase(known: _Value) -> str:
-    """A phrase's lower-cased words, and its first word as its needle (the pre-check looks for it),
-    which it answers."""
-    value = known.value
-    words = value.lower().split()
+def _prepare_phrase(known: _Value, low: str | None) -> str:
+    """A phrase's lower-cased words (of ``low``, the value lower-cased, or None to lower-case it here),
+    and its first word as its needle (the pre-check looks for it), which it answers."""
+    if low is None:
+        value = known.value  # a typed local: its method is called directly in the compiled core
+        low = value.lower()
+    words = low.split()
     known.forms = words
     first: str = words[0]
     known.needle_need = known.first  # its ASCII characters (see _read_words), not read again
@@ -604,14 +578,18 @@ class KnownValues:
 
         A person's full name is also searched for by each capitalised part of it:
         the recipient ``Marisol Vega`` is greeted as ``Welcome aboard, Marisol!``
-        (its parts are made at once: most texts that may hold a name may hold them).
+        (the name and its parts are made at once, from the name lower-cased once: most texts
+        that may hold a name may hold them, and an event's texts mostly hold its contact's name
+        or e-mail address, which holds the name's letters).
         Nothing is kept across events: this costs less than looking a value up
         in a memo would, on a stream of distinct values.
         """
         if entity_type in _UNSEARCHED:
             return
         known = _value(entity_type, value)
-        if entity_type == "PHONE_NUMBER" or _phone_like(value):
+        # Types told by their length first (few have the length of either): the compiled core compares strs of
+        # other lengths as it compares any (``PyUnicode_Compare`` reads them), unless they are the same object.
+        if (len(entity_type) == 12 and entity_type == "PHONE_NUMBER") or _phone_like(value):
             need = _phone_tail_chars(value, _extension_at(value))
             if need:
                 known.need = known.first = need
@@ -622,9 +600,10 @@ class KnownValues:
                 return
         _read_words(known)
         if known.shortest < len(value):  # white space inside (the value is stripped): several words
-            if entity_type == "PERSON":
-                for part in _name_parts(value):
-                    self._add_part(entity_type, part)
+            if len(entity_type) == 6 and entity_type == "PERSON":
+                low = value.lower()
+                _prepare_phrase(known, low)
+                self._add_parts(entity_type, value, low)
             self._phrases.append(known)
             if known.shortest < self._shortest:
                 self._shortest = known.shortest
@@ -633,12 +612,44 @@ class KnownValues:
             known.need = known.first = known.need & ~_ENCODED_AWAY
         self._add_needle(known)
 
-    def _add_part(self, entity_type: str, part: str) -> None:
-        known = _value(entity_type, part)
-        _prepare_word(known)
-        known.need = known.first = known.needle_need
-        known.shortest = len(part)
-        self._add_needle(known)
+    def _add_parts(self, entity_type: str, name: str, low: str) -> None:
+        """Add the capitalised words of a ``name``, each once, as needles made ready: runs of letters, joined
+        by single ``'`` or ``-``.  Lower-case particles ("van", "de") and initials are not names on their own.
+
+        A part is cut from ``low``, the name lower-cased, where that lower-cased each character into one and
+        on its own: no capital sigma (the one letter lower-cased by what follows it, ``ς`` at a word's end);
+        else each part is lower-cased by itself, as it is then searched for.  Parts alike once lower-cased
+        are one needle: they find the same spans.
+        """
+        cut = len(low) == len(name) and "\u03a3" not in name
+        first = len(self._needles)  # this name's parts are added from here
+        size = len(name)
+        i = 0
+        while i < size:
+            if not _is_letter(name[i]):
+                i += 1
+                continue
+            j = i + 1
+            while j < size:
+                if _is_letter(name[j]):
+                    j += 1
+                elif (name[j] == "'" or name[j] == "-") and j + 1 < size and _is_letter(name[j + 1]):
+                    j += 2
+                else:
+                    break
+            if j - i >= _MIN_KNOWN and name[i].isupper():
+                needle = low[i:j] if cut else name[i:j].lower()
+                for at in range(first, len(self._needles)):
+                    known = self._needles[at]
+                    if known.needle == needle:
+                        break
+                else:
+                    known = _value(entity_type, needle)
+                    known.needle = needle
+                    known.needle_need = known.need = known.first = _chars_of(needle, 0)
+                    known.shortest = j - i
+                    self._add_needle(known)
+            i = j
 
     def _add_needle(self, known: _Value) -> None:
         self._needles.append(known)
@@ -691,7 +702,7 @@ class KnownValues:
                 continue
             first = known.needle
             if first is None:
-                first = _prepare_phrase(known)
+                first = _prepare_phrase(known, None)
             if _holds_needle(low, missing, first, known.needle_need):
                 return True
         return False
@@ -752,7 +763,7 @@ class KnownValues:
                 continue
             first = known.needle
             if first is None:
-                first = _prepare_phrase(known)
+                first = _prepare_phrase(known, None)
             need = known.needle_need
             if need & missing:
                 continue
