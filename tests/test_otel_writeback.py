@@ -11,12 +11,14 @@ they replace.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import os
 import warnings
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from opentelemetry.attributes import BoundedAttributes
@@ -24,7 +26,7 @@ from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
 import strategies
-from intercom_redact import Policy, Redactor, otel
+from intercom_redact import Policy, Redactor, _core, otel
 from intercom_redact.otel import RedactingLogExporter, RedactingLogRecordProcessor
 
 EMAIL = "jane.doe@example.com"
@@ -137,3 +139,34 @@ def test_a_value_the_sdk_made_a_string_of_is_cut_when_its_map_is_written_back():
         data = record.log_record.attributes["data"]
         assert data["contact"]["name"] == "[REDACTED:PERSON]" and len(data["wrapped"]) == 24
         assert shown(record) == through_the_sdk(DEFAULT, "hello", attributes, value_limit=24, summary=summary)
+
+
+LOCATION = {"city": "Utrecht", "country": "Netherlands"}
+
+
+@pytest.mark.parametrize(("new", "old", "limit", "as_is"), [
+    ({"id": "c1", "email": "[R]", "location": LOCATION}, {"id": "c1", "email": EMAIL, "location": LOCATION}, None,
+     True),
+    ({"id": "c1", "extra": "[R]"}, {"id": "c1"}, None, False),  # a key the clean map did not have
+    ({"id": "c1"}, {"id": "c1", "email": EMAIL}, None, True),  # a key dropped
+    ({"seats": 4}, {"seats": 3}, None, False),  # not a string: the SDK cleans it
+    ({"tags": ["a"]}, {"tags": ("a",)}, None, False),  # a list: the SDK makes a tuple of it
+    ({"custom": {"plan": "pro"}}, {"custom": {"plan": "pro"}}, None, True),  # a map copied unchanged
+    ({"contact": {"id": "c1", "name": "[R]"}}, {"contact": {"id": "c1", "name": NAME}}, None, True),
+    ({"contact": {"id": "c1", "new": "[R]"}}, {"contact": {"id": "c1"}}, None, False),
+    ({"contact": {"id": "c1", "tags": ["a"]}}, {"contact": {"id": "c1", "tags": ("a",)}}, None, False),
+    ({"contact": {"id": "c1"}}, {"contact": "c1"}, None, False),  # a map where the record held a string
+    ({"email": "[R]"}, {"email": EMAIL}, 24, False),  # with a limit, maps go through the SDK
+    (collections.OrderedDict(email="[R]"), {"email": EMAIL}, None, False),  # not a dict as the SDK stores it
+    ({"email": "[R]"}, collections.OrderedDict(email=EMAIL), None, False),
+    (("[R]",), (EMAIL,), None, False),
+    ("[REDACTED]", EMAIL, 10, True),
+    ("[REDACTED]", EMAIL, 9, False),
+])
+def test_what_is_stored_without_the_sdk_on_either_core(core, monkeypatch, new, old, limit, as_is):
+    monkeypatch.setattr(otel, "_core", _core.load(core))
+
+    assert otel._stored_as_is(new, old, limit) is as_is
+    if as_is and limit is None:  # the SDK, cleaning it, would store it as it is
+        cleaned = BoundedAttributes(attributes={"k": new}, immutable=False)
+        assert cleaned["k"] == new and type(cleaned["k"]) is type(new)

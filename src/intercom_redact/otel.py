@@ -69,6 +69,7 @@ from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import Link, Status
 
 from . import _sinks
+from ._core import CORE as _core
 from .engine import Redactor, Summary
 from .policy import Policy
 
@@ -526,24 +527,9 @@ def _stored_as_is(new: Any, old: Any, limit: int | None) -> bool:
     those under keys ``old`` had.  Anything else (a new key, a list) goes
     through the SDK.
     """
-    t = type(new)
-    if t is str:
+    if type(new) is str:
         return limit is None or len(new) <= limit
-    if t is not dict or type(old) is not dict or limit is not None:
-        return False
-    for key, value in new.items():
-        was = old.get(key, _DROPPED)
-        if value is was:
-            continue
-        if was is _DROPPED:
-            return False
-        if type(value) is str:  # the usual change (a placeholder): with no limit, stored as it is
-            continue
-        if type(value) is dict and value == was:  # a map copied unchanged: equal to a clean one is clean
-            continue
-        if not _stored_as_is(value, was, None):
-            return False
-    return True
+    return limit is None and _core.rewritten_with_strings(new, old)  # compiled: it reads every key of the maps
 
 
 def _bounded(values: dict[str, Any], like: Any, original: dict[str, Any]) -> Any:

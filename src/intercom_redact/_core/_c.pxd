@@ -224,3 +224,10 @@ cdef tuple _view_source(str text, list at, list src, list stop, Py_ssize_t lo, P
                placed=bint, at=Py_ssize_t, tag_start=Py_ssize_t)
 cpdef str splice_markup(str text, object pieces, list tag_starts, list tag_ends)
 cdef str _escaped(str text, bint quote)
+
+
+# A sink's write-back.
+cdef object _ABSENT
+cpdef bint rewritten_with_strings(object new, object old) except -1
+@cython.locals(key=object, value=object, was=object)
+cdef bint _rewritten(dict new, dict old) except -1

@@ -29,7 +29,9 @@ the usual text that names a value once costs the engine one finding, no merge.
 
 The last section builds an HTML body's view piece by piece, maps view ranges back to the markup
 and puts replacements into it: what is read and how is :mod:`..scanner._html`'s design, and
-that module hands here only the loops that run for every body.
+that module hands here only the loops that run for every body.  The very last, for the OpenTelemetry
+sink, is its check that a redacted map can go back into a record as it is (strings put into the record's
+clean map): it reads every key of every changed map of every record.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CPU_READ_SLACK", "DROP", "IMPLEMENTATION", "KEEP", "REPLACE", "SCALARS", "SCAN", "UNSEARCHED_TYPES",
            "VIEW_COPIED", "WALL_CEILING", "Deadline", "KnownValues", "Step", "Table", "ViewPieces", "Walk", "key_text",
-           "screen_identifier", "splice_markup", "view_pieces", "view_ranges", "view_spans"]
+           "rewritten_with_strings", "screen_identifier", "splice_markup", "view_pieces", "view_ranges", "view_spans"]
 
 IMPLEMENTATION = __name__.rpartition("._")[2]
 """``"py"`` run as this file, ``"c"`` compiled (the same source under the module name ``_c``)."""
@@ -1904,3 +1906,32 @@ def _escaped(text: str, quote: bool) -> str:
     if "&" in text or "<" in text or ">" in text or (quote and ('"' in text or "'" in text)):
         return html.escape(text, quote)
     return text
+
+
+# A sink's write-back: the OpenTelemetry processor stores a redacted map in the record without the SDK cleaning
+# it again when it is the clean map the record held with values replaced by strings (otel._stored_as_is).
+_ABSENT = object()
+
+
+def rewritten_with_strings(new: Any, old: Any) -> bool:
+    """Whether ``new`` and ``old`` are dicts and each value of ``new`` is ``old``'s under its key (the same
+    object, or a dict equal to it), a string, or a dict of such under a key ``old`` had."""
+    if type(new) is not dict or type(old) is not dict:
+        return False
+    return _rewritten(new, old)
+
+
+def _rewritten(new: dict[Any, Any], old: dict[Any, Any]) -> bool:
+    for key, value in new.items():
+        was = old.get(key, _ABSENT)
+        if value is was:
+            continue
+        if was is _ABSENT:
+            return False
+        if type(value) is str:  # the usual change (a placeholder)
+            continue
+        if type(value) is dict and value == was:  # a map copied unchanged
+            continue
+        if type(value) is not dict or type(was) is not dict or not _rewritten(value, was):
+            return False
+    return True
